@@ -1,0 +1,20 @@
+/* build.h - the pipeline: config -> tree -> layout -> writers */
+#ifndef MKHURDIMG_BUILD_H
+#define MKHURDIMG_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image-type.h"
+
+struct build_options {
+	const char *config;
+	const char *type;		/* image type name */
+	const char *output;		/* NULL: the type's default */
+	const char *size;		/* NULL: the config's; "guess" or a size */
+};
+
+/* Build the image.  Returns an exit status (diag.h). */
+int build_image(const struct build_options *o, const struct image_types *types);
+
+#endif

@@ -1,0 +1,46 @@
+/* config.h - os.conf, the description of the system to build */
+#ifndef MKHURDIMG_CONFIG_H
+#define MKHURDIMG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One source section; sources are kept in the order they appear in the
+ * file, whatever their kind, because later sources override earlier ones. */
+struct os_source {
+	char *kind;		/* "directory", ... (see source.h) */
+	char *path;		/* host path, resolved against the config's directory */
+	char *target;		/* where it goes in the image */
+	int line;
+};
+
+struct os_config {
+	char *file;		/* the config file as named on the command line */
+	char *host_name;
+	char *kernel;		/* GNU Mach image, path inside the image */
+	char *hurd;		/* directory inside the image holding hurd/ */
+	char **kernel_args;
+	size_t nkernel_args;
+
+	char *fs_label;
+	uint64_t fs_size;	/* bytes; 0 = guess */
+	int fs_line;
+
+	long timeout;		/* GRUB menu timeout, seconds */
+	int serial;		/* GRUB and GNU Mach on the serial console */
+	char *grub_dir;		/* GRUB's i386-pc files on the host */
+	char *grub_mkimage;	/* the grub-mkimage program */
+	int boot_line;		/* line of the bootloader section, 0 if none */
+
+	struct os_source *sources;
+	size_t nsources;
+};
+
+/* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */
+int config_load(const char *path, struct os_config *cfg);
+void config_free(struct os_config *cfg);
+
+/* Join a relative path from the config onto the config file's directory. */
+char *config_resolve(const struct os_config *cfg, const char *path);
+
+#endif

@@ -1,0 +1,45 @@
+/* image-type.h - the registry of image types, loaded from image-types/NAME.conf */
+#ifndef MKHURDIMG_IMAGE_TYPE_H
+#define MKHURDIMG_IMAGE_TYPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum disk_driver { DRIVER_HD, DRIVER_WD };
+enum exec_server { EXEC_STATIC, EXEC_LDSO };
+
+struct image_type {
+	char *name;		/* the file name without .conf */
+	char *file;		/* where it was read from */
+	char *description;
+	char *system;		/* i586-gnu, x86_64-gnu */
+	char *format;		/* a disk format: raw, ... (disk.h) */
+	char *output;		/* default output file name */
+	char *partition_table;	/* mbr */
+	uint64_t root_offset;	/* bytes from the start of the disk */
+	char *bootloader;	/* grub-pc */
+	enum disk_driver driver;
+	enum exec_server exec;
+	char *dynamic_linker;	/* for EXEC_LDSO: /lib/ld.so.1 */
+};
+
+struct image_types {
+	struct image_type *types;
+	size_t n;
+};
+
+/* Load every *.conf of each directory, in order; a later definition of a
+ * name replaces an earlier one.  Missing directories are skipped unless
+ * REQUIRED (the ones the user named).  Returns 0 or an exit status. */
+int image_types_load_dir(struct image_types *reg, const char *dir, int required);
+void image_types_free(struct image_types *reg);
+
+/* Find NAME; on failure the message lists the known types. */
+int image_types_find(const struct image_types *reg, const char *name,
+		     const struct image_type **out);
+
+/* Parse one type file (exposed for the unit tests). */
+int image_type_parse(const char *file, const char *name, struct image_type *out);
+void image_type_free(struct image_type *t);
+
+#endif

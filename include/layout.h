@@ -1,0 +1,30 @@
+/* layout.h - where things go on the disk, and the identities derived from
+ * the inputs (UUID, hash seed, disk signature) that make builds repeatable */
+#ifndef MKHURDIMG_LAYOUT_H
+#define MKHURDIMG_LAYOUT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "image-type.h"
+#include "tree.h"
+
+struct layout {
+	uint64_t root_offset;	/* bytes */
+	uint64_t fs_size;	/* bytes, a multiple of 4 KiB */
+	uint64_t disk_size;
+	uint8_t uuid[16];
+	uint8_t hash_seed[16];
+	uint32_t disk_signature;
+};
+
+/* SHA-256 over the configuration file, the image type file and the whole
+ * tree (paths, metadata, sizes, symlink targets, in-memory contents) with
+ * the partition size: the same inputs give the same identities. */
+int layout_identities(struct layout *l, const struct os_config *cfg,
+		      const struct image_type *type, struct tree *t);
+
+/* SOURCE_DATE_EPOCH, or 1 (the store's epoch) when unset. */
+int layout_timestamp(int64_t *ts);
+
+#endif

@@ -1,0 +1,19 @@
+/* output.h - the image appears under its name complete, or not at all */
+#ifndef MKHURDIMG_OUTPUT_H
+#define MKHURDIMG_OUTPUT_H
+
+struct output {
+	char *target;
+	char *tmp;		/* the temporary file next to the target */
+	int fd;
+};
+
+/* Create a new temporary file next to TARGET (mode 0666 minus umask).
+ * Until commit or abort, SIGINT, SIGTERM and SIGHUP remove it. */
+int output_open(struct output *o, const char *target);
+/* fsync, then rename over TARGET. */
+int output_commit(struct output *o);
+/* Remove the temporary file; the previous TARGET, if any, is untouched. */
+void output_abort(struct output *o);
+
+#endif

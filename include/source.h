@@ -1,0 +1,23 @@
+/* source.h - sources add entries to the tree; they never write the image */
+#ifndef MKHURDIMG_SOURCE_H
+#define MKHURDIMG_SOURCE_H
+
+#include "config.h"
+#include "tree.h"
+
+struct source_kind {
+	const char *name;	/* the config section: "directory", ... */
+	/* Add everything SRC holds under src->target.  0 or an exit status. */
+	int (*add)(struct tree *t, const struct os_config *cfg,
+		   const struct os_source *src);
+};
+
+const struct source_kind *source_kind_find(const char *name);
+
+/* Add every source of CFG in the order of the file. */
+int sources_add_all(struct tree *t, const struct os_config *cfg);
+
+/* The kinds (source-*.c). */
+extern const struct source_kind source_directory;
+
+#endif

@@ -1,0 +1,112 @@
+/* tree.h - the in-memory manifest of everything that goes into the image.
+ *
+ * Sources add entries; nothing else decides what the image contains.
+ * A node is one name in one directory; an inode is what the name points
+ * to, shared by hard links.  Walking the tree sorted gives the order in
+ * which inodes and blocks are allocated, so the output never depends on
+ * readdir or hash-table order.
+ */
+#ifndef MKHURDIMG_TREE_H
+#define MKHURDIMG_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TREE_NAME_MAX 255
+
+enum tree_content {
+	CONTENT_NONE,	/* empty file, directory, device, fifo, socket */
+	CONTENT_HOST,	/* bytes of a file on the host (host_path) */
+	CONTENT_MEM,	/* bytes held in memory (data, size) */
+};
+
+struct tree_xattr {
+	char *name;		/* full name, e.g. "gnu.translator" */
+	void *value;
+	size_t len;
+};
+
+struct tree_inode {
+	uint32_t mode;		/* S_IFMT type bits and permissions */
+	uint32_t uid, gid;
+	int64_t mtime;
+	uint64_t size;		/* bytes of content; symlink: target length */
+	uint32_t rdev_major, rdev_minor;
+	enum tree_content content;
+	char *host_path;	/* CONTENT_HOST */
+	void *data;		/* CONTENT_MEM, or the symlink target */
+	struct tree_xattr *xattrs;
+	size_t nxattrs;
+	uint32_t min_blocks;	/* directories: at least this many blocks */
+	uint32_t nlink;		/* names pointing here (set by tree_finish) */
+	uint32_t subdirs;	/* directories: number of subdirectories */
+	uint32_t ino;		/* inode number, assigned by the writer */
+};
+
+struct tree_node {
+	char *name;		/* "" for the root */
+	struct tree_node *parent;
+	struct tree_node **kids;
+	uint32_t nkids, cap;
+	struct tree_inode *inode;
+};
+
+struct tree_slot;
+
+struct tree {
+	struct tree_node *root;
+	struct tree_slot *slots;	/* (parent, name) -> node */
+	size_t nslots, used;
+	int64_t default_mtime;		/* for directories made implicitly */
+	size_t nnodes;
+};
+
+int tree_init(struct tree *t, int64_t default_mtime);
+void tree_free(struct tree *t);
+
+/* A fresh inode with the given mode and the tree's defaults (root:root). */
+struct tree_inode *tree_inode_new(const struct tree *t, uint32_t mode);
+void tree_inode_free(struct tree_inode *ino);
+
+/* Set *target; returns 0.  Symlink targets are kept NUL-terminated. */
+int tree_inode_set_symlink(struct tree_inode *ino, const char *target);
+int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len);
+int tree_inode_add_xattr(struct tree_inode *ino, const char *name,
+			 const void *value, size_t len);
+
+/*
+ * Put INO at PATH (absolute, "/a/b").  Missing parent directories are
+ * created (0755, root, default mtime).  An existing entry is overridden:
+ * a directory over a directory takes the new metadata and keeps the
+ * contents; anything else replaces the old entry and what was under it.
+ * The tree owns INO afterwards, also on failure.
+ * Returns 0, or -1 with a message recorded (bad path, parent not a dir).
+ */
+int tree_put(struct tree *t, const char *path, struct tree_inode *ino,
+	     struct tree_node **out);
+
+/* Add PATH as another name (hard link) for the inode of TARGET. */
+int tree_link(struct tree *t, const char *path, struct tree_node *target);
+
+struct tree_node *tree_lookup(const struct tree *t, const char *path);
+
+/* Remove PATH and everything under it; 0 if removed, -1 if absent. */
+int tree_remove(struct tree *t, const char *path);
+
+/* Sort directories, count links and subdirectories.  Call once all
+ * sources are in, before walking. */
+void tree_finish(struct tree *t);
+
+/* Full path of NODE into BUF ("/" for the root). */
+size_t tree_path(const struct tree_node *node, char *buf, size_t len);
+
+/* Preorder walk in sorted order; stops when FN returns non-zero. */
+int tree_walk(struct tree *t, int (*fn)(struct tree_node *, void *), void *arg);
+
+static inline int tree_is_dir(const struct tree_inode *ino)
+{
+	return (ino->mode & 0170000) == 0040000;
+}
+
+#endif

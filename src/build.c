@@ -1,0 +1,171 @@
+/* build.c - one run: config and type in, an image out, or nothing at all */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootloader.h"
+#include "build.h"
+#include "config.h"
+#include "diag.h"
+#include "disk.h"
+#include "ext2.h"
+#include "hurd.h"
+#include "layout.h"
+#include "mbr.h"
+#include "output.h"
+#include "size.h"
+#include "source.h"
+#include "tree.h"
+
+struct run {
+	struct os_config cfg;
+	const struct image_type *type;
+	const struct disk_format *format;
+	struct bootloader boot;
+	struct tree tree;
+	struct ext2_plan plan;
+	struct layout layout;
+	int64_t timestamp;
+};
+
+static int choose_size(struct run *r, const struct build_options *o)
+{
+	uint64_t size = r->cfg.fs_size;
+	char buf[32];
+	int err;
+
+	if (o->size && size_parse_or_guess(o->size, &size))
+		return diag_error(EXIT_USAGE,
+				  "--size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
+				  o->size);
+	if (size == 0) {
+		ext2_guess_size(&r->plan, &size);
+	} else {
+		size = (size + EXT2_BLOCK - 1) / EXT2_BLOCK * EXT2_BLOCK;
+		if ((err = ext2_check_fits(&r->plan, size)))
+			return err;
+	}
+	if (size / 512 > UINT32_MAX - r->type->root_offset / 512) {
+		size_format(size, buf, sizeof(buf));
+		return diag_error(EXIT_USAGE,
+				  "a root file system of %s does not fit in an MBR partition table (2 TiB)",
+				  buf);
+	}
+	r->layout.root_offset = r->type->root_offset;
+	r->layout.fs_size = size;
+	r->layout.disk_size = r->type->root_offset + size;
+	return 0;
+}
+
+/* Everything that decides the image, before a byte is written. */
+static int decide(struct run *r, const struct build_options *o)
+{
+	int err;
+
+	if ((err = layout_timestamp(&r->timestamp)))
+		return err;
+	if (tree_init(&r->tree, r->timestamp))
+		return diag_error(EXIT_BUILD, "out of memory");
+	r->boot.ops = bootloader_find(r->type->bootloader);
+	r->boot.cfg = &r->cfg;
+	r->boot.type = r->type;
+	if (!r->boot.ops)
+		return diag_error(EXIT_USAGE, "%s: unknown bootloader '%s'",
+				  r->type->file, r->type->bootloader);
+	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
+	    (err = sources_add_all(&r->tree, &r->cfg)) ||
+	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
+	    (err = ext2_plan_tree(&r->tree, &r->plan)) ||
+	    (err = choose_size(r, o)))
+		return err;
+	return layout_identities(&r->layout, &r->cfg, r->type, &r->tree);
+}
+
+static int write_image(struct run *r, const char *path)
+{
+	struct ext2_options eo;
+	struct mbr_partition part;
+	struct output out;
+	struct disk disk;
+	uint8_t sector0[512];
+	int err;
+
+	if ((err = output_open(&out, path)))
+		return err;
+	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size))) {
+		output_abort(&out);
+		return err;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.size = r->layout.fs_size;
+	eo.label = r->cfg.fs_label;
+	memcpy(eo.uuid, r->layout.uuid, 16);
+	memcpy(eo.hash_seed, r->layout.hash_seed, 16);
+	eo.timestamp = r->timestamp;
+
+	memset(sector0, 0, sizeof(sector0));
+	part.active = 1;
+	part.type = 0x83;
+	part.start = (uint32_t)(r->layout.root_offset / 512);
+	part.sectors = (uint32_t)(r->layout.fs_size / 512);
+	err = ext2_write(&r->tree, &r->plan, &eo, &disk, r->layout.root_offset);
+	if (!err)
+		err = r->boot.ops->install(&r->boot, &disk, sector0,
+					   r->layout.root_offset);
+	if (!err) {
+		mbr_encode(sector0, r->layout.disk_signature, &part, 1);
+		err = disk_write(&disk, sector0, sizeof(sector0), 0);
+	}
+	if (!err)
+		err = disk_finish(&disk);
+	disk_close(&disk);
+	if (err) {
+		output_abort(&out);
+		return err;
+	}
+	return output_commit(&out);
+}
+
+static void report(const struct run *r, const char *path)
+{
+	char disk[32], fs[32], data[32];
+
+	size_format(r->layout.disk_size, disk, sizeof(disk));
+	size_format(r->layout.fs_size, fs, sizeof(fs));
+	size_format(r->plan.bytes, data, sizeof(data));
+	diag_info("%s: %s image, %s disk, root file system %s holding %llu files (%s)",
+		  path, r->type->name, disk, fs,
+		  (unsigned long long)r->plan.files, data);
+}
+
+int build_image(const struct build_options *o, const struct image_types *types)
+{
+	struct run r;
+	const char *path;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	if ((err = image_types_find(types, o->type, &r.type)))
+		return err;
+	r.format = disk_format_find(r.type->format);
+	if (!r.format)
+		return diag_error(EXIT_USAGE, "%s: unknown disk format '%s'",
+				  r.type->file, r.type->format);
+	if ((err = config_load(o->config, &r.cfg))) {
+		config_free(&r.cfg);
+		return err;
+	}
+	path = o->output ? o->output : r.type->output;
+	err = decide(&r, o);
+	if (!err)
+		err = write_image(&r, path);
+	if (!err)
+		report(&r, path);
+	if (r.boot.ops && r.boot.ops->release)
+		r.boot.ops->release(&r.boot);
+	tree_free(&r.tree);
+	config_free(&r.cfg);
+	return err;
+}

@@ -1,0 +1,278 @@
+/* config.c - os.conf -> struct os_config (libconfuse) */
+#include "autoconfig.h"
+
+#include <confuse.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+#include "size.h"
+
+static const char *const source_kinds[] = { "directory" };
+
+static cfg_opt_t directory_opts[] = {
+	CFG_STR("target", "/", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t fs_opts[] = {
+	CFG_STR("label", "hurd", CFGF_NONE),
+	CFG_STR("size", "guess", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t bootloader_opts[] = {
+	CFG_INT("timeout", 5, CFGF_NONE),
+	CFG_BOOL("serial", cfg_false, CFGF_NONE),
+	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
+	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t top_opts[] = {
+	CFG_STR("host-name", "gnu", CFGF_NONE),
+	CFG_STR("kernel", "/boot/gnumach.gz", CFGF_NONE),
+	CFG_STR("hurd", "/", CFGF_NONE),
+	CFG_STR_LIST("kernel-arguments", "{}", CFGF_NONE),
+	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("bootloader", bootloader_opts, CFGF_NONE),
+	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_END()
+};
+
+static char errbuf[512];
+
+static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	diag_error_at(EXIT_USAGE, cfg->filename ? cfg->filename : "?",
+		      cfg->line, "%s", errbuf);
+}
+
+static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
+{
+	uint64_t bytes;
+
+	if (size_parse_or_guess(cfg_opt_getnstr(opt, 0), &bytes)) {
+		cfg_error(cfg,
+			  "size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
+			  cfg_opt_getnstr(opt, 0));
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < 0 || v > 3600) {
+		cfg_error(cfg, "timeout %ld is out of range (0 to 3600 seconds)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_image_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!v || v[0] != '/') {
+		cfg_error(cfg, "%s '%s' must be an absolute path inside the image",
+			  opt->name, v ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_nonempty(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!v || !*v) {
+		cfg_error(cfg, "%s must not be empty", opt->name);
+		return -1;
+	}
+	return 0;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+
+	if (!r) {
+		fputs("mkhurdimg: out of memory\n", stderr);
+		exit(EXIT_BUILD);
+	}
+	return r;
+}
+
+char *config_resolve(const struct os_config *cfg, const char *path)
+{
+	const char *slash = strrchr(cfg->file, '/');
+	size_t dirlen;
+	char *r;
+
+	if (path[0] == '/' || !slash)
+		return xstrdup(path);
+	dirlen = (size_t)(slash - cfg->file);
+	r = malloc(dirlen + 1 + strlen(path) + 1);
+	if (!r)
+		return xstrdup(path);
+	sprintf(r, "%.*s/%s", (int)dirlen, cfg->file, path);
+	return r;
+}
+
+static int cmp_source_line(const void *a, const void *b)
+{
+	const struct os_source *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int collect_sources(cfg_t *cfg, struct os_config *out)
+{
+	size_t k, i, n = 0, total = 0;
+
+	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++)
+		total += cfg_size(cfg, source_kinds[k]);
+	out->sources = calloc(total ? total : 1, sizeof(*out->sources));
+	if (!out->sources)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++) {
+		for (i = 0; i < cfg_size(cfg, source_kinds[k]); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, source_kinds[k], i);
+			struct os_source *s = &out->sources[n++];
+
+			s->kind = xstrdup(source_kinds[k]);
+			s->path = config_resolve(out, cfg_title(sec));
+			s->target = xstrdup(cfg_getstr(sec, "target"));
+			s->line = sec->line;
+			if (s->target[0] != '/')
+				return diag_error_at(EXIT_USAGE, out->file, s->line,
+						     "target '%s' must be an absolute path inside the image",
+						     s->target);
+		}
+	}
+	out->nsources = n;
+	/* libconfuse groups sections by kind; the file's order is what counts. */
+	qsort(out->sources, n, sizeof(*out->sources), cmp_source_line);
+	return 0;
+}
+
+static int collect_fs(cfg_t *cfg, struct os_config *out)
+{
+	cfg_t *root = NULL;
+	size_t i;
+
+	for (i = 0; i < cfg_size(cfg, "file-system"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "file-system", i);
+
+		if (strcmp(cfg_title(sec), "/"))
+			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+					     "file-system '%s': only the root file system \"/\" is supported",
+					     cfg_title(sec));
+		root = sec;
+	}
+	if (!root) {
+		out->fs_label = xstrdup("hurd");
+		out->fs_size = 0;
+		return 0;
+	}
+	out->fs_line = root->line;
+	out->fs_label = xstrdup(cfg_getstr(root, "label"));
+	if (strlen(out->fs_label) > 16)
+		return diag_error_at(EXIT_USAGE, out->file, root->line,
+				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
+				     out->fs_label);
+	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
+	return 0;
+}
+
+static void collect_top(cfg_t *cfg, struct os_config *out)
+{
+	cfg_t *boot = cfg_getsec(cfg, "bootloader");
+	size_t i;
+
+	out->host_name = xstrdup(cfg_getstr(cfg, "host-name"));
+	out->kernel = xstrdup(cfg_getstr(cfg, "kernel"));
+	out->hurd = xstrdup(cfg_getstr(cfg, "hurd"));
+	out->nkernel_args = cfg_size(cfg, "kernel-arguments");
+	out->kernel_args = calloc(out->nkernel_args + 1, sizeof(char *));
+	for (i = 0; out->kernel_args && i < out->nkernel_args; i++)
+		out->kernel_args[i] =
+			xstrdup(cfg_getnstr(cfg, "kernel-arguments", i));
+	out->timeout = cfg_getint(boot, "timeout");
+	out->serial = cfg_getbool(boot, "serial") == cfg_true;
+	out->grub_dir = config_resolve(out, cfg_getstr(boot, "grub-directory"));
+	out->grub_mkimage = xstrdup(cfg_getstr(boot, "grub-mkimage"));
+	out->boot_line = boot->line;
+}
+
+int config_load(const char *path, struct os_config *out)
+{
+	cfg_t *cfg;
+	FILE *f;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->file = xstrdup(path);
+	f = fopen(path, "r");
+	if (!f)
+		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
+				  path, strerror(errno));
+	cfg = cfg_init(top_opts, CFGF_NONE);
+	if (!cfg) {
+		fclose(f);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	cfg_set_error_function(cfg, on_error);
+	cfg->filename = xstrdup(path);
+	cfg_set_validate_func(cfg, "file-system|size", validate_size);
+	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
+	cfg_set_validate_func(cfg, "kernel", validate_image_path);
+	cfg_set_validate_func(cfg, "hurd", validate_image_path);
+	cfg_set_validate_func(cfg, "host-name", validate_nonempty);
+
+	r = cfg_parse_fp(cfg, f);
+	fclose(f);
+	if (r != CFG_SUCCESS) {
+		if (!diag_message())
+			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);
+		cfg_free(cfg);
+		return EXIT_USAGE;
+	}
+	collect_top(cfg, out);
+	r = collect_fs(cfg, out);
+	if (!r)
+		r = collect_sources(cfg, out);
+	cfg_free(cfg);
+	return r;
+}
+
+void config_free(struct os_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsources; i++) {
+		free(cfg->sources[i].kind);
+		free(cfg->sources[i].path);
+		free(cfg->sources[i].target);
+	}
+	free(cfg->sources);
+	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)
+		free(cfg->kernel_args[i]);
+	free(cfg->kernel_args);
+	free(cfg->file);
+	free(cfg->host_name);
+	free(cfg->kernel);
+	free(cfg->hurd);
+	free(cfg->fs_label);
+	free(cfg->grub_dir);
+	free(cfg->grub_mkimage);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,834 @@
+/* ext2.c - Hurd ext2 parameters and the fast population path (libext2fs)
+ *
+ * libext2fs lays out the file system (groups, bitmaps, inode tables) and
+ * writes inodes, xattrs, bitmaps and superblocks.  Everything that grows
+ * with the tree is done here in bulk: blocks are handed out by a cursor
+ * that only moves forward, each file's blocks form as few runs as the
+ * group layout allows and its bytes go out in large writes, and each
+ * directory's entry blocks are built in memory from the sorted tree and
+ * written once.  No ext2fs_link() and no ext2fs_file_write(): the first is
+ * quadratic on large directories in 1.47.0, the second works a block at a
+ * time.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ext2fs/ext2fs.h>
+
+#include "diag.h"
+#include "ext2.h"
+#include "size.h"
+
+#define ADDR_PER_BLOCK (EXT2_BLOCK / 4)
+#define CHUNK_BLOCKS 256		/* 1 MiB per write */
+#define INODE_RATIO 16384		/* bytes per inode, as mke2fs */
+#define FAST_SYMLINK_MAX 59		/* fits in i_block[] */
+#define GUESS_MARGIN_PERCENT 25
+
+/* Indirect blocks needed to map N data blocks. */
+static uint64_t meta_blocks(uint64_t n)
+{
+	const uint64_t a = ADDR_PER_BLOCK;
+	uint64_t m = 0;
+
+	if (n <= EXT2_NDIR_BLOCKS)
+		return 0;
+	n -= EXT2_NDIR_BLOCKS;
+	m += 1;				/* single indirect */
+	if (n <= a)
+		return m;
+	n -= a;
+	if (n <= a * a)
+		return m + 1 + (n + a - 1) / a;
+	m += 1 + a;			/* a full double indirect tree */
+	n -= a * a;
+	return m + 1 + (n + a * a - 1) / (a * a) + (n + a - 1) / a;
+}
+
+/* Largest file: the indirect tree, and i_blocks (32 bits of sectors). */
+static const uint64_t max_file_blocks =
+	EXT2_NDIR_BLOCKS + ADDR_PER_BLOCK + (uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK +
+	(uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK * ADDR_PER_BLOCK;
+
+static uint32_t rec_len(size_t namelen)
+{
+	return (uint32_t)((8 + namelen + 3) & ~3u);
+}
+
+/* Blocks a directory's entries take, packed in sorted order. */
+static uint64_t dir_blocks(const struct tree_node *n)
+{
+	uint64_t blocks = 1;
+	uint32_t used = rec_len(1) + rec_len(2), i;
+
+	for (i = 0; i < n->nkids; i++) {
+		uint32_t r = rec_len(strlen(n->kids[i]->name));
+
+		if (used + r > EXT2_BLOCK) {
+			blocks++;
+			used = 0;
+		}
+		used += r;
+	}
+	if (blocks < n->inode->min_blocks)
+		blocks = n->inode->min_blocks;
+	return blocks;
+}
+
+static uint64_t content_blocks(const struct tree_node *n)
+{
+	const struct tree_inode *ino = n->inode;
+
+	switch (ino->mode & S_IFMT) {
+	case S_IFDIR:
+		return dir_blocks(n);
+	case S_IFREG:
+		return (ino->size + EXT2_BLOCK - 1) / EXT2_BLOCK;
+	case S_IFLNK:
+		return ino->size > FAST_SYMLINK_MAX ? 1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Bytes of the EA block for INO's xattrs (0: none); -1 if too big. */
+static long xattr_bytes(const struct tree_inode *ino)
+{
+	size_t i, total = 32 + 4;
+
+	if (!ino->nxattrs)
+		return 0;
+	for (i = 0; i < ino->nxattrs; i++) {
+		const char *dot = strchr(ino->xattrs[i].name, '.');
+		size_t namelen = dot ? strlen(dot + 1) : strlen(ino->xattrs[i].name);
+
+		total += ((16 + namelen + 3) & ~3u) + ((ino->xattrs[i].len + 3) & ~3u);
+	}
+	return total > EXT2_BLOCK ? -1 : (long)total;
+}
+
+struct plan_walk {
+	struct ext2_plan *plan;
+	int err;
+};
+
+static int plan_node(struct tree_node *n, void *arg)
+{
+	struct plan_walk *w = arg;
+	struct tree_inode *ino = n->inode;
+	char path[4096];
+	uint64_t data;
+	long xb;
+
+	w->plan->files++;
+	if (ino->ino)		/* another name of an inode already counted */
+		return 0;
+	ino->ino = 1;		/* mark; real numbers are given by the writer */
+	w->plan->inodes++;
+	data = content_blocks(n);
+	if (tree_is_dir(ino) && ino->subdirs + 2 > EXT2_LINKS_MAX) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: %u subdirectories; ext2 allows at most %d in one directory (its link count limit)",
+				    path, ino->subdirs, EXT2_LINKS_MAX - 2);
+		return 1;
+	}
+	if (!tree_is_dir(ino) && ino->nlink > EXT2_LINKS_MAX) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: %u hard links; ext2 allows at most %d",
+				    path, ino->nlink, EXT2_LINKS_MAX);
+		return 1;
+	}
+	if (S_ISLNK(ino->mode) && ino->size >= EXT2_BLOCK) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: symlink target of %llu bytes; at most %d fit",
+				    path, (unsigned long long)ino->size, EXT2_BLOCK - 1);
+		return 1;
+	}
+	if (data + meta_blocks(data) > max_file_blocks ||
+	    (data + meta_blocks(data) + 1) * (EXT2_BLOCK / 512) > UINT32_MAX) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (2 TiB)",
+				    path, (unsigned long long)ino->size);
+		return 1;
+	}
+	xb = xattr_bytes(ino);
+	if (xb < 0) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: the extended attributes do not fit in one %d-byte block",
+				    path, EXT2_BLOCK);
+		return 1;
+	}
+	w->plan->blocks += data + meta_blocks(data) + (xb ? 1 : 0);
+	if (S_ISREG(ino->mode))
+		w->plan->bytes += ino->size;
+	return 0;
+}
+
+static int clear_mark(struct tree_node *n, void *arg)
+{
+	n->inode->ino = 0;
+	return 0;
+}
+
+static int add_lost_found(struct tree *t)
+{
+	struct tree_node *lf = tree_lookup(t, "/lost+found");
+	struct tree_inode *ino;
+
+	if (lf && tree_is_dir(lf->inode)) {
+		lf->inode->min_blocks = LOST_FOUND_BLOCKS;
+		return 0;
+	}
+	ino = tree_inode_new(t, S_IFDIR | 0700);
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->min_blocks = LOST_FOUND_BLOCKS;
+	if (lf)
+		diag_warn("/lost+found is not a directory in the sources; replacing it");
+	return tree_put(t, "/lost+found", ino, NULL) ? EXIT_BUILD : 0;
+}
+
+int ext2_plan_tree(struct tree *t, struct ext2_plan *plan)
+{
+	struct plan_walk w = { plan, 0 };
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	if ((r = add_lost_found(t)))
+		return r;
+	tree_finish(t);
+	tree_walk(t, clear_mark, NULL);
+	tree_walk(t, plan_node, &w);
+	tree_walk(t, clear_mark, NULL);
+	plan->inodes += EXT2_GOOD_OLD_FIRST_INO - 1;	/* reserved 1..10 */
+	return w.err;
+}
+
+/* ---- sizing ---- */
+
+static uint64_t inode_count(const struct ext2_plan *plan, uint64_t size)
+{
+	uint64_t want = plan->inodes + plan->inodes / 4 + 16;
+	uint64_t by_ratio = size / INODE_RATIO;
+
+	want = by_ratio > want ? by_ratio : want;
+	return want > UINT32_MAX ? UINT32_MAX : want;
+}
+
+static errcode_t fs_init(const char *name, const struct ext2_plan *plan,
+			 uint64_t size, ext2_filsys *fs)
+{
+	struct ext2_super_block param;
+
+	memset(&param, 0, sizeof(param));
+	param.s_rev_level = EXT2_DYNAMIC_REV;
+	param.s_log_block_size = 2;	/* 1024 << 2 */
+	param.s_inode_size = EXT2_HURD_INODE_SIZE;
+	ext2fs_blocks_count_set(&param, size / EXT2_BLOCK);
+	param.s_inodes_count = (uint32_t)inode_count(plan, size);
+	param.s_feature_compat = EXT2_FEATURE_COMPAT_EXT_ATTR;
+	param.s_feature_ro_compat = EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER |
+				    EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
+	param.s_feature_incompat = 0;
+	return ext2fs_initialize(name, EXT2_FLAG_64BITS, &param,
+				 disk_io_manager, fs);
+}
+
+/* Would a file system of SIZE bytes hold PLAN? */
+static int fits(const struct ext2_plan *plan, uint64_t size)
+{
+	char name[128];
+	ext2_filsys fs;
+	uint64_t free_blocks, free_inodes;
+
+	if (size / EXT2_BLOCK < 64)
+		return 0;
+	disk_io_name(NULL, 0, size, name, sizeof(name));
+	if (fs_init(name, plan, size, &fs))
+		return 0;
+	free_blocks = ext2fs_free_blocks_count(fs->super);
+	free_inodes = fs->super->s_free_inodes_count;
+	ext2fs_free(fs);
+	/* The reserved inodes are not free in the count. */
+	return free_blocks >= plan->blocks &&
+	       free_inodes + EXT2_GOOD_OLD_FIRST_INO - 1 >= plan->inodes;
+}
+
+int ext2_min_size(const struct ext2_plan *plan, uint64_t *bytes)
+{
+	uint64_t lo = (plan->blocks + 64) * EXT2_BLOCK, hi = lo, step;
+
+	/* Grow until it fits, then bisect down to 4 KiB precision. */
+	while (!fits(plan, hi)) {
+		lo = hi;
+		hi += hi / 4 + EXT2_BLOCK;
+	}
+	while (hi - lo > EXT2_BLOCK) {
+		step = lo + (hi - lo) / 2;
+		step -= step % EXT2_BLOCK;
+		if (step <= lo)
+			break;
+		if (fits(plan, step))
+			hi = step;
+		else
+			lo = step;
+	}
+	*bytes = hi;
+	return 0;
+}
+
+int ext2_guess_size(const struct ext2_plan *plan, uint64_t *bytes)
+{
+	struct ext2_plan more = *plan;
+
+	more.blocks += plan->blocks * GUESS_MARGIN_PERCENT / 100;
+	more.inodes += plan->inodes * GUESS_MARGIN_PERCENT / 100;
+	ext2_min_size(&more, bytes);
+	/* Round up to whole MiB: partition tools and people like it. */
+	*bytes = (*bytes + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1);
+	return 0;
+}
+
+int ext2_check_fits(const struct ext2_plan *plan, uint64_t size)
+{
+	char have[32], need[32];
+	uint64_t min;
+
+	if (fits(plan, size))
+		return 0;
+	ext2_min_size(plan, &min);
+	size_format(size, have, sizeof(have));
+	size_format(min, need, sizeof(need));
+	return diag_error(EXIT_BUILD,
+			  "the root file system size %s is too small for the tree: it needs at least %s (%llu bytes); use a larger size or \"guess\"",
+			  have, need, (unsigned long long)min);
+}
+
+/* ---- writing ---- */
+
+struct run {
+	blk64_t start, len;
+};
+
+struct writer {
+	ext2_filsys fs;
+	blk64_t cursor;		/* blocks below it are taken */
+	char *buf;		/* CHUNK_BLOCKS of data */
+	struct run *runs;
+	size_t nruns, runcap;
+	uint32_t next_ino;
+	char path[4096];	/* of the node being written, for messages */
+};
+
+static int fail_fs(struct writer *w, errcode_t err, const char *what)
+{
+	return diag_error(EXIT_BUILD, "%s: %s: %s", w->path, what,
+			  error_message(err));
+}
+
+/* The next free run of at most WANT blocks at or after the cursor. */
+static errcode_t alloc_run(struct writer *w, blk64_t want, struct run *out)
+{
+	ext2_filsys fs = w->fs;
+	blk64_t last = ext2fs_blocks_count(fs->super) - 1, start, used, end;
+
+	if (w->cursor > last ||
+	    ext2fs_find_first_zero_block_bitmap2(fs->block_map, w->cursor, last,
+						 &start))
+		return EXT2_ET_BLOCK_ALLOC_FAIL;
+	end = start + want - 1;
+	if (end > last)
+		end = last;
+	if (!ext2fs_find_first_set_block_bitmap2(fs->block_map, start, end, &used))
+		end = used - 1;
+	out->start = start;
+	out->len = end - start + 1;
+	w->cursor = end + 1;
+	return 0;
+}
+
+/* libext2fs asks here for the blocks it allocates itself (EA blocks), so
+ * they come from the same cursor and the layout stays one sweep. */
+static errcode_t get_alloc_block(ext2_filsys fs, blk64_t goal, blk64_t *ret)
+{
+	struct writer *w = fs->priv_data;
+	struct run r;
+	errcode_t err = alloc_run(w, 1, &r);
+
+	if (!err)
+		*ret = r.start;
+	return err;
+}
+
+/* Allocate N blocks as runs into w->runs and mark them in use. */
+static errcode_t alloc_blocks(struct writer *w, blk64_t n)
+{
+	errcode_t err;
+
+	w->nruns = 0;
+	while (n) {
+		struct run r;
+
+		if ((err = alloc_run(w, n, &r)))
+			return err;
+		if (w->nruns == w->runcap) {
+			size_t cap = w->runcap ? w->runcap * 2 : 16;
+			struct run *nr = realloc(w->runs, cap * sizeof(*nr));
+
+			if (!nr)
+				return EXT2_ET_NO_MEMORY;
+			w->runs = nr;
+			w->runcap = cap;
+		}
+		w->runs[w->nruns++] = r;
+		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len, +1);
+		n -= r.len;
+	}
+	return 0;
+}
+
+/* Physical block of the I-th allocated block (runs in order). */
+struct cursor {
+	size_t run;
+	blk64_t off;
+};
+
+static blk64_t next_block(struct writer *w, struct cursor *c)
+{
+	blk64_t b = w->runs[c->run].start + c->off;
+
+	if (++c->off == w->runs[c->run].len) {
+		c->run++;
+		c->off = 0;
+	}
+	return b;
+}
+
+struct filler {
+	int fd;			/* host file, or -1 */
+	const char *mem;	/* memory content */
+	uint64_t size, done;
+};
+
+static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
+{
+	size_t want = f->size - f->done < len ? (size_t)(f->size - f->done) : len;
+	size_t got = 0;
+
+	if (f->fd < 0) {
+		memcpy(buf, f->mem + f->done, want);
+		got = want;
+	}
+	while (got < want) {
+		ssize_t r = read(f->fd, buf + got, want - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return diag_error(EXIT_BUILD, "%s: cannot read: %s",
+					  w->path, strerror(errno));
+		if (r == 0)
+			return diag_error(EXIT_BUILD,
+					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
+					  w->path,
+					  (unsigned long long)(f->done + got),
+					  (unsigned long long)f->size);
+		got += (size_t)r;
+	}
+	memset(buf + want, 0, len - want);
+	f->done += want;
+	return 0;
+}
+
+/* Write the data blocks (the first N of the runs) from F. */
+static int write_data(struct writer *w, struct filler *f, blk64_t n)
+{
+	size_t i;
+
+	for (i = 0; n && i < w->nruns; i++) {
+		blk64_t start = w->runs[i].start, left = w->runs[i].len;
+
+		if (left > n)
+			left = n;
+		n -= left;
+		while (left) {
+			blk64_t c = left < CHUNK_BLOCKS ? left : CHUNK_BLOCKS;
+			errcode_t err;
+			int r;
+
+			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
+				return r;
+			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
+			if (err)
+				return fail_fs(w, err, "writing the image");
+			start += c;
+			left -= c;
+		}
+	}
+	return 0;
+}
+
+/* Fill one indirect block of LEVEL (1..3) mapping data blocks from *data
+ * onwards, taking its own block(s) from *meta.  Returns its number. */
+static errcode_t write_indirect(struct writer *w, int level, struct cursor *data,
+				blk64_t *left, struct cursor *meta, blk64_t *out)
+{
+	uint32_t ptr[ADDR_PER_BLOCK];
+	blk64_t self = next_block(w, meta);
+	errcode_t err;
+	int i;
+
+	memset(ptr, 0, sizeof(ptr));
+	for (i = 0; i < ADDR_PER_BLOCK && *left; i++) {
+		blk64_t b;
+
+		if (level == 1) {
+			b = next_block(w, data);
+			(*left)--;
+		} else if ((err = write_indirect(w, level - 1, data, left, meta, &b))) {
+			return err;
+		}
+		ptr[i] = ext2fs_cpu_to_le32((uint32_t)b);
+	}
+	err = io_channel_write_blk64(w->fs->io, self, 1, ptr);
+	*out = self;
+	return err;
+}
+
+/* Map the first N blocks of the runs into INODE; the indirect blocks
+ * come from the blocks after them. */
+static errcode_t map_blocks(struct writer *w, struct ext2_inode *inode, blk64_t n)
+{
+	struct cursor data = { 0, 0 }, meta = { 0, 0 };
+	blk64_t left = n, i, b;
+	errcode_t err;
+	int level;
+
+	for (i = 0; i < n; i++)		/* metadata follows the data */
+		next_block(w, &meta);
+	for (i = 0; i < EXT2_NDIR_BLOCKS && left; i++, left--)
+		inode->i_block[i] = (uint32_t)next_block(w, &data);
+	for (level = 1; level <= 3 && left; level++) {
+		if ((err = write_indirect(w, level, &data, &left, &meta, &b)))
+			return err;
+		inode->i_block[EXT2_NDIR_BLOCKS + level - 1] = (uint32_t)b;
+	}
+	return 0;
+}
+
+static void put_dirent(char *p, uint32_t ino, uint32_t len, const char *name,
+		       size_t namelen)
+{
+	uint32_t ino_le = ext2fs_cpu_to_le32(ino);
+	uint16_t len_le = ext2fs_cpu_to_le16((uint16_t)len);
+
+	memcpy(p, &ino_le, 4);
+	memcpy(p + 4, &len_le, 2);
+	p[6] = (char)namelen;
+	p[7] = 0;	/* file type: the Hurd writes none (filetype is off) */
+	memcpy(p + 8, name, namelen);
+}
+
+static void set_rec_len(char *p, uint32_t len)
+{
+	uint16_t len_le = ext2fs_cpu_to_le16((uint16_t)len);
+
+	memcpy(p + 4, &len_le, 2);
+}
+
+/* Entry blocks of directory N, packed as dir_blocks() counted them. */
+static char *build_dir(const struct tree_node *n, uint64_t blocks)
+{
+	char *buf = calloc(blocks, EXT2_BLOCK);
+	size_t pos = 0, last = 0, i;
+	uint32_t parent = n->parent ? n->parent->inode->ino : n->inode->ino;
+
+	if (!buf)
+		return NULL;
+	for (i = 0; i < (size_t)n->nkids + 2; i++) {
+		const char *name = i == 0 ? "." : i == 1 ? ".." : n->kids[i - 2]->name;
+		uint32_t ino = i == 0 ? n->inode->ino :
+			       i == 1 ? parent : n->kids[i - 2]->inode->ino;
+		size_t len = strlen(name);
+		uint32_t r = rec_len(len);
+
+		if (pos % EXT2_BLOCK + r > EXT2_BLOCK) {
+			/* The last entry of a block owns the rest of it. */
+			set_rec_len(buf + last, EXT2_BLOCK - last % EXT2_BLOCK);
+			pos += EXT2_BLOCK - pos % EXT2_BLOCK;
+		}
+		put_dirent(buf + pos, ino, r, name, len);
+		last = pos;
+		pos += r;
+	}
+	set_rec_len(buf + last, EXT2_BLOCK - last % EXT2_BLOCK);
+	/* Padding blocks (lost+found) hold one empty entry each. */
+	for (pos = (last / EXT2_BLOCK + 1) * EXT2_BLOCK; pos < blocks * EXT2_BLOCK;
+	     pos += EXT2_BLOCK)
+		put_dirent(buf + pos, 0, EXT2_BLOCK, "", 0);
+	return buf;
+}
+
+static uint32_t clamp_time(int64_t t)
+{
+	if (t < 0)
+		return 0;
+	if (t > INT32_MAX)
+		return INT32_MAX;
+	return (uint32_t)t;
+}
+
+static int open_host(struct writer *w, const struct tree_inode *ino, int *fd)
+{
+	struct stat st;
+
+	*fd = open(ino->host_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return diag_error(EXIT_BUILD, "%s: cannot open: %s",
+				  ino->host_path, strerror(errno));
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != ino->size) {
+		close(*fd);
+		return diag_error(EXIT_BUILD,
+				  "%s: the file changed while the image was built (was %llu bytes)",
+				  ino->host_path, (unsigned long long)ino->size);
+	}
+	posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+/* Allocate, write and map the content of N into INODE. */
+static int write_content(struct writer *w, struct tree_node *n,
+			 struct ext2_inode *inode)
+{
+	struct tree_inode *ino = n->inode;
+	blk64_t data = content_blocks(n), meta = meta_blocks(data);
+	struct filler f = { -1, NULL, 0, 0 };
+	char *dirbuf = NULL;
+	errcode_t err;
+	int r = 0;
+
+	if (S_ISLNK(ino->mode) && data == 0) {
+		memcpy(inode->i_block, ino->data, ino->size);
+		return 0;
+	}
+	if (data == 0)
+		return 0;
+	if (tree_is_dir(ino)) {
+		dirbuf = build_dir(n, data);
+		if (!dirbuf)
+			return diag_error(EXIT_BUILD, "out of memory");
+		f.mem = dirbuf;
+		f.size = data * EXT2_BLOCK;
+	} else if (ino->content == CONTENT_HOST) {
+		if ((r = open_host(w, ino, &f.fd)))
+			return r;
+		f.size = ino->size;
+	} else {
+		f.mem = ino->data;
+		f.size = ino->size;
+	}
+	err = alloc_blocks(w, data + meta);
+	if (err) {
+		r = diag_error(EXIT_BUILD,
+			       "%s: the file system is full (this is a bug in the size computation: %s)",
+			       w->path, error_message(err));
+		goto out;
+	}
+	if ((r = write_data(w, &f, data)))
+		goto out;
+	if ((err = map_blocks(w, inode, data)))
+		r = fail_fs(w, err, "writing the block map");
+	ext2fs_iblk_set(w->fs, inode, data + meta);
+out:
+	if (f.fd >= 0)
+		close(f.fd);
+	free(dirbuf);
+	return r;
+}
+
+static int write_xattrs(struct writer *w, const struct tree_inode *ino)
+{
+	struct ext2_xattr_handle *h;
+	errcode_t err;
+	size_t i;
+
+	if (!ino->nxattrs)
+		return 0;
+	if ((err = ext2fs_xattrs_open(w->fs, ino->ino, &h)))
+		return fail_fs(w, err, "extended attributes");
+	err = ext2fs_xattrs_read(h);
+	for (i = 0; !err && i < ino->nxattrs; i++)
+		err = ext2fs_xattr_set(h, ino->xattrs[i].name,
+				       ino->xattrs[i].value, ino->xattrs[i].len);
+	if (!err)
+		err = ext2fs_xattrs_close(&h);
+	else
+		ext2fs_xattrs_close(&h);
+	return err ? fail_fs(w, err, "writing extended attributes") : 0;
+}
+
+static void set_device(struct ext2_inode *inode, const struct tree_inode *ino)
+{
+	/* Old-style encoding in i_block[0]: the Hurd reads st_rdev there. */
+	if (ino->rdev_major < 256 && ino->rdev_minor < 256) {
+		inode->i_block[0] = ext2fs_cpu_to_le32(ino->rdev_major << 8 |
+						       ino->rdev_minor);
+	} else {
+		inode->i_block[1] = ext2fs_cpu_to_le32(
+			(ino->rdev_minor & 0xff) | (ino->rdev_major << 8) |
+			((ino->rdev_minor & ~0xffu) << 12));
+	}
+}
+
+static int write_node(struct tree_node *n, void *arg)
+{
+	struct writer *w = arg;
+	struct tree_inode *ino = n->inode;
+	struct ext2_inode inode;
+	uint32_t t = clamp_time(ino->mtime);
+	errcode_t err;
+	int r;
+
+	if (ino->nlink == 0)	/* written at an earlier name */
+		return 0;
+	tree_path(n, w->path, sizeof(w->path));
+	memset(&inode, 0, sizeof(inode));
+	inode.i_mode = (uint16_t)ino->mode;
+	inode.i_uid = (uint16_t)ino->uid;
+	inode.i_gid = (uint16_t)ino->gid;
+	inode.osd2.hurd2.h_i_uid_high = (uint16_t)(ino->uid >> 16);
+	inode.osd2.hurd2.h_i_gid_high = (uint16_t)(ino->gid >> 16);
+	/* What the Hurd itself records as the author of a new file. */
+	inode.osd2.hurd2.h_i_author = ino->uid;
+	inode.i_atime = inode.i_ctime = inode.i_mtime = t;
+	inode.i_links_count = (uint16_t)(tree_is_dir(ino) ? 2 + ino->subdirs
+							  : ino->nlink);
+	if (S_ISCHR(ino->mode) || S_ISBLK(ino->mode))
+		set_device(&inode, ino);
+	else if ((r = write_content(w, n, &inode)))
+		return r;
+	if (tree_is_dir(ino))
+		err = ext2fs_inode_size_set(w->fs, &inode,
+					    content_blocks(n) * EXT2_BLOCK);
+	else
+		err = ext2fs_inode_size_set(w->fs, &inode, ino->size);
+	if (!err)
+		err = ext2fs_write_inode(w->fs, ino->ino, &inode);
+	if (err)
+		return fail_fs(w, err, "writing the inode");
+	ext2fs_inode_alloc_stats2(w->fs, ino->ino, +1, tree_is_dir(ino));
+	if ((r = write_xattrs(w, ino)))
+		return r;
+	ino->nlink = 0;		/* done: later names only point here */
+	return 0;
+}
+
+/* Inode numbers in sorted preorder: root 2, lost+found 11, then the rest. */
+static int number_node(struct tree_node *n, void *arg)
+{
+	struct writer *w = arg;
+
+	if (!n->inode->ino)
+		n->inode->ino = w->next_ino++;
+	return 0;
+}
+
+/* write_node() consumes nlink as its "done" mark; put it back. */
+static int count_links(struct tree_node *n, void *arg)
+{
+	n->inode->nlink++;
+	return 0;
+}
+
+static int reset_links(struct tree_node *n, void *arg)
+{
+	n->inode->nlink = 0;
+	return 0;
+}
+
+static void set_super(ext2_filsys fs, const struct ext2_options *o)
+{
+	struct ext2_super_block *sb = fs->super;
+	uint32_t t = clamp_time(o->timestamp);
+
+	sb->s_creator_os = EXT2_OS_HURD;	/* after initialize: it sets Linux */
+	ext2fs_clear_feature_filetype(sb);
+	memset(sb->s_volume_name, 0, sizeof(sb->s_volume_name));
+	strncpy((char *)sb->s_volume_name, o->label, sizeof(sb->s_volume_name));
+	memcpy(sb->s_uuid, o->uuid, 16);
+	memcpy(sb->s_hash_seed, o->hash_seed, 16);
+	sb->s_def_hash_version = EXT2_HASH_HALF_MD4;
+	sb->s_mkfs_time = sb->s_wtime = sb->s_lastcheck = t;
+	sb->s_mtime = 0;
+	sb->s_max_mnt_count = (uint16_t)-1;
+	sb->s_checkinterval = 0;
+	sb->s_state = EXT2_VALID_FS;
+	fs->now = (time_t)t;
+	ext2fs_mark_super_dirty(fs);
+}
+
+int ext2_write(struct tree *t, const struct ext2_plan *plan,
+	       const struct ext2_options *o, struct disk *d, uint64_t offset)
+{
+	struct writer w;
+	struct tree_node *lf;
+	char name[128];
+	errcode_t err;
+	ext2_ino_t i;
+	int r;
+
+	memset(&w, 0, sizeof(w));
+	snprintf(w.path, sizeof(w.path), "%s", d->path);
+	disk_io_name(d, offset, o->size, name, sizeof(name));
+	if ((err = fs_init(name, plan, o->size, &w.fs)))
+		return fail_fs(&w, err, "cannot create the file system");
+	set_super(w.fs, o);
+	if ((err = ext2fs_allocate_tables(w.fs)))
+		return fail_fs(&w, err, "cannot lay out the file system");
+	w.fs->priv_data = &w;
+	ext2fs_set_alloc_block_callback(w.fs, get_alloc_block, NULL);
+	for (i = 1; i < EXT2_FIRST_INODE(w.fs->super); i++)
+		if (i != EXT2_ROOT_INO)
+			ext2fs_inode_alloc_stats2(w.fs, i, +1, 0);
+	w.buf = malloc((size_t)CHUNK_BLOCKS * EXT2_BLOCK);
+	if (!w.buf) {
+		ext2fs_free(w.fs);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+
+	/* Numbering, then one sweep that writes every inode once. */
+	t->root->inode->ino = EXT2_ROOT_INO;
+	lf = tree_lookup(t, "/lost+found");
+	lf->inode->ino = EXT2_FIRST_INODE(w.fs->super);
+	w.next_ino = lf->inode->ino + 1;
+	tree_walk(t, number_node, &w);
+	r = tree_walk(t, write_node, &w);
+	tree_walk(t, reset_links, NULL);
+	tree_walk(t, count_links, NULL);
+	free(w.buf);
+	free(w.runs);
+	if (r) {
+		ext2fs_free(w.fs);
+		return r;
+	}
+	snprintf(w.path, sizeof(w.path), "%s", d->path);
+	w.fs->super->s_state = EXT2_VALID_FS;
+	err = ext2fs_close2(w.fs, 0);
+	if (err) {
+		ext2fs_free(w.fs);
+		return fail_fs(&w, err, "cannot finish the file system");
+	}
+	return 0;
+}

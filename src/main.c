@@ -1,0 +1,125 @@
+/* main.c - the command line */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build.h"
+#include "diag.h"
+#include "image-type.h"
+
+enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP };
+
+static const struct option long_opts[] = {
+	{ "image-type", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "size", required_argument, NULL, 's' },
+	{ "list-image-types", no_argument, NULL, OPT_LIST },
+	{ "types-dir", required_argument, NULL, OPT_TYPES_DIR },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mkhurdimg [OPTION]... CONFIG\n"
+	      "Build a bootable GNU/Hurd disk image from the system described in CONFIG,\n"
+	      "as an ordinary user: no loop devices, mounts, fakeroot or emulator.\n"
+	      "\n"
+	      "  -t, --image-type=TYPE   image type (default hurd-raw); see --list-image-types\n"
+	      "  -o, --output=FILE       image file (default: the type's, e.g. hurd.img)\n"
+	      "  -s, --size=SIZE         root file system size: guess, or e.g. 512M, 2GiB\n"
+	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"
+	      "      --list-image-types  list the image types and exit\n"
+	      "  -q, --quiet             print errors only\n"
+	      "  -v, --verbose           say what is being done\n"
+	      "      --help              show this help and exit\n"
+	      "      --version           show the version and exit\n"
+	      "\n"
+	      "Exit status: 0 image written; 1 the build failed (nothing is left behind);\n"
+	      "2 bad command line or configuration.\n"
+	      "SOURCE_DATE_EPOCH sets every generated time stamp (default 1).\n",
+	      f);
+}
+
+/* The installed types, or the source tree's when running uninstalled. */
+static int load_builtin_types(struct image_types *reg)
+{
+	struct stat st;
+
+	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
+		return image_types_load_dir(reg, TYPESDIR, 1);
+	return image_types_load_dir(reg, SRCTYPESDIR, 0);
+}
+
+static void list_types(const struct image_types *reg)
+{
+	const struct image_type *t;
+	size_t i;
+
+	/* image_types_find sorts the registry. */
+	image_types_find(reg, "", &t);
+	diag_clear();
+	for (i = 0; i < reg->n; i++)
+		printf("%-14s %s\n", reg->types[i].name, reg->types[i].description);
+}
+
+int main(int argc, char **argv)
+{
+	struct build_options o = { NULL, "hurd-raw", NULL, NULL };
+	struct image_types reg = { NULL, 0 };
+	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	size_t ndirs = 0, i;
+	int c, list = 0, err;
+
+	diag_set_program("mkhurdimg");
+	while ((c = getopt_long(argc, argv, "t:o:s:qv", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.type = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 's': o.size = optarg; break;
+		case 'q': diag_set_level(DIAG_QUIET); break;
+		case 'v': diag_set_level(DIAG_VERBOSE); break;
+		case OPT_LIST: list = 1; break;
+		case OPT_TYPES_DIR: dirs[ndirs++] = optarg; break;
+		case OPT_VERSION:
+			printf("%s\n", PACKAGE_STRING);
+			free(dirs);
+			return EXIT_OK;
+		case OPT_HELP:
+			usage(stdout);
+			free(dirs);
+			return EXIT_OK;
+		default:
+			fputs("Try 'mkhurdimg --help' for more information.\n", stderr);
+			free(dirs);
+			return EXIT_USAGE;
+		}
+	}
+	err = load_builtin_types(&reg);
+	for (i = 0; !err && i < ndirs; i++)
+		err = image_types_load_dir(&reg, dirs[i], 1);
+	free(dirs);
+	if (!err && list) {
+		list_types(&reg);
+	} else if (!err) {
+		if (optind != argc - 1) {
+			fprintf(stderr, "mkhurdimg: %s\nTry 'mkhurdimg --help' for more information.\n",
+				optind >= argc ? "no CONFIG file given"
+					       : "only one CONFIG file may be given");
+			image_types_free(&reg);
+			return EXIT_USAGE;
+		}
+		o.config = argv[optind];
+		err = build_image(&o, &reg);
+	}
+	diag_print();
+	image_types_free(&reg);
+	return err;
+}

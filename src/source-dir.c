@@ -1,0 +1,268 @@
+/* source-dir.c - a directory on the host
+ *
+ * Every entry keeps its type, permission bits and mtime; owners are
+ * root:root (a tree built as an ordinary user has no meaningful owners).
+ * Hard links within the directory stay hard links, found through a hash
+ * table on (st_dev, st_ino).
+ */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "source.h"
+
+struct link_slot {
+	dev_t dev;
+	ino_t ino;
+	char *path;		/* first name in the image */
+};
+
+struct dir_walk {
+	struct tree *t;
+	const struct os_source *src;
+	char host[4096];
+	char image[4096];
+	struct link_slot *links;
+	size_t nlinks, cap;	/* cap: power of two */
+};
+
+static size_t link_hash(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)dev * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ino;
+
+	h ^= h >> 29;
+	return (size_t)(h * 0xbf58476d1ce4e5b9ULL);
+}
+
+static struct link_slot *link_find(struct dir_walk *w, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	if (!w->cap)
+		return NULL;
+	for (i = link_hash(dev, ino) & (w->cap - 1); w->links[i].path;
+	     i = (i + 1) & (w->cap - 1))
+		if (w->links[i].dev == dev && w->links[i].ino == ino)
+			return &w->links[i];
+	return NULL;
+}
+
+static int link_add(struct dir_walk *w, dev_t dev, ino_t ino, const char *path)
+{
+	size_t i;
+
+	if ((w->nlinks + 1) * 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256, j;
+		struct link_slot *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return -1;
+		for (j = 0; j < w->cap; j++) {
+			if (!w->links[j].path)
+				continue;
+			for (i = link_hash(w->links[j].dev, w->links[j].ino) & (cap - 1);
+			     n[i].path; i = (i + 1) & (cap - 1))
+				;
+			n[i] = w->links[j];
+		}
+		free(w->links);
+		w->links = n;
+		w->cap = cap;
+	}
+	for (i = link_hash(dev, ino) & (w->cap - 1); w->links[i].path;
+	     i = (i + 1) & (w->cap - 1))
+		;
+	w->links[i].dev = dev;
+	w->links[i].ino = ino;
+	w->links[i].path = strdup(path);
+	if (!w->links[i].path)
+		return -1;
+	w->nlinks++;
+	return 0;
+}
+
+static int fail_host(struct dir_walk *w, const char *what)
+{
+	return diag_error(EXIT_BUILD, "%s: %s: %s", w->host, what,
+			  strerror(errno));
+}
+
+static int add_entry(struct dir_walk *w, const struct stat *st);
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of the directory w->host, sorted, so the walk is the same on
+ * every file system. */
+static int read_names(struct dir_walk *w, char ***out, size_t *n)
+{
+	DIR *d = opendir(w->host);
+	struct dirent *de;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return fail_host(w, "cannot read the directory");
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			char **nn = realloc(*out, (cap = cap ? cap * 2 : 32) * sizeof(char *));
+
+			if (!nn)
+				break;
+			*out = nn;
+		}
+		if (!((*out)[*n] = strdup(de->d_name)))
+			break;
+		(*n)++;
+		errno = 0;
+	}
+	if (errno) {
+		int r = fail_host(w, "cannot read the directory");
+
+		closedir(d);
+		return r;
+	}
+	closedir(d);
+	qsort(*out, *n, sizeof(char *), name_cmp);
+	return 0;
+}
+
+static int add_children(struct dir_walk *w)
+{
+	size_t hl = strlen(w->host), il = strlen(w->image), n, i;
+	char **names;
+	int r = read_names(w, &names, &n);
+
+	for (i = 0; !r && i < n; i++) {
+		struct stat st;
+
+		if (hl + 1 + strlen(names[i]) >= sizeof(w->host) ||
+		    il + 1 + strlen(names[i]) >= sizeof(w->image)) {
+			r = diag_error(EXIT_BUILD, "%s/%s: path too long", w->host,
+				       names[i]);
+			break;
+		}
+		snprintf(w->host + hl, sizeof(w->host) - hl, "/%s", names[i]);
+		snprintf(w->image + il, sizeof(w->image) - il, "%s%s",
+			 il > 1 ? "/" : "", names[i]);
+		if (lstat(w->host, &st))
+			r = fail_host(w, "cannot stat");
+		else
+			r = add_entry(w, &st);
+		w->host[hl] = '\0';
+		w->image[il] = '\0';
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+static int set_content(struct dir_walk *w, struct tree_inode *ino,
+		       const struct stat *st)
+{
+	char target[4096];
+	ssize_t len;
+
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG:
+		ino->size = (uint64_t)st->st_size;
+		if (st->st_size == 0)
+			return 0;
+		ino->content = CONTENT_HOST;
+		ino->host_path = strdup(w->host);
+		return ino->host_path ? 0 : diag_error(EXIT_BUILD, "out of memory");
+	case S_IFLNK:
+		len = readlink(w->host, target, sizeof(target) - 1);
+		if (len < 0)
+			return fail_host(w, "cannot read the symlink");
+		target[len] = '\0';
+		return tree_inode_set_symlink(ino, target) ?
+			       diag_error(EXIT_BUILD, "out of memory") : 0;
+	case S_IFCHR:
+	case S_IFBLK:
+		ino->rdev_major = major(st->st_rdev);
+		ino->rdev_minor = minor(st->st_rdev);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int add_entry(struct dir_walk *w, const struct stat *st)
+{
+	struct tree_inode *ino;
+	struct link_slot *l;
+	struct tree_node *node;
+
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
+	    (l = link_find(w, st->st_dev, st->st_ino))) {
+		struct tree_node *first = tree_lookup(w->t, l->path);
+
+		if (first)
+			return tree_link(w->t, w->image, first) ? EXIT_BUILD : 0;
+	}
+	ino = tree_inode_new(w->t, st->st_mode & (S_IFMT | 07777));
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->mtime = st->st_mtime;
+	if (set_content(w, ino, st)) {
+		tree_inode_free(ino);
+		return EXIT_BUILD;
+	}
+	if (tree_put(w->t, w->image, ino, &node))
+		return EXIT_BUILD;
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
+	    link_add(w, st->st_dev, st->st_ino, w->image))
+		return diag_error(EXIT_BUILD, "out of memory");
+	if (S_ISDIR(st->st_mode))
+		return add_children(w);
+	return 0;
+}
+
+static int dir_add(struct tree *t, const struct os_config *cfg,
+		   const struct os_source *src)
+{
+	struct dir_walk w;
+	struct stat st;
+	size_t i;
+	int r;
+
+	memset(&w, 0, sizeof(w));
+	w.t = t;
+	w.src = src;
+	snprintf(w.host, sizeof(w.host), "%s", src->path);
+	snprintf(w.image, sizeof(w.image), "%s", src->target);
+	if (stat(w.host, &st))
+		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
+				     "directory '%s': %s", src->path,
+				     strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
+				     "directory '%s' is not a directory",
+				     src->path);
+	r = add_entry(&w, &st);
+	for (i = 0; i < w.cap; i++)
+		free(w.links[i].path);
+	free(w.links);
+	return r;
+}
+
+const struct source_kind source_directory = {
+	.name = "directory",
+	.add = dir_add,
+};

@@ -1,0 +1,74 @@
+/* strbuf.c - a growable string */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+void sb_init(struct strbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+static int grow(struct strbuf *b, size_t more)
+{
+	char *n;
+	size_t cap;
+
+	if (b->oom)
+		return -1;
+	if (b->len + more + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	n = realloc(b->s, cap);
+	if (!n) {
+		b->oom = 1;
+		return -1;
+	}
+	b->s = n;
+	b->cap = cap;
+	return 0;
+}
+
+void sb_add(struct strbuf *b, const char *text)
+{
+	size_t l = strlen(text);
+
+	if (grow(b, l))
+		return;
+	memcpy(b->s + b->len, text, l + 1);
+	b->len += l;
+}
+
+void sb_addf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || grow(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *sb_take(struct strbuf *b)
+{
+	char *s = b->s;
+
+	if (b->oom || !s) {
+		free(s);
+		s = b->oom ? NULL : strdup("");
+	}
+	memset(b, 0, sizeof(*b));
+	return s;
+}

@@ -1,0 +1,541 @@
+/* tree.c - the manifest: insert, override, lookup, sorted walk */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+#include "tree.h"
+
+struct tree_slot {
+	struct tree_node *node;	/* NULL: empty */
+	uint64_t hash;
+};
+
+static uint64_t slot_hash(const struct tree_node *parent, const char *name,
+			  size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)parent;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 31);
+}
+
+static int slot_match(const struct tree_slot *s, uint64_t h,
+		      const struct tree_node *parent, const char *name,
+		      size_t len)
+{
+	return s->hash == h && s->node->parent == parent &&
+	       !strncmp(s->node->name, name, len) && s->node->name[len] == '\0';
+}
+
+static struct tree_node *slot_find(const struct tree *t,
+				   const struct tree_node *parent,
+				   const char *name, size_t len)
+{
+	uint64_t h = slot_hash(parent, name, len);
+	size_t mask = t->nslots - 1, i = h & mask;
+
+	for (; t->slots[i].node; i = (i + 1) & mask)
+		if (slot_match(&t->slots[i], h, parent, name, len))
+			return t->slots[i].node;
+	return NULL;
+}
+
+static void slot_insert_raw(struct tree_slot *slots, size_t n,
+			    struct tree_node *node, uint64_t h)
+{
+	size_t i = h & (n - 1);
+
+	while (slots[i].node)
+		i = (i + 1) & (n - 1);
+	slots[i].node = node;
+	slots[i].hash = h;
+}
+
+static int slot_insert(struct tree *t, struct tree_node *node)
+{
+	uint64_t h = slot_hash(node->parent, node->name, strlen(node->name));
+
+	if ((t->used + 1) * 4 > t->nslots * 3) {
+		size_t n = t->nslots * 2, i;
+		struct tree_slot *s = calloc(n, sizeof(*s));
+
+		if (!s)
+			return -1;
+		for (i = 0; i < t->nslots; i++)
+			if (t->slots[i].node)
+				slot_insert_raw(s, n, t->slots[i].node,
+						t->slots[i].hash);
+		free(t->slots);
+		t->slots = s;
+		t->nslots = n;
+	}
+	slot_insert_raw(t->slots, t->nslots, node, h);
+	t->used++;
+	return 0;
+}
+
+/* Linear probing with backward-shift deletion: no tombstones. */
+static void slot_delete(struct tree *t, struct tree_node *node)
+{
+	uint64_t h = slot_hash(node->parent, node->name, strlen(node->name));
+	size_t mask = t->nslots - 1, i = h & mask, j;
+
+	while (t->slots[i].node != node)
+		i = (i + 1) & mask;
+	t->slots[i].node = NULL;
+	t->used--;
+	for (j = (i + 1) & mask; t->slots[j].node; j = (j + 1) & mask) {
+		size_t home = t->slots[j].hash & mask;
+
+		/* Move j back into the hole unless its home lies in (i, j]. */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && (home <= i && home > j))) {
+			t->slots[i] = t->slots[j];
+			t->slots[j].node = NULL;
+			i = j;
+		}
+	}
+}
+
+struct tree_inode *tree_inode_new(const struct tree *t, uint32_t mode)
+{
+	struct tree_inode *ino = calloc(1, sizeof(*ino));
+
+	if (!ino)
+		return NULL;
+	ino->mode = mode;
+	ino->mtime = t->default_mtime;
+	return ino;
+}
+
+void tree_inode_free(struct tree_inode *ino)
+{
+	size_t i;
+
+	if (!ino)
+		return;
+	for (i = 0; i < ino->nxattrs; i++) {
+		free(ino->xattrs[i].name);
+		free(ino->xattrs[i].value);
+	}
+	free(ino->xattrs);
+	free(ino->host_path);
+	free(ino->data);
+	free(ino);
+}
+
+int tree_inode_set_symlink(struct tree_inode *ino, const char *target)
+{
+	char *copy = strdup(target);
+
+	if (!copy)
+		return -1;
+	free(ino->data);
+	ino->data = copy;
+	ino->size = strlen(target);
+	ino->content = CONTENT_NONE;
+	return 0;
+}
+
+int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len)
+{
+	void *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, data, len);
+	free(ino->data);
+	ino->data = copy;
+	ino->size = len;
+	ino->content = CONTENT_MEM;
+	return 0;
+}
+
+int tree_inode_add_xattr(struct tree_inode *ino, const char *name,
+			 const void *value, size_t len)
+{
+	struct tree_xattr *x;
+	size_t i;
+
+	for (i = 0; i < ino->nxattrs; i++)
+		if (!strcmp(ino->xattrs[i].name, name))
+			break;
+	if (i == ino->nxattrs) {
+		x = realloc(ino->xattrs, (i + 1) * sizeof(*x));
+		if (!x)
+			return -1;
+		ino->xattrs = x;
+		x[i].name = strdup(name);
+		x[i].value = NULL;
+		if (!x[i].name)
+			return -1;
+		ino->nxattrs++;
+	}
+	x = &ino->xattrs[i];
+	free(x->value);
+	x->value = malloc(len ? len : 1);
+	if (!x->value)
+		return -1;
+	memcpy(x->value, value, len);
+	x->len = len;
+	return 0;
+}
+
+static struct tree_node *node_new(struct tree_node *parent, const char *name,
+				  size_t len, struct tree_inode *ino)
+{
+	struct tree_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = strndup(name, len);
+	if (!n->name) {
+		free(n);
+		return NULL;
+	}
+	n->parent = parent;
+	n->inode = ino;
+	return n;
+}
+
+static int kid_append(struct tree_node *dir, struct tree_node *kid)
+{
+	if (dir->nkids == dir->cap) {
+		uint32_t cap = dir->cap ? dir->cap * 2 : 8;
+		struct tree_node **k = realloc(dir->kids, cap * sizeof(*k));
+
+		if (!k)
+			return -1;
+		dir->kids = k;
+		dir->cap = cap;
+	}
+	dir->kids[dir->nkids++] = kid;
+	return 0;
+}
+
+int tree_init(struct tree *t, int64_t default_mtime)
+{
+	memset(t, 0, sizeof(*t));
+	t->default_mtime = default_mtime;
+	t->nslots = 1024;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots)
+		return -1;
+	t->root = node_new(NULL, "", 0, tree_inode_new(t, S_IFDIR | 0755));
+	if (!t->root || !t->root->inode)
+		return -1;
+	t->nnodes = 1;
+	return 0;
+}
+
+/* Inodes are shared by hard links: free one only with its last name. */
+static void inode_unref(struct tree_inode *ino)
+{
+	if (ino->nlink > 1)
+		ino->nlink--;
+	else
+		tree_inode_free(ino);
+}
+
+static void node_free(struct tree *t, struct tree_node *n, int unhash)
+{
+	uint32_t i;
+
+	for (i = 0; i < n->nkids; i++)
+		node_free(t, n->kids[i], unhash);
+	if (unhash && n->parent)
+		slot_delete(t, n);
+	inode_unref(n->inode);
+	free(n->kids);
+	free(n->name);
+	free(n);
+	t->nnodes--;
+}
+
+void tree_free(struct tree *t)
+{
+	if (t->root)
+		node_free(t, t->root, 0);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static void kid_remove(struct tree_node *dir, struct tree_node *kid)
+{
+	uint32_t i;
+
+	for (i = 0; i < dir->nkids; i++)
+		if (dir->kids[i] == kid)
+			break;
+	memmove(&dir->kids[i], &dir->kids[i + 1],
+		(dir->nkids - i - 1) * sizeof(*dir->kids));
+	dir->nkids--;
+}
+
+/*
+ * Walk PATH's components.  With CREATE, missing directories are made.
+ * Returns the parent directory of the last component and sets *last and
+ * *lastlen to that component.
+ */
+static struct tree_node *walk_parent(struct tree *t, const char *path,
+				     int create, const char **last,
+				     size_t *lastlen)
+{
+	struct tree_node *dir = t->root;
+	const char *p = path;
+
+	if (*p != '/') {
+		if (create)
+			diag_error(EXIT_BUILD,
+				   "%s: path in the image must be absolute",
+				   path);
+		return NULL;
+	}
+	for (;;) {
+		const char *name, *end;
+		struct tree_node *kid;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		name = p;
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || (len == 1 && name[0] == '.') ||
+		    (len == 2 && name[0] == '.' && name[1] == '.')) {
+			if (create)
+				diag_error(EXIT_BUILD,
+					   "%s: not a canonical path in the image",
+					   path);
+			return NULL;
+		}
+		if (len > TREE_NAME_MAX) {
+			if (create)
+				diag_error(EXIT_BUILD,
+					   "%s: a name is longer than %d bytes",
+					   path, TREE_NAME_MAX);
+			return NULL;
+		}
+		p = name + len;
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			*last = name;
+			*lastlen = len;
+			return dir;
+		}
+		kid = slot_find(t, dir, name, len);
+		if (!kid) {
+			if (!create) {
+				errno = ENOENT;
+				return NULL;
+			}
+			kid = node_new(dir, name, len,
+				       tree_inode_new(t, S_IFDIR | 0755));
+			if (!kid || !kid->inode || kid_append(dir, kid) ||
+			    slot_insert(t, kid)) {
+				diag_error(EXIT_BUILD, "out of memory");
+				return NULL;
+			}
+			kid->inode->nlink = 1;
+			t->nnodes++;
+		} else if (!tree_is_dir(kid->inode)) {
+			if (create)
+				diag_error(EXIT_BUILD,
+				   "%s: a parent of this path is not a directory in the image",
+				   path);
+			return NULL;
+		}
+		dir = kid;
+	}
+}
+
+static int put_node(struct tree *t, const char *path, struct tree_inode *ino,
+		    struct tree_node **out)
+{
+	struct tree_node *dir, *old, *n;
+	const char *name;
+	size_t len;
+
+	if (!strcmp(path, "/")) {
+		if (!tree_is_dir(ino))
+			return diag_error(EXIT_BUILD,
+					  "/: the root must be a directory"),
+			       -1;
+		*out = t->root;
+		return 1;	/* caller merges into the root */
+	}
+	dir = walk_parent(t, path, 1, &name, &len);
+	if (!dir)
+		return -1;
+	old = slot_find(t, dir, name, len);
+	if (old && tree_is_dir(old->inode) && tree_is_dir(ino)) {
+		*out = old;
+		return 1;
+	}
+	if (old) {
+		kid_remove(dir, old);
+		node_free(t, old, 1);
+	}
+	n = node_new(dir, name, len, ino);
+	if (!n || kid_append(dir, n) || slot_insert(t, n)) {
+		free(n);
+		return diag_error(EXIT_BUILD, "out of memory"), -1;
+	}
+	t->nnodes++;
+	*out = n;
+	return 0;
+}
+
+int tree_put(struct tree *t, const char *path, struct tree_inode *ino,
+	     struct tree_node **out)
+{
+	struct tree_node *n;
+	int r = put_node(t, path, ino, &n);
+
+	if (r < 0) {
+		tree_inode_free(ino);
+		return -1;
+	}
+	if (r == 1) {
+		/* Directory over directory: new metadata, old contents. */
+		struct tree_inode *old = n->inode;
+
+		ino->nlink = old->nlink;
+		n->inode = ino;
+		tree_inode_free(old);
+	} else {
+		ino->nlink = 1;
+	}
+	if (out)
+		*out = n;
+	return 0;
+}
+
+int tree_link(struct tree *t, const char *path, struct tree_node *target)
+{
+	struct tree_inode *ino = target->inode;
+	struct tree_node *n;
+	int r;
+
+	if (tree_is_dir(ino))
+		return diag_error(EXIT_BUILD,
+				  "%s: a hard link to a directory is not allowed",
+				  path), -1;
+	ino->nlink++;	/* keep INO alive if PATH replaces its own name */
+	r = put_node(t, path, ino, &n);
+	if (r != 0) {
+		ino->nlink--;
+		if (r == 1)
+			return diag_error(EXIT_BUILD,
+					  "%s: is a directory; cannot make it a hard link",
+					  path), -1;
+		return -1;
+	}
+	return 0;
+}
+
+struct tree_node *tree_lookup(const struct tree *t, const char *path)
+{
+	const char *name;
+	struct tree_node *dir;
+	size_t len;
+
+	if (!strcmp(path, "/"))
+		return t->root;
+	dir = walk_parent((struct tree *)t, path, 0, &name, &len);
+	if (!dir)
+		return NULL;
+	return slot_find(t, dir, name, len);
+}
+
+int tree_remove(struct tree *t, const char *path)
+{
+	struct tree_node *n = tree_lookup(t, path);
+
+	if (!n || n == t->root)
+		return -1;
+	kid_remove(n->parent, n);
+	node_free(t, n, 1);
+	return 0;
+}
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct tree_node *x = *(const struct tree_node *const *)a;
+	const struct tree_node *y = *(const struct tree_node *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static void finish_node(struct tree_node *n)
+{
+	uint32_t i;
+
+	n->inode->subdirs = 0;
+	qsort(n->kids, n->nkids, sizeof(*n->kids), kid_cmp);
+	for (i = 0; i < n->nkids; i++) {
+		if (tree_is_dir(n->kids[i]->inode))
+			n->inode->subdirs++;
+		finish_node(n->kids[i]);
+	}
+}
+
+void tree_finish(struct tree *t)
+{
+	t->root->inode->nlink = 1;
+	finish_node(t->root);
+}
+
+size_t tree_path(const struct tree_node *node, char *buf, size_t len)
+{
+	size_t need, pos;
+	const struct tree_node *n;
+
+	if (!node->parent) {
+		snprintf(buf, len, "/");
+		return 1;
+	}
+	need = 0;
+	for (n = node; n->parent; n = n->parent)
+		need += 1 + strlen(n->name);
+	if (need + 1 > len) {
+		snprintf(buf, len, "%s", "...");
+		return need;
+	}
+	pos = need;
+	buf[pos] = '\0';
+	for (n = node; n->parent; n = n->parent) {
+		size_t l = strlen(n->name);
+
+		pos -= l;
+		memcpy(buf + pos, n->name, l);
+		buf[--pos] = '/';
+	}
+	return need;
+}
+
+static int walk_node(struct tree_node *n, int (*fn)(struct tree_node *, void *),
+		     void *arg)
+{
+	uint32_t i;
+	int r = fn(n, arg);
+
+	for (i = 0; !r && i < n->nkids; i++)
+		r = walk_node(n->kids[i], fn, arg);
+	return r;
+}
+
+int tree_walk(struct tree *t, int (*fn)(struct tree_node *, void *), void *arg)
+{
+	return walk_node(t->root, fn, arg);
+}
