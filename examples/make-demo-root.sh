@@ -44,6 +44,18 @@ command -v "$cc" >/dev/null 2>&1 ||
 export LC_ALL=C
 umask 022
 
+# --- the stand-in server --------------------------------------------------
+# Built before OUTDIR is touched.  No libc, no build id, no .comment,
+# stripped: the same bytes on every run and from any working directory.
+standin=$(mktemp "${TMPDIR:-/tmp}/standin.XXXXXX")
+trap 'rm -f "$standin"' EXIT
+trap 'exit 1' HUP INT TERM
+"$cc" -m32 -static -nostdlib -fno-pic -no-pie -O2 \
+      -fno-asynchronous-unwind-tables -fno-ident \
+      -Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,norelro -s \
+      -o "$standin" "$standin_c" >/dev/null 2>&1 ||
+  die "cannot build 32-bit stand-ins: '$cc -m32 -static -nostdlib' failed (needs gcc and binutils with i386 support)"
+
 rm -rf -- "$outdir"
 mkdir -p -- "$outdir"
 outdir=$(CDPATH='' cd -- "$outdir" && pwd)
@@ -52,18 +64,8 @@ mkdir -p "$outdir/boot" "$outdir/hurd" "$outdir/lib" "$outdir/bin" \
          "$outdir/etc" "$outdir/usr/bin" "$outdir/var/lib/demo" \
          "$outdir/usr/share/doc/mkhurdimg-demo/a-directory-with-a-rather-long-name"
 
-# --- the stand-in server --------------------------------------------------
-# No libc, no build id, no .comment, stripped: the same bytes on every run
-# and from any working directory.
-standin=$outdir/hurd/ext2fs.static
-"$cc" -m32 -static -nostdlib -fno-pic -no-pie -O2 \
-      -fno-asynchronous-unwind-tables -fno-ident \
-      -Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,norelro -s \
-      -o "$standin" "$standin_c" >/dev/null 2>&1 ||
-  die "cannot build 32-bit stand-ins: '$cc -m32 -static -nostdlib' failed (needs gcc and binutils with i386 support)"
-
-for f in exec.static exec pci-arbiter.static acpi.static rumpdisk.static \
-         startup init proc auth; do
+for f in ext2fs.static exec.static exec pci-arbiter.static acpi.static \
+         rumpdisk.static startup init proc auth; do
   cp "$standin" "$outdir/hurd/$f"
 done
 cp "$standin" "$outdir/lib/ld.so.1"

@@ -39,18 +39,20 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("hurd", "/", CFGF_NONE),
 	CFG_STR_LIST("kernel-arguments", "{}", CFGF_NONE),
 	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("bootloader", bootloader_opts, CFGF_NONE),
+	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
-static char errbuf[512];
+/* Sections have no file name of their own: errors name the file parsed. */
+static const char *parsing;
 
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-	diag_error_at(EXIT_USAGE, cfg->filename ? cfg->filename : "?",
-		      cfg->line, "%s", errbuf);
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
 }
 
 static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
@@ -193,6 +195,18 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	return 0;
 }
 
+/* libconfuse merges a repeated plain section silently; say so instead. */
+static int single_section(cfg_t *cfg, const struct os_config *out,
+			  const char *name)
+{
+	if (cfg_size(cfg, name) < 2)
+		return 0;
+	return diag_error_at(EXIT_USAGE, out->file,
+			     cfg_getnsec(cfg, name, 1)->line,
+			     "a second %s section (the first is at line %d); merge them",
+			     name, cfg_getnsec(cfg, name, 0)->line);
+}
+
 static void collect_top(cfg_t *cfg, struct os_config *out)
 {
 	cfg_t *boot = cfg_getsec(cfg, "bootloader");
@@ -217,7 +231,7 @@ int config_load(const char *path, struct os_config *out)
 {
 	cfg_t *cfg;
 	FILE *f;
-	int r;
+	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
 	out->file = xstrdup(path);
@@ -232,6 +246,7 @@ int config_load(const char *path, struct os_config *out)
 	}
 	cfg_set_error_function(cfg, on_error);
 	cfg->filename = xstrdup(path);
+	parsing = path;
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
@@ -246,7 +261,20 @@ int config_load(const char *path, struct os_config *out)
 		cfg_free(cfg);
 		return EXIT_USAGE;
 	}
+	r = single_section(cfg, out, "bootloader");
+	if (r) {
+		cfg_free(cfg);
+		return r;
+	}
+	/* No bootloader section: one with the defaults, at no line. */
+	had_boot = cfg_size(cfg, "bootloader") > 0;
+	if (!had_boot && !cfg_addtsec(cfg, "bootloader", NULL)) {
+		cfg_free(cfg);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
 	collect_top(cfg, out);
+	if (!had_boot)
+		out->boot_line = 0;
 	r = collect_fs(cfg, out);
 	if (!r)
 		r = collect_sources(cfg, out);

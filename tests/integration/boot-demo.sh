@@ -139,7 +139,6 @@ boot () {
     -monitor none -nic none -no-reboot -serial "file:$log" \
     -drive "file=$tmp/$img,format=raw,if=ide" > "$tmp/$name.qemu" 2>&1 &
   qpid=$!
-  why=timeout
   while :; do
     sleep 0.5
     clean "$log" > "$txt"
@@ -148,7 +147,14 @@ boot () {
     if grep -aqE '^error: |Press any key to continue' "$txt"; then
       why='GRUB reported an error'; break
     fi
-    if ! kill -0 "$qpid" 2>/dev/null; then why='QEMU exited'; break; fi
+    if ! kill -0 "$qpid" 2>/dev/null; then
+      if [ $(($(date +%s) - t0)) -ge "$BOOT_TIMEOUT" ]; then
+        why='timed out'
+      else
+        why='QEMU exited'
+      fi
+      break
+    fi
   done
   kill "$qpid" 2>/dev/null
   wait "$qpid" 2>/dev/null
