@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "config.h"
 #include "diag.h"
 #include "size.h"
@@ -230,22 +231,14 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 int config_load(const char *path, struct os_config *out)
 {
 	cfg_t *cfg;
-	FILE *f;
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
 	out->file = xstrdup(path);
-	f = fopen(path, "r");
-	if (!f)
-		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
-				  path, strerror(errno));
 	cfg = cfg_init(top_opts, CFGF_NONE);
-	if (!cfg) {
-		fclose(f);
+	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
-	}
 	cfg_set_error_function(cfg, on_error);
-	cfg->filename = xstrdup(path);
 	parsing = path;
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
@@ -253,8 +246,14 @@ int config_load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "host-name", validate_nonempty);
 
-	r = cfg_parse_fp(cfg, f);
-	fclose(f);
+	r = conffile_parse(cfg, path);
+	if (r == CFG_FILE_ERROR) {
+		int e = errno;
+
+		cfg_free(cfg);
+		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
+				  path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+	}
 	if (r != CFG_SUCCESS) {
 		if (!diag_message())
 			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);

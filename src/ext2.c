@@ -327,6 +327,8 @@ struct writer {
 	char *buf;		/* CHUNK_BLOCKS of data */
 	struct run *runs;
 	size_t nruns, runcap;
+	blk64_t *map;		/* physical block of each data block of a file */
+	blk64_t mapcap;
 	uint32_t next_ino;
 	char path[4096];	/* of the node being written, for messages */
 };
@@ -398,7 +400,7 @@ static errcode_t alloc_blocks(struct writer *w, blk64_t n)
 	return 0;
 }
 
-/* Physical block of the I-th allocated block (runs in order). */
+/* Walks the allocated runs block by block. */
 struct cursor {
 	size_t run;
 	blk64_t off;
@@ -451,76 +453,81 @@ static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
 	return 0;
 }
 
-/* Write the data blocks (the first N of the runs) from F. */
+/* Write the N data blocks of w->map from F, a physically contiguous
+ * stretch (at most a chunk) per write. */
 static int write_data(struct writer *w, struct filler *f, blk64_t n)
 {
-	size_t i;
+	blk64_t i = 0;
 
-	for (i = 0; n && i < w->nruns; i++) {
-		blk64_t start = w->runs[i].start, left = w->runs[i].len;
+	while (i < n) {
+		blk64_t c = 1;
+		errcode_t err;
+		int r;
 
-		if (left > n)
-			left = n;
-		n -= left;
-		while (left) {
-			blk64_t c = left < CHUNK_BLOCKS ? left : CHUNK_BLOCKS;
-			errcode_t err;
-			int r;
-
-			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
-				return r;
-			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
-			if (err)
-				return fail_fs(w, err, "writing the image");
-			start += c;
-			left -= c;
-		}
+		while (i + c < n && c < CHUNK_BLOCKS &&
+		       w->map[i + c] == w->map[i] + c)
+			c++;
+		if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
+			return r;
+		err = io_channel_write_blk64(w->fs->io, w->map[i], (int)c, w->buf);
+		if (err)
+			return fail_fs(w, err, "writing the image");
+		i += c;
 	}
 	return 0;
 }
 
-/* Fill one indirect block of LEVEL (1..3) mapping data blocks from *data
- * onwards, taking its own block(s) from *meta.  Returns its number. */
-static errcode_t write_indirect(struct writer *w, int level, struct cursor *data,
-				blk64_t *left, struct cursor *meta, blk64_t *out)
+/* An indirect block of LEVEL (1..3) and, after it, what it maps: the
+ * order in which the kernel allocates and e2fsck walks a file, so a file
+ * written in one sweep counts as contiguous. */
+static errcode_t map_indirect(struct writer *w, int level, struct cursor *c,
+			      blk64_t *done, blk64_t n, blk64_t *out)
 {
 	uint32_t ptr[ADDR_PER_BLOCK];
-	blk64_t self = next_block(w, meta);
+	blk64_t self = next_block(w, c);
 	errcode_t err;
 	int i;
 
 	memset(ptr, 0, sizeof(ptr));
-	for (i = 0; i < ADDR_PER_BLOCK && *left; i++) {
+	for (i = 0; i < ADDR_PER_BLOCK && *done < n; i++) {
 		blk64_t b;
 
 		if (level == 1) {
-			b = next_block(w, data);
-			(*left)--;
-		} else if ((err = write_indirect(w, level - 1, data, left, meta, &b))) {
+			b = next_block(w, c);
+			w->map[(*done)++] = b;
+		} else if ((err = map_indirect(w, level - 1, c, done, n, &b))) {
 			return err;
 		}
 		ptr[i] = ext2fs_cpu_to_le32((uint32_t)b);
 	}
-	err = io_channel_write_blk64(w->fs->io, self, 1, ptr);
 	*out = self;
-	return err;
+	return io_channel_write_blk64(w->fs->io, self, 1, ptr);
 }
 
-/* Map the first N blocks of the runs into INODE; the indirect blocks
- * come from the blocks after them. */
+/* Spread N data blocks and their indirect blocks over the allocated runs;
+ * the data blocks' numbers go to w->map, the indirect blocks are written. */
 static errcode_t map_blocks(struct writer *w, struct ext2_inode *inode, blk64_t n)
 {
-	struct cursor data = { 0, 0 }, meta = { 0, 0 };
-	blk64_t left = n, i, b;
+	struct cursor c = { 0, 0 };
+	blk64_t done = 0, b;
 	errcode_t err;
 	int level;
 
-	for (i = 0; i < n; i++)		/* metadata follows the data */
-		next_block(w, &meta);
-	for (i = 0; i < EXT2_NDIR_BLOCKS && left; i++, left--)
-		inode->i_block[i] = (uint32_t)next_block(w, &data);
-	for (level = 1; level <= 3 && left; level++) {
-		if ((err = write_indirect(w, level, &data, &left, &meta, &b)))
+	if (n > w->mapcap) {
+		blk64_t *m = realloc(w->map, n * sizeof(*m));
+
+		if (!m)
+			return EXT2_ET_NO_MEMORY;
+		w->map = m;
+		w->mapcap = n;
+	}
+	while (done < EXT2_NDIR_BLOCKS && done < n) {
+		w->map[done] = next_block(w, &c);
+		inode->i_block[done] = (uint32_t)w->map[done];
+		done++;
+	}
+	for (level = 1; level <= 3 && done < n; level++) {
+		if ((err = map_indirect(w, level, &c, &done, n, &b)))
 			return err;
 		inode->i_block[EXT2_NDIR_BLOCKS + level - 1] = (uint32_t)b;
 	}
@@ -646,10 +653,12 @@ static int write_content(struct writer *w, struct tree_node *n,
 			       w->path, error_message(err));
 		goto out;
 	}
+	if ((err = map_blocks(w, inode, data))) {
+		r = fail_fs(w, err, "writing the block map");
+		goto out;
+	}
 	if ((r = write_data(w, &f, data)))
 		goto out;
-	if ((err = map_blocks(w, inode, data)))
-		r = fail_fs(w, err, "writing the block map");
 	ext2fs_iblk_set(w->fs, inode, data + meta);
 out:
 	if (f.fd >= 0)
@@ -819,6 +828,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	tree_walk(t, count_links, NULL);
 	free(w.buf);
 	free(w.runs);
+	free(w.map);
 	if (r) {
 		ext2fs_free(w.fs);
 		return r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "diag.h"
 #include "disk.h"
 #include "image-type.h"
@@ -27,13 +28,14 @@ static cfg_opt_t type_opts[] = {
 	CFG_END()
 };
 
+static const char *parsing;
+
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char buf[512];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	diag_error_at(EXIT_USAGE, cfg->filename ? cfg->filename : "?",
-		      cfg->line, "%s", buf);
+	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
 }
 
 static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
@@ -125,13 +127,14 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
 	cfg_set_error_function(cfg, on_error);
+	parsing = file;
 	cfg_set_validate_func(cfg, "format", validate_format);
 	cfg_set_validate_func(cfg, "partition-table", validate_table);
 	cfg_set_validate_func(cfg, "bootloader", validate_bootloader);
 	cfg_set_validate_func(cfg, "disk-driver", validate_driver);
 	cfg_set_validate_func(cfg, "exec-server", validate_exec);
 	cfg_set_validate_func(cfg, "root-offset", validate_offset);
-	r = cfg_parse(cfg, file);
+	r = conffile_parse(cfg, file);
 	if (r == CFG_FILE_ERROR) {
 		cfg_free(cfg);
 		return diag_error(EXIT_USAGE, "%s: cannot read the image type: %s",

@@ -1,0 +1,18 @@
+/* conffile.h - reading a libconfuse file with correct line numbers */
+#ifndef MKHURDIMG_CONFFILE_H
+#define MKHURDIMG_CONFFILE_H
+
+#include <confuse.h>
+#include <stddef.h>
+
+/* Replace every comment (#, // to the end of the line, and the block
+ * form) of TEXT with spaces, keeping newlines and quoted strings.
+ * libconfuse 3.3 miscounts lines after comments and rejects comments
+ * inside lists; blanking them first sidesteps both. */
+void conffile_blank_comments(char *text, size_t len);
+
+/* Parse PATH into CFG.  Returns a CFG_* code; CFG_FILE_ERROR leaves errno
+ * set. */
+int conffile_parse(cfg_t *cfg, const char *path);
+
+#endif
