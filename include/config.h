@@ -11,6 +11,7 @@ struct os_source {
 	char *kind;		/* "directory", ... (see source.h) */
 	char *path;		/* host path, resolved against the config's directory */
 	char *target;		/* where it goes in the image */
+	char *store;		/* closure: host directory holding the items */
 	int line;
 };
 

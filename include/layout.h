@@ -18,9 +18,11 @@ struct layout {
 	uint32_t disk_signature;
 };
 
-/* SHA-256 over the configuration file, the image type file and the whole
- * tree (paths, metadata, sizes, symlink targets, in-memory contents) with
- * the partition size: the same inputs give the same identities. */
+/* SHA-256 over what decides the image's bytes: the whole tree (paths,
+ * metadata, sizes, symlink targets, generated contents such as grub.cfg),
+ * the image type, the label and the partition geometry.  The same tree
+ * gives the same identities however it was described (a directory or an
+ * archive of it, a graph or a path list). */
 int layout_identities(struct layout *l, const struct os_config *cfg,
 		      const struct image_type *type, struct tree *t);
 

@@ -13,10 +13,15 @@
 #include "diag.h"
 #include "size.h"
 
-static const char *const source_kinds[] = { "directory" };
+static const char *const source_kinds[] = { "directory", "closure" };
 
 static cfg_opt_t directory_opts[] = {
 	CFG_STR("target", "/", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t closure_opts[] = {
+	CFG_STR("store", "/gnu/store", CFGF_NONE),
 	CFG_END()
 };
 
@@ -42,6 +47,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
@@ -153,7 +159,12 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 
 			s->kind = xstrdup(source_kinds[k]);
 			s->path = config_resolve(out, cfg_title(sec));
-			s->target = xstrdup(cfg_getstr(sec, "target"));
+			if (!strcmp(s->kind, "closure")) {
+				s->target = xstrdup("/");
+				s->store = config_resolve(out, cfg_getstr(sec, "store"));
+			} else {
+				s->target = xstrdup(cfg_getstr(sec, "target"));
+			}
 			s->line = sec->line;
 			if (s->target[0] != '/')
 				return diag_error_at(EXIT_USAGE, out->file, s->line,
@@ -289,6 +300,7 @@ void config_free(struct os_config *cfg)
 		free(cfg->sources[i].kind);
 		free(cfg->sources[i].path);
 		free(cfg->sources[i].target);
+		free(cfg->sources[i].store);
 	}
 	free(cfg->sources);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)

@@ -2,12 +2,10 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gcrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "layout.h"
@@ -29,20 +27,6 @@ int layout_timestamp(int64_t *ts)
 				  v);
 	*ts = n;
 	return 0;
-}
-
-static int hash_file(gcry_md_hd_t md, const char *path)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return diag_error(EXIT_BUILD, "%s: %s", path, strerror(errno));
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		gcry_md_write(md, buf, (size_t)n);
-	close(fd);
-	return n < 0 ? diag_error(EXIT_BUILD, "%s: %s", path, strerror(errno)) : 0;
 }
 
 static void hash_u64(gcry_md_hd_t md, uint64_t v)
@@ -85,15 +69,12 @@ int layout_identities(struct layout *l, const struct os_config *cfg,
 {
 	gcry_md_hd_t md;
 	const unsigned char *d;
-	int r;
 
 	if (gcry_md_open(&md, GCRY_MD_SHA256, 0))
 		return diag_error(EXIT_BUILD, "libgcrypt: cannot start SHA-256");
 	gcry_md_write(md, "mkhurdimg-identities-1", 23);
-	if ((r = hash_file(md, cfg->file)) || (r = hash_file(md, type->file))) {
-		gcry_md_close(md);
-		return r;
-	}
+	gcry_md_write(md, type->name, strlen(type->name) + 1);
+	gcry_md_write(md, cfg->fs_label, strlen(cfg->fs_label) + 1);
 	hash_u64(md, l->fs_size);
 	hash_u64(md, l->root_offset);
 	tree_walk(t, hash_node, md);

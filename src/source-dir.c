@@ -3,7 +3,7 @@
  * Every entry keeps its type, permission bits and mtime; owners are
  * root:root (a tree built as an ordinary user has no meaningful owners).
  * Hard links within the directory stay hard links, found through a hash
- * table on (st_dev, st_ino).
+ * table on (st_dev, st_ino), unless the caller asks to ignore them.
  */
 #include "autoconfig.h"
 
@@ -27,7 +27,7 @@ struct link_slot {
 
 struct dir_walk {
 	struct tree *t;
-	const struct os_source *src;
+	int flags;
 	char host[4096];
 	char image[4096];
 	struct link_slot *links;
@@ -209,8 +209,10 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 	struct link_slot *l;
 	struct tree_node *node;
 
-	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
-	    (l = link_find(w, st->st_dev, st->st_ino))) {
+	int links = !(w->flags & COPY_NO_HARDLINKS) && !S_ISDIR(st->st_mode) &&
+		    st->st_nlink > 1;
+
+	if (links && (l = link_find(w, st->st_dev, st->st_ino))) {
 		struct tree_node *first = tree_lookup(w->t, l->path);
 
 		if (first)
@@ -226,16 +228,15 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 	}
 	if (tree_put(w->t, w->image, ino, &node))
 		return EXIT_BUILD;
-	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
-	    link_add(w, st->st_dev, st->st_ino, w->image))
+	if (links && link_add(w, st->st_dev, st->st_ino, w->image))
 		return diag_error(EXIT_BUILD, "out of memory");
 	if (S_ISDIR(st->st_mode))
 		return add_children(w);
 	return 0;
 }
 
-static int dir_add(struct tree *t, const struct os_config *cfg,
-		   const struct os_source *src)
+int source_copy_tree(struct tree *t, const char *host, const char *image,
+		     int flags)
 {
 	struct dir_walk w;
 	struct stat st;
@@ -244,10 +245,24 @@ static int dir_add(struct tree *t, const struct os_config *cfg,
 
 	memset(&w, 0, sizeof(w));
 	w.t = t;
-	w.src = src;
-	snprintf(w.host, sizeof(w.host), "%s", src->path);
-	snprintf(w.image, sizeof(w.image), "%s", src->target);
-	if (stat(w.host, &st))
+	w.flags = flags;
+	snprintf(w.host, sizeof(w.host), "%s", host);
+	snprintf(w.image, sizeof(w.image), "%s", image);
+	if (lstat(w.host, &st))
+		return fail_host(&w, "cannot stat");
+	r = add_entry(&w, &st);
+	for (i = 0; i < w.cap; i++)
+		free(w.links[i].path);
+	free(w.links);
+	return r;
+}
+
+static int dir_add(struct tree *t, const struct os_config *cfg,
+		   const struct os_source *src)
+{
+	struct stat st;
+
+	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s': %s", src->path,
 				     strerror(errno));
@@ -255,11 +270,7 @@ static int dir_add(struct tree *t, const struct os_config *cfg,
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
 				     src->path);
-	r = add_entry(&w, &st);
-	for (i = 0; i < w.cap; i++)
-		free(w.links[i].path);
-	free(w.links);
-	return r;
+	return source_copy_tree(t, src->path, src->target, 0);
 }
 
 const struct source_kind source_directory = {

@@ -8,6 +8,7 @@
 
 static const struct source_kind *const kinds[] = {
 	&source_directory,
+	&source_closure,
 };
 
 const struct source_kind *source_kind_find(const char *name)

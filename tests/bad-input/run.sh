@@ -2,8 +2,9 @@
 # Bad input catalogue: every *.case file here is one broken or hostile input.
 #
 #   args: ARGUMENTS         the mkhurdimg command line (word-split; run in a
-#                           scratch directory holding every *.conf of this
-#                           directory and a small valid tree "root/")
+#                           scratch directory holding every *.conf and
+#                           *.graph of this directory, a small valid tree
+#                           "root/" and a store "store/" with one item)
 #   status: N               the exact exit status
 #   stderr: TEXT            the exact standard error (one line), or
 #   stderr~: ERE            an extended regular expression it must match
@@ -39,8 +40,10 @@ for case in "$here"/*.case; do
 	env=$(sed -n 's/^env: //p' "$case")
 	work="$scratch/$name"
 	mkdir -p "$work"
-	cp "$here"/*.conf "$work"/
+	cp "$here"/*.conf "$here"/*.graph "$work"/
 	make_root "$work/root"
+	mkdir -p "$work/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item"
+	printf 'item\n' > "$work/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item/file"
 	printf 'previous image\n' > "$work/out.img"
 	before=$(cd "$work" && find . | LC_ALL=C sort)
 	# shellcheck disable=SC2086  # args are word-split on purpose
