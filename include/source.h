@@ -28,5 +28,6 @@ int source_copy_tree(struct tree *t, const char *host, const char *image,
 /* The kinds (source-*.c). */
 extern const struct source_kind source_directory;
 extern const struct source_kind source_closure;
+extern const struct source_kind source_archive;
 
 #endif

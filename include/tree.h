@@ -19,6 +19,36 @@ enum tree_content {
 	CONTENT_NONE,	/* empty file, directory, device, fifo, socket */
 	CONTENT_HOST,	/* bytes of a file on the host (host_path) */
 	CONTENT_MEM,	/* bytes held in memory (data, size) */
+	CONTENT_STREAM,	/* entry TOKEN of a stream (an archive, a nar) */
+};
+
+/*
+ * A stream holds the bytes of many files in an order of its own (an
+ * archive read front to back).  The writer lays every file out in tree
+ * order first, then replays each stream once and puts each entry's bytes
+ * where its file's blocks are: no temporary extraction, one pass.
+ */
+struct tree_stream;
+
+/* Reads up to LEN bytes of the current entry; returns the count, 0 at its
+ * end, or -1 with a message recorded. */
+typedef long (*tree_stream_read)(void *reader, void *buf, size_t len);
+/* Called by replay() for every entry with content, in stream order. */
+typedef int (*tree_stream_sink)(void *ctx, uint64_t token, uint64_t size,
+				tree_stream_read read, void *reader);
+
+struct tree_stream_ops {
+	/* Read the stream from its start, calling SINK per entry with
+	 * content.  Returns 0 or an exit status. */
+	int (*replay)(struct tree_stream *s, tree_stream_sink sink, void *ctx);
+	void (*free)(struct tree_stream *s);
+};
+
+struct tree_stream {
+	const struct tree_stream_ops *ops;
+	char *name;		/* for messages: the archive's path */
+	void *priv;
+	struct tree_stream *next;	/* the tree's list, in order of addition */
 };
 
 struct tree_xattr {
@@ -36,6 +66,8 @@ struct tree_inode {
 	enum tree_content content;
 	char *host_path;	/* CONTENT_HOST */
 	void *data;		/* CONTENT_MEM, or the symlink target */
+	struct tree_stream *stream;	/* CONTENT_STREAM */
+	uint64_t token;		/* CONTENT_STREAM: the entry in the stream */
 	struct tree_xattr *xattrs;
 	size_t nxattrs;
 	uint32_t min_blocks;	/* directories: at least this many blocks */
@@ -60,9 +92,12 @@ struct tree {
 	size_t nslots, used;
 	int64_t default_mtime;		/* for directories made implicitly */
 	size_t nnodes;
+	struct tree_stream *streams;	/* owned; freed with the tree */
 };
 
 int tree_init(struct tree *t, int64_t default_mtime);
+/* The tree takes S (freed by tree_free with its ops->free). */
+void tree_add_stream(struct tree *t, struct tree_stream *s);
 void tree_free(struct tree *t);
 
 /* A fresh inode with the given mode and the tree's defaults (root:root). */

@@ -13,7 +13,7 @@
 #include "diag.h"
 #include "size.h"
 
-static const char *const source_kinds[] = { "directory", "closure" };
+static const char *const source_kinds[] = { "directory", "closure", "archive" };
 
 static cfg_opt_t directory_opts[] = {
 	CFG_STR("target", "/", CFGF_NONE),
@@ -48,6 +48,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("archive", directory_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 

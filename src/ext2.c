@@ -321,14 +321,30 @@ struct run {
 	blk64_t start, len;
 };
 
+struct extents {
+	struct run *v;
+	size_t n, cap;
+};
+
+/* A file whose bytes come from a stream: where they go, until replay. */
+struct deferred {
+	struct tree_stream *stream;
+	uint64_t token, size;
+	struct run *v;
+	size_t n;
+	char *path;
+	int written;
+};
+
 struct writer {
 	ext2_filsys fs;
 	blk64_t cursor;		/* blocks below it are taken */
 	char *buf;		/* CHUNK_BLOCKS of data */
 	struct run *runs;
 	size_t nruns, runcap;
-	blk64_t *map;		/* physical block of each data block of a file */
-	blk64_t mapcap;
+	struct extents data;	/* the data blocks of the file being written */
+	struct deferred *deferred;	/* stream content, written last */
+	size_t ndeferred, defcap;
 	uint32_t next_ino;
 	char path[4096];	/* of the node being written, for messages */
 };
@@ -420,6 +436,8 @@ static blk64_t next_block(struct writer *w, struct cursor *c)
 struct filler {
 	int fd;			/* host file, or -1 */
 	const char *mem;	/* memory content */
+	tree_stream_read read;	/* or a stream entry */
+	void *reader;
 	uint64_t size, done;
 };
 
@@ -428,12 +446,16 @@ static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
 	size_t want = f->size - f->done < len ? (size_t)(f->size - f->done) : len;
 	size_t got = 0;
 
-	if (f->fd < 0) {
+	if (f->mem) {
 		memcpy(buf, f->mem + f->done, want);
 		got = want;
 	}
 	while (got < want) {
-		ssize_t r = read(f->fd, buf + got, want - got);
+		ssize_t r = f->read ? f->read(f->reader, buf + got, want - got)
+				    : read(f->fd, buf + got, want - got);
+
+		if (r < 0 && f->read)
+			return EXIT_BUILD;	/* the stream said why */
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -453,26 +475,50 @@ static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
 	return 0;
 }
 
-/* Write the N data blocks of w->map from F, a physically contiguous
- * stretch (at most a chunk) per write. */
-static int write_data(struct writer *w, struct filler *f, blk64_t n)
+/* Append block B to the extent list, merging with the last extent. */
+static int extents_push(struct extents *e, blk64_t b)
 {
-	blk64_t i = 0;
+	if (e->n && e->v[e->n - 1].start + e->v[e->n - 1].len == b) {
+		e->v[e->n - 1].len++;
+		return 0;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 8;
+		struct run *v = realloc(e->v, cap * sizeof(*v));
 
-	while (i < n) {
-		blk64_t c = 1;
-		errcode_t err;
-		int r;
+		if (!v)
+			return -1;
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n].start = b;
+	e->v[e->n].len = 1;
+	e->n++;
+	return 0;
+}
 
-		while (i + c < n && c < CHUNK_BLOCKS &&
-		       w->map[i + c] == w->map[i] + c)
-			c++;
-		if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
-			return r;
-		err = io_channel_write_blk64(w->fs->io, w->map[i], (int)c, w->buf);
-		if (err)
-			return fail_fs(w, err, "writing the image");
-		i += c;
+/* Write the data extents V[0..N) from F, at most a chunk per write. */
+static int write_data(struct writer *w, struct filler *f, const struct run *v,
+		      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		blk64_t start = v[i].start, left = v[i].len;
+
+		while (left) {
+			blk64_t c = left < CHUNK_BLOCKS ? left : CHUNK_BLOCKS;
+			errcode_t err;
+			int r;
+
+			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
+				return r;
+			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
+			if (err)
+				return fail_fs(w, err, "writing the image");
+			start += c;
+			left -= c;
+		}
 	}
 	return 0;
 }
@@ -494,7 +540,9 @@ static errcode_t map_indirect(struct writer *w, int level, struct cursor *c,
 
 		if (level == 1) {
 			b = next_block(w, c);
-			w->map[(*done)++] = b;
+			(*done)++;
+			if (extents_push(&w->data, b))
+				return EXT2_ET_NO_MEMORY;
 		} else if ((err = map_indirect(w, level - 1, c, done, n, &b))) {
 			return err;
 		}
@@ -505,7 +553,8 @@ static errcode_t map_indirect(struct writer *w, int level, struct cursor *c,
 }
 
 /* Spread N data blocks and their indirect blocks over the allocated runs;
- * the data blocks' numbers go to w->map, the indirect blocks are written. */
+ * the data blocks go to w->data as extents, the indirect blocks are
+ * written. */
 static errcode_t map_blocks(struct writer *w, struct ext2_inode *inode, blk64_t n)
 {
 	struct cursor c = { 0, 0 };
@@ -513,18 +562,12 @@ static errcode_t map_blocks(struct writer *w, struct ext2_inode *inode, blk64_t 
 	errcode_t err;
 	int level;
 
-	if (n > w->mapcap) {
-		blk64_t *m = realloc(w->map, n * sizeof(*m));
-
-		if (!m)
-			return EXT2_ET_NO_MEMORY;
-		w->map = m;
-		w->mapcap = n;
-	}
+	w->data.n = 0;
 	while (done < EXT2_NDIR_BLOCKS && done < n) {
-		w->map[done] = next_block(w, &c);
-		inode->i_block[done] = (uint32_t)w->map[done];
-		done++;
+		b = next_block(w, &c);
+		inode->i_block[done++] = (uint32_t)b;
+		if (extents_push(&w->data, b))
+			return EXT2_ET_NO_MEMORY;
 	}
 	for (level = 1; level <= 3 && done < n; level++) {
 		if ((err = map_indirect(w, level, &c, &done, n, &b)))
@@ -616,12 +659,122 @@ static int open_host(struct writer *w, const struct tree_inode *ino, int *fd)
 }
 
 /* Allocate, write and map the content of N into INODE. */
+/* Keep where INO's blocks are until its stream is replayed. */
+static int defer(struct writer *w, const struct tree_inode *ino)
+{
+	struct deferred *d;
+
+	if (w->ndeferred == w->defcap) {
+		size_t cap = w->defcap ? w->defcap * 2 : 64;
+		struct deferred *n = realloc(w->deferred, cap * sizeof(*n));
+
+		if (!n)
+			return diag_error(EXIT_BUILD, "out of memory");
+		w->deferred = n;
+		w->defcap = cap;
+	}
+	d = &w->deferred[w->ndeferred];
+	memset(d, 0, sizeof(*d));
+	d->stream = ino->stream;
+	d->token = ino->token;
+	d->size = ino->size;
+	d->n = w->data.n;
+	d->v = malloc(d->n * sizeof(*d->v));
+	d->path = strdup(w->path);
+	if (!d->v || !d->path) {
+		free(d->v);
+		free(d->path);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	memcpy(d->v, w->data.v, d->n * sizeof(*d->v));
+	w->ndeferred++;
+	return 0;
+}
+
+static int deferred_cmp(const void *a, const void *b)
+{
+	const struct deferred *x = a, *y = b;
+
+	return (x->token > y->token) - (x->token < y->token);
+}
+
+struct replay {
+	struct writer *w;
+	struct deferred *v;	/* this stream's files, by token */
+	size_t n;
+};
+
+static int replay_sink(void *ctx, uint64_t token, uint64_t size,
+		       tree_stream_read read, void *reader)
+{
+	struct replay *rp = ctx;
+	struct deferred key, *d;
+	struct filler f = { -1, NULL, read, reader, 0, 0 };
+
+	key.token = token;
+	d = bsearch(&key, rp->v, rp->n, sizeof(*rp->v), deferred_cmp);
+	if (!d)
+		return 0;	/* overridden by a later source: not in the image */
+	snprintf(rp->w->path, sizeof(rp->w->path), "%s", d->path);
+	if (size != d->size)
+		return diag_error(EXIT_BUILD,
+				  "%s: %llu bytes in the stream now, %llu when it was first read",
+				  d->path, (unsigned long long)size,
+				  (unsigned long long)d->size);
+	f.size = size;
+	d->written = 1;
+	return write_data(rp->w, &f, d->v, d->n);
+}
+
+/* Replay each stream once, in the order the sources were added, putting
+ * every entry's bytes where its file's blocks are. */
+static int write_streams(struct writer *w, struct tree *t)
+{
+	struct tree_stream *s;
+	size_t i, j;
+	int r = 0;
+
+	/* Gather this stream's files at the front, sort them by token. */
+	for (s = t->streams; s && !r; s = s->next) {
+		struct replay rp = { w, NULL, 0 };
+
+		for (i = 0, j = 0; i < w->ndeferred; i++) {
+			if (w->deferred[i].stream != s)
+				continue;
+			struct deferred tmp = w->deferred[j];
+
+			w->deferred[j] = w->deferred[i];
+			w->deferred[i] = tmp;
+			j++;
+		}
+		if (!j)
+			continue;
+		rp.v = w->deferred;
+		rp.n = j;
+		qsort(rp.v, rp.n, sizeof(*rp.v), deferred_cmp);
+		r = s->ops->replay(s, replay_sink, &rp);
+		for (i = 0; !r && i < j; i++)
+			if (!rp.v[i].written)
+				r = diag_error(EXIT_BUILD,
+					       "%s: its entry vanished from %s while the image was built",
+					       rp.v[i].path, s->name);
+		for (i = 0; i < j; i++) {
+			free(rp.v[i].v);
+			free(rp.v[i].path);
+		}
+		memmove(w->deferred, w->deferred + j,
+			(w->ndeferred - j) * sizeof(*w->deferred));
+		w->ndeferred -= j;
+	}
+	return r;
+}
+
 static int write_content(struct writer *w, struct tree_node *n,
 			 struct ext2_inode *inode)
 {
 	struct tree_inode *ino = n->inode;
 	blk64_t data = content_blocks(n), meta = meta_blocks(data);
-	struct filler f = { -1, NULL, 0, 0 };
+	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
 	char *dirbuf = NULL;
 	errcode_t err;
 	int r = 0;
@@ -642,6 +795,8 @@ static int write_content(struct writer *w, struct tree_node *n,
 		if ((r = open_host(w, ino, &f.fd)))
 			return r;
 		f.size = ino->size;
+	} else if (ino->content == CONTENT_STREAM) {
+		f.size = ino->size;
 	} else {
 		f.mem = ino->data;
 		f.size = ino->size;
@@ -657,7 +812,11 @@ static int write_content(struct writer *w, struct tree_node *n,
 		r = fail_fs(w, err, "writing the block map");
 		goto out;
 	}
-	if ((r = write_data(w, &f, data)))
+	if (ino->content == CONTENT_STREAM)
+		r = defer(w, ino);
+	else
+		r = write_data(w, &f, w->data.v, w->data.n);
+	if (r)
 		goto out;
 	ext2fs_iblk_set(w->fs, inode, data + meta);
 out:
@@ -824,11 +983,18 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	w.next_ino = lf->inode->ino + 1;
 	tree_walk(t, number_node, &w);
 	r = tree_walk(t, write_node, &w);
+	if (!r)
+		r = write_streams(&w, t);
+	for (i = 0; i < w.ndeferred; i++) {
+		free(w.deferred[i].v);
+		free(w.deferred[i].path);
+	}
+	free(w.deferred);
 	tree_walk(t, reset_links, NULL);
 	tree_walk(t, count_links, NULL);
 	free(w.buf);
 	free(w.runs);
-	free(w.map);
+	free(w.data.v);
 	if (r) {
 		ext2fs_free(w.fs);
 		return r;

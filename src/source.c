@@ -9,6 +9,7 @@
 static const struct source_kind *const kinds[] = {
 	&source_directory,
 	&source_closure,
+	&source_archive,
 };
 
 const struct source_kind *source_kind_find(const char *name)

@@ -261,10 +261,27 @@ static void node_free(struct tree *t, struct tree_node *n, int unhash)
 	t->nnodes--;
 }
 
+void tree_add_stream(struct tree *t, struct tree_stream *s)
+{
+	struct tree_stream **p = &t->streams;
+
+	while (*p)
+		p = &(*p)->next;
+	s->next = NULL;
+	*p = s;
+}
+
 void tree_free(struct tree *t)
 {
+	struct tree_stream *s, *next;
+
 	if (t->root)
 		node_free(t, t->root, 0);
+	for (s = t->streams; s; s = next) {
+		next = s->next;
+		free(s->name);
+		s->ops->free(s);
+	}
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }

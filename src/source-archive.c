@@ -1,0 +1,282 @@
+/* source-archive.c - archives read with libarchive, as a stream
+ *
+ * tar (ustar, pax, GNU), cpio, zip and the rest libarchive knows, each
+ * optionally compressed (gzip, xz, zstd, lzip, bzip2, ...).  The archive
+ * is read twice and never extracted: once here, for the entries'
+ * metadata, and once by the writer (a tree_stream replay), which puts
+ * each file's bytes straight into its blocks.
+ *
+ * Metadata is honoured with --numeric-owner semantics: numeric uid and
+ * gid, mode, mtime, symlinks, hard links, device numbers.  Extended
+ * attributes are kept only in the user. and gnu. namespaces: any other
+ * makes the Hurd's listxattr fail.
+ */
+#include "autoconfig.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+#include "source.h"
+
+#define BLOCK_SIZE 65536
+
+static struct archive *open_archive(const char *path)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return NULL;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, BLOCK_SIZE) != ARCHIVE_OK) {
+		diag_error(EXIT_BUILD, "%s: %s", path, archive_error_string(a));
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* NAME as it goes under TARGET: "./a//b/" -> TARGET/a/b.  Refuses what
+ * could land outside TARGET instead of rewriting it. */
+static int image_path(const char *archive, const char *target,
+		      const char *name, char *out, size_t len)
+{
+	const char *p = name;
+	size_t o, tl = strlen(target);
+
+	if (*p == '/')
+		return diag_error(EXIT_BUILD,
+				  "%s: entry '%s' has an absolute path; refused",
+				  archive, name);
+	snprintf(out, len, "%s", target);
+	o = tl > 1 ? tl : 0;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return diag_error(EXIT_BUILD,
+					  "%s: entry '%s' has a '..' component; refused",
+					  archive, name);
+		if (l && !(l == 1 && p[0] == '.')) {
+			if (o + 1 + l + 1 > len)
+				return diag_error(EXIT_BUILD,
+						  "%s: entry '%s': path too long",
+						  archive, name);
+			out[o++] = '/';
+			memcpy(out + o, p, l);
+			o += l;
+			out[o] = '\0';
+		}
+		p += l;
+		while (*p == '/')
+			p++;
+	}
+	if (o == 0)
+		snprintf(out, len, "%s", target);
+	return 0;
+}
+
+static int copy_xattrs(struct archive_entry *e, struct tree_inode *ino)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strncmp(name, "user.", 5) && strncmp(name, "gnu.", 4))
+			continue;
+		if (tree_inode_add_xattr(ino, name, value, size))
+			return diag_error(EXIT_BUILD, "out of memory");
+	}
+	return 0;
+}
+
+struct reading {
+	struct tree *t;
+	struct tree_stream *stream;
+	const char *file;
+	const char *target;
+};
+
+static int add_entry(struct reading *rd, struct archive_entry *e,
+		     uint64_t token)
+{
+	const char *name = archive_entry_pathname(e);
+	const char *link = archive_entry_hardlink(e);
+	char path[4096], lpath[4096];
+	struct tree_inode *ino;
+	struct tree_node *node;
+	mode_t type = archive_entry_filetype(e);
+	int64_t size = archive_entry_size(e);
+
+	if (!name)
+		return diag_error(EXIT_BUILD, "%s: an entry without a name", rd->file);
+	if (image_path(rd->file, rd->target, name, path, sizeof(path)))
+		return EXIT_BUILD;
+	if (link) {
+		struct tree_node *first;
+
+		if (image_path(rd->file, rd->target, link, lpath, sizeof(lpath)))
+			return EXIT_BUILD;
+		first = tree_lookup(rd->t, lpath);
+		if (!first)
+			return diag_error(EXIT_BUILD,
+					  "%s: entry '%s' is a hard link to '%s', which is not in the archive before it",
+					  rd->file, name, link);
+		if (tree_link(rd->t, path, first))
+			return EXIT_BUILD;
+		if (size > 0) {	/* cpio: the data comes with the last link */
+			first->inode->content = CONTENT_STREAM;
+			first->inode->stream = rd->stream;
+			first->inode->token = token;
+			first->inode->size = (uint64_t)size;
+		}
+		return 0;
+	}
+	ino = tree_inode_new(rd->t, type | (archive_entry_perm(e) & 07777));
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->uid = (uint32_t)archive_entry_uid(e);
+	ino->gid = (uint32_t)archive_entry_gid(e);
+	ino->mtime = archive_entry_mtime(e);
+	if (type == AE_IFLNK) {
+		const char *target = archive_entry_symlink(e);
+
+		if (!target || tree_inode_set_symlink(ino, target)) {
+			tree_inode_free(ino);
+			return diag_error(EXIT_BUILD, "%s: symlink '%s' without a target",
+					  rd->file, name);
+		}
+	} else if (type == AE_IFREG && size > 0) {
+		ino->content = CONTENT_STREAM;
+		ino->stream = rd->stream;
+		ino->token = token;
+		ino->size = (uint64_t)size;
+	} else if (type == AE_IFCHR || type == AE_IFBLK) {
+		ino->rdev_major = archive_entry_rdevmajor(e);
+		ino->rdev_minor = archive_entry_rdevminor(e);
+	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFIFO &&
+		   type != AE_IFSOCK) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "%s: entry '%s' has an unknown type",
+				  rd->file, name);
+	}
+	if (copy_xattrs(e, ino)) {
+		tree_inode_free(ino);
+		return EXIT_BUILD;
+	}
+	return tree_put(rd->t, path, ino, &node) ? EXIT_BUILD : 0;
+}
+
+/* Walk every header; FN gets each entry and its ordinal. */
+static int for_each(const char *file, struct archive *a,
+		    int (*fn)(void *, struct archive_entry *, uint64_t),
+		    void *arg)
+{
+	struct archive_entry *e;
+	uint64_t token = 0;
+	int r;
+
+	for (;;) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return diag_error(EXIT_BUILD, "%s: %s", file,
+					  archive_error_string(a));
+		if ((r = fn(arg, e, token++)))
+			return r;
+	}
+}
+
+static int read_entry(void *arg, struct archive_entry *e, uint64_t token)
+{
+	return add_entry(arg, e, token);
+}
+
+struct replaying {
+	struct archive *a;
+	const char *file;
+	tree_stream_sink sink;
+	void *ctx;
+};
+
+static long read_data(void *reader, void *buf, size_t len)
+{
+	struct replaying *rp = reader;
+	la_ssize_t n = archive_read_data(rp->a, buf, len);
+
+	if (n < 0) {
+		diag_error(EXIT_BUILD, "%s: %s", rp->file, archive_error_string(rp->a));
+		return -1;
+	}
+	return (long)n;
+}
+
+static int replay_entry(void *arg, struct archive_entry *e, uint64_t token)
+{
+	struct replaying *rp = arg;
+	int64_t size = archive_entry_size(e);
+
+	if (size <= 0 || (archive_entry_filetype(e) != AE_IFREG &&
+			  !archive_entry_hardlink(e)))
+		return 0;
+	return rp->sink(rp->ctx, token, (uint64_t)size, read_data, rp);
+}
+
+static int archive_replay(struct tree_stream *s, tree_stream_sink sink, void *ctx)
+{
+	struct replaying rp = { NULL, s->name, sink, ctx };
+	int r;
+
+	rp.a = open_archive(s->name);
+	if (!rp.a)
+		return EXIT_BUILD;
+	r = for_each(s->name, rp.a, replay_entry, &rp);
+	archive_read_free(rp.a);
+	return r;
+}
+
+static void archive_stream_free(struct tree_stream *s)
+{
+	free(s);
+}
+
+static const struct tree_stream_ops archive_stream_ops = {
+	.replay = archive_replay,
+	.free = archive_stream_free,
+};
+
+static int archive_add(struct tree *t, const struct os_config *cfg,
+		       const struct os_source *src)
+{
+	struct reading rd = { t, NULL, src->path, src->target };
+	struct archive *a;
+	int r;
+
+	rd.stream = calloc(1, sizeof(*rd.stream));
+	if (!rd.stream || !(rd.stream->name = strdup(src->path))) {
+		free(rd.stream);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	rd.stream->ops = &archive_stream_ops;
+	tree_add_stream(t, rd.stream);
+	a = open_archive(src->path);
+	if (!a)
+		return EXIT_BUILD;
+	r = for_each(src->path, a, read_entry, &rd);
+	archive_read_free(a);
+	return r;
+}
+
+const struct source_kind source_archive = {
+	.name = "archive",
+	.add = archive_add,
+};
