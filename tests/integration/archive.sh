@@ -1,0 +1,75 @@
+#!/bin/bash
+# archive.sh -- archives made by GNU tar, bsdtar and GNU cpio, compressed
+# every way libarchive reads, give the very image the directory gives.
+#
+# The demo tree (with a hard link added) is built once from the directory
+# and once from each archive of it; every image must be byte-identical.
+# zip, which has no hard links or owners, is checked with e2fsck and
+# debugfs instead.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$here/../..}
+MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
+fails=0
+ok() { echo "  ok:   $*"; }
+bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
+[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+"$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
+ln demo-root/etc/motd demo-root/etc/motd.hardlink
+touch -h -d @1 demo-root/etc demo-root
+cp "$top_srcdir/examples/demo.conf" .
+build() { # IMAGE SOURCE-LINE
+	sed "s|^directory \"demo-root\" { }|$2|" demo.conf > this.conf
+	"$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o "$1" this.conf
+}
+build dir.img 'directory "demo-root" { }' || { bad "directory build failed"; exit 1; }
+
+same() { # NAME ARCHIVE
+	if ! build "$1.img" "archive \"$2\" { }"; then
+		bad "$1: build failed"
+	elif cmp -s dir.img "$1.img"; then
+		ok "$1: identical to the directory's image"
+	else
+		bad "$1: differs from the directory's image: $(cmp dir.img "$1.img")"
+	fi
+	rm -f "$1.img"
+}
+
+tar -C demo-root --owner=0 --group=0 --numeric-owner -cf gnu.tar .
+same "GNU tar (gnu format)" gnu.tar
+# (ustar cannot hold the demo's 101-byte symlink target: not tested.)
+tar -C demo-root --format=pax --owner=0 --group=0 --numeric-owner -cf pax.tar .
+same "GNU tar (pax)" pax.tar
+for z in gzip xz zstd bzip2 lzip; do
+	command -v $z >/dev/null || { bad "$z is not installed"; continue; }
+	$z -c gnu.tar > "gnu.tar.$z"
+	same "GNU tar | $z" "gnu.tar.$z"
+done
+if command -v bsdtar >/dev/null; then
+	bsdtar -C demo-root --uid 0 --gid 0 --format pax -cf bsd.tar .
+	same "bsdtar (pax)" bsd.tar
+	bsdtar -C demo-root --uid 0 --gid 0 --format pax --zstd -cf bsd.tar.zst .
+	same "bsdtar (pax, zstd)" bsd.tar.zst
+else
+	bad "bsdtar is not installed (libarchive-tools)"
+fi
+(cd demo-root && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > newc.cpio
+same "GNU cpio (newc)" newc.cpio
+xz -c newc.cpio > newc.cpio.xz
+same "GNU cpio (newc) | xz" newc.cpio.xz
+
+# zip keeps no hard links and no owners: check it on its own.
+(cd demo-root && bsdtar --format zip -cf ../demo.zip .)
+if build zip.img 'archive "demo.zip" { }'; then
+	dd if=zip.img of=zip.part bs=1M skip=1 status=none
+	e2fsck -fn zip.part >/dev/null 2>&1 && ok "zip: e2fsck clean" || bad "zip: e2fsck"
+	a=$(debugfs -R "cat /var/lib/demo/random.bin" zip.part 2>/dev/null | sha256sum)
+	[ "$a" = "$(sha256sum < demo-root/var/lib/demo/random.bin)" ] &&
+		ok "zip: file contents match" || bad "zip: contents differ"
+else
+	bad "zip: build failed"
+fi
+[ "$fails" = 0 ]
