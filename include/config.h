@@ -12,6 +12,9 @@ struct os_source {
 	char *path;		/* host path, resolved against the config's directory */
 	char *target;		/* where it goes in the image */
 	char *store;		/* closure: host directory holding the items */
+	char **roots;		/* substitutes: the root store paths */
+	size_t nroots;
+	char *public_key;	/* substitutes: key file, or NULL */
 	int line;
 };
 

@@ -29,5 +29,6 @@ int source_copy_tree(struct tree *t, const char *host, const char *image,
 extern const struct source_kind source_directory;
 extern const struct source_kind source_closure;
 extern const struct source_kind source_archive;
+extern const struct source_kind source_substitutes;
 
 #endif

@@ -13,10 +13,17 @@
 #include "diag.h"
 #include "size.h"
 
-static const char *const source_kinds[] = { "directory", "closure", "archive" };
+static const char *const source_kinds[] = { "directory", "closure", "archive",
+					    "substitutes" };
 
 static cfg_opt_t directory_opts[] = {
 	CFG_STR("target", "/", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t substitutes_opts[] = {
+	CFG_STR_LIST("roots", "{}", CFGF_NONE),
+	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -49,6 +56,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("archive", directory_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
@@ -163,6 +171,17 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 			if (!strcmp(s->kind, "closure")) {
 				s->target = xstrdup("/");
 				s->store = config_resolve(out, cfg_getstr(sec, "store"));
+			} else if (!strcmp(s->kind, "substitutes")) {
+				size_t r;
+
+				s->target = xstrdup("/");
+				s->nroots = cfg_size(sec, "roots");
+				s->roots = calloc(s->nroots + 1, sizeof(char *));
+				for (r = 0; s->roots && r < s->nroots; r++)
+					s->roots[r] = xstrdup(cfg_getnstr(sec, "roots", r));
+				if (cfg_size(sec, "public-key"))
+					s->public_key = config_resolve(
+						out, cfg_getstr(sec, "public-key"));
 			} else {
 				s->target = xstrdup(cfg_getstr(sec, "target"));
 			}
@@ -295,13 +314,17 @@ int config_load(const char *path, struct os_config *out)
 
 void config_free(struct os_config *cfg)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < cfg->nsources; i++) {
 		free(cfg->sources[i].kind);
 		free(cfg->sources[i].path);
 		free(cfg->sources[i].target);
 		free(cfg->sources[i].store);
+		free(cfg->sources[i].public_key);
+		for (k = 0; k < cfg->sources[i].nroots; k++)
+			free(cfg->sources[i].roots[k]);
+		free(cfg->sources[i].roots);
 	}
 	free(cfg->sources);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)

@@ -10,6 +10,7 @@ static const struct source_kind *const kinds[] = {
 	&source_directory,
 	&source_closure,
 	&source_archive,
+	&source_substitutes,
 };
 
 const struct source_kind *source_kind_find(const char *name)

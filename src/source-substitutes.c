@@ -1,0 +1,522 @@
+/* source-substitutes.c - a substitute cache: narinfo files and their nars
+ *
+ * The layout of a Guix or Nix substitute server, or of a `guix publish`
+ * cache: HASH.narinfo per store item, and the nar it names (URL:,
+ * Compression: none, gzip, xz, lzip, zstd or bzip2).  From the root store
+ * paths the References: are followed to the whole closure; each nar is
+ * streamed, checked against NarSize and NarHash while it is read, and
+ * unpacked into the tree.  Any mismatch is an error naming the item, found
+ * before the image is written.  The writer reads each nar a second time
+ * (a tree_stream) to put file contents in place, and checks the hash
+ * again, so a nar that changes meanwhile is caught too.
+ */
+#include "autoconfig.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "nar.h"
+#include "narinfo.h"
+#include "source.h"
+
+#define STORE_MTIME 1	/* what the daemon gives every store file */
+
+struct item_nar {
+	char *store_path;	/* /gnu/store/HASH-NAME */
+	char *nar_file;		/* host path of the nar */
+	char *compression;
+	uint8_t nar_hash[32];
+	uint64_t nar_size;
+};
+
+static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
+					    "zstd", "bzip2", NULL };
+
+/* ---- reading a nar through libarchive's decompressors ---- */
+
+struct nar_file {
+	struct archive *a;
+	const char *name;
+};
+
+static long nar_file_read(void *ctx, void *buf, size_t len)
+{
+	struct nar_file *f = ctx;
+	la_ssize_t n = archive_read_data(f->a, buf, len);
+
+	if (n < 0) {
+		diag_error(EXIT_BUILD, "%s: %s", f->name, archive_error_string(f->a));
+		return -1;
+	}
+	return (long)n;
+}
+
+static int nar_file_open(struct nar_file *f, const char *path)
+{
+	struct archive_entry *e;
+
+	f->name = path;
+	f->a = archive_read_new();
+	if (!f->a)
+		return diag_error(EXIT_BUILD, "out of memory");
+	archive_read_support_filter_all(f->a);
+	archive_read_support_format_raw(f->a);
+	if (archive_read_open_filename(f->a, path, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(f->a, &e) != ARCHIVE_OK) {
+		int r = diag_error(EXIT_BUILD, "%s: %s", path,
+				   archive_error_string(f->a));
+
+		archive_read_free(f->a);
+		f->a = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static void nar_file_close(struct nar_file *f)
+{
+	if (f->a)
+		archive_read_free(f->a);
+	f->a = NULL;
+}
+
+/* Parse the nar of IT with V, and check its size and hash. */
+static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
+		    void *ctx)
+{
+	struct nar_file f;
+	struct nar_result res;
+	char want[64], got[64], name[8192];
+	int r;
+
+	if ((r = nar_file_open(&f, it->nar_file)))
+		return r;
+	snprintf(name, sizeof(name), "%s (%s)", it->store_path, it->nar_file);
+	r = nar_parse(name, nar_file_read, &f, v, ctx, &res);
+	nar_file_close(&f);
+	if (r)
+		return r;
+	if (res.size != it->nar_size)
+		return diag_error(EXIT_BUILD,
+				  "%s: the nar is %llu bytes, its narinfo says NarSize %llu",
+				  it->store_path, (unsigned long long)res.size,
+				  (unsigned long long)it->nar_size);
+	if (memcmp(res.sha256, it->nar_hash, 32)) {
+		nix_base32_encode(it->nar_hash, 32, want);
+		nix_base32_encode(res.sha256, 32, got);
+		return diag_error(EXIT_BUILD,
+				  "%s: the nar's hash is sha256:%s, its narinfo says NarHash sha256:%s",
+				  it->store_path, got, want);
+	}
+	return 0;
+}
+
+/* ---- first pass: the tree ---- */
+
+struct unpack {
+	struct tree *t;
+	struct tree_stream *stream;
+	const char *item;
+	uint64_t tokens;
+};
+
+static int node_path(const struct unpack *u, const char *rel, char *out,
+		     size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s%s%s", u->item, *rel ? "/" : "", rel) >= len)
+		return diag_error(EXIT_BUILD, "%s/%s: path too long", u->item, rel);
+	return 0;
+}
+
+static int put(struct unpack *u, const char *rel, struct tree_inode *ino)
+{
+	char path[4096];
+
+	ino->mtime = STORE_MTIME;
+	if (node_path(u, rel, path, sizeof(path))) {
+		tree_inode_free(ino);
+		return EXIT_BUILD;
+	}
+	return tree_put(u->t, path, ino, NULL) ? EXIT_BUILD : 0;
+}
+
+static int on_directory(void *ctx, const char *rel)
+{
+	struct unpack *u = ctx;
+	struct tree_inode *ino = tree_inode_new(u->t, S_IFDIR | 0555);
+
+	return ino ? put(u, rel, ino) : diag_error(EXIT_BUILD, "out of memory");
+}
+
+static int on_regular(void *ctx, const char *rel, int exec, uint64_t size,
+		      struct nar *n)
+{
+	struct unpack *u = ctx;
+	struct tree_inode *ino = tree_inode_new(u->t, S_IFREG | (exec ? 0555 : 0444));
+
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->size = size;
+	if (size) {
+		ino->content = CONTENT_STREAM;
+		ino->stream = u->stream;
+		ino->token = u->tokens;
+	}
+	u->tokens++;
+	return put(u, rel, ino);
+}
+
+static int on_symlink(void *ctx, const char *rel, const char *target)
+{
+	struct unpack *u = ctx;
+	struct tree_inode *ino = tree_inode_new(u->t, S_IFLNK | 0777);
+
+	if (!ino || tree_inode_set_symlink(ino, target)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	return put(u, rel, ino);
+}
+
+static const struct nar_visitor unpack_visitor = {
+	.directory = on_directory,
+	.regular = on_regular,
+	.symlink = on_symlink,
+};
+
+/* ---- second pass: the writer's replay ---- */
+
+struct replaying {
+	tree_stream_sink sink;
+	void *ctx;
+	uint64_t tokens;
+};
+
+static long contents_read(void *reader, void *buf, size_t len)
+{
+	return nar_read_contents(reader, buf, len);
+}
+
+static int replay_regular(void *ctx, const char *rel, int exec, uint64_t size,
+			  struct nar *n)
+{
+	struct replaying *rp = ctx;
+	uint64_t token = rp->tokens++;
+
+	return size ? rp->sink(rp->ctx, token, size, contents_read, n) : 0;
+}
+
+static const struct nar_visitor replay_visitor = {
+	.regular = replay_regular,
+};
+
+static int nar_replay(struct tree_stream *s, tree_stream_sink sink, void *ctx)
+{
+	struct replaying rp = { sink, ctx, 0 };
+
+	return read_nar(s->priv, &replay_visitor, &rp);
+}
+
+static void item_free(struct item_nar *it)
+{
+	free(it->store_path);
+	free(it->nar_file);
+	free(it->compression);
+	free(it);
+}
+
+static void nar_stream_free(struct tree_stream *s)
+{
+	item_free(s->priv);
+	free(s);
+}
+
+static const struct tree_stream_ops nar_stream_ops = {
+	.replay = nar_replay,
+	.free = nar_stream_free,
+};
+
+/* ---- the closure ---- */
+
+struct closure {
+	const char *cache;
+	char **paths;		/* store paths, in the order found */
+	struct narinfo *infos;
+	size_t n, cap;
+	size_t *set;		/* open addressing: index + 1, 0 = empty */
+	size_t setcap;		/* a power of two */
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int known(const struct closure *c, const char *path)
+{
+	size_t i;
+
+	if (!c->setcap)
+		return 0;
+	for (i = str_hash(path) & (c->setcap - 1); c->set[i];
+	     i = (i + 1) & (c->setcap - 1))
+		if (!strcmp(c->paths[c->set[i] - 1], path))
+			return 1;
+	return 0;
+}
+
+/* Index c->paths[c->n - 1] in the set, growing it as needed. */
+static int remember(struct closure *c)
+{
+	size_t i, k;
+
+	if (c->n * 2 > c->setcap) {
+		size_t cap = c->setcap ? c->setcap * 2 : 256;
+		size_t *set = calloc(cap, sizeof(*set));
+
+		if (!set)
+			return -1;
+		free(c->set);
+		c->set = set;
+		c->setcap = cap;
+		for (k = 0; k + 1 < c->n; k++) {
+			for (i = str_hash(c->paths[k]) & (cap - 1); set[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			set[i] = k + 1;
+		}
+	}
+	for (i = str_hash(c->paths[c->n - 1]) & (c->setcap - 1); c->set[i];
+	     i = (i + 1) & (c->setcap - 1))
+		;
+	c->set[i] = c->n;
+	return 0;
+}
+
+static int read_text(const char *path, char **text, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || st.st_size > (1 << 20) ||
+	    !(*text = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	n = read(fd, *text, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(*text);
+		errno = EIO;
+		return -1;
+	}
+	(*text)[n] = '\0';
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Load the narinfo of PATH (REFERRER names who asked, for messages). */
+static int load(struct closure *c, const char *path, const char *referrer)
+{
+	const char *base = strrchr(path, '/');
+	char file[4096], *text;
+	struct narinfo ni;
+	size_t len;
+	int r;
+
+	if (!base || strlen(base + 1) < 33 || base[33] != '-')
+		return diag_error(EXIT_BUILD, "'%s' is not a store path (/STORE/HASH-NAME)",
+				  path);
+	snprintf(file, sizeof(file), "%s/%.32s.narinfo", c->cache, base + 1);
+	if (read_text(file, &text, &len)) {
+		if (referrer)
+			return diag_error(EXIT_BUILD,
+					  "%s refers to %s, whose narinfo %s cannot be read: %s",
+					  referrer, path, file, strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: the narinfo of %s cannot be read: %s",
+				  file, path, strerror(errno));
+	}
+	r = narinfo_parse(file, text, len, &ni);
+	free(text);
+	if (!r && strcmp(ni.store_path, path))
+		r = diag_error(EXIT_BUILD, "%s: StorePath is %s, expected %s", file,
+			       ni.store_path, path);
+	if (r) {
+		narinfo_free(&ni);
+		return r;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		char **p = realloc(c->paths, cap * sizeof(*p));
+		struct narinfo *in = p ? realloc(c->infos, cap * sizeof(*in)) : NULL;
+
+		if (p)
+			c->paths = p;
+		if (!in) {
+			narinfo_free(&ni);
+			return diag_error(EXIT_BUILD, "out of memory");
+		}
+		c->infos = in;
+		c->cap = cap;
+	}
+	c->paths[c->n] = strdup(path);
+	c->infos[c->n++] = ni;
+	if (!c->paths[c->n - 1] || remember(c))
+		return diag_error(EXIT_BUILD, "out of memory");
+	return 0;
+}
+
+/* Breadth first from the roots; references are base names in the same
+ * store directory. */
+static int walk_closure(struct closure *c, char *const *roots, size_t nroots)
+{
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < nroots; i++)
+		if (!known(c, roots[i]) && (r = load(c, roots[i], NULL)))
+			return r;
+	for (i = 0; i < c->n; i++) {
+		const char *slash = strrchr(c->paths[i], '/');
+		int dirlen = (int)(slash - c->paths[i]);
+
+		for (k = 0; k < c->infos[i].nreferences; k++) {
+			char ref[4096];
+
+			snprintf(ref, sizeof(ref), "%.*s/%s", dirlen, c->paths[i],
+				 c->infos[i].references[k]);
+			if (!known(c, ref) && (r = load(c, ref, c->paths[i])))
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int check_compression(const char *item, const char *comp)
+{
+	size_t i;
+
+	for (i = 0; compressions[i]; i++)
+		if (!strcmp(compressions[i], comp))
+			return 0;
+	return diag_error(EXIT_BUILD,
+			  "%s: Compression '%s' is not one of none, gzip, xz, lzip, zstd, bzip2",
+			  item, comp);
+}
+
+static int add_item(struct tree *t, const struct closure *c, size_t i)
+{
+	const struct narinfo *ni = &c->infos[i];
+	struct tree_stream *s = calloc(1, sizeof(*s));
+	struct item_nar *it = calloc(1, sizeof(*it));
+	struct unpack u = { t, s, ni->store_path, 0 };
+	char nar[4096];
+	int r;
+
+	if (!s || !it) {
+		free(s);
+		free(it);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	if ((r = check_compression(ni->store_path, ni->compression))) {
+		free(s);
+		free(it);
+		return r;
+	}
+	if (strstr(ni->url, "..") || ni->url[0] == '/') {
+		free(s);
+		free(it);
+		return diag_error(EXIT_BUILD, "%s: URL '%s' leaves the cache; refused",
+				  ni->store_path, ni->url);
+	}
+	snprintf(nar, sizeof(nar), "%s/%s", c->cache, ni->url);
+	it->store_path = strdup(ni->store_path);
+	it->nar_file = strdup(nar);
+	it->compression = strdup(ni->compression);
+	memcpy(it->nar_hash, ni->nar_hash, 32);
+	it->nar_size = ni->nar_size;
+	s->ops = &nar_stream_ops;
+	s->name = strdup(nar);
+	s->priv = it;
+	tree_add_stream(t, s);
+	if (!it->store_path || !it->nar_file || !it->compression || !s->name)
+		return diag_error(EXIT_BUILD, "out of memory");
+	return read_nar(it, &unpack_visitor, &u);
+}
+
+struct by_path {
+	const char *path;
+	size_t index;
+};
+
+static int by_path_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct by_path *)a)->path,
+		      ((const struct by_path *)b)->path);
+}
+
+static int substitutes_add(struct tree *t, const struct os_config *cfg,
+			   const struct os_source *src)
+{
+	struct closure c = { src->path, NULL, NULL, 0, 0, NULL, 0 };
+	struct tree_inode *store;
+	struct by_path *order = NULL;
+	size_t i;
+	int r;
+
+	if (!src->nroots)
+		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
+				     "substitutes '%s': give the root store paths in roots = { ... }",
+				     src->path);
+	r = walk_closure(&c, src->roots, src->nroots);
+	if (!r && !(order = calloc(c.n ? c.n : 1, sizeof(*order))))
+		r = diag_error(EXIT_BUILD, "out of memory");
+	/* Items in sorted order, whatever order the walk found them in. */
+	for (i = 0; !r && i < c.n; i++) {
+		order[i].path = c.paths[i];
+		order[i].index = i;
+	}
+	if (!r)
+		qsort(order, c.n, sizeof(*order), by_path_cmp);
+	if (!r && c.n) {
+		const char *slash = strrchr(c.paths[0], '/');
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c.paths[0]), c.paths[0]);
+		store = tree_inode_new(t, S_IFDIR | 01775);
+		if (!store || tree_put(t, dir, store, NULL))
+			r = EXIT_BUILD;
+	}
+	for (i = 0; !r && i < c.n; i++)
+		r = add_item(t, &c, order[i].index);
+	for (i = 0; i < c.n; i++) {
+		free(c.paths[i]);
+		narinfo_free(&c.infos[i]);
+	}
+	free(c.paths);
+	free(c.infos);
+	free(c.set);
+	free(order);
+	return r;
+}
+
+const struct source_kind source_substitutes = {
+	.name = "substitutes",
+	.add = substitutes_add,
+};

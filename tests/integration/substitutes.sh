@@ -1,0 +1,90 @@
+#!/bin/bash
+# substitutes.sh -- images from a substitute cache (narinfo + nar), with
+# nars made by nix-store --dump and NarHash by nix-hash, not by us.
+#
+# Every compression gives the same image bytes as the same closure read
+# from a store directory; a corrupt nar byte, a truncated nar, a wrong
+# NarSize and a missing referenced item are each refused with a message
+# naming the item, and leave no image behind.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$here/../..}
+MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
+fails=0
+ok() { echo "  ok:   $*"; }
+bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
+[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+command -v nix-store >/dev/null || { echo "SKIP: nix-store missing (nix-bin)"; exit 77; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
+
+sys=/gnu/store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system
+hello=/gnu/store/3g5axq2mgfzwfs5idk3z50fb4d1c1hi1-hello-standin-2.12
+glibc=/gnu/store/2l4p1ffwyjlwvzq0v8yq02r71zmhpbhs-glibc-standin-2.41
+
+"$top_srcdir/examples/make-demo-store.sh" store >/dev/null || exit 1
+sed 's|demo-store/|store/|' "$top_srcdir/examples/closure.conf" > closure.conf
+mk -o closure.img closure.conf || { bad "closure build failed"; exit 1; }
+
+for comp in none gzip xz lzip zstd bzip2; do
+	"$top_srcdir/examples/make-demo-cache.sh" "cache-$comp" "$comp" >/dev/null 2>&1 ||
+		{ bad "$comp: cannot make the cache"; continue; }
+	sed "s|\"demo-cache\"|\"cache-$comp\"|" "$top_srcdir/examples/substitutes.conf" > "$comp.conf"
+	if mk -o "$comp.img" "$comp.conf" && cmp -s closure.img "$comp.img"; then
+		ok "Compression: $comp gives the closure's image byte for byte"
+	else
+		bad "Compression: $comp: $(cmp closure.img "$comp.img" 2>&1)"
+	fi
+	rm -f "$comp.img"
+done
+
+refused() { # NAME CONF EXPECTED-REGEX
+	local err
+	rm -f out.img
+	err=$(mk -o out.img "$2" 2>&1)
+	local rc=$?
+	if [ "$rc" = 1 ] && printf '%s\n' "$err" | grep -Eq -- "$3" &&
+	   [ -z "$(ls -A | grep -E '^(out\.img|\.out\.img\.)')" ]; then
+		ok "$1 refused: $err"
+	else
+		bad "$1: status $rc, message '$err', files: $(ls -A | tr '\n' ' ')"
+	fi
+}
+
+# A corrupt byte inside a file's contents in an uncompressed nar.
+cp -a cache-none bad1
+nar=bad1/nar/${hello:11:32}.nar
+at=$(grep -abo 'Copying and distribution' "$nar" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$nar" bs=1 seek="$at" conv=notrunc status=none
+sed 's|"demo-cache"|"bad1"|' "$top_srcdir/examples/substitutes.conf" > bad1.conf
+refused "a corrupt byte in a file" bad1.conf "^mkhurdimg: $hello: the nar's hash is sha256:[0-9a-z]{52}, its narinfo says NarHash sha256:[0-9a-z]{52}$"
+
+# A corrupt byte in the nar's structure.
+cp -a cache-none bad5
+nar=bad5/nar/${hello:11:32}.nar
+at=$(grep -abo 'directory' "$nar" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$nar" bs=1 seek="$at" conv=notrunc status=none
+sed 's|"demo-cache"|"bad5"|' "$top_srcdir/examples/substitutes.conf" > bad5.conf
+refused "a corrupt byte in the structure" bad5.conf "^mkhurdimg: $hello \\(bad5/nar/.*\\): at byte [0-9]+: unknown node type 'Xirectory'$"
+
+# A truncated nar.
+cp -a cache-xz bad2
+nar=$(ls bad2/nar/${glibc:11:32}*)
+head -c 600 < <(xz -dc "$nar") | xz -c > "$nar.new" && mv "$nar.new" "$nar"
+sed 's|"demo-cache"|"bad2"|' "$top_srcdir/examples/substitutes.conf" > bad2.conf
+refused "a truncated nar" bad2.conf "^mkhurdimg: $glibc \\(bad2/.*\\): at byte 600: the nar ends too early \\(truncated\\?\\)$"
+
+# A wrong NarSize.
+cp -a cache-gzip bad3
+sed -i 's/^NarSize: \([0-9]*\)/NarSize: 1\1/' "bad3/${glibc:11:32}.narinfo"
+sed 's|"demo-cache"|"bad3"|' "$top_srcdir/examples/substitutes.conf" > bad3.conf
+refused "a wrong NarSize" bad3.conf "$glibc: the nar is [0-9]+ bytes, its narinfo says NarSize 1[0-9]+"
+
+# A referenced item missing from the cache.
+cp -a cache-zstd bad4
+rm "bad4/${glibc:11:32}.narinfo"
+sed 's|"demo-cache"|"bad4"|' "$top_srcdir/examples/substitutes.conf" > bad4.conf
+refused "a missing referenced item" bad4.conf "^mkhurdimg: /gnu/store/[0-9a-z]{32}-[a-z.0-9-]+ refers to $glibc, whose narinfo bad4/${glibc:11:32}.narinfo cannot be read: No such file or directory$"
+[ "$fails" = 0 ]
