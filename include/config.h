@@ -15,6 +15,16 @@ struct os_source {
 	char **roots;		/* substitutes: the root store paths */
 	size_t nroots;
 	char *public_key;	/* substitutes: key file, or NULL */
+	char *contents;		/* file: the literal contents */
+	long mode;		/* file: permission bits */
+	uint32_t uid, gid;	/* file: owner */
+	int line;
+};
+
+/* permissions "GLOB" { owner = N group = N mode = N } */
+struct os_rule {
+	char *glob;
+	long uid, gid, mode;	/* -1: leave as it is */
 	int line;
 };
 
@@ -38,6 +48,8 @@ struct os_config {
 
 	struct os_source *sources;
 	size_t nsources;
+	struct os_rule *rules;
+	size_t nrules;
 };
 
 /* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */

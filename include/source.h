@@ -30,5 +30,6 @@ extern const struct source_kind source_directory;
 extern const struct source_kind source_closure;
 extern const struct source_kind source_archive;
 extern const struct source_kind source_substitutes;
+extern const struct source_kind source_file;
 
 #endif

@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "mbr.h"
 #include "output.h"
+#include "permissions.h"
 #include "size.h"
 #include "source.h"
 #include "tree.h"
@@ -76,6 +77,7 @@ static int decide(struct run *r, const struct build_options *o)
 				  r->type->file, r->type->bootloader);
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
 	    (err = sources_add_all(&r->tree, &r->cfg)) ||
+	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
 	    (err = ext2_plan_tree(&r->tree, &r->plan)) ||
 	    (err = choose_size(r, o)))

@@ -14,7 +14,7 @@
 #include "size.h"
 
 static const char *const source_kinds[] = { "directory", "closure", "archive",
-					    "substitutes" };
+					    "substitutes", "file" };
 
 static cfg_opt_t directory_opts[] = {
 	CFG_STR("target", "/", CFGF_NONE),
@@ -24,6 +24,21 @@ static cfg_opt_t directory_opts[] = {
 static cfg_opt_t substitutes_opts[] = {
 	CFG_STR_LIST("roots", "{}", CFGF_NONE),
 	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+static cfg_opt_t file_opts[] = {
+	CFG_STR("contents", "", CFGF_NONE),
+	CFG_INT("mode", 0644, CFGF_NONE),
+	CFG_INT("owner", 0, CFGF_NONE),
+	CFG_INT("group", 0, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t permissions_opts[] = {
+	CFG_INT("owner", -1, CFGF_NONE),
+	CFG_INT("group", -1, CFGF_NONE),
+	CFG_INT("mode", -1, CFGF_NONE),
 	CFG_END()
 };
 
@@ -57,6 +72,8 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("archive", directory_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
@@ -90,6 +107,28 @@ static int validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v < 0 || v > 3600) {
 		cfg_error(cfg, "timeout %ld is out of range (0 to 3600 seconds)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
+		cfg_error(cfg, "mode %#lo is out of range (0 to 07777)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_id(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 0xfffffffeL) {
+		cfg_error(cfg, "%s %ld is out of range (0 to 4294967294)", opt->name, v);
 		return -1;
 	}
 	return 0;
@@ -171,6 +210,15 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 			if (!strcmp(s->kind, "closure")) {
 				s->target = xstrdup("/");
 				s->store = config_resolve(out, cfg_getstr(sec, "store"));
+			} else if (!strcmp(s->kind, "file")) {
+				/* The title is a path in the image, not on the host. */
+				free(s->path);
+				s->path = xstrdup(cfg_title(sec));
+				s->target = xstrdup(cfg_title(sec));
+				s->contents = xstrdup(cfg_getstr(sec, "contents"));
+				s->mode = cfg_getint(sec, "mode");
+				s->uid = (uint32_t)cfg_getint(sec, "owner");
+				s->gid = (uint32_t)cfg_getint(sec, "group");
 			} else if (!strcmp(s->kind, "substitutes")) {
 				size_t r;
 
@@ -195,6 +243,31 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 	out->nsources = n;
 	/* libconfuse groups sections by kind; the file's order is what counts. */
 	qsort(out->sources, n, sizeof(*out->sources), cmp_source_line);
+	return 0;
+}
+
+static int collect_rules(cfg_t *cfg, struct os_config *out)
+{
+	size_t i, n = cfg_size(cfg, "permissions");
+
+	out->rules = calloc(n ? n : 1, sizeof(*out->rules));
+	if (!out->rules)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < n; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "permissions", i);
+		struct os_rule *r = &out->rules[i];
+
+		r->glob = xstrdup(cfg_title(sec));
+		r->uid = cfg_getint(sec, "owner");
+		r->gid = cfg_getint(sec, "group");
+		r->mode = cfg_getint(sec, "mode");
+		r->line = sec->line;
+		out->nrules++;
+		if (r->glob[0] != '/')
+			return diag_error_at(EXIT_USAGE, out->file, r->line,
+					     "permissions '%s': the pattern must be an absolute path inside the image",
+					     r->glob);
+	}
 	return 0;
 }
 
@@ -276,6 +349,12 @@ int config_load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "host-name", validate_nonempty);
+	cfg_set_validate_func(cfg, "file|mode", validate_mode);
+	cfg_set_validate_func(cfg, "file|owner", validate_id);
+	cfg_set_validate_func(cfg, "file|group", validate_id);
+	cfg_set_validate_func(cfg, "permissions|mode", validate_mode);
+	cfg_set_validate_func(cfg, "permissions|owner", validate_id);
+	cfg_set_validate_func(cfg, "permissions|group", validate_id);
 
 	r = conffile_parse(cfg, path);
 	if (r == CFG_FILE_ERROR) {
@@ -308,6 +387,8 @@ int config_load(const char *path, struct os_config *out)
 	r = collect_fs(cfg, out);
 	if (!r)
 		r = collect_sources(cfg, out);
+	if (!r)
+		r = collect_rules(cfg, out);
 	cfg_free(cfg);
 	return r;
 }
@@ -322,11 +403,15 @@ void config_free(struct os_config *cfg)
 		free(cfg->sources[i].target);
 		free(cfg->sources[i].store);
 		free(cfg->sources[i].public_key);
+		free(cfg->sources[i].contents);
 		for (k = 0; k < cfg->sources[i].nroots; k++)
 			free(cfg->sources[i].roots[k]);
 		free(cfg->sources[i].roots);
 	}
 	free(cfg->sources);
+	for (i = 0; i < cfg->nrules; i++)
+		free(cfg->rules[i].glob);
+	free(cfg->rules);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)
 		free(cfg->kernel_args[i]);
 	free(cfg->kernel_args);

@@ -11,6 +11,7 @@ static const struct source_kind *const kinds[] = {
 	&source_closure,
 	&source_archive,
 	&source_substitutes,
+	&source_file,
 };
 
 const struct source_kind *source_kind_find(const char *name)
