@@ -51,6 +51,11 @@ struct tree_stream {
 	struct tree_stream *next;	/* the tree's list, in order of addition */
 };
 
+/* A stretch of a sparse file that holds data; the rest are holes. */
+struct tree_extent {
+	uint64_t offset, length;
+};
+
 struct tree_xattr {
 	char *name;		/* full name, e.g. "gnu.translator" */
 	void *value;
@@ -70,6 +75,8 @@ struct tree_inode {
 	uint64_t token;		/* CONTENT_STREAM: the entry in the stream */
 	struct tree_xattr *xattrs;
 	size_t nxattrs;
+	struct tree_extent *extents;	/* sorted; NULL: no holes */
+	size_t nextents;
 	uint32_t min_blocks;	/* directories: at least this many blocks */
 	uint32_t nlink;		/* names pointing here (set by tree_finish) */
 	uint32_t subdirs;	/* directories: number of subdirectories */

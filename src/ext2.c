@@ -31,30 +31,110 @@
 #define FAST_SYMLINK_MAX 59		/* fits in i_block[] */
 #define GUESS_MARGIN_PERCENT 25
 
-/* Indirect blocks needed to map N data blocks. */
-static uint64_t meta_blocks(uint64_t n)
-{
-	const uint64_t a = ADDR_PER_BLOCK;
-	uint64_t m = 0;
-
-	if (n <= EXT2_NDIR_BLOCKS)
-		return 0;
-	n -= EXT2_NDIR_BLOCKS;
-	m += 1;				/* single indirect */
-	if (n <= a)
-		return m;
-	n -= a;
-	if (n <= a * a)
-		return m + 1 + (n + a - 1) / a;
-	m += 1 + a;			/* a full double indirect tree */
-	n -= a * a;
-	return m + 1 + (n + a * a - 1) / (a * a) + (n + a - 1) / a;
-}
-
-/* Largest file: the indirect tree, and i_blocks (32 bits of sectors). */
+/* Logical blocks the indirect tree can map with 4 KiB blocks. */
 static const uint64_t max_file_blocks =
 	EXT2_NDIR_BLOCKS + ADDR_PER_BLOCK + (uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK +
 	(uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK * ADDR_PER_BLOCK;
+
+/* Which logical blocks of a file hold data: all of the first NBLOCKS, or
+ * those that meet an extent of a sparse file. */
+struct blockset {
+	uint64_t nblocks;
+	const struct tree_extent *ext;
+	size_t next;
+};
+
+/* Does any block of [first, first + count) hold data? */
+static int bs_any(const struct blockset *s, uint64_t first, uint64_t count)
+{
+	uint64_t lo = first * EXT2_BLOCK, hi;
+	size_t a = 0, b = s->next;
+
+	if (first >= s->nblocks)
+		return 0;
+	if (!s->ext)
+		return 1;
+	hi = (first + count) * EXT2_BLOCK;
+	/* The first extent ending after LO. */
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+
+		if (s->ext[m].offset + s->ext[m].length <= lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < s->next && s->ext[a].offset < hi;
+}
+
+/*
+ * Visit a file's blocks in the order the kernel allocates them and e2fsck
+ * walks them: the 12 direct blocks, then each indirect block just before
+ * what it maps.  Subtrees without data (holes) get no block at all.
+ * Without TAKE it only counts; with it, each block comes from TAKE and
+ * the callbacks see the data blocks and the filled indirect blocks.
+ */
+struct bwalk {
+	const struct blockset *set;
+	uint64_t data, meta;
+	blk64_t (*take)(void *ctx);
+	int (*on_data)(void *ctx, blk64_t phys, uint64_t logical);
+	int (*on_indirect)(void *ctx, blk64_t phys, const uint32_t *ptr);
+	void *ctx;
+	int err;
+};
+
+static blk64_t walk_level(struct bwalk *b, int level, uint64_t base)
+{
+	uint64_t span = 1, child;
+	uint32_t ptr[ADDR_PER_BLOCK];
+	blk64_t self;
+	int i, l;
+
+	for (l = 0; l < level; l++)
+		span *= ADDR_PER_BLOCK;
+	if (b->err || !bs_any(b->set, base, span))
+		return 0;
+	self = b->take ? b->take(b->ctx) : 1;
+	if (level == 0) {
+		b->data++;
+		if (b->take && !b->err)
+			b->err = b->on_data(b->ctx, self, base);
+		return self;
+	}
+	b->meta++;
+	child = span / ADDR_PER_BLOCK;
+	memset(ptr, 0, sizeof(ptr));
+	for (i = 0; i < ADDR_PER_BLOCK; i++)
+		ptr[i] = ext2fs_cpu_to_le32(
+			(uint32_t)walk_level(b, level - 1, base + (uint64_t)i * child));
+	if (b->take && !b->err)
+		b->err = b->on_indirect(b->ctx, self, ptr);
+	return self;
+}
+
+/* Walk a whole file; with TAKE, fill I_BLOCK. */
+static int walk_file(struct bwalk *b, uint32_t *i_block)
+{
+	uint64_t base = EXT2_NDIR_BLOCKS, span = ADDR_PER_BLOCK;
+	int i, level;
+
+	for (i = 0; i < EXT2_NDIR_BLOCKS; i++) {
+		blk64_t p = walk_level(b, 0, (uint64_t)i);
+
+		if (i_block)
+			i_block[i] = (uint32_t)p;
+	}
+	for (level = 1; level <= 3; level++) {
+		blk64_t p = walk_level(b, level, base);
+
+		if (i_block)
+			i_block[EXT2_NDIR_BLOCKS + level - 1] = (uint32_t)p;
+		base += span;
+		span *= ADDR_PER_BLOCK;
+	}
+	return b->err;
+}
 
 static uint32_t rec_len(size_t namelen)
 {
@@ -81,7 +161,7 @@ static uint64_t dir_blocks(const struct tree_node *n)
 	return blocks;
 }
 
-static uint64_t content_blocks(const struct tree_node *n)
+static uint64_t logical_blocks(const struct tree_node *n)
 {
 	const struct tree_inode *ino = n->inode;
 
@@ -95,6 +175,28 @@ static uint64_t content_blocks(const struct tree_node *n)
 	default:
 		return 0;
 	}
+}
+
+static void node_blockset(const struct tree_node *n, struct blockset *set)
+{
+	set->nblocks = logical_blocks(n);
+	set->ext = S_ISREG(n->inode->mode) ? n->inode->extents : NULL;
+	set->next = set->ext ? n->inode->nextents : 0;
+}
+
+/* Data and indirect blocks of N. */
+static void count_blocks(const struct tree_node *n, uint64_t *data,
+			 uint64_t *meta)
+{
+	struct blockset set;
+	struct bwalk b;
+
+	node_blockset(n, &set);
+	memset(&b, 0, sizeof(b));
+	b.set = &set;
+	walk_file(&b, NULL);
+	*data = b.data;
+	*meta = b.meta;
 }
 
 /* Bytes of the EA block for INO's xattrs (0: none); -1 if too big. */
@@ -123,7 +225,7 @@ static int plan_node(struct tree_node *n, void *arg)
 	struct plan_walk *w = arg;
 	struct tree_inode *ino = n->inode;
 	char path[4096];
-	uint64_t data;
+	uint64_t data, meta;
 	long xb;
 
 	w->plan->files++;
@@ -131,7 +233,6 @@ static int plan_node(struct tree_node *n, void *arg)
 		return 0;
 	ino->ino = 1;		/* mark; real numbers are given by the writer */
 	w->plan->inodes++;
-	data = content_blocks(n);
 	if (tree_is_dir(ino) && ino->subdirs + 2 > EXT2_LINKS_MAX) {
 		tree_path(n, path, sizeof(path));
 		w->err = diag_error(EXIT_BUILD,
@@ -153,8 +254,15 @@ static int plan_node(struct tree_node *n, void *arg)
 				    path, (unsigned long long)ino->size, EXT2_BLOCK - 1);
 		return 1;
 	}
-	if (data + meta_blocks(data) > max_file_blocks ||
-	    (data + meta_blocks(data) + 1) * (EXT2_BLOCK / 512) > UINT32_MAX) {
+	if (logical_blocks(n) > max_file_blocks) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (4 TiB)",
+				    path, (unsigned long long)ino->size);
+		return 1;
+	}
+	count_blocks(n, &data, &meta);
+	if ((data + meta + 1) * (EXT2_BLOCK / 512) > UINT32_MAX) {
 		tree_path(n, path, sizeof(path));
 		w->err = diag_error(EXIT_BUILD,
 				    "%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (2 TiB)",
@@ -169,7 +277,7 @@ static int plan_node(struct tree_node *n, void *arg)
 				    path, EXT2_BLOCK);
 		return 1;
 	}
-	w->plan->blocks += data + meta_blocks(data) + (xb ? 1 : 0);
+	w->plan->blocks += data + meta + (xb ? 1 : 0);
 	if (S_ISREG(ino->mode))
 		w->plan->bytes += ino->size;
 	return 0;
@@ -319,6 +427,7 @@ int ext2_check_fits(const struct ext2_plan *plan, uint64_t size)
 
 struct run {
 	blk64_t start, len;
+	uint64_t logical;	/* data extents: the first block's file block */
 };
 
 struct extents {
@@ -441,22 +550,42 @@ struct filler {
 	uint64_t size, done;
 };
 
-static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
+/* LEN bytes of F from byte OFFSET into BUF, zero-padded past its end.
+ * Host files are read with pread, so holes can be skipped; memory and
+ * streams are dense and read in order. */
+static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
+		uint64_t offset)
 {
-	size_t want = f->size - f->done < len ? (size_t)(f->size - f->done) : len;
+	size_t want = offset >= f->size ? 0 :
+		      f->size - offset < len ? (size_t)(f->size - offset) : len;
 	size_t got = 0;
 
 	if (f->mem) {
-		memcpy(buf, f->mem + f->done, want);
+		memcpy(buf, f->mem + offset, want);
 		got = want;
 	}
+	while (f->read && f->done < offset) {
+		/* A stream reads holes as zeros: read past them. */
+		uint64_t skip = offset - f->done;
+		long r = f->read(f->reader, buf,
+				 skip < len ? (size_t)skip : len);
+
+		if (r <= 0)
+			return r < 0 ? EXIT_BUILD :
+			       diag_error(EXIT_BUILD, "%s: the stream ended early",
+					  w->path);
+		f->done += (uint64_t)r;
+	}
+	if (f->read && f->done != offset)
+		return diag_error(EXIT_BUILD, "%s: a stream cannot go back",
+				  w->path);
 	while (got < want) {
 		ssize_t r = f->read ? f->read(f->reader, buf + got, want - got)
-				    : read(f->fd, buf + got, want - got);
+				    : pread(f->fd, buf + got, want - got,
+					    (off_t)(offset + got));
 
 		if (r < 0 && f->read)
 			return EXIT_BUILD;	/* the stream said why */
-
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -465,20 +594,20 @@ static int fill(struct writer *w, struct filler *f, char *buf, size_t len)
 		if (r == 0)
 			return diag_error(EXIT_BUILD,
 					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
-					  w->path,
-					  (unsigned long long)(f->done + got),
+					  w->path, (unsigned long long)(offset + got),
 					  (unsigned long long)f->size);
 		got += (size_t)r;
 	}
 	memset(buf + want, 0, len - want);
-	f->done += want;
+	f->done = offset + want;
 	return 0;
 }
 
-/* Append block B to the extent list, merging with the last extent. */
-static int extents_push(struct extents *e, blk64_t b)
+/* Append data block B (file block L), merging with the last extent. */
+static int extents_push(struct extents *e, blk64_t b, uint64_t l)
 {
-	if (e->n && e->v[e->n - 1].start + e->v[e->n - 1].len == b) {
+	if (e->n && e->v[e->n - 1].start + e->v[e->n - 1].len == b &&
+	    e->v[e->n - 1].logical + e->v[e->n - 1].len == l) {
 		e->v[e->n - 1].len++;
 		return 0;
 	}
@@ -493,6 +622,7 @@ static int extents_push(struct extents *e, blk64_t b)
 	}
 	e->v[e->n].start = b;
 	e->v[e->n].len = 1;
+	e->v[e->n].logical = l;
 	e->n++;
 	return 0;
 }
@@ -511,7 +641,9 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			errcode_t err;
 			int r;
 
-			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK)))
+			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK,
+				      (v[i].logical + (start - v[i].start)) *
+					      EXT2_BLOCK)))
 				return r;
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
@@ -523,58 +655,50 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 	return 0;
 }
 
-/* An indirect block of LEVEL (1..3) and, after it, what it maps: the
- * order in which the kernel allocates and e2fsck walks a file, so a file
- * written in one sweep counts as contiguous. */
-static errcode_t map_indirect(struct writer *w, int level, struct cursor *c,
-			      blk64_t *done, blk64_t n, blk64_t *out)
+struct mapping {
+	struct writer *w;
+	struct cursor c;
+};
+
+static blk64_t take_block(void *ctx)
 {
-	uint32_t ptr[ADDR_PER_BLOCK];
-	blk64_t self = next_block(w, c);
-	errcode_t err;
-	int i;
+	struct mapping *m = ctx;
 
-	memset(ptr, 0, sizeof(ptr));
-	for (i = 0; i < ADDR_PER_BLOCK && *done < n; i++) {
-		blk64_t b;
-
-		if (level == 1) {
-			b = next_block(w, c);
-			(*done)++;
-			if (extents_push(&w->data, b))
-				return EXT2_ET_NO_MEMORY;
-		} else if ((err = map_indirect(w, level - 1, c, done, n, &b))) {
-			return err;
-		}
-		ptr[i] = ext2fs_cpu_to_le32((uint32_t)b);
-	}
-	*out = self;
-	return io_channel_write_blk64(w->fs->io, self, 1, ptr);
+	return next_block(m->w, &m->c);
 }
 
-/* Spread N data blocks and their indirect blocks over the allocated runs;
- * the data blocks go to w->data as extents, the indirect blocks are
- * written. */
-static errcode_t map_blocks(struct writer *w, struct ext2_inode *inode, blk64_t n)
+static int on_data(void *ctx, blk64_t phys, uint64_t logical)
 {
-	struct cursor c = { 0, 0 };
-	blk64_t done = 0, b;
-	errcode_t err;
-	int level;
+	struct mapping *m = ctx;
 
+	return extents_push(&m->w->data, phys, logical) ? EXT2_ET_NO_MEMORY : 0;
+}
+
+static int on_indirect(void *ctx, blk64_t phys, const uint32_t *ptr)
+{
+	struct mapping *m = ctx;
+
+	return (int)io_channel_write_blk64(m->w->fs->io, phys, 1, ptr);
+}
+
+/* Spread N's data and indirect blocks over the allocated runs: the data
+ * blocks go to w->data as extents, the indirect blocks are written. */
+static errcode_t map_blocks(struct writer *w, struct tree_node *n,
+			    struct ext2_inode *inode)
+{
+	struct mapping m = { w, { 0, 0 } };
+	struct blockset set;
+	struct bwalk b;
+
+	node_blockset(n, &set);
+	memset(&b, 0, sizeof(b));
+	b.set = &set;
+	b.take = take_block;
+	b.on_data = on_data;
+	b.on_indirect = on_indirect;
+	b.ctx = &m;
 	w->data.n = 0;
-	while (done < EXT2_NDIR_BLOCKS && done < n) {
-		b = next_block(w, &c);
-		inode->i_block[done++] = (uint32_t)b;
-		if (extents_push(&w->data, b))
-			return EXT2_ET_NO_MEMORY;
-	}
-	for (level = 1; level <= 3 && done < n; level++) {
-		if ((err = map_indirect(w, level, &c, &done, n, &b)))
-			return err;
-		inode->i_block[EXT2_NDIR_BLOCKS + level - 1] = (uint32_t)b;
-	}
-	return 0;
+	return walk_file(&b, inode->i_block);
 }
 
 static void put_dirent(char *p, uint32_t ino, uint32_t len, const char *name,
@@ -773,12 +897,13 @@ static int write_content(struct writer *w, struct tree_node *n,
 			 struct ext2_inode *inode)
 {
 	struct tree_inode *ino = n->inode;
-	blk64_t data = content_blocks(n), meta = meta_blocks(data);
+	uint64_t data, meta;
 	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
 	char *dirbuf = NULL;
 	errcode_t err;
 	int r = 0;
 
+	count_blocks(n, &data, &meta);
 	if (S_ISLNK(ino->mode) && data == 0) {
 		memcpy(inode->i_block, ino->data, ino->size);
 		return 0;
@@ -808,7 +933,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 			       w->path, error_message(err));
 		goto out;
 	}
-	if ((err = map_blocks(w, inode, data))) {
+	if ((err = map_blocks(w, n, inode))) {
 		r = fail_fs(w, err, "writing the block map");
 		goto out;
 	}
@@ -889,7 +1014,7 @@ static int write_node(struct tree_node *n, void *arg)
 		return r;
 	if (tree_is_dir(ino))
 		err = ext2fs_inode_size_set(w->fs, &inode,
-					    content_blocks(n) * EXT2_BLOCK);
+					    logical_blocks(n) * EXT2_BLOCK);
 	else
 		err = ext2fs_inode_size_set(w->fs, &inode, ino->size);
 	if (!err)

@@ -98,6 +98,28 @@ static int copy_xattrs(struct archive_entry *e, struct tree_inode *ino)
 	return 0;
 }
 
+/* A sparse entry (GNU tar --sparse, pax sparse) keeps its holes. */
+static int sparse_map(struct archive_entry *e, struct tree_inode *ino)
+{
+	int n = archive_entry_sparse_reset(e), i;
+	la_int64_t off, len;
+
+	if (n <= 0)
+		return 0;
+	ino->extents = calloc((size_t)n, sizeof(*ino->extents));
+	if (!ino->extents)
+		return -1;
+	for (i = 0; i < n && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK;
+	     i++) {
+		if (len <= 0)
+			continue;
+		ino->extents[ino->nextents].offset = (uint64_t)off;
+		ino->extents[ino->nextents].length = (uint64_t)len;
+		ino->nextents++;
+	}
+	return 0;
+}
+
 struct reading {
 	struct tree *t;
 	struct tree_stream *stream;
@@ -159,6 +181,10 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		ino->stream = rd->stream;
 		ino->token = token;
 		ino->size = (uint64_t)size;
+		if (sparse_map(e, ino)) {
+			tree_inode_free(ino);
+			return diag_error(EXIT_BUILD, "out of memory");
+		}
 	} else if (type == AE_IFCHR || type == AE_IFBLK) {
 		ino->rdev_major = archive_entry_rdevmajor(e);
 		ino->rdev_minor = archive_entry_rdevminor(e);

@@ -8,6 +8,7 @@
 #include "autoconfig.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,50 @@ static int add_children(struct dir_walk *w)
 	return r;
 }
 
+/* The data stretches of a file with holes (SEEK_DATA/SEEK_HOLE), so the
+ * image keeps the holes.  Only asked when the file takes fewer blocks
+ * than its size. */
+static int find_extents(struct dir_walk *w, struct tree_inode *ino)
+{
+	int fd = open(w->host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	off_t pos = 0, end = (off_t)ino->size;
+	size_t cap = 0;
+
+	if (fd < 0)
+		return fail_host(w, "cannot open");
+	while (pos < end) {
+		off_t data = lseek(fd, pos, SEEK_DATA), hole;
+
+		if (data < 0)
+			break;		/* ENXIO: only a hole is left */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = end;
+		if (ino->nextents == cap) {
+			struct tree_extent *n = realloc(ino->extents,
+							(cap = cap ? cap * 2 : 8) * sizeof(*n));
+
+			if (!n) {
+				close(fd);
+				return diag_error(EXIT_BUILD, "out of memory");
+			}
+			ino->extents = n;
+		}
+		ino->extents[ino->nextents].offset = (uint64_t)data;
+		ino->extents[ino->nextents].length = (uint64_t)(hole - data);
+		ino->nextents++;
+		pos = hole;
+	}
+	close(fd);
+	if (!ino->extents) {
+		/* All hole: an empty extent list, not "no holes". */
+		ino->extents = malloc(sizeof(*ino->extents));
+		if (!ino->extents)
+			return diag_error(EXIT_BUILD, "out of memory");
+	}
+	return 0;
+}
+
 static int set_content(struct dir_walk *w, struct tree_inode *ino,
 		       const struct stat *st)
 {
@@ -185,7 +230,11 @@ static int set_content(struct dir_walk *w, struct tree_inode *ino,
 			return 0;
 		ino->content = CONTENT_HOST;
 		ino->host_path = strdup(w->host);
-		return ino->host_path ? 0 : diag_error(EXIT_BUILD, "out of memory");
+		if (!ino->host_path)
+			return diag_error(EXIT_BUILD, "out of memory");
+		if ((uint64_t)st->st_blocks * 512 < ino->size)
+			return find_extents(w, ino);
+		return 0;
 	case S_IFLNK:
 		len = readlink(w->host, target, sizeof(target) - 1);
 		if (len < 0)

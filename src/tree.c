@@ -128,6 +128,7 @@ void tree_inode_free(struct tree_inode *ino)
 		free(ino->xattrs[i].value);
 	}
 	free(ino->xattrs);
+	free(ino->extents);
 	free(ino->host_path);
 	free(ino->data);
 	free(ino);
