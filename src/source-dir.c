@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -217,6 +218,30 @@ static int find_extents(struct dir_walk *w, struct tree_inode *ino)
 	return 0;
 }
 
+/* Extended attributes in the user. and gnu. namespaces only: any other
+ * (security., system., trusted.) makes the Hurd's listxattr fail. */
+static int copy_xattrs(struct dir_walk *w, struct tree_inode *ino)
+{
+	char names[65536], value[65536], *p;
+	ssize_t len = llistxattr(w->host, names, sizeof(names));
+
+	if (len < 0)
+		return errno == ENOTSUP || errno == ENOSYS ? 0 :
+		       fail_host(w, "cannot list extended attributes");
+	for (p = names; p < names + len; p += strlen(p) + 1) {
+		ssize_t vl;
+
+		if (strncmp(p, "user.", 5) && strncmp(p, "gnu.", 4))
+			continue;
+		vl = lgetxattr(w->host, p, value, sizeof(value));
+		if (vl < 0)
+			return fail_host(w, "cannot read an extended attribute");
+		if (tree_inode_add_xattr(ino, p, value, (size_t)vl))
+			return diag_error(EXIT_BUILD, "out of memory");
+	}
+	return 0;
+}
+
 static int set_content(struct dir_walk *w, struct tree_inode *ino,
 		       const struct stat *st)
 {
@@ -271,7 +296,7 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 	if (!ino)
 		return diag_error(EXIT_BUILD, "out of memory");
 	ino->mtime = st->st_mtime;
-	if (set_content(w, ino, st)) {
+	if (set_content(w, ino, st) || copy_xattrs(w, ino)) {
 		tree_inode_free(ino);
 		return EXIT_BUILD;
 	}
