@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "nar.h"
 #include "narinfo.h"
+#include "narsig.h"
 #include "source.h"
 
 #define STORE_MTIME 1	/* what the daemon gives every store file */
@@ -248,6 +249,7 @@ static const struct tree_stream_ops nar_stream_ops = {
 
 struct closure {
 	const char *cache;
+	const struct narsig_key *key;	/* NULL: signatures not checked */
 	char **paths;		/* store paths, in the order found */
 	struct narinfo *infos;
 	size_t n, cap;
@@ -353,10 +355,13 @@ static int load(struct closure *c, const char *path, const char *referrer)
 				  file, path, strerror(errno));
 	}
 	r = narinfo_parse(file, text, len, &ni);
-	free(text);
 	if (!r && strcmp(ni.store_path, path))
 		r = diag_error(EXIT_BUILD, "%s: StorePath is %s, expected %s", file,
 			       ni.store_path, path);
+	/* Before anything it says is followed or read. */
+	if (!r && c->key)
+		r = narsig_verify(c->key, &ni, text, path);
+	free(text);
 	if (r) {
 		narinfo_free(&ni);
 		return r;
@@ -474,7 +479,8 @@ static int by_path_cmp(const void *a, const void *b)
 static int substitutes_add(struct tree *t, const struct os_config *cfg,
 			   const struct os_source *src)
 {
-	struct closure c = { src->path, NULL, NULL, 0, 0, NULL, 0 };
+	struct closure c = { src->path, NULL, NULL, NULL, 0, 0, NULL, 0 };
+	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;
 	size_t i;
@@ -484,6 +490,9 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
 				     "substitutes '%s': give the root store paths in roots = { ... }",
 				     src->path);
+	if (src->public_key && (r = narsig_key_load(src->public_key, &key)))
+		return r;
+	c.key = key;
 	r = walk_closure(&c, src->roots, src->nroots);
 	if (!r && !(order = calloc(c.n ? c.n : 1, sizeof(*order))))
 		r = diag_error(EXIT_BUILD, "out of memory");
@@ -513,6 +522,7 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 	free(c.infos);
 	free(c.set);
 	free(order);
+	narsig_key_free(key);
 	return r;
 }
 

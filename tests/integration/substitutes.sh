@@ -87,4 +87,25 @@ cp -a cache-zstd bad4
 rm "bad4/${glibc:11:32}.narinfo"
 sed 's|"demo-cache"|"bad4"|' "$top_srcdir/examples/substitutes.conf" > bad4.conf
 refused "a missing referenced item" bad4.conf "^mkhurdimg: /gnu/store/[0-9a-z]{32}-[a-z.0-9-]+ refers to $glibc, whose narinfo bad4/${glibc:11:32}.narinfo cannot be read: No such file or directory$"
+# Signatures, made by libgcrypt the way guix publish makes them.
+sign=$here/guix-sign.py
+mkdir -p key other
+python3 "$sign" keygen key && python3 "$sign" keygen other || bad "cannot make keys"
+cp -a cache-xz signed
+python3 "$sign" sign key/signing-key.sec signed/*.narinfo
+sed 's|"demo-cache"|"signed"|; s|^  roots = .*|&\n  public-key = "KEY"|' \
+	"$top_srcdir/examples/substitutes.conf" > signed.tmpl
+sed 's|KEY|key/signing-key.pub|' signed.tmpl > signed.conf
+sed 's|KEY|other/signing-key.pub|' signed.tmpl > other.conf
+if mk -o signed.img signed.conf && cmp -s closure.img signed.img; then
+	ok "signed narinfos verify with their key; same image"
+else
+	bad "signed cache: $(cmp closure.img signed.img 2>&1)"
+fi
+rm -f signed.img
+refused "a signature by another key" other.conf "^mkhurdimg: /gnu/store/[0-9a-z]{32}-[a-z.0-9-]+: the narinfo signature is by another key \\(key other/signing-key.pub\\)$"
+sed -i 's/^System: i586-gnu/System: x86_64-gnu/' "signed/${glibc:11:32}.narinfo"
+refused "a narinfo changed after signing" signed.conf "^mkhurdimg: $glibc: the narinfo signature is over other contents \\(key key/signing-key.pub\\)$"
+sed -i '/^Signature: /d' "signed/${glibc:11:32}.narinfo"
+refused "an unsigned narinfo" signed.conf "^mkhurdimg: $glibc: the narinfo signature is missing \\(key key/signing-key.pub\\)$"
 [ "$fails" = 0 ]
