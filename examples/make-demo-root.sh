@@ -64,8 +64,12 @@ mkdir -p "$outdir/boot" "$outdir/hurd" "$outdir/lib" "$outdir/bin" \
          "$outdir/etc" "$outdir/usr/bin" "$outdir/var/lib/demo" \
          "$outdir/usr/share/doc/mkhurdimg-demo/a-directory-with-a-rather-long-name"
 
+# The boot servers GRUB loads, and the programs of the passive
+# translators mkhurdimg sets (/dev/null, /servers/socket/1, ...).
 for f in ext2fs.static exec.static exec pci-arbiter.static acpi.static \
-         rumpdisk.static startup init proc auth; do
+         rumpdisk.static startup init proc auth \
+         pci-arbiter crash password pflocal procfs null random storeio term \
+         streamio tmpfs console magic rumpdisk netdde devnode; do
   cp "$standin" "$outdir/hurd/$f"
 done
 cp "$standin" "$outdir/lib/ld.so.1"

@@ -28,6 +28,16 @@ struct os_rule {
 	int line;
 };
 
+/* translator "/PATH" { command = { ... } mode = N remove = BOOL } */
+struct os_translator {
+	char *path;
+	char **argv;
+	size_t argc;
+	long mode;
+	int remove;
+	int line;
+};
+
 struct os_config {
 	char *file;		/* the config file as named on the command line */
 	char *host_name;
@@ -50,6 +60,11 @@ struct os_config {
 	size_t nsources;
 	struct os_rule *rules;
 	size_t nrules;
+
+	int guix_translators;	/* the default table: translators = "guix" */
+	int legacy_translators;	/* translator-format = "legacy" */
+	struct os_translator *translators;
+	size_t ntranslators;
 };
 
 /* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */

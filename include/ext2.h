@@ -24,7 +24,10 @@ struct ext2_plan {
 	uint64_t blocks;	/* data, directory, indirect and EA blocks */
 	uint64_t bytes;		/* apparent size of the content */
 	uint64_t files;		/* tree nodes */
+	int legacy;		/* translators as legacy records (i_translator) */
 };
+
+#define TRANSLATOR_XATTR "gnu.translator"
 
 struct ext2_options {
 	uint64_t size;		/* bytes of the file system (multiple of 4 KiB) */
@@ -35,8 +38,10 @@ struct ext2_options {
 };
 
 /* Add /lost+found if missing, check every ext2 limit (name, link count,
- * file size, symlink length) and count what the tree needs. */
-int ext2_plan_tree(struct tree *t, struct ext2_plan *plan);
+ * file size, symlink length) and count what the tree needs.  LEGACY
+ * stores each gnu.translator attribute as a legacy translator record
+ * instead (for Hurds older than mid-2020). */
+int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan);
 
 /* The smallest file system size that holds PLAN, and the size "guess"
  * picks (the smallest plus a 25% margin of blocks and inodes). */

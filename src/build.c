@@ -60,6 +60,31 @@ static int choose_size(struct run *r, const struct build_options *o)
 	return 0;
 }
 
+/* The default table, changed by the config's translator sections. */
+static int add_translators(struct run *r)
+{
+	struct hurd_translators tt;
+	size_t i;
+	int err = 0;
+
+	memset(&tt, 0, sizeof(tt));
+	if (r->cfg.guix_translators && (err = hurd_default_translators(&tt)))
+		return err;
+	for (i = 0; !err && i < r->cfg.ntranslators; i++) {
+		const struct os_translator *c = &r->cfg.translators[i];
+
+		if (c->remove)
+			hurd_translator_remove(&tt, c->path);
+		else
+			err = hurd_translator_set(&tt, c->path, c->argv, c->argc,
+						  (uint32_t)c->mode);
+	}
+	if (!err)
+		err = hurd_apply_translators(&r->tree, &tt, r->cfg.hurd, r->timestamp);
+	hurd_translators_free(&tt);
+	return err;
+}
+
 /* Everything that decides the image, before a byte is written. */
 static int decide(struct run *r, const struct build_options *o)
 {
@@ -78,8 +103,9 @@ static int decide(struct run *r, const struct build_options *o)
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
 	    (err = sources_add_all(&r->tree, &r->cfg)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
+	    (err = add_translators(r)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
-	    (err = ext2_plan_tree(&r->tree, &r->plan)) ||
+	    (err = ext2_plan_tree(&r->tree, r->cfg.legacy_translators, &r->plan)) ||
 	    (err = choose_size(r, o)))
 		return err;
 	return layout_identities(&r->layout, &r->cfg, r->type, &r->tree);

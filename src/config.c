@@ -42,6 +42,13 @@ static cfg_opt_t permissions_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t translator_opts[] = {
+	CFG_STR_LIST("command", "{}", CFGF_NONE),
+	CFG_INT("mode", 0600, CFGF_NONE),
+	CFG_BOOL("remove", cfg_false, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t closure_opts[] = {
 	CFG_STR("store", "/gnu/store", CFGF_NONE),
 	CFG_END()
@@ -74,6 +81,10 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_STR("translators", "guix", CFGF_NONE),
+	CFG_STR("translator-format", "xattr", CFGF_NONE),
+	CFG_SEC("translator", translator_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -129,6 +140,33 @@ static int validate_id(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 0xfffffffeL) {
 		cfg_error(cfg, "%s %ld is out of range (0 to 4294967294)", opt->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_translators(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcmp(v, "guix") && strcmp(v, "none")) {
+		cfg_error(cfg, "translators '%s' is not one of: guix, none", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_format(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (!strcmp(v, "both")) {
+		cfg_error(cfg,
+			  "translator-format \"both\" is not allowed: the Hurd reads the legacy record first, so the xattr would never be seen; choose xattr (Hurd 2020 and later) or legacy");
+		return -1;
+	}
+	if (strcmp(v, "xattr") && strcmp(v, "legacy")) {
+		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy", v);
 		return -1;
 	}
 	return 0;
@@ -271,6 +309,45 @@ static int collect_rules(cfg_t *cfg, struct os_config *out)
 	return 0;
 }
 
+static int collect_translators(cfg_t *cfg, struct os_config *out)
+{
+	size_t i, k, n = cfg_size(cfg, "translator");
+
+	out->guix_translators = !strcmp(cfg_getstr(cfg, "translators"), "guix");
+	out->legacy_translators =
+		!strcmp(cfg_getstr(cfg, "translator-format"), "legacy");
+	out->translators = calloc(n ? n : 1, sizeof(*out->translators));
+	if (!out->translators)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < n; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "translator", i);
+		struct os_translator *t = &out->translators[i];
+
+		t->path = xstrdup(cfg_title(sec));
+		t->line = sec->line;
+		t->mode = cfg_getint(sec, "mode");
+		t->remove = cfg_getbool(sec, "remove") == cfg_true;
+		t->argc = cfg_size(sec, "command");
+		t->argv = calloc(t->argc + 1, sizeof(char *));
+		for (k = 0; t->argv && k < t->argc; k++)
+			t->argv[k] = xstrdup(cfg_getnstr(sec, "command", k));
+		out->ntranslators++;
+		if (t->path[0] != '/')
+			return diag_error_at(EXIT_USAGE, out->file, t->line,
+					     "translator '%s' must be an absolute path inside the image",
+					     t->path);
+		if (t->remove && t->argc)
+			return diag_error_at(EXIT_USAGE, out->file, t->line,
+					     "translator '%s': give either command or remove, not both",
+					     t->path);
+		if (!t->remove && (!t->argc || !*t->argv[0]))
+			return diag_error_at(EXIT_USAGE, out->file, t->line,
+					     "translator '%s' has no command (or use remove = true)",
+					     t->path);
+	}
+	return 0;
+}
+
 static int collect_fs(cfg_t *cfg, struct os_config *out)
 {
 	cfg_t *root = NULL;
@@ -353,6 +430,9 @@ int config_load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "file|owner", validate_id);
 	cfg_set_validate_func(cfg, "file|group", validate_id);
 	cfg_set_validate_func(cfg, "permissions|mode", validate_mode);
+	cfg_set_validate_func(cfg, "translator|mode", validate_mode);
+	cfg_set_validate_func(cfg, "translators", validate_translators);
+	cfg_set_validate_func(cfg, "translator-format", validate_format);
 	cfg_set_validate_func(cfg, "permissions|owner", validate_id);
 	cfg_set_validate_func(cfg, "permissions|group", validate_id);
 
@@ -389,6 +469,8 @@ int config_load(const char *path, struct os_config *out)
 		r = collect_sources(cfg, out);
 	if (!r)
 		r = collect_rules(cfg, out);
+	if (!r)
+		r = collect_translators(cfg, out);
 	cfg_free(cfg);
 	return r;
 }
@@ -412,6 +494,13 @@ void config_free(struct os_config *cfg)
 	for (i = 0; i < cfg->nrules; i++)
 		free(cfg->rules[i].glob);
 	free(cfg->rules);
+	for (i = 0; i < cfg->ntranslators; i++) {
+		for (k = 0; k < cfg->translators[i].argc; k++)
+			free(cfg->translators[i].argv[k]);
+		free(cfg->translators[i].argv);
+		free(cfg->translators[i].path);
+	}
+	free(cfg->translators);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)
 		free(cfg->kernel_args[i]);
 	free(cfg->kernel_args);

@@ -199,26 +199,48 @@ static void count_blocks(const struct tree_node *n, uint64_t *data,
 	*meta = b.meta;
 }
 
-/* Bytes of the EA block for INO's xattrs (0: none); -1 if too big. */
-static long xattr_bytes(const struct tree_inode *ino)
+/* Is xattr X the translator, stored as a legacy record instead? */
+static int is_legacy(const struct tree_xattr *x, int legacy)
 {
-	size_t i, total = 32 + 4;
+	return legacy && !strcmp(x->name, TRANSLATOR_XATTR);
+}
 
-	if (!ino->nxattrs)
-		return 0;
+/* Bytes of the EA block for INO's xattrs (0: none); -1 if too big. */
+static long xattr_bytes(const struct tree_inode *ino, int legacy)
+{
+	size_t i, total = 32 + 4, n = 0;
+
 	for (i = 0; i < ino->nxattrs; i++) {
+		if (is_legacy(&ino->xattrs[i], legacy))
+			continue;
+		n++;
 		const char *dot = strchr(ino->xattrs[i].name, '.');
 		size_t namelen = dot ? strlen(dot + 1) : strlen(ino->xattrs[i].name);
 
 		total += ((16 + namelen + 3) & ~3u) + ((ino->xattrs[i].len + 3) & ~3u);
 	}
+	if (!n)
+		return 0;
 	return total > EXT2_BLOCK ? -1 : (long)total;
 }
 
 struct plan_walk {
 	struct ext2_plan *plan;
+	int legacy;
 	int err;
 };
+
+/* The legacy record's block: 2 bytes of length, then the argz. */
+static const struct tree_xattr *legacy_record(const struct tree_inode *ino,
+					      int legacy)
+{
+	size_t i;
+
+	for (i = 0; i < ino->nxattrs; i++)
+		if (is_legacy(&ino->xattrs[i], legacy))
+			return &ino->xattrs[i];
+	return NULL;
+}
 
 static int plan_node(struct tree_node *n, void *arg)
 {
@@ -269,7 +291,15 @@ static int plan_node(struct tree_node *n, void *arg)
 				    path, (unsigned long long)ino->size);
 		return 1;
 	}
-	xb = xattr_bytes(ino);
+	xb = xattr_bytes(ino, w->legacy);
+	if (legacy_record(ino, w->legacy) &&
+	    legacy_record(ino, w->legacy)->len + 2 > EXT2_BLOCK) {
+		tree_path(n, path, sizeof(path));
+		w->err = diag_error(EXIT_BUILD,
+				    "%s: the translator record does not fit in one %d-byte block",
+				    path, EXT2_BLOCK);
+		return 1;
+	}
 	if (xb < 0) {
 		tree_path(n, path, sizeof(path));
 		w->err = diag_error(EXIT_BUILD,
@@ -277,7 +307,8 @@ static int plan_node(struct tree_node *n, void *arg)
 				    path, EXT2_BLOCK);
 		return 1;
 	}
-	w->plan->blocks += data + meta + (xb ? 1 : 0);
+	w->plan->blocks += data + meta + (xb ? 1 : 0) +
+			   (legacy_record(ino, w->legacy) ? 1 : 0);
 	if (S_ISREG(ino->mode))
 		w->plan->bytes += ino->size;
 	return 0;
@@ -307,12 +338,13 @@ static int add_lost_found(struct tree *t)
 	return tree_put(t, "/lost+found", ino, NULL) ? EXIT_BUILD : 0;
 }
 
-int ext2_plan_tree(struct tree *t, struct ext2_plan *plan)
+int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 {
-	struct plan_walk w = { plan, 0 };
+	struct plan_walk w = { plan, legacy, 0 };
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->legacy = legacy;
 	if ((r = add_lost_found(t)))
 		return r;
 	tree_finish(t);
@@ -452,6 +484,7 @@ struct writer {
 	struct run *runs;
 	size_t nruns, runcap;
 	struct extents data;	/* the data blocks of the file being written */
+	int legacy;		/* translators as legacy records */
 	struct deferred *deferred;	/* stream content, written last */
 	size_t ndeferred, defcap;
 	uint32_t next_ino;
@@ -957,19 +990,48 @@ static int write_xattrs(struct writer *w, const struct tree_inode *ino)
 	errcode_t err;
 	size_t i;
 
-	if (!ino->nxattrs)
+	if (!xattr_bytes(ino, w->legacy))
 		return 0;
 	if ((err = ext2fs_xattrs_open(w->fs, ino->ino, &h)))
 		return fail_fs(w, err, "extended attributes");
 	err = ext2fs_xattrs_read(h);
 	for (i = 0; !err && i < ino->nxattrs; i++)
-		err = ext2fs_xattr_set(h, ino->xattrs[i].name,
-				       ino->xattrs[i].value, ino->xattrs[i].len);
+		if (!is_legacy(&ino->xattrs[i], w->legacy))
+			err = ext2fs_xattr_set(h, ino->xattrs[i].name,
+					       ino->xattrs[i].value,
+					       ino->xattrs[i].len);
 	if (!err)
 		err = ext2fs_xattrs_close(&h);
 	else
 		ext2fs_xattrs_close(&h);
 	return err ? fail_fs(w, err, "writing extended attributes") : 0;
+}
+
+/* The translator as a legacy record (hurd-disk-format.md 1.2): a block
+ * holding a 2-byte length and the argz, its number in i_translator
+ * (osd1), counted in i_blocks. */
+static int write_legacy(struct writer *w, const struct tree_inode *ino,
+			struct ext2_inode *inode)
+{
+	const struct tree_xattr *x = legacy_record(ino, w->legacy);
+	char block[EXT2_BLOCK];
+	struct run r;
+	errcode_t err;
+
+	if (!x)
+		return 0;
+	if ((err = alloc_run(w, 1, &r)))
+		return fail_fs(w, err, "allocating the translator block");
+	ext2fs_block_alloc_stats2(w->fs, r.start, +1);
+	memset(block, 0, sizeof(block));
+	block[0] = (char)(x->len & 0xff);
+	block[1] = (char)(x->len >> 8);
+	memcpy(block + 2, x->value, x->len);
+	if ((err = io_channel_write_blk64(w->fs->io, r.start, 1, block)))
+		return fail_fs(w, err, "writing the translator block");
+	inode->osd1.hurd1.h_i_translator = ext2fs_cpu_to_le32((uint32_t)r.start);
+	ext2fs_iblk_add_blocks(w->fs, inode, 1);
+	return 0;
 }
 
 static void set_device(struct ext2_inode *inode, const struct tree_inode *ino)
@@ -1008,6 +1070,9 @@ static int write_node(struct tree_node *n, void *arg)
 	inode.i_atime = inode.i_ctime = inode.i_mtime = t;
 	inode.i_links_count = (uint16_t)(tree_is_dir(ino) ? 2 + ino->subdirs
 							  : ino->nlink);
+	/* e2fsck walks the translator block first: put it first. */
+	if ((r = write_legacy(w, ino, &inode)))
+		return r;
 	if (S_ISCHR(ino->mode) || S_ISBLK(ino->mode))
 		set_device(&inode, ino);
 	else if ((r = write_content(w, n, &inode)))
@@ -1083,6 +1148,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	int r;
 
 	memset(&w, 0, sizeof(w));
+	w.legacy = plan->legacy;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
 	disk_io_name(d, offset, o->size, name, sizeof(name));
 	if ((err = fs_init(name, plan, o->size, &w.fs)))

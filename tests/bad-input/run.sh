@@ -47,7 +47,7 @@ for case in "$here"/*.case; do
 	printf 'previous image\n' > "$work/out.img"
 	before=$(cd "$work" && find . | LC_ALL=C sort)
 	# shellcheck disable=SC2086  # args are word-split on purpose
-	err=$(cd "$work" && env $env "$mkhurdimg" --types-dir "$types" $args 2>&1 >/dev/null)
+	err=$(cd "$work" && env $env "$mkhurdimg" -q --types-dir "$types" $args 2>&1 >/dev/null)
 	status=$?
 	after=$(cd "$work" && find . | LC_ALL=C sort)
 	problems=""
