@@ -37,9 +37,13 @@ hurd=$store/1hqdzmf8rjmwfrc39dha7lmjmz2vwlf5-hurd-standin-0.9
 glibc=$store/2l4p1ffwyjlwvzq0v8yq02r71zmhpbhs-glibc-standin-2.41
 hello=$store/3g5axq2mgfzwfs5idk3z50fb4d1c1hi1-hello-standin-2.12
 system=$store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system
+tzdata=$store/5jq8m0a5v3x9l2c7kdb1wzrh6nfgp4ys-tzdata-2025b
 
 mkdir -p "$gnumach/boot" "$hurd/hurd" "$glibc/lib" "$glibc/share/doc" \
-	"$hello/bin" "$hello/share/doc" "$system"
+	"$hello/bin" "$hello/share/doc" "$system" "$tzdata/share/zoneinfo/Europe"
+zone=/usr/share/zoneinfo/Europe/Amsterdam
+[ -r "$zone" ] || die "$zone not found (apt-get install tzdata)"
+cp "$zone" "$tzdata/share/zoneinfo/Europe/Amsterdam"
 cp "$root/boot/gnumach.gz" "$gnumach/boot/"
 cp "$root"/hurd/* "$hurd/hurd/"
 cp "$root/lib/ld.so.1" "$glibc/lib/"
@@ -75,7 +79,8 @@ rm -rf "$root"
 # The graph, in the daemon's order (referrers first), each item once.
 p() { printf '/gnu/store/%s\n' "${1##*/}"; }
 {
-	p "$system"; echo; echo 4; p "$gnumach"; p "$hurd"; p "$hello"; p "$system"
+	p "$system"; echo; echo 5; p "$gnumach"; p "$hurd"; p "$hello"; p "$system"; p "$tzdata"
+	p "$tzdata"; echo; echo 0
 	p "$hello"; echo; echo 2; p "$glibc"; p "$hello"
 	p "$hurd"; echo; echo 1; p "$glibc"
 	p "$glibc"; echo; echo 0

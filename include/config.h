@@ -38,6 +38,37 @@ struct os_translator {
 	int line;
 };
 
+/* user "NAME" { ... }: an account, as Guix's user-account */
+struct os_user {
+	char *name;
+	long uid;		/* -1: allocated from 1000 up */
+	char *group;
+	char **groups;		/* supplementary */
+	size_t ngroups;
+	char *comment;
+	char *home;
+	char *shell;
+	char *password;		/* "" empty, "!" locked, or a crypt hash */
+	int line;
+};
+
+/* group "NAME" { gid = N } */
+struct os_group {
+	char *name;
+	long gid;		/* -1: allocated from 999 down */
+	int line;
+};
+
+/* service "openssh" { ... } */
+struct os_openssh {
+	int enabled;
+	long port;
+	char *permit_root_login;	/* yes, no, prohibit-password */
+	int allow_empty_passwords;
+	int password_authentication;
+	int line;
+};
+
 struct os_config {
 	char *file;		/* the config file as named on the command line */
 	char *host_name;
@@ -65,6 +96,14 @@ struct os_config {
 	int legacy_translators;	/* translator-format = "legacy" */
 	struct os_translator *translators;
 	size_t ntranslators;
+
+	char *timezone;		/* NULL: no /etc/timezone, /etc/localtime */
+	struct os_user *users;
+	size_t nusers;
+	struct os_group *groups;
+	size_t ngroups;
+	struct os_openssh openssh;
+	char *secrets;		/* host directory copied in, 0600 root; or NULL */
 };
 
 /* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */

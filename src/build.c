@@ -10,6 +10,7 @@
 #include "config.h"
 #include "diag.h"
 #include "disk.h"
+#include "etc.h"
 #include "ext2.h"
 #include "hurd.h"
 #include "layout.h"
@@ -102,6 +103,7 @@ static int decide(struct run *r, const struct build_options *o)
 				  r->type->file, r->type->bootloader);
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
 	    (err = sources_add_all(&r->tree, &r->cfg)) ||
+	    (err = etc_add(&r->tree, &r->cfg, r->type, r->timestamp)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = add_translators(r)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||

@@ -49,6 +49,30 @@ static cfg_opt_t translator_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t user_opts[] = {
+	CFG_INT("uid", -1, CFGF_NONE),
+	CFG_STR("group", "users", CFGF_NONE),
+	CFG_STR_LIST("supplementary-groups", "{}", CFGF_NONE),
+	CFG_STR("comment", "", CFGF_NONE),
+	CFG_STR("home", NULL, CFGF_NODEFAULT),
+	CFG_STR("shell", "/bin/sh", CFGF_NONE),
+	CFG_STR("password", "!", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t group_opts[] = {
+	CFG_INT("gid", -1, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t service_opts[] = {
+	CFG_INT("port-number", 22, CFGF_NONE),
+	CFG_STR("permit-root-login", "prohibit-password", CFGF_NONE),
+	CFG_BOOL("allow-empty-passwords", cfg_false, CFGF_NONE),
+	CFG_BOOL("password-authentication", cfg_true, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t closure_opts[] = {
 	CFG_STR("store", "/gnu/store", CFGF_NONE),
 	CFG_END()
@@ -82,6 +106,11 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_STR("translators", "guix", CFGF_NONE),
+	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
+	CFG_STR("secrets", NULL, CFGF_NODEFAULT),
+	CFG_SEC("user", user_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("group", group_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("translator-format", "xattr", CFGF_NONE),
 	CFG_SEC("translator", translator_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -348,6 +377,104 @@ static int collect_translators(cfg_t *cfg, struct os_config *out)
 	return 0;
 }
 
+/* POSIX portable user and group names, as useradd accepts them. */
+static int valid_account_name(const char *s)
+{
+	size_t i;
+
+	if (!*s || strlen(s) > 32 || *s == '-')
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", s[i]))
+			return 0;
+	return 1;
+}
+
+static int collect_accounts(cfg_t *cfg, struct os_config *out)
+{
+	size_t i, k, nu = cfg_size(cfg, "user"), ng = cfg_size(cfg, "group");
+
+	out->users = calloc(nu ? nu : 1, sizeof(*out->users));
+	out->groups = calloc(ng ? ng : 1, sizeof(*out->groups));
+	if (!out->users || !out->groups)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < ng; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "group", i);
+		struct os_group *g = &out->groups[out->ngroups++];
+
+		g->name = xstrdup(cfg_title(sec));
+		g->gid = cfg_getint(sec, "gid");
+		g->line = sec->line;
+		if (!valid_account_name(g->name))
+			return diag_error_at(EXIT_USAGE, out->file, g->line,
+					     "group '%s': not a valid group name", g->name);
+	}
+	for (i = 0; i < nu; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "user", i);
+		struct os_user *u = &out->users[out->nusers++];
+		char home[512];
+
+		u->name = xstrdup(cfg_title(sec));
+		u->line = sec->line;
+		u->uid = cfg_getint(sec, "uid");
+		u->group = xstrdup(cfg_getstr(sec, "group"));
+		u->comment = xstrdup(cfg_getstr(sec, "comment"));
+		snprintf(home, sizeof(home), "%s%s", strcmp(u->name, "root") ? "/home/" : "/",
+			 u->name);
+		u->home = xstrdup(cfg_size(sec, "home") ? cfg_getstr(sec, "home") : home);
+		u->shell = xstrdup(cfg_getstr(sec, "shell"));
+		u->password = xstrdup(cfg_getstr(sec, "password"));
+		u->ngroups = cfg_size(sec, "supplementary-groups");
+		u->groups = calloc(u->ngroups + 1, sizeof(char *));
+		for (k = 0; u->groups && k < u->ngroups; k++)
+			u->groups[k] = xstrdup(cfg_getnstr(sec, "supplementary-groups", k));
+		if (!valid_account_name(u->name))
+			return diag_error_at(EXIT_USAGE, out->file, u->line,
+					     "user '%s': not a valid user name", u->name);
+		if (strpbrk(u->comment, ":\n") || strpbrk(u->password, ":\n") ||
+		    u->home[0] != '/' || u->shell[0] != '/' || strchr(u->home, ':') ||
+		    strchr(u->shell, ':'))
+			return diag_error_at(EXIT_USAGE, out->file, u->line,
+					     "user '%s': comment and password may not hold ':' or a newline; home and shell must be absolute paths",
+					     u->name);
+	}
+	return 0;
+}
+
+static int collect_services(cfg_t *cfg, struct os_config *out)
+{
+	size_t i;
+
+	for (i = 0; i < cfg_size(cfg, "service"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "service", i);
+		const char *prl = cfg_getstr(sec, "permit-root-login");
+
+		if (strcmp(cfg_title(sec), "openssh"))
+			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+					     "service '%s' is not known (known: openssh)",
+					     cfg_title(sec));
+		if (strcmp(prl, "yes") && strcmp(prl, "no") &&
+		    strcmp(prl, "prohibit-password"))
+			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+					     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
+					     prl);
+		out->openssh.enabled = 1;
+		out->openssh.line = sec->line;
+		out->openssh.port = cfg_getint(sec, "port-number");
+		out->openssh.permit_root_login = xstrdup(prl);
+		out->openssh.allow_empty_passwords =
+			cfg_getbool(sec, "allow-empty-passwords") == cfg_true;
+		out->openssh.password_authentication =
+			cfg_getbool(sec, "password-authentication") == cfg_true;
+		if (out->openssh.port < 1 || out->openssh.port > 65535)
+			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+					     "port-number %ld is out of range (1 to 65535)",
+					     out->openssh.port);
+	}
+	return 0;
+}
+
 static int collect_fs(cfg_t *cfg, struct os_config *out)
 {
 	cfg_t *root = NULL;
@@ -431,6 +558,8 @@ int config_load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "file|group", validate_id);
 	cfg_set_validate_func(cfg, "permissions|mode", validate_mode);
 	cfg_set_validate_func(cfg, "translator|mode", validate_mode);
+	cfg_set_validate_func(cfg, "user|uid", validate_id);
+	cfg_set_validate_func(cfg, "group|gid", validate_id);
 	cfg_set_validate_func(cfg, "translators", validate_translators);
 	cfg_set_validate_func(cfg, "translator-format", validate_format);
 	cfg_set_validate_func(cfg, "permissions|owner", validate_id);
@@ -471,6 +600,14 @@ int config_load(const char *path, struct os_config *out)
 		r = collect_rules(cfg, out);
 	if (!r)
 		r = collect_translators(cfg, out);
+	if (!r)
+		r = collect_accounts(cfg, out);
+	if (!r)
+		r = collect_services(cfg, out);
+	if (!r && cfg_size(cfg, "timezone"))
+		out->timezone = xstrdup(cfg_getstr(cfg, "timezone"));
+	if (!r && cfg_size(cfg, "secrets"))
+		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	cfg_free(cfg);
 	return r;
 }
@@ -501,6 +638,26 @@ void config_free(struct os_config *cfg)
 		free(cfg->translators[i].path);
 	}
 	free(cfg->translators);
+	for (i = 0; i < cfg->nusers; i++) {
+		struct os_user *u = &cfg->users[i];
+
+		for (k = 0; k < u->ngroups; k++)
+			free(u->groups[k]);
+		free(u->groups);
+		free(u->name);
+		free(u->group);
+		free(u->comment);
+		free(u->home);
+		free(u->shell);
+		free(u->password);
+	}
+	free(cfg->users);
+	for (i = 0; i < cfg->ngroups; i++)
+		free(cfg->groups[i].name);
+	free(cfg->groups);
+	free(cfg->openssh.permit_root_login);
+	free(cfg->timezone);
+	free(cfg->secrets);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)
 		free(cfg->kernel_args[i]);
 	free(cfg->kernel_args);

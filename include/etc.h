@@ -1,0 +1,20 @@
+/* etc.h - /etc and the accounts from the OS description, at build time */
+#ifndef MKHURDIMG_ETC_H
+#define MKHURDIMG_ETC_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "image-type.h"
+#include "tree.h"
+
+/* /etc/hostname, /etc/hosts, /etc/fstab, /etc/passwd, /etc/group,
+ * /etc/shadow (0600) with Guix's base groups and accounts, home
+ * directories, /etc/timezone and /etc/localtime when a timezone is set,
+ * /etc/ssh/sshd_config for the openssh service, and the secrets
+ * directory (0600, root) when named.  Everything generated is root-owned
+ * with MTIME. */
+int etc_add(struct tree *t, const struct os_config *cfg,
+	    const struct image_type *type, int64_t mtime);
+
+#endif
