@@ -104,6 +104,8 @@ struct os_config {
 	size_t ngroups;
 	struct os_openssh openssh;
 	char *secrets;		/* host directory copied in, 0600 root; or NULL */
+	int register_store;	/* register closures in /var/guix/db */
+	char *guix_system;	/* the system item, for /var/guix/profiles */
 };
 
 /* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */

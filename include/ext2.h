@@ -29,12 +29,21 @@ struct ext2_plan {
 
 #define TRANSLATOR_XATTR "gnu.translator"
 
+/* Sees what the writer writes, in its order: each node (every name, in
+ * sorted preorder) before its contents, then the contents' bytes. */
+struct ext2_observer {
+	void (*node)(void *ctx, struct tree_node *n);
+	void (*data)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
 struct ext2_options {
 	uint64_t size;		/* bytes of the file system (multiple of 4 KiB) */
 	const char *label;
 	uint8_t uuid[16];
 	uint8_t hash_seed[16];
 	int64_t timestamp;	/* superblock times */
+	const struct ext2_observer *observer;	/* or NULL */
 };
 
 /* Add /lost+found if missing, check every ext2 limit (name, link count,

@@ -20,6 +20,7 @@ enum tree_content {
 	CONTENT_HOST,	/* bytes of a file on the host (host_path) */
 	CONTENT_MEM,	/* bytes held in memory (data, size) */
 	CONTENT_STREAM,	/* entry TOKEN of a stream (an archive, a nar) */
+	CONTENT_GEN,	/* SIZE bytes made by gen() when the writer gets there */
 };
 
 /*
@@ -72,6 +73,10 @@ struct tree_inode {
 	char *host_path;	/* CONTENT_HOST */
 	void *data;		/* CONTENT_MEM, or the symlink target */
 	struct tree_stream *stream;	/* CONTENT_STREAM */
+	/* CONTENT_GEN: makes exactly SIZE bytes (malloc'd), or fails. */
+	int (*gen)(void *ctx, void **data, size_t *len);
+	void *gen_ctx;
+	void (*gen_free)(void *ctx);
 	uint64_t token;		/* CONTENT_STREAM: the entry in the stream */
 	struct tree_xattr *xattrs;
 	size_t nxattrs;
@@ -100,6 +105,8 @@ struct tree {
 	int64_t default_mtime;		/* for directories made implicitly */
 	size_t nnodes;
 	struct tree_stream *streams;	/* owned; freed with the tree */
+	void *guix_db;			/* the store registration (guix-db.h) */
+	void (*guix_db_free)(void *);
 };
 
 int tree_init(struct tree *t, int64_t default_mtime);

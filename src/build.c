@@ -12,6 +12,7 @@
 #include "disk.h"
 #include "etc.h"
 #include "ext2.h"
+#include "guix-db.h"
 #include "hurd.h"
 #include "layout.h"
 #include "mbr.h"
@@ -86,6 +87,36 @@ static int add_translators(struct run *r)
 	return err;
 }
 
+static int register_store(struct run *r)
+{
+	struct guix_db *db = r->tree.guix_db;
+
+	if (!db)
+		return 0;
+	if (r->cfg.guix_system) {
+		size_t i;
+
+		for (i = 0; i < db->n && strcmp(db->items[i].path, r->cfg.guix_system); i++)
+			;
+		if (i == db->n)
+			return diag_error(EXIT_USAGE,
+					  "%s: guix-system %s is not in the closure",
+					  r->cfg.file, r->cfg.guix_system);
+		db->system = strdup(r->cfg.guix_system);
+	}
+	return guix_db_add_files(&r->tree, r->timestamp);
+}
+
+static void hash_node(void *ctx, struct tree_node *n)
+{
+	guix_db_hasher_node(ctx, n);
+}
+
+static void hash_data(void *ctx, const void *buf, size_t len)
+{
+	guix_db_hasher_data(ctx, buf, len);
+}
+
 /* Everything that decides the image, before a byte is written. */
 static int decide(struct run *r, const struct build_options *o)
 {
@@ -106,6 +137,7 @@ static int decide(struct run *r, const struct build_options *o)
 	    (err = etc_add(&r->tree, &r->cfg, r->type, r->timestamp)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = add_translators(r)) ||
+	    (err = register_store(r)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
 	    (err = ext2_plan_tree(&r->tree, r->cfg.legacy_translators, &r->plan)) ||
 	    (err = choose_size(r, o)))
@@ -119,6 +151,8 @@ static int write_image(struct run *r, const char *path)
 	struct mbr_partition part;
 	struct output out;
 	struct disk disk;
+	struct ext2_observer observer;
+	struct guix_db_hasher *hasher = NULL;
 	uint8_t sector0[512];
 	int err;
 
@@ -134,6 +168,17 @@ static int write_image(struct run *r, const char *path)
 	memcpy(eo.uuid, r->layout.uuid, 16);
 	memcpy(eo.hash_seed, r->layout.hash_seed, 16);
 	eo.timestamp = r->timestamp;
+	if (r->tree.guix_db) {
+		hasher = guix_db_hasher_new(r->tree.guix_db);
+		if (!hasher) {
+			output_abort(&out);
+			return diag_error(EXIT_BUILD, "out of memory");
+		}
+		observer.node = hash_node;
+		observer.data = hash_data;
+		observer.ctx = hasher;
+		eo.observer = &observer;
+	}
 
 	memset(sector0, 0, sizeof(sector0));
 	part.active = 1;
@@ -141,6 +186,9 @@ static int write_image(struct run *r, const char *path)
 	part.start = (uint32_t)(r->layout.root_offset / 512);
 	part.sectors = (uint32_t)(r->layout.fs_size / 512);
 	err = ext2_write(&r->tree, &r->plan, &eo, &disk, r->layout.root_offset);
+	if (!err && hasher)
+		err = guix_db_hasher_finish(hasher);
+	guix_db_hasher_free(hasher);
 	if (!err)
 		err = r->boot.ops->install(&r->boot, &disk, sector0,
 					   r->layout.root_offset);

@@ -108,6 +108,8 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("translators", "guix", CFGF_NONE),
 	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
 	CFG_STR("secrets", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("register-store", cfg_true, CFGF_NONE),
+	CFG_STR("guix-system", NULL, CFGF_NODEFAULT),
 	CFG_SEC("user", user_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("group", group_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -606,6 +608,9 @@ int config_load(const char *path, struct os_config *out)
 		r = collect_services(cfg, out);
 	if (!r && cfg_size(cfg, "timezone"))
 		out->timezone = xstrdup(cfg_getstr(cfg, "timezone"));
+	out->register_store = cfg_getbool(cfg, "register-store") == cfg_true;
+	if (!r && cfg_size(cfg, "guix-system"))
+		out->guix_system = xstrdup(cfg_getstr(cfg, "guix-system"));
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	cfg_free(cfg);
@@ -658,6 +663,7 @@ void config_free(struct os_config *cfg)
 	free(cfg->openssh.permit_root_login);
 	free(cfg->timezone);
 	free(cfg->secrets);
+	free(cfg->guix_system);
 	for (i = 0; cfg->kernel_args && i < cfg->nkernel_args; i++)
 		free(cfg->kernel_args[i]);
 	free(cfg->kernel_args);

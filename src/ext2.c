@@ -485,6 +485,7 @@ struct writer {
 	size_t nruns, runcap;
 	struct extents data;	/* the data blocks of the file being written */
 	int legacy;		/* translators as legacy records */
+	const struct ext2_observer *obs;
 	struct deferred *deferred;	/* stream content, written last */
 	size_t ndeferred, defcap;
 	uint32_t next_ino;
@@ -660,10 +661,36 @@ static int extents_push(struct extents *e, blk64_t b, uint64_t l)
 	return 0;
 }
 
+/* Show the observer the bytes of F from *SEEN up to END, reading holes
+ * (not in the buffer) as zeros. */
+static void observe(struct writer *w, const struct filler *f, const char *buf,
+		    uint64_t buf_offset, uint64_t *seen, uint64_t end)
+{
+	static const char zeros[4096];
+
+	if (!w->obs)
+		return;
+	if (end > f->size)
+		end = f->size;
+	while (*seen < end && *seen < buf_offset) {
+		uint64_t n = buf_offset - *seen < sizeof(zeros) ?
+				     buf_offset - *seen : sizeof(zeros);
+
+		w->obs->data(w->obs->ctx, zeros, (size_t)n);
+		*seen += n;
+	}
+	if (*seen < end) {
+		w->obs->data(w->obs->ctx, buf + (*seen - buf_offset),
+			     (size_t)(end - *seen));
+		*seen = end;
+	}
+}
+
 /* Write the data extents V[0..N) from F, at most a chunk per write. */
 static int write_data(struct writer *w, struct filler *f, const struct run *v,
 		      size_t n)
 {
+	uint64_t seen = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -671,13 +698,14 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 
 		while (left) {
 			blk64_t c = left < CHUNK_BLOCKS ? left : CHUNK_BLOCKS;
+			uint64_t at = (v[i].logical + (start - v[i].start)) *
+				      EXT2_BLOCK;
 			errcode_t err;
 			int r;
 
-			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK,
-				      (v[i].logical + (start - v[i].start)) *
-					      EXT2_BLOCK)))
+			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK, at)))
 				return r;
+			observe(w, f, w->buf, at, &seen, at + c * EXT2_BLOCK);
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
@@ -685,6 +713,7 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			left -= c;
 		}
 	}
+	observe(w, f, NULL, f->size, &seen, f->size);
 	return 0;
 }
 
@@ -892,6 +921,7 @@ static int write_streams(struct writer *w, struct tree *t)
 	int r = 0;
 
 	/* Gather this stream's files at the front, sort them by token. */
+	w->obs = NULL;	/* it sees the walk's order only */
 	for (s = t->streams; s && !r; s = s->next) {
 		struct replay rp = { w, NULL, 0 };
 
@@ -955,6 +985,21 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.size = ino->size;
 	} else if (ino->content == CONTENT_STREAM) {
 		f.size = ino->size;
+	} else if (ino->content == CONTENT_GEN) {
+		void *gen;
+		size_t len;
+
+		if ((r = ino->gen(ino->gen_ctx, &gen, &len)))
+			return r;
+		if (len != ino->size) {
+			free(gen);
+			return diag_error(EXIT_BUILD,
+					  "%s: made %zu bytes, %llu were laid out",
+					  w->path, len, (unsigned long long)ino->size);
+		}
+		dirbuf = gen;	/* freed with the directory buffer */
+		f.mem = gen;
+		f.size = len;
 	} else {
 		f.mem = ino->data;
 		f.size = ino->size;
@@ -1056,6 +1101,8 @@ static int write_node(struct tree_node *n, void *arg)
 	errcode_t err;
 	int r;
 
+	if (w->obs)
+		w->obs->node(w->obs->ctx, n);
 	if (ino->nlink == 0)	/* written at an earlier name */
 		return 0;
 	tree_path(n, w->path, sizeof(w->path));
@@ -1149,6 +1196,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 
 	memset(&w, 0, sizeof(w));
 	w.legacy = plan->legacy;
+	w.obs = o->observer;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
 	disk_io_name(d, offset, o->size, name, sizeof(name));
 	if ((err = fs_init(name, plan, o->size, &w.fs)))

@@ -21,10 +21,12 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "guix-db.h"
 #include "source.h"
 
 struct item {
 	char *path;
+	const char *deriver;	/* a line of the graph, or NULL */
 	char **refs;
 	size_t nrefs;
 	int line;
@@ -144,6 +146,7 @@ static int parse(struct graph *g)
 			return diag_error_at(EXIT_BUILD, g->file, line,
 					     "%s: expected a deriver line and a number of references after it",
 					     it->path);
+		it->deriver = *g->lines[i] ? g->lines[i] : NULL;
 		n = strtoul(g->lines[i + 1], NULL, 10);
 		i += 2;
 		if (n > g->nlines - i)
@@ -173,7 +176,7 @@ static int item_cmp(const void *a, const void *b)
 
 static const struct item *find_item(const struct graph *g, const char *path)
 {
-	struct item key = { (char *)path, NULL, 0, 0 };
+	struct item key = { (char *)path, NULL, NULL, 0, 0 };
 
 	return bsearch(&key, g->items, g->n, sizeof(*g->items), item_cmp);
 }
@@ -268,6 +271,11 @@ static int closure_add(struct tree *t, const struct os_config *cfg,
 			break;
 		}
 		r = source_copy_tree(t, host, g.items[i].path, COPY_NO_HARDLINKS);
+		/* Registered; the writer hashes the nar while it copies. */
+		if (!r && cfg->register_store)
+			r = guix_db_add(guix_db_of(t), g.items[i].path,
+					g.items[i].deriver, g.items[i].refs,
+					g.items[i].nrefs, NULL, 0);
 	}
 out:
 	graph_free(&g);

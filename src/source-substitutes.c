@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "guix-db.h"
 #include "nar.h"
 #include "narinfo.h"
 #include "narsig.h"
@@ -249,6 +250,7 @@ static const struct tree_stream_ops nar_stream_ops = {
 
 struct closure {
 	const char *cache;
+	int register_store;
 	const struct narsig_key *key;	/* NULL: signatures not checked */
 	char **paths;		/* store paths, in the order found */
 	struct narinfo *infos;
@@ -425,6 +427,33 @@ static int check_compression(const char *item, const char *comp)
 			  item, comp);
 }
 
+/* Registered with the narinfo's hash, checked against the nar above. */
+static int register_item(struct tree *t, const struct narinfo *ni)
+{
+	const char *slash = strrchr(ni->store_path, '/');
+	int dirlen = (int)(slash - ni->store_path), r;
+	char **refs = calloc(ni->nreferences + 1, sizeof(char *));
+	char deriver[4096];
+	size_t k;
+
+	if (!refs)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (k = 0; k < ni->nreferences; k++) {
+		refs[k] = malloc((size_t)dirlen + 2 + strlen(ni->references[k]));
+		if (refs[k])
+			sprintf(refs[k], "%.*s/%s", dirlen, ni->store_path,
+				ni->references[k]);
+	}
+	snprintf(deriver, sizeof(deriver), "%.*s/%s", dirlen, ni->store_path,
+		 ni->deriver ? ni->deriver : "");
+	r = guix_db_add(guix_db_of(t), ni->store_path, ni->deriver ? deriver : NULL,
+			refs, ni->nreferences, ni->nar_hash, ni->nar_size);
+	for (k = 0; k < ni->nreferences; k++)
+		free(refs[k]);
+	free(refs);
+	return r;
+}
+
 static int add_item(struct tree *t, const struct closure *c, size_t i)
 {
 	const struct narinfo *ni = &c->infos[i];
@@ -462,7 +491,9 @@ static int add_item(struct tree *t, const struct closure *c, size_t i)
 	tree_add_stream(t, s);
 	if (!it->store_path || !it->nar_file || !it->compression || !s->name)
 		return diag_error(EXIT_BUILD, "out of memory");
-	return read_nar(it, &unpack_visitor, &u);
+	if ((r = read_nar(it, &unpack_visitor, &u)))
+		return r;
+	return c->register_store ? register_item(t, ni) : 0;
 }
 
 struct by_path {
@@ -479,7 +510,8 @@ static int by_path_cmp(const void *a, const void *b)
 static int substitutes_add(struct tree *t, const struct os_config *cfg,
 			   const struct os_source *src)
 {
-	struct closure c = { src->path, NULL, NULL, NULL, 0, 0, NULL, 0 };
+	struct closure c = { src->path, cfg->register_store, NULL, NULL, NULL, 0, 0,
+			     NULL, 0 };
 	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;

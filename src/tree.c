@@ -129,6 +129,8 @@ void tree_inode_free(struct tree_inode *ino)
 	}
 	free(ino->xattrs);
 	free(ino->extents);
+	if (ino->gen_free)
+		ino->gen_free(ino->gen_ctx);
 	free(ino->host_path);
 	free(ino->data);
 	free(ino);
@@ -283,6 +285,8 @@ void tree_free(struct tree *t)
 		free(s->name);
 		s->ops->free(s);
 	}
+	if (t->guix_db)
+		t->guix_db_free(t->guix_db);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
