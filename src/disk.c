@@ -297,6 +297,9 @@ static errcode_t dio_write64(io_channel ch, unsigned long long blk, int count,
 	struct cache_slot *s = &r->cache[blk % CACHE_SLOTS];
 	errcode_t err;
 
+	if (((unsigned long long)blk + span(ch, count)) * (uint64_t)ch->block_size >
+	    r->size)
+		return EXT2_ET_LLSEEK_FAILED;	/* now, not when it is flushed */
 	if (count != 1 || !r->cache_mem) {
 		/* A byte-count write (the superblock) may cover only part of
 		 * a cached block: write that back first.  Whole blocks that
