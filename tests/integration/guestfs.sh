@@ -1,0 +1,46 @@
+#!/bin/bash
+# guestfs.sh -- a real Linux kernel reads the image (libguestfs, read-only,
+# user_xattr): every file, mode, owner, mtime, symlink, hard-link count and
+# sparse file of the source, and the gnu.translator values, as the kernel
+# returns them.  Then the same check against a host tree changed in four
+# ways must report those four differences: the checker can fail.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$here/../..}
+top_builddir=${top_builddir:-$here/../..}
+MKHURDIMG=${MKHURDIMG:-$top_builddir/src/mkhurdimg}
+checker=$top_builddir/tests/integration/guestfs-tree
+[ -x "$checker" ] || { echo "SKIP: guestfs-tree not built (libguestfs-dev missing)"; exit 77; }
+[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "SKIP: no Linux kernel in /boot for libguestfs"; exit 77; }
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+"$top_srcdir/examples/make-demo-root.sh" tree >/dev/null || exit 1
+ln tree/etc/motd tree/etc/motd.link
+truncate -s 50M tree/sparse && printf 'x' >> tree/sparse
+touch -h -d @1 tree/sparse tree/etc tree
+cp -a tree root
+sed 's|^directory "demo-root" { }|directory "tree" { target = "/srv/tree" }\ndirectory "root" { }|' \
+	"$top_srcdir/examples/demo.conf" > g.conf
+"$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o g.img g.conf || { echo "FAIL: build"; exit 1; }
+printf '/dev/null\tgnu.translator\t/hurd/null\\0\n' > xattrs
+printf '/dev/tty1\tgnu.translator\t/hurd/term\\0/dev/tty1\\0hurdio\\0/dev/vcs/1/console\\0\n' >> xattrs
+printf '/servers/socket/1\tgnu.translator\t/hurd/pflocal\\0\n' >> xattrs
+"$checker" --xattrs xattrs g.img tree /srv/tree
+rc=$?
+[ "$rc" = 77 ] && { echo "SKIP: libguestfs cannot start here"; exit 77; }
+[ "$rc" = 0 ] || { echo "FAIL: the image does not match its source"; exit 1; }
+echo "  ok:   the Linux kernel reads back the tree and the translators"
+
+# The checker must see a changed mode, content, symlink and a missing file.
+chmod 0600 tree/etc/motd
+printf 'changed' > tree/etc/hostname && touch -d @1 tree/etc/hostname
+ln -sfn elsewhere tree/bin/sh && touch -h -d @1 tree/bin/sh
+printf 'new\n' > tree/etc/new-file && touch -d @1 tree/etc/new-file tree/etc
+out=$("$checker" g.img tree /srv/tree)
+echo "$out" | sed 's/^/      /'
+n=$(echo "$out" | grep -cE '/etc/motd(.link)?: mode|/etc/hostname: (size|contents)|/bin/sh: symlink|/etc/new-file: missing')
+[ "$n" -ge 4 ] && echo "  ok:   and it reports a changed mode, content, symlink and a missing file" ||
+	{ echo "FAIL: the checker missed changes ($n found)"; exit 1; }
