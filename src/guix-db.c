@@ -286,6 +286,36 @@ static int put_dir(struct tree *t, const char *path, uint32_t mode, int64_t mtim
 	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
 }
 
+/* The size of a nar follows from the tree alone: names, file sizes,
+ * symlink targets.  Known before the contents are read, it fixes the
+ * database's size (SQLite stores integers in as few bytes as they need). */
+static uint64_t str_size(uint64_t len)
+{
+	return 8 + (len + 7) / 8 * 8;
+}
+
+static uint64_t nar_node_size(const struct tree_node *n)
+{
+	const struct tree_inode *ino = n->inode;
+	uint64_t s = str_size(1) + str_size(4);	/* "(" "type" */
+	uint32_t i;
+
+	if (S_ISREG(ino->mode)) {
+		s += str_size(7) + str_size(8) + str_size(ino->size);
+		if (ino->mode & S_IXUSR)
+			s += str_size(10) + str_size(0);
+	} else if (S_ISLNK(ino->mode)) {
+		s += str_size(7) + str_size(6) + str_size(ino->size);
+	} else {
+		s += str_size(9);
+		for (i = 0; i < n->nkids; i++)
+			s += str_size(5) + str_size(1) + str_size(4) +
+			     str_size(strlen(n->kids[i]->name)) + str_size(4) +
+			     nar_node_size(n->kids[i]) + str_size(1);
+	}
+	return s + str_size(1);		/* ")" */
+}
+
 static void gen_free(void *ctx)
 {
 	free(ctx);
@@ -317,6 +347,18 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 		return 0;
 	qsort(db->items, db->n, sizeof(*db->items), item_cmp);
 	db->cap = (size_t)-1;	/* sorted: find() may bisect from now on */
+	tree_finish(t);
+	for (i = 0; i < db->n; i++) {
+		struct tree_node *n;
+
+		if (db->items[i].hashed)
+			continue;
+		n = tree_lookup(t, db->items[i].path);
+		if (!n)
+			return diag_error(EXIT_BUILD, "%s: registered but not in the image",
+					  db->items[i].path);
+		db->items[i].nar_size = str_size(13) + nar_node_size(n);
+	}
 	for (i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
 		if ((r = put_dir(t, dirs[i].path, dirs[i].mode, mtime)))
 			return r;
@@ -441,8 +483,8 @@ static void finish_item(struct guix_db_hasher *h)
 		return;
 	close_to(h, 0);
 	memcpy(h->item->hash, gcry_md_read(h->md, GCRY_MD_SHA256), 32);
-	h->item->nar_size = h->size;
-	h->item->hashed = !h->bad;
+	/* The size was computed from the tree; the bytes must agree. */
+	h->item->hashed = !h->bad && h->item->nar_size == h->size;
 	gcry_md_close(h->md);
 	h->item = NULL;
 }
