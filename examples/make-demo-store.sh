@@ -62,6 +62,7 @@ find "$store" -type f -exec chmod 0444 {} +
 chmod 0555 "$hurd"/hurd/* "$glibc/lib/ld.so.1" "$hello/bin/hello"
 find "$store" -exec touch -h -d @1 {} +
 chmod 0555 "$store"/*
+chmod 1775 "$store"	# as the daemon keeps it
 
 if [ "$optimise" = --optimise ]; then
 	chmod u+w "$hello/share/doc"

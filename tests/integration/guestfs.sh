@@ -25,14 +25,29 @@ cp -a tree root
 sed 's|^directory "demo-root" { }|directory "tree" { target = "/srv/tree" }\ndirectory "root" { }|' \
 	"$top_srcdir/examples/demo.conf" > g.conf
 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o g.img g.conf || { echo "FAIL: build"; exit 1; }
-printf '/dev/null\tgnu.translator\t/hurd/null\\0\n' > xattrs
-printf '/dev/tty1\tgnu.translator\t/hurd/term\\0/dev/tty1\\0hurdio\\0/dev/vcs/1/console\\0\n' >> xattrs
-printf '/servers/socket/1\tgnu.translator\t/hurd/pflocal\\0\n' >> xattrs
+# Every translator of Guix's table, as the kernel returns gnu.translator.
+# shellcheck source=guix-translators.sh
+. "$here/guix-translators.sh"
+guix_translator_table | while IFS='|' read -r path mode argv; do
+	printf '%s\tgnu.translator\t' "$path"
+	# shellcheck disable=SC2086
+	for w in $argv; do printf '%s\\0' "$w"; done
+	printf '\n'
+done > xattrs
+[ "$(wc -l < xattrs)" = 94 ] || { echo "FAIL: the table"; exit 1; }
 "$checker" --xattrs xattrs g.img tree /srv/tree
 rc=$?
 [ "$rc" = 77 ] && { echo "SKIP: libguestfs cannot start here"; exit 77; }
 [ "$rc" = 0 ] || { echo "FAIL: the image does not match its source"; exit 1; }
-echo "  ok:   the Linux kernel reads back the tree and the translators"
+echo "  ok:   the Linux kernel reads back the tree and all 94 translators"
+
+# A closure image: every store item as it is in the host store.
+"$top_srcdir/examples/make-demo-store.sh" demo-store >/dev/null || exit 1
+cp "$top_srcdir/examples/closure.conf" .
+"$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o c.img closure.conf || { echo "FAIL: closure build"; exit 1; }
+"$checker" c.img demo-store/gnu/store /gnu/store ||
+	{ echo "FAIL: the closure image does not match the store"; exit 1; }
+echo "  ok:   the Linux kernel reads back every store item of the closure"
 
 # The checker must see a changed mode, content, symlink and a missing file.
 chmod 0600 tree/etc/motd
