@@ -23,7 +23,6 @@ sys=/gnu/store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system
 "$top_srcdir/examples/make-demo-store.sh" demo-store >/dev/null || exit 1
 "$top_srcdir/examples/make-demo-cache.sh" cache zstd >/dev/null 2>&1 || exit 1
 cp "$top_srcdir/examples/bare-hurd.conf" store.conf
-printf 'guix-system = "%s"\n' "$sys" >> store.conf
 sed "s|^closure .*|substitutes \"cache\" { roots = { \"$sys\" } }|; /^  store = /d; /^}$/{x;s/^/x/;/^x\\{5\\}$/{x;d};x}" store.conf > cache.conf
 grep -q '^substitutes "cache"' cache.conf || bad "cache.conf was not made"
 
