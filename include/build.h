@@ -12,6 +12,8 @@ struct build_options {
 	const char *type;		/* image type name */
 	const char *output;		/* NULL: the type's default */
 	const char *size;		/* NULL: the config's; "guess" or a size */
+	const char *cluster_size;	/* NULL: the type's (qcow2) */
+	const char *preallocation;	/* NULL: the type's (qcow2) */
 };
 
 /* Build the image.  Returns an exit status (diag.h). */

@@ -27,11 +27,18 @@ struct disk_format {
 	void (*close)(struct disk *d);
 };
 
+/* Container options (from the image type, or the command line). */
+struct disk_options {
+	unsigned cluster_bits;	/* qcow2: 9..21; 0 = the format's default */
+	int prealloc_metadata;	/* qcow2: map every cluster (preallocation=metadata) */
+};
+
 struct disk {
 	const struct disk_format *fmt;
 	int fd;
 	const char *path;	/* for messages */
 	uint64_t size;		/* virtual disk size in bytes */
+	struct disk_options opts;
 	void *priv;
 };
 
@@ -41,7 +48,7 @@ const char *disk_format_names(void);
 
 /* Each returns 0 or EXIT_BUILD with a message naming the file. */
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
-	      const char *path, uint64_t size);
+	      const char *path, uint64_t size, const struct disk_options *opts);
 int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off);
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off);
 int disk_finish(struct disk *d);
@@ -55,5 +62,6 @@ void disk_io_name(struct disk *d, uint64_t offset, uint64_t size, char *buf,
 
 /* The formats (defined in disk-*.c). */
 extern const struct disk_format disk_format_raw;
+extern const struct disk_format disk_format_qcow2;
 
 #endif

@@ -21,7 +21,12 @@ struct image_type {
 	enum disk_driver driver;
 	enum exec_server exec;
 	char *dynamic_linker;	/* for EXEC_LDSO: /lib/ld.so.1 */
+	unsigned cluster_bits;	/* qcow2 cluster size, as a power of two */
+	int prealloc_metadata;	/* qcow2 preallocation = "metadata" */
 };
+
+/* "64KiB" -> 16; -1 unless a power of two from 512 bytes to 2 MiB. */
+int image_type_cluster_bits(const char *size);
 
 struct image_types {
 	struct image_type *types;

@@ -20,7 +20,8 @@ struct layout {
 
 /* SHA-256 over what decides the image's bytes: the whole tree (paths,
  * metadata, sizes, symlink targets, generated contents such as grub.cfg),
- * the image type, the label and the partition geometry.  The same tree
+ * the label and the partition geometry; not the container, so a raw and
+ * a qcow2 image of one system hold the same disk.  The same tree
  * gives the same identities however it was described (a directory or an
  * archive of it, a graph or a path list). */
 int layout_identities(struct layout *l, const struct os_config *cfg,

@@ -30,6 +30,7 @@ struct run {
 	struct tree tree;
 	struct ext2_plan plan;
 	struct layout layout;
+	struct disk_options disk_opts;
 	int64_t timestamp;
 };
 
@@ -158,7 +159,8 @@ static int write_image(struct run *r, const char *path)
 
 	if ((err = output_open(&out, path)))
 		return err;
-	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size))) {
+	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size,
+			     &r->disk_opts))) {
 		output_abort(&out);
 		return err;
 	}
@@ -231,6 +233,24 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	if (!r.format)
 		return diag_error(EXIT_USAGE, "%s: unknown disk format '%s'",
 				  r.type->file, r.type->format);
+	r.disk_opts.cluster_bits = r.type->cluster_bits;
+	r.disk_opts.prealloc_metadata = r.type->prealloc_metadata;
+	if (o->cluster_size) {
+		int bits = image_type_cluster_bits(o->cluster_size);
+
+		if (bits < 0)
+			return diag_error(EXIT_USAGE,
+					  "--cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+					  o->cluster_size);
+		r.disk_opts.cluster_bits = (unsigned)bits;
+	}
+	if (o->preallocation) {
+		if (strcmp(o->preallocation, "off") && strcmp(o->preallocation, "metadata"))
+			return diag_error(EXIT_USAGE,
+					  "--preallocation '%s' is not one of: off, metadata",
+					  o->preallocation);
+		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
+	}
 	if ((err = config_load(o->config, &r.cfg))) {
 		config_free(&r.cfg);
 		return err;

@@ -19,6 +19,7 @@
 
 static const struct disk_format *const formats[] = {
 	&disk_format_raw,
+	&disk_format_qcow2,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -51,11 +52,13 @@ static int io_fail(struct disk *d, const char *what, int err)
 }
 
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
-	      const char *path, uint64_t size)
+	      const char *path, uint64_t size, const struct disk_options *opts)
 {
 	int err;
 
 	memset(d, 0, sizeof(*d));
+	if (opts)
+		d->opts = *opts;
 	d->fmt = fmt;
 	d->fd = fd;
 	d->path = path;

@@ -25,6 +25,8 @@ static cfg_opt_t type_opts[] = {
 	CFG_STR("disk-driver", "hd", CFGF_NONE),
 	CFG_STR("exec-server", "static", CFGF_NONE),
 	CFG_STR("dynamic-linker", "/lib/ld.so.1", CFGF_NONE),
+	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
+	CFG_STR("preallocation", "off", CFGF_NONE),
 	CFG_END()
 };
 
@@ -107,6 +109,36 @@ static int validate_offset(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+int image_type_cluster_bits(const char *text)
+{
+	uint64_t v;
+	int bits;
+
+	if (size_parse(text, &v))
+		return -1;
+	for (bits = 9; bits <= 21; bits++)
+		if (v == 1ULL << bits)
+			return bits;
+	return -1;
+}
+
+static int validate_cluster(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (image_type_cluster_bits(cfg_opt_getnstr(opt, 0)) < 0) {
+		cfg_error(cfg, "cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+			  cfg_opt_getnstr(opt, 0));
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_prealloc(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const ok[] = { "off", "metadata", NULL };
+
+	return one_of(cfg, opt, ok);
+}
+
 static char *dup_opt(cfg_t *cfg, const char *name)
 {
 	const char *v = cfg_getstr(cfg, name);
@@ -134,6 +166,8 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	cfg_set_validate_func(cfg, "disk-driver", validate_driver);
 	cfg_set_validate_func(cfg, "exec-server", validate_exec);
 	cfg_set_validate_func(cfg, "root-offset", validate_offset);
+	cfg_set_validate_func(cfg, "cluster-size", validate_cluster);
+	cfg_set_validate_func(cfg, "preallocation", validate_prealloc);
 	r = conffile_parse(cfg, file);
 	if (r == CFG_FILE_ERROR) {
 		cfg_free(cfg);
@@ -166,6 +200,8 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	t->exec = strcmp(cfg_getstr(cfg, "exec-server"), "ld.so") ? EXEC_STATIC
 								   : EXEC_LDSO;
 	t->dynamic_linker = dup_opt(cfg, "dynamic-linker");
+	t->cluster_bits = (unsigned)image_type_cluster_bits(cfg_getstr(cfg, "cluster-size"));
+	t->prealloc_metadata = !strcmp(cfg_getstr(cfg, "preallocation"), "metadata");
 	cfg_free(cfg);
 	return 0;
 }

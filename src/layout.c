@@ -73,7 +73,6 @@ int layout_identities(struct layout *l, const struct os_config *cfg,
 	if (gcry_md_open(&md, GCRY_MD_SHA256, 0))
 		return diag_error(EXIT_BUILD, "libgcrypt: cannot start SHA-256");
 	gcry_md_write(md, "mkhurdimg-identities-1", 23);
-	gcry_md_write(md, type->name, strlen(type->name) + 1);
 	gcry_md_write(md, cfg->fs_label, strlen(cfg->fs_label) + 1);
 	hash_u64(md, l->fs_size);
 	hash_u64(md, l->root_offset);

@@ -11,7 +11,8 @@
 #include "diag.h"
 #include "image-type.h"
 
-enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP };
+enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
+       OPT_PREALLOC };
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -19,6 +20,8 @@ static const struct option long_opts[] = {
 	{ "size", required_argument, NULL, 's' },
 	{ "list-image-types", no_argument, NULL, OPT_LIST },
 	{ "types-dir", required_argument, NULL, OPT_TYPES_DIR },
+	{ "cluster-size", required_argument, NULL, OPT_CLUSTER },
+	{ "preallocation", required_argument, NULL, OPT_PREALLOC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -35,6 +38,8 @@ static void usage(FILE *f)
 	      "  -t, --image-type=TYPE   image type (default hurd-raw); see --list-image-types\n"
 	      "  -o, --output=FILE       image file (default: the type's, e.g. hurd.img)\n"
 	      "  -s, --size=SIZE         root file system size: guess, or e.g. 512M, 2GiB\n"
+	      "      --cluster-size=SIZE qcow2 cluster size (default 64KiB, up to 2MiB)\n"
+	      "      --preallocation=off|metadata  qcow2: map every cluster up front\n"
 	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"
 	      "      --list-image-types  list the image types and exit\n"
 	      "  -q, --quiet             print errors only\n"
@@ -72,7 +77,7 @@ static void list_types(const struct image_types *reg)
 
 int main(int argc, char **argv)
 {
-	struct build_options o = { NULL, "hurd-raw", NULL, NULL };
+	struct build_options o = { NULL, "hurd-raw", NULL, NULL, NULL, NULL };
 	struct image_types reg = { NULL, 0 };
 	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t ndirs = 0, i;
@@ -88,6 +93,8 @@ int main(int argc, char **argv)
 		case 'v': diag_set_level(DIAG_VERBOSE); break;
 		case OPT_LIST: list = 1; break;
 		case OPT_TYPES_DIR: dirs[ndirs++] = optarg; break;
+		case OPT_CLUSTER: o.cluster_size = optarg; break;
+		case OPT_PREALLOC: o.preallocation = optarg; break;
 		case OPT_VERSION:
 			printf("%s\n", PACKAGE_STRING);
 			free(dirs);
