@@ -1,0 +1,111 @@
+/* check_qcow2.c - qcow2 header, table entries and refcount arithmetic */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qcow2.h"
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+START_TEST(header_is_version_3_big_endian)
+{
+	struct qcow2_header h = { 16, 5ULL << 30, 10, 0x50000, 0x60000, 1 };
+	uint8_t b[112];
+
+	memset(b, 0xee, sizeof(b));
+	qcow2_encode_header(&h, b);
+	ck_assert_mem_eq(b, "QFI\xfb", 4);
+	ck_assert_uint_eq(be32(b + 4), 3);
+	ck_assert_uint_eq(be64(b + 8), 0);		/* no backing file */
+	ck_assert_uint_eq(be32(b + 16), 0);
+	ck_assert_uint_eq(be32(b + 20), 16);
+	ck_assert_uint_eq(be64(b + 24), 5ULL << 30);
+	ck_assert_uint_eq(be32(b + 32), 0);		/* no encryption */
+	ck_assert_uint_eq(be32(b + 36), 10);
+	ck_assert_uint_eq(be64(b + 40), 0x50000);
+	ck_assert_uint_eq(be64(b + 48), 0x60000);
+	ck_assert_uint_eq(be32(b + 56), 1);
+	ck_assert_uint_eq(be32(b + 60), 0);		/* no snapshots */
+	ck_assert_uint_eq(be64(b + 64), 0);
+	ck_assert_uint_eq(be64(b + 72), 0);		/* incompatible features */
+	ck_assert_uint_eq(be64(b + 80), 0);
+	ck_assert_uint_eq(be64(b + 88), 0);
+	ck_assert_uint_eq(be32(b + 96), 4);		/* 16-bit refcounts */
+	ck_assert_uint_eq(be32(b + 100), 104);
+	ck_assert_uint_eq(be64(b + 104), 0);		/* end of extensions */
+}
+END_TEST
+
+START_TEST(entries_carry_the_copied_flag)
+{
+	ck_assert_uint_eq(qcow2_entry(0x30000), 0x8000000000030000ULL);
+	ck_assert_uint_eq(qcow2_entry(0x30000) & 0x1ff, 0);	/* reserved bits */
+}
+END_TEST
+
+START_TEST(l1_covers_the_disk)
+{
+	/* 64 KiB clusters: an L2 table maps 8192 clusters, 512 MiB. */
+	ck_assert_uint_eq(qcow2_l1_size(512ULL << 20, 16), 1);
+	ck_assert_uint_eq(qcow2_l1_size((512ULL << 20) + 1, 16), 2);
+	ck_assert_uint_eq(qcow2_l1_size(12ULL << 30, 16), 24);
+	/* 2 MiB clusters: 512 GiB per L2 table. */
+	ck_assert_uint_eq(qcow2_l1_size(1ULL << 40, 21), 2);
+}
+END_TEST
+
+START_TEST(refcounts_count_themselves)
+{
+	uint64_t b, t;
+
+	/* 64 KiB clusters: a block holds 32768 counts, a table cluster
+	 * 8192 block offsets. */
+	qcow2_refcount_layout(10, 16, &b, &t);
+	ck_assert_uint_eq(b, 1);
+	ck_assert_uint_eq(t, 1);
+	qcow2_refcount_layout(32766, 16, &b, &t);	/* + 1 block + 1 table */
+	ck_assert_uint_eq(b, 1);
+	qcow2_refcount_layout(32767, 16, &b, &t);	/* one too many */
+	ck_assert_uint_eq(b, 2);
+	ck_assert_uint_eq(t, 1);
+	/* 512-byte clusters: 256 counts per block, 64 offsets per table. */
+	qcow2_refcount_layout(100000, 9, &b, &t);
+	ck_assert_uint_ge(b * 256, 100000 + b + t);
+	ck_assert_uint_lt((b - 1) * 256, 100000 + b + t);
+	ck_assert_uint_eq(t, (b + 63) / 64);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("qcow2");
+	TCase *tc = tcase_create("qcow2");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, header_is_version_3_big_endian);
+	tcase_add_test(tc, entries_carry_the_copied_flag);
+	tcase_add_test(tc, l1_covers_the_disk);
+	tcase_add_test(tc, refcounts_count_themselves);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
