@@ -381,12 +381,43 @@ static struct tree_node *walk_parent(struct tree *t, const char *path,
 	}
 }
 
+/* Check every component before anything is made, so a bad path leaves
+ * the tree as it was. */
+static int check_path(const char *path)
+{
+	const char *p = path;
+
+	if (*p != '/')
+		return diag_error(EXIT_BUILD, "%s: path in the image must be absolute",
+				  path), -1;
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (!*p)
+			break;
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return diag_error(EXIT_BUILD,
+					  "%s: not a canonical path in the image", path), -1;
+		if (len > TREE_NAME_MAX)
+			return diag_error(EXIT_BUILD, "%s: a name is longer than %d bytes",
+					  path, TREE_NAME_MAX), -1;
+		p += len;
+	}
+	return 0;
+}
+
 static int put_node(struct tree *t, const char *path, struct tree_inode *ino,
 		    struct tree_node **out)
 {
 	struct tree_node *dir, *old, *n;
 	const char *name;
 	size_t len;
+
+	if (check_path(path))
+		return -1;
 
 	if (!strcmp(path, "/")) {
 		if (!tree_is_dir(ino))
