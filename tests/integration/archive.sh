@@ -6,17 +6,9 @@
 # and once from each archive of it; every image must be byte-identical.
 # zip, which has no hard links or owners, is checked with e2fsck and
 # debugfs instead.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 ln demo-root/etc/motd demo-root/etc/motd.hardlink
 touch -h -d @1 demo-root/etc demo-root

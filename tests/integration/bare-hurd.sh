@@ -2,17 +2,9 @@
 # bare-hurd.sh -- examples/bare-hurd.conf (Guix's bare-hurd.tmpl) yields
 # /etc, the accounts and sshd_config at build time, judged by debugfs and
 # e2fsck against what the test expects, written out here in full.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 "$top_srcdir/examples/make-demo-store.sh" demo-store >/dev/null || exit 1
 cp "$top_srcdir/examples/bare-hurd.conf" .
 mkdir -p secrets/etc/ssh

@@ -7,17 +7,9 @@
 # hard-linked across items) and a plain path list give the very same image
 # bytes as the reference graph; and that the image boots is left to
 # boot-demo.sh (same boot path).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 cp "$top_srcdir/examples/closure.conf" .
 build() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o "$1" "$2"; }
 

@@ -4,19 +4,13 @@
 # sparse file of the source, and the gnu.translator values, as the kernel
 # returns them.  Then the same check against a host tree changed in four
 # ways must report those four differences: the checker can fail.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-top_builddir=${top_builddir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_builddir/src/mkhurdimg}
+. "$(dirname "$0")/lib.sh"
 checker=$top_builddir/tests/integration/guestfs-tree
 [ -x "$checker" ] || { echo "SKIP: guestfs-tree not built (libguestfs-dev missing)"; exit 77; }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+need_gnumach
 ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "SKIP: no Linux kernel in /boot for libguestfs"; exit 77; }
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+workdir
 "$top_srcdir/examples/make-demo-root.sh" tree >/dev/null || exit 1
 ln tree/etc/motd tree/etc/motd.link
 truncate -s 50M tree/sparse && printf 'x' >> tree/sparse

@@ -5,20 +5,12 @@
 # reference graph, insertion order leaves first, no WAL, and the profile
 # links.  For a closure read from a store (hashed while copied) and for
 # the same closure from a substitute cache (hashes from the narinfos).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+need_gnumach
 for p in sqlite3 nix-hash nix-store; do
 	command -v $p >/dev/null || { echo "SKIP: $p missing"; exit 77; }
 done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+workdir
 sys=/gnu/store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system
 "$top_srcdir/examples/make-demo-store.sh" demo-store >/dev/null || exit 1
 "$top_srcdir/examples/make-demo-cache.sh" cache zstd >/dev/null 2>&1 || exit 1

@@ -7,22 +7,14 @@
 #    link count would be 65,000, EXT2_LINK_MAX): built and e2fsck clean.
 # 3. One more subdirectory: refused before anything is written, with a
 #    message naming the directory and the limit, and no image left.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+need_gnumach
 # Many small directories: tmpfs is 30 times faster at them than most disks.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	work=$(mktemp -d /dev/shm/mkhurdimg-large.XXXXXX)
+	workdir /dev/shm/mkhurdimg-large.XXXXXX
 else
-	work=$(mktemp -d)
+	workdir
 fi
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 conf() { # FILE SOURCE-LINES...

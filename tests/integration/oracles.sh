@@ -4,17 +4,9 @@
 # Hurd's parameters and exactly the allowed features), debugfs rdump + diff
 # (every file, with contents) and grub-fstest (GRUB's own ext2 driver reads
 # grub.cfg and the kernel from the partition).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 cp "$top_srcdir/examples/demo.conf" .
 for type in hurd-raw hurd64-raw; do

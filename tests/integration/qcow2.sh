@@ -5,19 +5,10 @@
 # compare and convert -O raw equal to the raw image of the same config;
 # sparse (a 5 GiB disk is a small file); two builds byte-identical;
 # libguestfs reads the qcow2 directly; and QEMU boots it.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-top_builddir=${top_builddir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_builddir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+need_gnumach
 command -v qemu-img >/dev/null || { echo "SKIP: qemu-img missing"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 cp "$top_srcdir/examples/demo.conf" .
 mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@" demo.conf; }

@@ -3,17 +3,9 @@
 # tar --sparse archive of it take only their data blocks in the image
 # (debugfs's Blockcount), read back the same (debugfs cat), and the two
 # images are byte-identical.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 truncate -s 100M demo-root/sparse
 printf 'middle' | dd of=demo-root/sparse bs=1 seek=50000000 conv=notrunc status=none

@@ -6,18 +6,10 @@
 # from a store directory; a corrupt nar byte, a truncated nar, a wrong
 # NarSize and a missing referenced item are each refused with a message
 # naming the item, and leave no image behind.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+need_gnumach
 command -v nix-store >/dev/null || { echo "SKIP: nix-store missing (nix-bin)"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+workdir
 mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 
 sys=/gnu/store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system

@@ -3,17 +3,9 @@
 # time, as the Hurd's ext2fs reads them.  Judged by debugfs, e2fsck and
 # the raw EA/legacy blocks, against Guix's table transcribed here from
 # guix-hurd-image.md 2.4 (not from mkhurdimg's source).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$here/../..}
-MKHURDIMG=${MKHURDIMG:-$top_srcdir/src/mkhurdimg}
-fails=0
-ok() { echo "  ok:   $*"; }
-bad() { echo "  FAIL: $*"; fails=$((fails + 1)); }
-[ -r /boot/gnumach-1.8-486.gz ] || { echo "SKIP: no GNU Mach"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/lib.sh"
+need_gnumach
+workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 mk() { "$MKHURDIMG" --types-dir "$top_srcdir/image-types" "$@"; }
 
