@@ -11,8 +11,9 @@
  * inside lists; blanking them first sidesteps both. */
 void conffile_blank_comments(char *text, size_t len);
 
-/* Parse PATH into CFG.  Returns a CFG_* code; CFG_FILE_ERROR leaves errno
- * set. */
+/* Parse PATH into CFG.  Every libconfuse error, the validating callbacks'
+ * too, is recorded as "PATH:LINE: message" (exit status EXIT_USAGE).
+ * Returns a CFG_* code; CFG_FILE_ERROR leaves errno set. */
 int conffile_parse(cfg_t *cfg, const char *path);
 
 #endif

@@ -2,11 +2,13 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conffile.h"
+#include "diag.h"
 
 void conffile_blank_comments(char *s, size_t len)
 {
@@ -39,6 +41,17 @@ void conffile_blank_comments(char *s, size_t len)
 			i++;
 		}
 	}
+}
+
+/* Sections have no file name of their own: errors name the file parsed. */
+static const char *parsing;
+
+static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
 }
 
 int conffile_parse(cfg_t *cfg, const char *path)
@@ -83,6 +96,8 @@ int conffile_parse(cfg_t *cfg, const char *path)
 	}
 	text[len] = '\0';
 	conffile_blank_comments(text, len);
+	parsing = path;
+	cfg_set_error_function(cfg, on_error);
 	free(cfg->filename);
 	cfg->filename = strdup(path);
 	r = cfg_parse_buf(cfg, text);

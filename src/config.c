@@ -119,17 +119,6 @@ static cfg_opt_t top_opts[] = {
 	CFG_END()
 };
 
-/* Sections have no file name of their own: errors name the file parsed. */
-static const char *parsing;
-
-static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	char buf[512];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
-}
-
 static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
 {
 	uint64_t bytes;
@@ -548,8 +537,6 @@ int config_load(const char *path, struct os_config *out)
 	cfg = cfg_init(top_opts, CFGF_NONE);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
-	cfg_set_error_function(cfg, on_error);
-	parsing = path;
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);

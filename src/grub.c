@@ -8,7 +8,6 @@
  */
 #include "autoconfig.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 
 #include "bootloader.h"
 #include "diag.h"
+#include "dirlist.h"
 #include "grub.h"
 #include "hurd.h"
 #include "mbr.h"
@@ -299,49 +299,29 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 	return tree_put(t, image, ino, NULL) ? EXIT_BUILD : 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int grub_file(const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t l = strlen(name);
+
+	return l >= 5 && (!strcmp(name + l - 4, ".mod") || !strcmp(name + l - 4, ".lst") ||
+			  !strcmp(name, "boot.img"));
 }
 
 /* Every module and list of the GRUB build that made core.img: modules
  * of another build fail with symbol errors. */
 static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 {
-	DIR *d = opendir(b->cfg->grub_dir);
-	char **names = NULL;
-	size_t n = 0, i;
-	struct dirent *de;
+	char **names;
+	size_t n, i;
 	int r = 0;
 
-	if (!d)
+	if (dirlist(b->cfg->grub_dir, grub_file, &names, &n))
 		return grub_fail(b, "%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
 				 b->cfg->grub_dir);
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		char **nn;
-
-		if (l < 5 || (strcmp(de->d_name + l - 4, ".mod") &&
-			      strcmp(de->d_name + l - 4, ".lst") &&
-			      strcmp(de->d_name, "boot.img")))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn || !(nn[n] = strdup(de->d_name))) {
-			names = nn ? nn : names;
-			r = diag_error(EXIT_BUILD, "out of memory");
-			break;
-		}
-		names = nn;
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; !r && i < n; i++)
 		r = add_host_file(t, b->cfg->grub_dir, names[i],
 				  "/boot/grub/i386-pc", mtime);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dirlist_free(names, n);
 	return r;
 }
 

@@ -2,7 +2,6 @@
 #include "autoconfig.h"
 
 #include <confuse.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "conffile.h"
 #include "diag.h"
+#include "dirlist.h"
 #include "disk.h"
 #include "image-type.h"
 #include "size.h"
@@ -29,16 +29,6 @@ static cfg_opt_t type_opts[] = {
 	CFG_STR("preallocation", "off", CFGF_NONE),
 	CFG_END()
 };
-
-static const char *parsing;
-
-static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	char buf[512];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
-}
 
 static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 {
@@ -158,8 +148,6 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	cfg = cfg_init(type_opts, CFGF_NONE);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
-	cfg_set_error_function(cfg, on_error);
-	parsing = file;
 	cfg_set_validate_func(cfg, "format", validate_format);
 	cfg_set_validate_func(cfg, "partition-table", validate_table);
 	cfg_set_validate_func(cfg, "bootloader", validate_bootloader);
@@ -240,43 +228,23 @@ static int add_type(struct image_types *reg, struct image_type *t)
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int type_file(const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t len = strlen(name);
+
+	return len > 5 && name[0] != '.' && !strcmp(name + len - 5, ".conf");
 }
 
 int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 {
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
-	int r = 0;
-	DIR *d = opendir(dir);
+	char **names;
+	size_t n, i;
+	int r = 0, err = dirlist(dir, type_file, &names, &n);
 
-	if (!d) {
-		if (!required)
-			return 0;
-		return diag_error(EXIT_USAGE, "%s: cannot read the image types directory: %s",
-				  dir, strerror(errno));
-	}
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		char **nn;
-
-		if (len <= 5 || de->d_name[0] == '.' ||
-		    strcmp(de->d_name + len - 5, ".conf"))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn || !(nn[n] = strdup(de->d_name))) {
-			names = nn ? nn : names;
-			r = diag_error(EXIT_BUILD, "out of memory");
-			break;
-		}
-		names = nn;
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (err)
+		return required ? diag_error(EXIT_USAGE,
+					     "%s: cannot read the image types directory: %s",
+					     dir, strerror(err)) : 0;
 	for (i = 0; !r && i < n; i++) {
 		struct image_type t;
 		char *path = malloc(strlen(dir) + strlen(names[i]) + 2);
@@ -292,9 +260,7 @@ int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 			r = add_type(reg, &t);
 		free(path);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dirlist_free(names, n);
 	return r;
 }
 

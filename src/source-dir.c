@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "dirlist.h"
 #include "source.h"
 
 struct link_slot {
@@ -99,56 +100,17 @@ static int fail_host(struct dir_walk *w, const char *what)
 
 static int add_entry(struct dir_walk *w, const struct stat *st);
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names of the directory w->host, sorted, so the walk is the same on
- * every file system. */
-static int read_names(struct dir_walk *w, char ***out, size_t *n)
-{
-	DIR *d = opendir(w->host);
-	struct dirent *de;
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!d)
-		return fail_host(w, "cannot read the directory");
-	errno = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (*n == cap) {
-			char **nn = realloc(*out, (cap = cap ? cap * 2 : 32) * sizeof(char *));
-
-			if (!nn)
-				break;
-			*out = nn;
-		}
-		if (!((*out)[*n] = strdup(de->d_name)))
-			break;
-		(*n)++;
-		errno = 0;
-	}
-	if (errno) {
-		int r = fail_host(w, "cannot read the directory");
-
-		closedir(d);
-		return r;
-	}
-	closedir(d);
-	qsort(*out, *n, sizeof(char *), name_cmp);
-	return 0;
-}
-
 static int add_children(struct dir_walk *w)
 {
 	size_t hl = strlen(w->host), il = strlen(w->image), n, i;
 	char **names;
-	int r = read_names(w, &names, &n);
+	int r = dirlist(w->host, NULL, &names, &n);
 
+	/* Sorted, so the walk is the same on every file system. */
+	if (r) {
+		errno = r;
+		return fail_host(w, "cannot read the directory");
+	}
 	for (i = 0; !r && i < n; i++) {
 		struct stat st;
 
@@ -168,9 +130,7 @@ static int add_children(struct dir_walk *w)
 		w->host[hl] = '\0';
 		w->image[il] = '\0';
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dirlist_free(names, n);
 	return r;
 }
 
