@@ -14,6 +14,8 @@ struct build_options {
 	const char *size;		/* NULL: the config's; "guess" or a size */
 	const char *cluster_size;	/* NULL: the type's (qcow2) */
 	const char *preallocation;	/* NULL: the type's (qcow2) */
+	int compress;			/* --compress (qcow2) */
+	unsigned threads;		/* --threads; 0: 2 */
 };
 
 /* Build the image.  Returns an exit status (diag.h). */

@@ -23,6 +23,7 @@ struct image_type {
 	char *dynamic_linker;	/* for EXEC_LDSO: /lib/ld.so.1 */
 	unsigned cluster_bits;	/* qcow2 cluster size, as a power of two */
 	int prealloc_metadata;	/* qcow2 preallocation = "metadata" */
+	int compress;		/* qcow2 compress = true */
 };
 
 /* "64KiB" -> 16; -1 unless a power of two from 512 bytes to 2 MiB. */

@@ -235,6 +235,12 @@ int build_image(const struct build_options *o, const struct image_types *types)
 				  r.type->file, r.type->format);
 	r.disk_opts.cluster_bits = r.type->cluster_bits;
 	r.disk_opts.prealloc_metadata = r.type->prealloc_metadata;
+	r.disk_opts.compress = r.type->compress || o->compress;
+	r.disk_opts.threads = o->threads;
+	if (r.disk_opts.compress && strcmp(r.type->format, "qcow2"))
+		return diag_error(EXIT_USAGE,
+				  "--compress needs a qcow2 image type; %s is %s",
+				  r.type->name, r.type->format);
 	if (o->cluster_size) {
 		int bits = image_type_cluster_bits(o->cluster_size);
 

@@ -27,6 +27,7 @@ static cfg_opt_t type_opts[] = {
 	CFG_STR("dynamic-linker", "/lib/ld.so.1", CFGF_NONE),
 	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
 	CFG_STR("preallocation", "off", CFGF_NONE),
+	CFG_BOOL("compress", cfg_false, CFGF_NONE),
 	CFG_END()
 };
 
@@ -190,6 +191,7 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	t->dynamic_linker = dup_opt(cfg, "dynamic-linker");
 	t->cluster_bits = (unsigned)image_type_cluster_bits(cfg_getstr(cfg, "cluster-size"));
 	t->prealloc_metadata = !strcmp(cfg_getstr(cfg, "preallocation"), "metadata");
+	t->compress = cfg_getbool(cfg, "compress") == cfg_true;
 	cfg_free(cfg);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include "image-type.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
-       OPT_PREALLOC };
+       OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS };
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -22,6 +22,8 @@ static const struct option long_opts[] = {
 	{ "types-dir", required_argument, NULL, OPT_TYPES_DIR },
 	{ "cluster-size", required_argument, NULL, OPT_CLUSTER },
 	{ "preallocation", required_argument, NULL, OPT_PREALLOC },
+	{ "compress", no_argument, NULL, OPT_COMPRESS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -40,6 +42,8 @@ static void usage(FILE *f)
 	      "  -s, --size=SIZE         root file system size: guess, or e.g. 512M, 2GiB\n"
 	      "      --cluster-size=SIZE qcow2 cluster size (default 64KiB, up to 2MiB)\n"
 	      "      --preallocation=off|metadata  qcow2: map every cluster up front\n"
+	      "      --compress          qcow2: deflate the clusters (as qemu-img convert -c)\n"
+	      "      --threads=N         compression threads (default 2; same output for any N)\n"
 	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"
 	      "      --list-image-types  list the image types and exit\n"
 	      "  -q, --quiet             print errors only\n"
@@ -77,7 +81,8 @@ static void list_types(const struct image_types *reg)
 
 int main(int argc, char **argv)
 {
-	struct build_options o = { NULL, "hurd-raw", NULL, NULL, NULL, NULL };
+	struct build_options o = { NULL, "hurd-raw", NULL, NULL, NULL, NULL, 0, 0 };
+	char *end;
 	struct image_types reg = { NULL, 0 };
 	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t ndirs = 0, i;
@@ -95,6 +100,15 @@ int main(int argc, char **argv)
 		case OPT_TYPES_DIR: dirs[ndirs++] = optarg; break;
 		case OPT_CLUSTER: o.cluster_size = optarg; break;
 		case OPT_PREALLOC: o.preallocation = optarg; break;
+		case OPT_COMPRESS: o.compress = 1; break;
+		case OPT_THREADS:
+			o.threads = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || o.threads < 1 || o.threads > 16) {
+				fprintf(stderr, "mkhurdimg: --threads '%s' must be a number from 1 to 16\n", optarg);
+				free(dirs);
+				return EXIT_USAGE;
+			}
+			break;
 		case OPT_VERSION:
 			printf("%s\n", PACKAGE_STRING);
 			free(dirs);
