@@ -16,4 +16,10 @@ void conffile_blank_comments(char *text, size_t len);
  * Returns a CFG_* code; CFG_FILE_ERROR leaves errno set. */
 int conffile_parse(cfg_t *cfg, const char *path);
 
+/* Where a section of the file last parsed starts: libconfuse only knows
+ * where it ends.  KIND "TITLE" (TITLE NULL for the NTH untitled one).
+ * Returns its line, or 0; *SEQ (if not NULL) gets its place among all
+ * sections of the file. */
+int conffile_section(const char *kind, const char *title, int nth, int *seq);
+
 #endif

@@ -9,6 +9,7 @@
  * file, whatever their kind, because later sources override earlier ones. */
 struct os_source {
 	char *kind;		/* "directory", ... (see source.h) */
+	int seq;		/* place among the file's sections */
 	char *path;		/* host path, resolved against the config's directory */
 	char *target;		/* where it goes in the image */
 	char *store;		/* closure: host directory holding the items */

@@ -1,6 +1,7 @@
 /* conffile.c - libconfuse files with correct line numbers */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +55,124 @@ static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
 }
 
+struct section {
+	char *kind, *title;
+	int line;
+};
+
+static struct section *sections;
+static size_t nsections;
+
+static void forget_sections(void)
+{
+	size_t i;
+
+	for (i = 0; i < nsections; i++) {
+		free(sections[i].kind);
+		free(sections[i].title);
+	}
+	free(sections);
+	sections = NULL;
+	nsections = 0;
+}
+
+static void note_section(const char *kind, size_t klen, const char *title,
+			 size_t tlen, int line)
+{
+	struct section *v = realloc(sections, (nsections + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	sections = v;
+	v[nsections].kind = strndup(kind, klen);
+	v[nsections].title = title ? strndup(title, tlen) : NULL;
+	v[nsections].line = line;
+	nsections++;
+}
+
+/* Sections (NAME ["TITLE"] "{" at the top level) and their lines, and
+ * the line of a section left open at the end of the file (0 if none):
+ * libconfuse 3.3 takes the end of the file as a closing brace. */
+static int scan_sections(const char *s)
+{
+	const char *ident = NULL, *title = NULL;
+	size_t ilen = 0, tlen = 0;
+	int line = 1, iline = 0, depth = 0, open_line = 0;
+
+	forget_sections();
+	while (*s) {
+		char c = *s;
+
+		if (c == '\n') {
+			line++;
+			s++;
+		} else if (c == '"' || c == '\'') {
+			const char *start = ++s;
+
+			while (*s && *s != c) {
+				if (*s == '\\' && s[1])
+					s++;
+				if (*s == '\n')
+					line++;
+				s++;
+			}
+			if (ident && !title) {
+				title = start;
+				tlen = (size_t)(s - start);
+			} else {
+				ident = NULL;
+			}
+			if (*s)
+				s++;
+		} else if (c == '{') {
+			if (depth == 0 && ident) {
+				note_section(ident, ilen, title, tlen, iline);
+				open_line = iline;
+			}
+			depth++;
+			ident = NULL;
+			s++;
+		} else if (c == '}') {
+			if (--depth == 0)
+				open_line = 0;
+			ident = NULL;
+			s++;
+		} else if (isalpha((unsigned char)c) || c == '_') {
+			const char *start = s;
+
+			while (isalnum((unsigned char)*s) || *s == '_' || *s == '-')
+				s++;
+			ident = start;
+			ilen = (size_t)(s - start);
+			iline = line;
+			title = NULL;
+		} else {
+			if (!isspace((unsigned char)c))
+				ident = NULL;
+			s++;
+		}
+	}
+	/* An open list brace alone is libconfuse's to report. */
+	return depth > 0 ? open_line : 0;
+}
+
+int conffile_section(const char *kind, const char *title, int nth, int *seq)
+{
+	size_t i;
+
+	for (i = 0; i < nsections; i++) {
+		if (strcmp(sections[i].kind, kind))
+			continue;
+		if (title ? !sections[i].title || strcmp(sections[i].title, title)
+			  : nth-- > 0)
+			continue;
+		if (seq)
+			*seq = (int)i;
+		return sections[i].line;
+	}
+	return 0;
+}
+
 int conffile_parse(cfg_t *cfg, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -97,6 +216,16 @@ int conffile_parse(cfg_t *cfg, const char *path)
 	text[len] = '\0';
 	conffile_blank_comments(text, len);
 	parsing = path;
+	{
+		int open_line = scan_sections(text);
+
+		if (open_line) {
+			free(text);
+			diag_error_at(EXIT_USAGE, path, open_line,
+				      "this section is not closed: a '}' is missing");
+			return CFG_PARSE_ERROR;
+		}
+	}
 	cfg_set_error_function(cfg, on_error);
 	free(cfg->filename);
 	cfg->filename = strdup(path);

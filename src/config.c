@@ -242,11 +242,21 @@ char *config_resolve(const struct os_config *cfg, const char *path)
 	return r;
 }
 
-static int cmp_source_line(const void *a, const void *b)
+/* Where SEC starts (libconfuse's own line is where it ends); NTH counts
+ * untitled sections of its kind. */
+static int start_line(cfg_t *sec, int nth)
+{
+	const char *title = cfg_title(sec);
+	int line = conffile_section(sec->name, title, title ? 0 : nth, NULL);
+
+	return line ? line : sec->line;
+}
+
+static int cmp_source_seq(const void *a, const void *b)
 {
 	const struct os_source *x = a, *y = b;
 
-	return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 static int collect_sources(cfg_t *cfg, struct os_config *out)
@@ -291,7 +301,9 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 			} else {
 				s->target = xstrdup(cfg_getstr(sec, "target"));
 			}
-			s->line = sec->line;
+			s->line = start_line(sec, 0);
+			conffile_section(source_kinds[k], cfg_title(sec), 0, &s->seq);
+			out->nsources = n;
 			if (s->target[0] != '/')
 				return diag_error_at(EXIT_USAGE, out->file, s->line,
 						     "target '%s' must be an absolute path inside the image",
@@ -300,7 +312,8 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 	}
 	out->nsources = n;
 	/* libconfuse groups sections by kind; the file's order is what counts. */
-	qsort(out->sources, n, sizeof(*out->sources), cmp_source_line);
+	if (n)
+		qsort(out->sources, n, sizeof(*out->sources), cmp_source_seq);
 	return 0;
 }
 
@@ -319,7 +332,7 @@ static int collect_rules(cfg_t *cfg, struct os_config *out)
 		r->uid = cfg_getint(sec, "owner");
 		r->gid = cfg_getint(sec, "group");
 		r->mode = cfg_getint(sec, "mode");
-		r->line = sec->line;
+		r->line = start_line(sec, 0);
 		out->nrules++;
 		if (r->glob[0] != '/')
 			return diag_error_at(EXIT_USAGE, out->file, r->line,
@@ -344,7 +357,7 @@ static int collect_translators(cfg_t *cfg, struct os_config *out)
 		struct os_translator *t = &out->translators[i];
 
 		t->path = xstrdup(cfg_title(sec));
-		t->line = sec->line;
+		t->line = start_line(sec, 0);
 		t->mode = cfg_getint(sec, "mode");
 		t->remove = cfg_getbool(sec, "remove") == cfg_true;
 		t->argc = cfg_size(sec, "command");
@@ -396,7 +409,7 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 
 		g->name = xstrdup(cfg_title(sec));
 		g->gid = cfg_getint(sec, "gid");
-		g->line = sec->line;
+		g->line = start_line(sec, 0);
 		if (!valid_account_name(g->name))
 			return diag_error_at(EXIT_USAGE, out->file, g->line,
 					     "group '%s': not a valid group name", g->name);
@@ -407,7 +420,7 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 		char home[512];
 
 		u->name = xstrdup(cfg_title(sec));
-		u->line = sec->line;
+		u->line = start_line(sec, 0);
 		u->uid = cfg_getint(sec, "uid");
 		u->group = xstrdup(cfg_getstr(sec, "group"));
 		u->comment = xstrdup(cfg_getstr(sec, "comment"));
@@ -442,16 +455,16 @@ static int collect_services(cfg_t *cfg, struct os_config *out)
 		const char *prl = cfg_getstr(sec, "permit-root-login");
 
 		if (strcmp(cfg_title(sec), "openssh"))
-			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "service '%s' is not known (known: openssh)",
 					     cfg_title(sec));
 		if (strcmp(prl, "yes") && strcmp(prl, "no") &&
 		    strcmp(prl, "prohibit-password"))
-			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
 					     prl);
 		out->openssh.enabled = 1;
-		out->openssh.line = sec->line;
+		out->openssh.line = start_line(sec, 0);
 		out->openssh.port = cfg_getint(sec, "port-number");
 		out->openssh.permit_root_login = xstrdup(prl);
 		out->openssh.allow_empty_passwords =
@@ -459,7 +472,7 @@ static int collect_services(cfg_t *cfg, struct os_config *out)
 		out->openssh.password_authentication =
 			cfg_getbool(sec, "password-authentication") == cfg_true;
 		if (out->openssh.port < 1 || out->openssh.port > 65535)
-			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "port-number %ld is out of range (1 to 65535)",
 					     out->openssh.port);
 	}
@@ -475,7 +488,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 		cfg_t *sec = cfg_getnsec(cfg, "file-system", i);
 
 		if (strcmp(cfg_title(sec), "/"))
-			return diag_error_at(EXIT_USAGE, out->file, sec->line,
+			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "file-system '%s': only the root file system \"/\" is supported",
 					     cfg_title(sec));
 		root = sec;
@@ -485,10 +498,10 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 		out->fs_size = 0;
 		return 0;
 	}
-	out->fs_line = root->line;
+	out->fs_line = start_line(root, 0);
 	out->fs_label = xstrdup(cfg_getstr(root, "label"));
 	if (strlen(out->fs_label) > 16)
-		return diag_error_at(EXIT_USAGE, out->file, root->line,
+		return diag_error_at(EXIT_USAGE, out->file, start_line(root, 0),
 				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
 				     out->fs_label);
 	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
@@ -502,9 +515,9 @@ static int single_section(cfg_t *cfg, const struct os_config *out,
 	if (cfg_size(cfg, name) < 2)
 		return 0;
 	return diag_error_at(EXIT_USAGE, out->file,
-			     cfg_getnsec(cfg, name, 1)->line,
+			     start_line(cfg_getnsec(cfg, name, 1), 1),
 			     "a second %s section (the first is at line %d); merge them",
-			     name, cfg_getnsec(cfg, name, 0)->line);
+			     name, start_line(cfg_getnsec(cfg, name, 0), 0));
 }
 
 static void collect_top(cfg_t *cfg, struct os_config *out)
@@ -524,7 +537,7 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 	out->serial = cfg_getbool(boot, "serial") == cfg_true;
 	out->grub_dir = config_resolve(out, cfg_getstr(boot, "grub-directory"));
 	out->grub_mkimage = xstrdup(cfg_getstr(boot, "grub-mkimage"));
-	out->boot_line = boot->line;
+	out->boot_line = start_line(boot, 0);
 }
 
 int config_load(const char *path, struct os_config *out)

@@ -55,7 +55,8 @@ int dirlist(const char *dir, int (*keep)(const char *name), char ***names,
 		*n = 0;
 		return err;
 	}
-	qsort(*names, *n, sizeof(char *), name_cmp);
+	if (*n)
+		qsort(*names, *n, sizeof(char *), name_cmp);
 	return 0;
 }
 

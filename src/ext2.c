@@ -407,7 +407,8 @@ static int fits(const struct ext2_plan *plan, uint64_t size)
 
 int ext2_min_size(const struct ext2_plan *plan, uint64_t *bytes)
 {
-	uint64_t lo = (plan->blocks + 64) * EXT2_BLOCK, hi = lo, step;
+	/* The data alone never fits: the groups' metadata needs room too. */
+	uint64_t lo = plan->blocks * EXT2_BLOCK, hi = lo + 64 * EXT2_BLOCK, step;
 
 	/* Grow until it fits, then bisect down to 4 KiB precision. */
 	while (!fits(plan, hi)) {

@@ -480,9 +480,16 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 	struct tree_node *n;
 	int r;
 
+	struct tree_node *old;
+
 	if (tree_is_dir(ino))
 		return diag_error(EXIT_BUILD,
 				  "%s: a hard link to a directory is not allowed",
+				  path), -1;
+	old = tree_lookup(t, path);
+	if (old && tree_is_dir(old->inode))
+		return diag_error(EXIT_BUILD,
+				  "%s: is a directory; cannot make it a hard link",
 				  path), -1;
 	ino->nlink++;	/* keep INO alive if PATH replaces its own name */
 	r = put_node(t, path, ino, &n);
@@ -535,7 +542,8 @@ static void finish_node(struct tree_node *n)
 	uint32_t i;
 
 	n->inode->subdirs = 0;
-	qsort(n->kids, n->nkids, sizeof(*n->kids), kid_cmp);
+	if (n->nkids)
+		qsort(n->kids, n->nkids, sizeof(*n->kids), kid_cmp);
 	for (i = 0; i < n->nkids; i++) {
 		if (tree_is_dir(n->kids[i]->inode))
 			n->inode->subdirs++;

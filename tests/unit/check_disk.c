@@ -1,78 +1,386 @@
-/* check_disk.c - the io_manager over a raw disk, its write-back cache */
+/* check_disk.c - the raw container and the io_manager over it, with its
+ * write-back cache of single blocks */
 #include "autoconfig.h"
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "disk.h"
 
 #define DISK (8 << 20)
 #define OFF (1 << 20)
 #define REGION (4 << 20)
 #define BS 4096
+#define NBLK (REGION / BS)
+
+static char path[] = "/tmp/check_disk.XXXXXX";
+static struct disk d;
+static io_channel ch;
+static int fd = -1;
+static unsigned char shadow[REGION], file[DISK], buf[16 * BS], got[16 * BS];
+
+static void setup(void)
+{
+	char name[128];
+
+	strcpy(path, "/tmp/check_disk.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	diag_clear();
+	ck_assert_int_eq(disk_open(&d, &disk_format_raw, fd, path, DISK, NULL),
+			 0);
+	disk_io_name(&d, OFF, REGION, name, sizeof(name));
+	ck_assert_int_eq(disk_io_manager->open(name, IO_FLAG_RW, &ch), 0);
+	ck_assert_ptr_nonnull(ch);
+	ck_assert_int_eq(io_channel_set_blksize(ch, BS), 0);
+	memset(shadow, 0, sizeof(shadow));
+}
+
+static void teardown(void)
+{
+	if (ch)
+		io_channel_close(ch);
+	ch = NULL;
+	disk_close(&d);
+	close(fd);
+}
+
+static void random_bytes(unsigned char *p, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		p[k] = (unsigned char)rand();
+}
+
+/* Close the channel and compare the whole file with the shadow: the
+ * region at OFF, zeros elsewhere. */
+static void file_matches_shadow(void)
+{
+	struct stat st;
+	size_t i;
+
+	ck_assert_int_eq(io_channel_close(ch), 0);
+	ch = NULL;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, DISK);
+	ck_assert_int_eq(pread(fd, file, DISK, 0), DISK);
+	/* Find the first difference without an assertion per byte. */
+	for (i = 0; i < OFF && !file[i]; i++)
+		;
+	ck_assert_msg(i == OFF, "byte %zu before the region is %#x", i,
+		      file[i]);
+	for (i = OFF + REGION; i < DISK && !file[i]; i++)
+		;
+	ck_assert_msg(i == DISK, "byte %zu after the region is %#x", i,
+		      file[i]);
+	for (i = 0; i < REGION && file[OFF + i] == shadow[i]; i++)
+		;
+	ck_assert_msg(i == REGION,
+		      "region byte %zu (block %zu) is %#x, want %#x", i, i / BS,
+		      file[OFF + i], shadow[i]);
+}
+
+enum op {
+	SINGLE_WRITE,
+	MULTI_WRITE,
+	SUPER_WRITE,
+	BYTE_WRITE,
+	SINGLE_READ,
+	MULTI_READ,
+	BYTE_READ,
+	FLUSH,
+	NOPS
+};
+
+/* Weights out of 40: flushes are rare so that dirty blocks pile up in
+ * the cache and the other operations meet them. */
+static enum op pick_op(void)
+{
+	static const int upto[NOPS] = {
+	    [SINGLE_WRITE] = 10, [MULTI_WRITE] = 15, [SUPER_WRITE] = 18,
+	    [BYTE_WRITE] = 24,	 [SINGLE_READ] = 30, [MULTI_READ] = 34,
+	    [BYTE_READ] = 39,	 [FLUSH] = 40,
+	};
+	int r = rand() % 40, op = 0;
+
+	while (r >= upto[op])
+		op++;
+	return (enum op)op;
+}
+
+/* Half the transfers start in the first 96 blocks, where the cache's 64
+ * slots collide; the rest anywhere. */
+static unsigned long long pick_block(void)
+{
+	if (rand() % 2)
+		return (unsigned long long)(rand() % 96);
+	return (unsigned long long)(rand() % (NBLK - 16));
+}
 
 START_TEST(random_io_reads_back_and_lands_at_the_offset)
 {
-	char path[] = "/tmp/check_disk.XXXXXX", name[128];
-	static unsigned char shadow[REGION], buf[16 * BS], file[DISK];
-	struct disk d;
-	io_channel ch;
-	int fd = mkstemp(path), i;
+	int i, counts[NOPS] = {0};
 
-	ck_assert_int_ge(fd, 0);
-	unlink(path);
-	ck_assert_int_eq(disk_open(&d, &disk_format_raw, fd, path, DISK), 0);
-	disk_io_name(&d, OFF, REGION, name, sizeof(name));
-	ck_assert_int_eq(disk_io_manager->open(name, IO_FLAG_RW, &ch), 0);
-	ck_assert_int_eq(io_channel_set_blksize(ch, BS), 0);
-	memset(shadow, 0, sizeof(shadow));
 	srand(1);
 	for (i = 0; i < 5000; i++) {
-		int op = rand() % 6, n = 1 + rand() % 16, k;
-		unsigned long long blk = (unsigned long long)(rand() % (REGION / BS - 16));
+		enum op op = pick_op();
+		int n = 2 + rand() % 15;
+		unsigned long long blk = pick_block(), b1k;
+		int bytes;
 
+		counts[op]++;
 		switch (op) {
-		case 0: case 1:		/* single-block write: cached */
-			n = 1;
-			/* fall through */
-		case 2:			/* multi-block write */
-			for (k = 0; k < n * BS; k++)
-				buf[k] = (unsigned char)rand();
-			ck_assert_int_eq(io_channel_write_blk64(ch, blk, n, buf), 0);
+		case SINGLE_WRITE: /* goes to the cache */
+			random_bytes(buf, BS);
+			ck_assert_int_eq(
+			    io_channel_write_blk64(ch, blk, 1, buf), 0);
+			memcpy(shadow + blk * BS, buf, BS);
+			break;
+		case MULTI_WRITE: /* straight to the disk */
+			random_bytes(buf, (size_t)n * BS);
+			ck_assert_int_eq(
+			    io_channel_write_blk64(ch, blk, n, buf), 0);
 			memcpy(shadow + blk * BS, buf, (size_t)n * BS);
 			break;
-		case 3:			/* byte-count write, as the superblock */
+		case SUPER_WRITE: /* bytes at 1 KiB blocks, as the superblock */
+			b1k = blk * 4 + (unsigned long long)(rand() % 4);
 			ck_assert_int_eq(io_channel_set_blksize(ch, 1024), 0);
-			for (k = 0; k < 1024; k++)
-				buf[k] = (unsigned char)rand();
-			ck_assert_int_eq(io_channel_write_blk64(ch, 1, -1024, buf), 0);
-			memcpy(shadow + 1024, buf, 1024);
+			random_bytes(buf, 1024);
+			ck_assert_int_eq(
+			    io_channel_write_blk64(ch, b1k, -1024, buf), 0);
+			memcpy(shadow + b1k * 1024, buf, 1024);
 			ck_assert_int_eq(io_channel_set_blksize(ch, BS), 0);
 			break;
-		case 4:			/* reads, single and multi */
-			n = rand() % 2 ? 1 : n;
-			ck_assert_int_eq(io_channel_read_blk64(ch, blk, n, buf), 0);
-			ck_assert_int_eq(memcmp(buf, shadow + blk * BS, (size_t)n * BS), 0);
+		case BYTE_WRITE: /* bytes over part of (cached) blocks */
+			bytes = 1 + rand() % (3 * BS);
+			random_bytes(buf, (size_t)bytes);
+			ck_assert_int_eq(
+			    io_channel_write_blk64(ch, blk, -bytes, buf), 0);
+			memcpy(shadow + blk * BS, buf, (size_t)bytes);
 			break;
-		default:
+		case SINGLE_READ:
+			ck_assert_int_eq(io_channel_read_blk64(ch, blk, 1, got),
+					 0);
+			ck_assert_msg(!memcmp(got, shadow + blk * BS, BS),
+				      "op %d: block %llu reads wrong", i, blk);
+			break;
+		case MULTI_READ:
+			ck_assert_int_eq(io_channel_read_blk64(ch, blk, n, got),
+					 0);
+			ck_assert_msg(
+			    !memcmp(got, shadow + blk * BS, (size_t)n * BS),
+			    "op %d: blocks %llu+%d read wrong", i, blk, n);
+			break;
+		case BYTE_READ:
+			bytes = 1 + rand() % (3 * BS);
+			memset(got, 0xee, (size_t)bytes + 1);
+			ck_assert_int_eq(
+			    io_channel_read_blk64(ch, blk, -bytes, got), 0);
+			ck_assert_msg(
+			    !memcmp(got, shadow + blk * BS, (size_t)bytes),
+			    "op %d: %d bytes at block %llu read wrong", i,
+			    bytes, blk);
+			ck_assert_uint_eq(got[bytes], 0xee);
+			break;
+		case FLUSH:
 			ck_assert_int_eq(io_channel_flush(ch), 0);
+			break;
+		case NOPS:
+			break;
 		}
 	}
-	/* Past the region's end fails. */
-	ck_assert_int_ne(io_channel_write_blk64(ch, REGION / BS, 1, buf), 0);
-	ck_assert_int_ne(io_channel_write_blk64(ch, REGION / BS - 1, 2, buf), 0);
-	ck_assert_int_eq(io_channel_close(ch), 0);
-	ck_assert_int_eq(pread(fd, file, DISK, 0), DISK);
-	ck_assert_int_eq(memcmp(file + OFF, shadow, REGION), 0);
-	memset(shadow, 0, sizeof(shadow));	/* zeros, to compare with */
-	ck_assert_int_eq(memcmp(file, shadow, OFF), 0);
-	ck_assert_int_eq(memcmp(file + OFF + REGION, shadow, DISK - OFF - REGION), 0);
-	disk_close(&d);
-	close(fd);
+	for (i = 0; i < NOPS; i++)
+		ck_assert_msg(counts[i] > 60, "op %d ran %d times only", i,
+			      counts[i]);
+	/* Everything, read back through the channel, then from the file. */
+	for (i = 0; i < NBLK; i += 16) {
+		ck_assert_int_eq(
+		    io_channel_read_blk64(ch, (unsigned long long)i, 16, got),
+		    0);
+		ck_assert_msg(!memcmp(got, shadow + (size_t)i * BS, 16 * BS),
+			      "blocks %d+16 read wrong at the end", i);
+	}
+	file_matches_shadow();
+}
+END_TEST
+
+/* Cases the random run hits only by chance, each checked on its own. */
+START_TEST(cache_corner_cases)
+{
+	unsigned char a[BS], b[3 * BS];
+
+	/* A dirty cached block, then a partial byte write over it. */
+	memset(a, 'a', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 3, 1, a), 0);
+	memcpy(shadow + 3 * BS, a, BS);
+	memset(b, 'b', 100);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 3, -100, b), 0);
+	memcpy(shadow + 3 * BS, b, 100);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 3, 1, got), 0);
+	ck_assert_mem_eq(got, shadow + 3 * BS, BS);
+
+	/* A dirty block under a multi-block write: the write wins. */
+	memset(a, 'c', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 10, 1, a), 0);
+	memset(b, 'd', sizeof(b));
+	ck_assert_int_eq(io_channel_write_blk64(ch, 9, 3, b), 0);
+	memcpy(shadow + 9 * BS, b, sizeof(b));
+	ck_assert_int_eq(io_channel_flush(ch), 0);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 10, 1, got), 0);
+	ck_assert_mem_eq(got, shadow + 10 * BS, BS);
+
+	/* Dirty blocks just outside a multi-block write are kept. */
+	memset(a, 'j', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 30, 1, a), 0);
+	memcpy(shadow + 30 * BS, a, BS);
+	memset(a, 'k', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 34, 1, a), 0);
+	memcpy(shadow + 34 * BS, a, BS);
+	memset(b, 'l', sizeof(b));
+	ck_assert_int_eq(io_channel_write_blk64(ch, 31, 3, b), 0);
+	memcpy(shadow + 31 * BS, b, sizeof(b));
+	ck_assert_int_eq(io_channel_flush(ch), 0);
+	ck_assert_int_eq(pread(fd, got, 5 * BS, OFF + 30 * BS), 5 * BS);
+	ck_assert_mem_eq(got, shadow + 30 * BS, 5 * BS);
+
+	/* A dirty block inside a multi-block read is seen by it. */
+	memset(a, 'e', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 21, 1, a), 0);
+	memcpy(shadow + 21 * BS, a, BS);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 20, 3, got), 0);
+	ck_assert_mem_eq(got, shadow + 20 * BS, 3 * BS);
+
+	/* Two blocks sharing a cache slot (64 apart). */
+	memset(a, 'f', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 100, 1, a), 0);
+	memcpy(shadow + 100 * BS, a, BS);
+	memset(a, 'g', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 164, 1, a), 0);
+	memcpy(shadow + 164 * BS, a, BS);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 100, 1, got), 0);
+	ck_assert_mem_eq(got, shadow + 100 * BS, BS);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 164, 1, got), 0);
+	ck_assert_mem_eq(got, shadow + 164 * BS, BS);
+
+	/* A block size change writes the cache back at the old size. */
+	memset(a, 'h', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 200, 1, a), 0);
+	memcpy(shadow + 200 * BS, a, BS);
+	ck_assert_int_eq(io_channel_set_blksize(ch, 1024), 0);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 800, 4, got), 0);
+	ck_assert_mem_eq(got, shadow + 200 * BS, BS);
+	ck_assert_int_eq(io_channel_set_blksize(ch, BS), 0);
+
+	/* Flushed data is in the file at the region's offset. */
+	memset(a, 'i', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, 0, 1, a), 0);
+	memcpy(shadow, a, BS);
+	ck_assert_int_eq(io_channel_flush(ch), 0);
+	ck_assert_int_eq(pread(fd, got, BS, OFF), BS);
+	ck_assert_mem_eq(got, a, BS);
+	file_matches_shadow();
+}
+END_TEST
+
+START_TEST(nothing_goes_past_the_region)
+{
+	unsigned char a[2 * BS];
+
+	memset(a, 'x', sizeof(a));
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK, 1, a),
+			 EXT2_ET_LLSEEK_FAILED);
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK - 1, 2, a),
+			 EXT2_ET_LLSEEK_FAILED);
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK + 100, 1, a),
+			 EXT2_ET_LLSEEK_FAILED);
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK - 1, -(BS + 1), a),
+			 EXT2_ET_LLSEEK_FAILED);
+	ck_assert_int_ne(io_channel_read_blk64(ch, NBLK, 1, got), 0);
+	ck_assert_int_ne(io_channel_read_blk64(ch, NBLK - 1, 2, got), 0);
+	ck_assert_int_ne(io_channel_read_blk64(ch, NBLK - 1, -(BS + 1), got),
+			 0);
+	/* The last block itself is fine, whole or in bytes. */
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK - 2, 2, a), 0);
+	memcpy(shadow + REGION - 2 * BS, a, 2 * BS);
+	memset(a, 'y', BS);
+	ck_assert_int_eq(io_channel_write_blk64(ch, NBLK - 1, -BS, a), 0);
+	memcpy(shadow + REGION - BS, a, BS);
+	ck_assert_int_eq(io_channel_read_blk64(ch, NBLK - 1, 1, got), 0);
+	ck_assert_mem_eq(got, shadow + REGION - BS, BS);
+	file_matches_shadow();
+}
+END_TEST
+
+START_TEST(disk_calls_check_the_disk_size)
+{
+	char b[16] = "0123456789abcdef";
+
+	ck_assert_int_eq(disk_write(&d, b, 16, DISK - 16), 0);
+	ck_assert_int_eq(disk_read(&d, got, 16, DISK - 16), 0);
+	ck_assert_mem_eq(got, b, 16);
+	ck_assert_int_eq(disk_write(&d, b, 16, 0), 0);
+	ck_assert_int_eq(pread(fd, got, 16, 0), 16);
+	ck_assert_mem_eq(got, b, 16);
+	diag_clear();
+	ck_assert_int_eq(disk_write(&d, b, 16, DISK - 15), EXIT_BUILD);
+	ck_assert_ptr_nonnull(diag_message());
+	ck_assert_ptr_nonnull(strstr(diag_message(), path));
+	ck_assert_ptr_nonnull(
+	    strstr(diag_message(), "write beyond the end of the disk"));
+	diag_clear();
+	ck_assert_int_eq(disk_read(&d, got, 1, DISK), EXIT_BUILD);
+	ck_assert_ptr_nonnull(
+	    strstr(diag_message(), "read beyond the end of the disk"));
+	diag_clear();
+	ck_assert_int_eq(disk_write(&d, b, 1, UINT64_MAX), EXIT_BUILD);
+	ck_assert_int_eq(disk_write(&d, b, 0, DISK), 0);
+	ck_assert_int_eq(disk_finish(&d), 0);
+}
+END_TEST
+
+START_TEST(the_format_registry)
+{
+	ck_assert_ptr_eq(disk_format_find("raw"), &disk_format_raw);
+	ck_assert_str_eq(disk_format_raw.name, "raw");
+	ck_assert_ptr_null(disk_format_find("RAW"));
+	ck_assert_ptr_null(disk_format_find("vmdk"));
+	ck_assert_ptr_null(disk_format_find(""));
+	ck_assert_ptr_null(disk_format_find(NULL));
+	ck_assert_int_eq(strncmp(disk_format_names(), "raw", 3), 0);
+}
+END_TEST
+
+START_TEST(channel_names_and_options)
+{
+	io_channel c2 = NULL;
+	char name[128];
+
+	ck_assert_int_eq(disk_io_manager->open("/dev/sda", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	ck_assert_int_eq(disk_io_manager->open("disk:0x1:2", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	/* A region without a disk is for sizing: no I/O at all. */
+	disk_io_name(NULL, 0, REGION, name, sizeof(name));
+	ck_assert_int_eq(disk_io_manager->open(name, IO_FLAG_RW, &c2), 0);
+	ck_assert_int_eq(io_channel_set_blksize(c2, BS), 0);
+	ck_assert_int_eq(io_channel_read_blk64(c2, 0, 2, got), EROFS);
+	ck_assert_int_eq(io_channel_write_blk64(c2, 0, 2, got), EROFS);
+	ck_assert_int_eq(io_channel_close(c2), 0);
+	ck_assert_int_eq(io_channel_set_options(ch, "cache=off"),
+			 EXT2_ET_INVALID_ARGUMENT);
+	/* The name round-trips the offset and size. */
+	disk_io_name(&d, 123456789012ULL, 42, name, sizeof(name));
+	ck_assert_ptr_nonnull(strstr(name, ":123456789012:42"));
+	ck_assert_int_eq(strncmp(name, "disk:", 5), 0);
 }
 END_TEST
 
@@ -83,11 +391,17 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, random_io_reads_back_and_lands_at_the_offset);
+	tcase_add_test(tc, cache_corner_cases);
+	tcase_add_test(tc, nothing_goes_past_the_region);
+	tcase_add_test(tc, disk_calls_check_the_disk_size);
+	tcase_add_test(tc, the_format_registry);
+	tcase_add_test(tc, channel_names_and_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed ? 1 : 0;
 }

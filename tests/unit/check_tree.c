@@ -1,4 +1,4 @@
-/* check_tree.c - the manifest: insert, override, lookup, sorted walk */
+/* check_tree.c - the manifest: insert, override, links, lookup, sorted walk */
 #include "autoconfig.h"
 
 #include <check.h>
@@ -10,12 +10,14 @@
 #include "diag.h"
 #include "tree.h"
 
+#define MTIME 42
+
 static struct tree t;
 
 static void setup(void)
 {
 	diag_clear();
-	ck_assert_int_eq(tree_init(&t, 42), 0);
+	ck_assert_int_eq(tree_init(&t, MTIME), 0);
 }
 
 static void teardown(void)
@@ -28,89 +30,419 @@ static struct tree_node *put_file(const char *path, const char *text)
 	struct tree_inode *ino = tree_inode_new(&t, S_IFREG | 0644);
 	struct tree_node *n = NULL;
 
+	ck_assert_ptr_nonnull(ino);
 	ck_assert_int_eq(tree_inode_set_data(ino, text, strlen(text)), 0);
-	ck_assert_int_eq(tree_put(&t, path, ino, &n), 0);
+	ck_assert_msg(tree_put(&t, path, ino, &n) == 0, "put %s: %s", path,
+		      diag_message() ? diag_message() : "");
+	ck_assert_ptr_nonnull(n);
 	return n;
 }
 
-static void put_dir(const char *path, uint32_t mode)
+static struct tree_node *put_dir(const char *path, uint32_t mode, int64_t mtime)
 {
-	ck_assert_int_eq(tree_put(&t, path, tree_inode_new(&t, S_IFDIR | mode), NULL), 0);
+	struct tree_inode *ino = tree_inode_new(&t, S_IFDIR | mode);
+	struct tree_node *n = NULL;
+
+	ck_assert_ptr_nonnull(ino);
+	ino->mtime = mtime;
+	ck_assert_msg(tree_put(&t, path, ino, &n) == 0, "put %s: %s", path,
+		      diag_message() ? diag_message() : "");
+	return n;
 }
 
-START_TEST(parents_are_made_implicitly)
+/* tree_put of PATH must fail with a message holding WHAT, and leave the
+ * tree as it was. */
+static void put_fails(const char *path, const char *what)
 {
-	struct tree_node *n;
+	size_t before = t.nnodes, used = t.used;
 
-	put_file("/a/b/c", "x");
-	n = tree_lookup(&t, "/a/b");
-	ck_assert_ptr_nonnull(n);
-	ck_assert_uint_eq(n->inode->mode, S_IFDIR | 0755);
-	ck_assert_int_eq(n->inode->mtime, 42);
-	ck_assert_ptr_nonnull(tree_lookup(&t, "/a/b/c"));
-	ck_assert_ptr_null(tree_lookup(&t, "/a/b/d"));
+	diag_clear();
+	ck_assert_msg(
+	    tree_put(&t, path, tree_inode_new(&t, S_IFREG | 0644), NULL) == -1,
+	    "'%s' accepted", path);
+	ck_assert_ptr_nonnull(diag_message());
+	ck_assert_msg(strstr(diag_message(), what), "'%s' lacks '%s'",
+		      diag_message(), what);
+	ck_assert_uint_eq(t.nnodes, before);
+	ck_assert_uint_eq(t.used, used);
+}
+
+static const char *data_of(const char *path)
+{
+	struct tree_node *n = tree_lookup(&t, path);
+
+	ck_assert_msg(n != NULL, "%s missing", path);
+	ck_assert_int_eq(n->inode->content, CONTENT_MEM);
+	return n->inode->data;
+}
+
+START_TEST(a_fresh_tree_is_an_empty_root)
+{
+	ck_assert_ptr_nonnull(t.root);
+	ck_assert_str_eq(t.root->name, "");
+	ck_assert_ptr_null(t.root->parent);
+	ck_assert_uint_eq(t.root->nkids, 0);
+	ck_assert_uint_eq(t.root->inode->mode, S_IFDIR | 0755);
+	ck_assert_int_eq(t.root->inode->mtime, MTIME);
+	ck_assert_uint_eq(t.nnodes, 1);
+	ck_assert_int_eq(t.default_mtime, MTIME);
 	ck_assert_ptr_eq(tree_lookup(&t, "/"), t.root);
 }
 END_TEST
 
-START_TEST(later_entries_override_earlier_ones)
+START_TEST(inode_defaults)
 {
+	struct tree_inode *ino = tree_inode_new(&t, S_IFREG | 0600);
+
+	ck_assert_uint_eq(ino->mode, S_IFREG | 0600);
+	ck_assert_uint_eq(ino->uid, 0);
+	ck_assert_uint_eq(ino->gid, 0);
+	ck_assert_int_eq(ino->mtime, MTIME);
+	ck_assert_uint_eq(ino->size, 0);
+	ck_assert_int_eq(ino->content, CONTENT_NONE);
+	ck_assert_int_eq(tree_inode_set_data(ino, "hello", 5), 0);
+	ck_assert_uint_eq(ino->size, 5);
+	ck_assert_int_eq(ino->content, CONTENT_MEM);
+	ck_assert_mem_eq(ino->data, "hello", 5);
+	ck_assert_int_eq(tree_inode_set_symlink(ino, "../target"), 0);
+	ck_assert_uint_eq(ino->size, 9);
+	ck_assert_str_eq(ino->data, "../target");
+	ck_assert_int_eq(tree_inode_add_xattr(ino, "gnu.translator", "a", 2),
+			 0);
+	ck_assert_int_eq(tree_inode_add_xattr(ino, "user.x", "1", 1), 0);
+	ck_assert_int_eq(tree_inode_add_xattr(ino, "gnu.translator", "bcd", 4),
+			 0);
+	ck_assert_uint_eq(ino->nxattrs, 2);
+	ck_assert_str_eq(ino->xattrs[0].name, "gnu.translator");
+	ck_assert_uint_eq(ino->xattrs[0].len, 4);
+	ck_assert_mem_eq(ino->xattrs[0].value, "bcd", 4);
+	tree_inode_free(ino);
+}
+END_TEST
+
+START_TEST(parents_are_made_implicitly)
+{
+	struct tree_node *c, *a, *b;
+
+	c = put_file("/a/b/c", "x");
+	ck_assert_uint_eq(t.nnodes, 4);
+	a = tree_lookup(&t, "/a");
+	b = tree_lookup(&t, "/a/b");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(a->inode->mode, S_IFDIR | 0755);
+	ck_assert_uint_eq(b->inode->mode, 040755);
+	ck_assert_int_eq(a->inode->mtime, MTIME);
+	ck_assert_int_eq(b->inode->mtime, MTIME);
+	ck_assert_uint_eq(b->inode->uid, 0);
+	ck_assert_uint_eq(b->inode->gid, 0);
+	ck_assert_uint_eq(b->inode->nlink, 1);
+	ck_assert_str_eq(b->name, "b");
+	ck_assert_ptr_eq(b->parent, a);
+	ck_assert_ptr_eq(a->parent, t.root);
+	ck_assert_ptr_eq(c->parent, b);
+	ck_assert_str_eq(c->name, "c");
+	ck_assert_uint_eq(c->inode->nlink, 1);
+	ck_assert_ptr_eq(tree_lookup(&t, "/a/b/c"), c);
+	ck_assert_ptr_null(tree_lookup(&t, "/a/b/d"));
+	ck_assert_ptr_null(tree_lookup(&t, "/a/x/c"));
+	ck_assert_ptr_null(tree_lookup(&t, "/b"));
+	/* Repeated and trailing slashes are harmless, "." and ".." are not. */
+	ck_assert_ptr_eq(tree_lookup(&t, "/a//b///c"), c);
+	ck_assert_ptr_eq(tree_lookup(&t, "/a/b/"), b);
+	ck_assert_ptr_null(tree_lookup(&t, "/a/./b"));
+	ck_assert_ptr_null(tree_lookup(&t, "/a/b/../b"));
+	ck_assert_ptr_null(tree_lookup(&t, "a/b"));
+	/* Lookups record no message. */
+	ck_assert_ptr_null(diag_message());
+	/* A second file reuses the parents. */
+	put_file("/a/b/d", "y");
+	ck_assert_uint_eq(t.nnodes, 5);
+	ck_assert_uint_eq(b->nkids, 2);
+}
+END_TEST
+
+START_TEST(file_over_file_replaces)
+{
+	struct tree_node *n;
+
 	put_file("/etc/motd", "old");
-	put_file("/etc/motd", "new");
-	ck_assert_mem_eq(tree_lookup(&t, "/etc/motd")->inode->data, "new", 3);
-	/* A directory over a directory: new metadata, old contents. */
-	put_dir("/etc", 0700);
-	ck_assert_uint_eq(tree_lookup(&t, "/etc")->inode->mode, S_IFDIR | 0700);
-	ck_assert_ptr_nonnull(tree_lookup(&t, "/etc/motd"));
-	/* A file over a directory drops what was under it. */
-	put_file("/etc", "flat");
+	n = put_file("/etc/motd", "new!");
+	ck_assert_uint_eq(t.nnodes, 3);
+	ck_assert_uint_eq(tree_lookup(&t, "/etc")->nkids, 1);
+	ck_assert_ptr_eq(tree_lookup(&t, "/etc/motd"), n);
+	ck_assert_uint_eq(n->inode->size, 4);
+	ck_assert_mem_eq(data_of("/etc/motd"), "new!", 4);
+	ck_assert_uint_eq(n->inode->nlink, 1);
+}
+END_TEST
+
+START_TEST(dir_over_dir_keeps_children_takes_metadata)
+{
+	struct tree_node *etc, *again;
+
+	put_file("/etc/motd", "m");
+	put_file("/etc/ssh/config", "c");
+	etc = tree_lookup(&t, "/etc");
+	ck_assert_uint_eq(etc->inode->mode, S_IFDIR | 0755);
+	again = put_dir("/etc", 0700, 1000);
+	ck_assert_ptr_eq(again, etc); /* the same node */
+	ck_assert_ptr_eq(tree_lookup(&t, "/etc"), etc);
+	ck_assert_uint_eq(etc->inode->mode, S_IFDIR | 0700);
+	ck_assert_int_eq(etc->inode->mtime, 1000);
+	ck_assert_uint_eq(etc->inode->nlink, 1);
+	ck_assert_uint_eq(etc->nkids, 2);
+	ck_assert_mem_eq(data_of("/etc/motd"), "m", 1);
+	ck_assert_mem_eq(data_of("/etc/ssh/config"), "c", 1);
+	ck_assert_uint_eq(t.nnodes, 5);
+	/* The root too: new metadata, same contents. */
+	ck_assert_ptr_eq(put_dir("/", 0711, 7), t.root);
+	ck_assert_uint_eq(t.root->inode->mode, S_IFDIR | 0711);
+	ck_assert_int_eq(t.root->inode->mtime, 7);
+	ck_assert_uint_eq(t.root->nkids, 1);
+	ck_assert_mem_eq(data_of("/etc/motd"), "m", 1);
+}
+END_TEST
+
+START_TEST(file_over_dir_drops_the_subtree)
+{
+	struct tree_node *n;
+
+	put_file("/etc/motd", "m");
+	put_file("/etc/ssh/config", "c");
+	put_file("/other", "o");
+	ck_assert_uint_eq(t.nnodes, 6);
+	n = put_file("/etc", "flat");
+	ck_assert(S_ISREG(n->inode->mode));
+	ck_assert_ptr_eq(tree_lookup(&t, "/etc"), n);
+	ck_assert_uint_eq(n->nkids, 0);
 	ck_assert_ptr_null(tree_lookup(&t, "/etc/motd"));
-	ck_assert(S_ISREG(tree_lookup(&t, "/etc")->inode->mode));
-	/* And a directory over a file. */
-	put_dir("/etc", 0755);
-	ck_assert(S_ISDIR(tree_lookup(&t, "/etc")->inode->mode));
-	ck_assert_uint_eq(tree_lookup(&t, "/etc")->nkids, 0);
+	ck_assert_ptr_null(tree_lookup(&t, "/etc/ssh"));
+	ck_assert_ptr_null(tree_lookup(&t, "/etc/ssh/config"));
+	ck_assert_uint_eq(t.nnodes, 3);
+	ck_assert_uint_eq(t.root->nkids, 2);
+	ck_assert_mem_eq(data_of("/other"), "o", 1);
+	/* The old children are gone from the index too: a path under the
+	 * file is now refused rather than found. */
+	put_fails("/etc/motd", "not a directory");
+	/* The root cannot become a file. */
+	put_fails("/", "the root must be a directory");
+	ck_assert(S_ISDIR(t.root->inode->mode));
+}
+END_TEST
+
+START_TEST(dir_over_file)
+{
+	struct tree_node *n;
+
+	put_file("/x", "file");
+	n = put_dir("/x", 0750, 9);
+	ck_assert(S_ISDIR(n->inode->mode));
+	ck_assert_uint_eq(n->inode->mode, S_IFDIR | 0750);
+	ck_assert_int_eq(n->inode->mtime, 9);
+	ck_assert_uint_eq(n->nkids, 0);
+	ck_assert_uint_eq(n->inode->nlink, 1);
+	ck_assert_ptr_eq(tree_lookup(&t, "/x"), n);
+	ck_assert_uint_eq(t.nnodes, 2);
+	put_file("/x/y", "under");
+	ck_assert_mem_eq(data_of("/x/y"), "under", 5);
 }
 END_TEST
 
 START_TEST(hard_links_share_an_inode)
 {
-	struct tree_node *a = put_file("/a", "data"), *b;
+	struct tree_node *a = put_file("/a", "data"), *b, *c;
+	struct tree_inode *ino = a->inode;
 
 	ck_assert_int_eq(tree_link(&t, "/b", a), 0);
+	ck_assert_int_eq(tree_link(&t, "/sub/c", a), 0);
 	b = tree_lookup(&t, "/b");
-	ck_assert_ptr_eq(a->inode, b->inode);
-	ck_assert_uint_eq(a->inode->nlink, 2);
+	c = tree_lookup(&t, "/sub/c");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_ne(b, a);
+	ck_assert_ptr_eq(b->inode, ino);
+	ck_assert_ptr_eq(c->inode, ino);
+	ck_assert_uint_eq(ino->nlink, 3);
+	ck_assert_uint_eq(t.nnodes, 5);
+	/* The link survives removal of the first name. */
 	ck_assert_int_eq(tree_remove(&t, "/a"), 0);
-	ck_assert_uint_eq(tree_lookup(&t, "/b")->inode->nlink, 1);
-	ck_assert_mem_eq(tree_lookup(&t, "/b")->inode->data, "data", 4);
-	put_dir("/d", 0755);
-	ck_assert_int_eq(tree_link(&t, "/e", tree_lookup(&t, "/d")), -1);
-	ck_assert_ptr_nonnull(strstr(diag_message(), "hard link to a directory"));
+	ck_assert_ptr_null(tree_lookup(&t, "/a"));
+	ck_assert_uint_eq(ino->nlink, 2);
+	ck_assert_mem_eq(data_of("/b"), "data", 4);
+	/* Removing a directory holding a name drops that one link only. */
+	ck_assert_int_eq(tree_remove(&t, "/sub"), 0);
+	ck_assert_uint_eq(ino->nlink, 1);
+	ck_assert_mem_eq(data_of("/b"), "data", 4);
+	ck_assert_uint_eq(t.nnodes, 2);
+	ck_assert_int_eq(tree_remove(&t, "/b"), 0);
+	ck_assert_uint_eq(t.nnodes, 1);
+}
+END_TEST
+
+START_TEST(replacing_one_name_of_a_linked_inode)
+{
+	struct tree_node *a = put_file("/a", "shared");
+	struct tree_inode *ino = a->inode;
+
+	ck_assert_int_eq(tree_link(&t, "/b", a), 0);
+	ck_assert_uint_eq(ino->nlink, 2);
+	put_file("/a", "fresh");
+	ck_assert_uint_eq(ino->nlink, 1);
+	ck_assert_ptr_eq(tree_lookup(&t, "/b")->inode, ino);
+	ck_assert_mem_eq(data_of("/b"), "shared", 6);
+	ck_assert_mem_eq(data_of("/a"), "fresh", 5);
+	ck_assert_uint_eq(tree_lookup(&t, "/a")->inode->nlink, 1);
+	/* A link over another file replaces that file. */
+	a = tree_lookup(&t, "/a");
+	ck_assert_int_eq(tree_link(&t, "/b", a), 0);
+	ck_assert_ptr_eq(tree_lookup(&t, "/b")->inode, a->inode);
+	ck_assert_uint_eq(a->inode->nlink, 2);
+	ck_assert_uint_eq(t.nnodes, 3);
+	/* A link over its own name changes nothing. */
+	ck_assert_int_eq(tree_link(&t, "/b", tree_lookup(&t, "/b")), 0);
+	ck_assert_uint_eq(tree_lookup(&t, "/a")->inode->nlink, 2);
+	ck_assert_ptr_eq(tree_lookup(&t, "/b")->inode,
+			 tree_lookup(&t, "/a")->inode);
+	ck_assert_mem_eq(data_of("/b"), "fresh", 5);
+}
+END_TEST
+
+START_TEST(bad_links_are_refused)
+{
+	struct tree_node *a = put_file("/a", "data"), *d;
+
+	d = put_dir("/d", 0755, MTIME);
+	put_file("/d/inside", "i");
+	ck_assert_int_eq(tree_link(&t, "/e", d), -1);
+	ck_assert_ptr_nonnull(diag_message());
+	ck_assert_ptr_nonnull(
+	    strstr(diag_message(), "hard link to a directory"));
+	ck_assert_ptr_null(tree_lookup(&t, "/e"));
+	/* Under a file, or at a bad path. */
+	diag_clear();
+	ck_assert_int_eq(tree_link(&t, "/a/x", a), -1);
+	ck_assert_ptr_nonnull(strstr(diag_message(), "not a directory"));
+	ck_assert_uint_eq(a->inode->nlink, 1);
+	diag_clear();
+	ck_assert_int_eq(tree_link(&t, "relative", a), -1);
+	ck_assert_uint_eq(a->inode->nlink, 1);
+	ck_assert_int_eq(tree_link(&t, "/", a), -1);
+	ck_assert_uint_eq(a->inode->nlink, 1);
+	ck_assert_uint_eq(t.nnodes, 4);
+}
+END_TEST
+
+/*
+ * tree_link() has a branch for "PATH is a directory; cannot make it a hard
+ * link", but put_node() only reports an existing directory when the new
+ * inode is one too, which tree_link() has already refused: the directory
+ * and everything under it are replaced by the link instead.
+ */
+START_TEST(a_link_onto_a_directory_is_refused)
+{
+	struct tree_node *a = put_file("/a", "data"), *f;
+
+	put_file("/d/inside", "i");
+	diag_clear();
+	ck_assert_int_eq(tree_link(&t, "/d", a), -1);
+	ck_assert_ptr_nonnull(diag_message());
+	ck_assert_ptr_nonnull(strstr(diag_message(), "is a directory"));
+	ck_assert_uint_eq(a->inode->nlink, 1);
+	ck_assert(S_ISDIR(tree_lookup(&t, "/d")->inode->mode));
+	ck_assert_ptr_nonnull(tree_lookup(&t, "/d/inside"));
+	/* Nor onto a directory above the target itself. */
+	f = tree_lookup(&t, "/d/inside");
+	diag_clear();
+	ck_assert_int_eq(tree_link(&t, "/d", f), -1);
+	ck_assert_ptr_eq(tree_lookup(&t, "/d/inside"), f);
+	ck_assert_uint_eq(f->inode->nlink, 1);
+	ck_assert_uint_eq(t.nnodes, 4);
 }
 END_TEST
 
 START_TEST(bad_paths_are_refused)
 {
-	char name[300], path[310];
+	char name[300], path[320];
 
-	ck_assert_int_eq(tree_put(&t, "relative", tree_inode_new(&t, S_IFREG), NULL), -1);
-	ck_assert_int_eq(tree_put(&t, "/a/../b", tree_inode_new(&t, S_IFREG), NULL), -1);
-	ck_assert_int_eq(tree_put(&t, "/a/./b", tree_inode_new(&t, S_IFREG), NULL), -1);
+	put_fails("relative", "must be absolute");
+	put_fails("", "must be absolute");
+	put_fails("a/b", "must be absolute");
+	put_fails("/..", "not a canonical path");
+	put_fails("/.", "not a canonical path");
+	put_fails("/a/../b", "not a canonical path");
+	put_fails("/a/./b", "not a canonical path");
+	put_fails("/a/..", "not a canonical path");
+	put_fails("/a/.", "not a canonical path");
 	memset(name, 'n', 256);
 	name[256] = '\0';
 	snprintf(path, sizeof(path), "/%s", name);
-	ck_assert_int_eq(tree_put(&t, path, tree_inode_new(&t, S_IFREG), NULL), -1);
+	put_fails(path, "longer than 255 bytes");
+	snprintf(path, sizeof(path), "/%s/x", name);
+	put_fails(path, "longer than 255 bytes");
+	ck_assert_ptr_null(tree_lookup(&t, "/a"));
+	ck_assert_uint_eq(t.nnodes, 1);
+	ck_assert_uint_eq(t.root->nkids, 0);
 	name[255] = '\0';
 	snprintf(path, sizeof(path), "/%s", name);
-	ck_assert_int_eq(tree_put(&t, path, tree_inode_new(&t, S_IFREG), NULL), 0);
-	put_file("/file", "x");
-	diag_clear();
-	ck_assert_int_eq(tree_put(&t, "/file/under", tree_inode_new(&t, S_IFREG), NULL), -1);
-	ck_assert_ptr_nonnull(strstr(diag_message(), "not a directory"));
-	/* Repeated slashes are one. */
+	put_file(path, "");
+	ck_assert_uint_eq(strlen(tree_lookup(&t, path)->name), 255);
+	/* "a//b" and a trailing slash are the canonical path. */
 	put_file("//x//y", "z");
-	ck_assert_ptr_nonnull(tree_lookup(&t, "/x/y"));
+	ck_assert_mem_eq(data_of("/x/y"), "z", 1);
+	put_file("/x/w/", "w");
+	ck_assert_mem_eq(data_of("/x/w"), "w", 1);
+	/* Dots that are not "." or ".." are ordinary names. */
+	put_file("/...", "3");
+	put_file("/.hidden", "h");
+	put_file("/..x", "x");
+	ck_assert_mem_eq(data_of("/..."), "3", 1);
+	ck_assert_mem_eq(data_of("/.hidden"), "h", 1);
+	ck_assert_mem_eq(data_of("/..x"), "x", 1);
+}
+END_TEST
+
+START_TEST(a_parent_that_is_a_file)
+{
+	put_file("/file", "x");
+	put_fails("/file/under", "a parent of this path is not a directory");
+	put_fails("/file/under/deeper",
+		  "a parent of this path is not a directory");
+	ck_assert_ptr_null(tree_lookup(&t, "/file/under"));
+	ck_assert_uint_eq(tree_lookup(&t, "/file")->nkids, 0);
+	ck_assert(S_ISREG(tree_lookup(&t, "/file")->inode->mode));
+	/* A symlink is not a directory either. */
+	{
+		struct tree_inode *l = tree_inode_new(&t, S_IFLNK | 0777);
+
+		tree_inode_set_symlink(l, "/file");
+		ck_assert_int_eq(tree_put(&t, "/link", l, NULL), 0);
+	}
+	put_fails("/link/x", "not a directory");
+}
+END_TEST
+
+START_TEST(removal_takes_the_subtree)
+{
+	put_file("/a/b", "1");
+	put_file("/a/c/d", "2");
+	ck_assert_int_eq(tree_remove(&t, "/nope"), -1);
+	ck_assert_int_eq(tree_remove(&t, "/a/nope"), -1);
+	ck_assert_int_eq(tree_remove(&t, "/"), -1);
+	ck_assert_int_eq(tree_remove(&t, "a"), -1);
+	ck_assert_uint_eq(t.nnodes, 5);
+	ck_assert_int_eq(tree_remove(&t, "/a/c"), 0);
+	ck_assert_ptr_null(tree_lookup(&t, "/a/c/d"));
+	ck_assert_ptr_null(tree_lookup(&t, "/a/c"));
+	ck_assert_uint_eq(tree_lookup(&t, "/a")->nkids, 1);
+	ck_assert_uint_eq(t.nnodes, 3);
+	ck_assert_int_eq(tree_remove(&t, "/a/c"), -1);
+	/* The name can be used again, as anything. */
+	put_file("/a/c", "again");
+	ck_assert_mem_eq(data_of("/a/c"), "again", 5);
+	ck_assert_int_eq(tree_remove(&t, "/a"), 0);
+	ck_assert_uint_eq(t.nnodes, 1);
+	ck_assert_uint_eq(t.root->nkids, 0);
 }
 END_TEST
 
@@ -133,34 +465,131 @@ START_TEST(walk_is_sorted_preorder_in_byte_order)
 	put_file("/a/z", "");
 	put_file("/B", "");
 	put_file("/a/y", "");
+	put_file("/a/Y/1", "");
+	put_file("/-", "");
+	put_file("/a0", "");
 	tree_finish(&t);
 	tree_walk(&t, collect, out);
-	ck_assert_str_eq(out, "/ /B /a /a/y /a/z /b /\xc3\xa4 ");
+	ck_assert_str_eq(out,
+			 "/ /- /B /a /a/Y /a/Y/1 /a/y /a/z /a0 /b /\xc3\xa4 ");
 	ck_assert_uint_eq(t.root->inode->subdirs, 1);
+	ck_assert_uint_eq(tree_lookup(&t, "/a")->inode->subdirs, 1);
+	ck_assert_uint_eq(tree_lookup(&t, "/a/Y")->inode->subdirs, 0);
+	ck_assert_uint_eq(t.root->inode->nlink, 1);
+	ck_assert_str_eq(t.root->kids[0]->name, "-");
+	ck_assert_str_eq(t.root->kids[5]->name, "\xc3\xa4");
 }
 END_TEST
+
+struct stop {
+	int seen, at;
+};
+
+static int stop_at(struct tree_node *n, void *arg)
+{
+	struct stop *s = arg;
+
+	return ++s->seen == s->at ? 77 : 0;
+}
+
+START_TEST(walk_stops_when_asked)
+{
+	struct stop s = {0, 3};
+
+	put_file("/a/1", "");
+	put_file("/a/2", "");
+	put_file("/b/3", "");
+	tree_finish(&t);
+	ck_assert_int_eq(tree_walk(&t, stop_at, &s), 77);
+	ck_assert_int_eq(s.seen, 3);
+	s.seen = 0;
+	s.at = 100;
+	ck_assert_int_eq(tree_walk(&t, stop_at, &s), 0);
+	ck_assert_int_eq(s.seen, 6);
+}
+END_TEST
+
+START_TEST(paths_of_nodes)
+{
+	struct tree_node *n = put_file("/usr/share/doc", "");
+	char buf[64];
+
+	ck_assert_uint_eq(tree_path(t.root, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "/");
+	ck_assert_uint_eq(tree_path(n, buf, sizeof(buf)), 14);
+	ck_assert_str_eq(buf, "/usr/share/doc");
+	ck_assert_uint_eq(tree_path(n->parent, buf, sizeof(buf)), 10);
+	ck_assert_str_eq(buf, "/usr/share");
+	/* Exactly enough room, then one byte short. */
+	memset(buf, 'Z', sizeof(buf));
+	ck_assert_uint_eq(tree_path(n, buf, 15), 14);
+	ck_assert_str_eq(buf, "/usr/share/doc");
+	memset(buf, 'Z', sizeof(buf));
+	ck_assert_uint_eq(tree_path(n, buf, 14), 14);
+	ck_assert_str_eq(buf, "...");
+}
+END_TEST
+
+/* Without an assertion per call: libcheck records each one. */
+static void quick_put(const char *path)
+{
+	if (tree_put(&t, path, tree_inode_new(&t, S_IFREG | 0644), NULL))
+		ck_abort_msg("put %s: %s", path, diag_message());
+}
 
 START_TEST(fifty_thousand_names_in_one_directory)
 {
 	char path[64];
+	struct tree_node *d, *n;
 	int i;
 
+	/* Reverse order: every insertion lands in a fresh probe run. */
 	for (i = 49999; i >= 0; i--) {
 		snprintf(path, sizeof(path), "/d/f%05d", i);
-		put_file(path, "");
+		quick_put(path);
+	}
+	d = tree_lookup(&t, "/d");
+	ck_assert_uint_eq(d->nkids, 50000);
+	ck_assert_uint_eq(t.nnodes, 50002);
+	ck_assert_uint_eq(t.used, 50001);
+	ck_assert_uint_ge(t.nslots, 65536); /* grown from 1024 slots */
+	for (i = 0; i < 50000; i++) {
+		snprintf(path, sizeof(path), "/d/f%05d", i);
+		if (!tree_lookup(&t, path))
+			ck_abort_msg("%s lost", path);
 	}
 	for (i = 0; i < 50000; i += 2) {
 		snprintf(path, sizeof(path), "/d/f%05d", i);
-		ck_assert_int_eq(tree_remove(&t, path), 0);
+		if (tree_remove(&t, path))
+			ck_abort_msg("%s not removed", path);
+	}
+	ck_assert_uint_eq(d->nkids, 25000);
+	ck_assert_uint_eq(t.nnodes, 25002);
+	ck_assert_uint_eq(t.used, 25001);
+	for (i = 0; i < 50000; i++) {
+		snprintf(path, sizeof(path), "/d/f%05d", i);
+		n = tree_lookup(&t, path);
+		if (i % 2 &&
+		    (!n || strcmp(n->name, path + 3) || n->parent != d))
+			ck_abort_msg("%s lost", path);
+		if (!(i % 2) && n)
+			ck_abort_msg("%s still there", path);
+	}
+	/* Put the removed half back over the holes: all are found. */
+	for (i = 0; i < 50000; i += 2) {
+		snprintf(path, sizeof(path), "/d/f%05d", i);
+		quick_put(path);
 	}
 	for (i = 0; i < 50000; i++) {
 		snprintf(path, sizeof(path), "/d/f%05d", i);
-		if (i % 2)
-			ck_assert_ptr_nonnull(tree_lookup(&t, path));
-		else
-			ck_assert_ptr_null(tree_lookup(&t, path));
+		if (!tree_lookup(&t, path))
+			ck_abort_msg("%s lost after re-adding", path);
 	}
-	ck_assert_uint_eq(tree_lookup(&t, "/d")->nkids, 25000);
+	ck_assert_uint_eq(d->nkids, 50000);
+	ck_assert_uint_eq(t.used, 50001);
+	tree_finish(&t);
+	ck_assert_str_eq(d->kids[0]->name, "f00000");
+	ck_assert_str_eq(d->kids[49999]->name, "f49999");
 }
 END_TEST
 
@@ -172,16 +601,28 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_fresh_tree_is_an_empty_root);
+	tcase_add_test(tc, inode_defaults);
 	tcase_add_test(tc, parents_are_made_implicitly);
-	tcase_add_test(tc, later_entries_override_earlier_ones);
+	tcase_add_test(tc, file_over_file_replaces);
+	tcase_add_test(tc, dir_over_dir_keeps_children_takes_metadata);
+	tcase_add_test(tc, file_over_dir_drops_the_subtree);
+	tcase_add_test(tc, dir_over_file);
 	tcase_add_test(tc, hard_links_share_an_inode);
+	tcase_add_test(tc, replacing_one_name_of_a_linked_inode);
+	tcase_add_test(tc, bad_links_are_refused);
+	tcase_add_test(tc, a_link_onto_a_directory_is_refused);
 	tcase_add_test(tc, bad_paths_are_refused);
+	tcase_add_test(tc, a_parent_that_is_a_file);
+	tcase_add_test(tc, removal_takes_the_subtree);
 	tcase_add_test(tc, walk_is_sorted_preorder_in_byte_order);
+	tcase_add_test(tc, walk_stops_when_asked);
+	tcase_add_test(tc, paths_of_nodes);
 	tcase_add_test(tc, fifty_thousand_names_in_one_directory);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed ? 1 : 0;
 }
