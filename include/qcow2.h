@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #define QCOW2_COPIED (1ULL << 63)	/* refcount exactly 1 */
+#define QCOW2_COMPRESSED (1ULL << 62)
 #define QCOW2_HEADER_LENGTH 104
 
 struct qcow2_header {
@@ -23,6 +24,11 @@ void qcow2_encode_header(const struct qcow2_header *h, uint8_t *buf);
 
 /* An L1 or L2 entry pointing at a cluster with refcount 1. */
 uint64_t qcow2_entry(uint64_t host_offset);
+
+/* An L2 descriptor for LEN compressed bytes at byte OFF of the file: bit
+ * 62, the offset in the low 62 - (cluster_bits - 8) bits, above it the
+ * number of 512-byte sectors the stream reaches into after the first. */
+uint64_t qcow2_compressed_entry(uint64_t off, size_t len, unsigned cluster_bits);
 
 /* Entries needed: L1 for a disk of SIZE bytes. */
 uint32_t qcow2_l1_size(uint64_t size, unsigned cluster_bits);

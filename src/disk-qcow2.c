@@ -29,7 +29,6 @@
 
 #define DEFAULT_CLUSTER_BITS 16		/* 64 KiB, QEMU's default */
 
-#define QCOW2_COMPRESSED (1ULL << 62)
 #define BATCH 64			/* clusters compressed together */
 
 /* A cluster being filled (compressed mode). */
@@ -98,6 +97,14 @@ void qcow2_encode_header(const struct qcow2_header *h, uint8_t *b)
 uint64_t qcow2_entry(uint64_t host_offset)
 {
 	return host_offset | QCOW2_COPIED;
+}
+
+uint64_t qcow2_compressed_entry(uint64_t off, size_t len, unsigned cb)
+{
+	uint64_t x = 62 - (cb - 8);
+	uint64_t sectors = ((off + len - 1) >> 9) - (off >> 9);
+
+	return QCOW2_COMPRESSED | sectors << x | off;
 }
 
 uint32_t qcow2_l1_size(uint64_t size, unsigned cb)
@@ -422,13 +429,13 @@ static int flush_batch(struct disk *d)
 		if (!err && !e)
 			err = ENOMEM;
 		if (!err && j->out) {
-			uint64_t off = q->next, x = 62 - (q->cb - 8);
+			uint64_t off = q->next;
 			uint64_t sectors = ((off + j->outlen - 1) >> 9) - (off >> 9);
 
 			err = pwrite_all(d->fd, (char *)j->out, j->outlen, off);
 			if (!err)
 				err = ref_range(q, off & ~511ULL, (sectors + 1) * 512);
-			*e = QCOW2_COMPRESSED | sectors << x | off;
+			*e = qcow2_compressed_entry(off, j->outlen, q->cb);
 			q->next += j->outlen;
 		} else if (!err) {
 			err = new_cluster(q, &host);

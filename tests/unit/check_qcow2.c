@@ -58,6 +58,28 @@ START_TEST(entries_carry_the_copied_flag)
 }
 END_TEST
 
+START_TEST(compressed_descriptors)
+{
+	/* 64 KiB clusters: offset in bits 0..53, sector count from bit 54. */
+	uint64_t e = qcow2_compressed_entry(0x10000, 1000, 16);
+
+	ck_assert_uint_eq(e >> 62, 1);			/* compressed, not copied */
+	ck_assert_uint_eq(e & ((1ULL << 54) - 1), 0x10000);
+	ck_assert_uint_eq((e >> 54) & 0xff, 1);		/* 1000 bytes: 2 sectors */
+	/* A stream starting mid-sector: 0x101f0 + 0x20 ends in the next one. */
+	e = qcow2_compressed_entry(0x101f0, 0x20, 16);
+	ck_assert_uint_eq((e >> 54) & 0xff, 1);
+	ck_assert_uint_eq(e & ((1ULL << 54) - 1), 0x101f0);
+	/* Within one sector: no additional sector. */
+	e = qcow2_compressed_entry(0x10200, 512, 16);
+	ck_assert_uint_eq((e >> 54) & 0xff, 0);
+	/* 2 MiB clusters: the count starts at bit 49. */
+	e = qcow2_compressed_entry(0x200000, 4096, 21);
+	ck_assert_uint_eq(e & ((1ULL << 49) - 1), 0x200000);
+	ck_assert_uint_eq((e >> 49) & 0x1fff, 7);
+}
+END_TEST
+
 START_TEST(l1_covers_the_disk)
 {
 	/* 64 KiB clusters: an L2 table maps 8192 clusters, 512 MiB. */
@@ -100,6 +122,7 @@ int main(void)
 
 	tcase_add_test(tc, header_is_version_3_big_endian);
 	tcase_add_test(tc, entries_carry_the_copied_flag);
+	tcase_add_test(tc, compressed_descriptors);
 	tcase_add_test(tc, l1_covers_the_disk);
 	tcase_add_test(tc, refcounts_count_themselves);
 	suite_add_tcase(s, tc);
