@@ -18,6 +18,7 @@
 #include "mbr.h"
 #include "output.h"
 #include "permissions.h"
+#include "progress.h"
 #include "size.h"
 #include "source.h"
 #include "tree.h"
@@ -224,6 +225,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 {
 	struct run r;
 	const char *path;
+	double t0, t1;
 	int err;
 
 	memset(&r, 0, sizeof(r));
@@ -262,9 +264,15 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		return err;
 	}
 	path = o->output ? o->output : r.type->output;
+	t0 = progress_clock();
 	err = decide(&r, o);
+	t1 = progress_clock();
+	if (!err)
+		diag_verbose("reading the sources and laying out: %.2f s", t1 - t0);
 	if (!err)
 		err = write_image(&r, path);
+	if (!err)
+		diag_verbose("writing the image: %.2f s", progress_clock() - t1);
 	if (!err)
 		report(&r, path);
 	if (r.boot.ops && r.boot.ops->release)

@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "ext2.h"
+#include "progress.h"
 #include "size.h"
 
 #define ADDR_PER_BLOCK (EXT2_BLOCK / 4)
@@ -710,6 +711,7 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
+			progress_add(c * EXT2_BLOCK, 0);
 			start += c;
 			left -= c;
 		}
@@ -1104,6 +1106,7 @@ static int write_node(struct tree_node *n, void *arg)
 
 	if (w->obs)
 		w->obs->node(w->obs->ctx, n);
+	progress_add(0, 1);
 	if (ino->nlink == 0)	/* written at an earlier name */
 		return 0;
 	tree_path(n, w->path, sizeof(w->path));
@@ -1222,6 +1225,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	lf->inode->ino = EXT2_FIRST_INODE(w.fs->super);
 	w.next_ino = lf->inode->ino + 1;
 	tree_walk(t, number_node, &w);
+	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
 	r = tree_walk(t, write_node, &w);
 	if (!r)
 		r = write_streams(&w, t);
@@ -1230,6 +1234,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 		free(w.deferred[i].path);
 	}
 	free(w.deferred);
+	progress_end();
 	tree_walk(t, reset_links, NULL);
 	tree_walk(t, count_links, NULL);
 	free(w.buf);
