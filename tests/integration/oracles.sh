@@ -51,4 +51,27 @@ for type in hurd-raw hurd64-raw; do
 	printf '%s\n' "$cfg" | grep -q "multiboot /boot/gnumach.gz root=part:1:device:$want" &&
 		ok "$type: root=part:1:device:$want" || bad "$type: multiboot line"
 done
+# check-image.sh: the same oracles as a library for any tree: the demo at
+# /srv/tree beside the root, every entry of it by debugfs, all 94
+# translators by debugfs ea_get, GRUB by grub-fstest; raw and qcow2.
+# shellcheck source=guix-translators.sh
+. "$here/guix-translators.sh"
+guix_translator_table | while IFS='|' read -r path mode argv; do
+	printf '%s\tgnu.translator\t' "$path"
+	# shellcheck disable=SC2086
+	for w in $argv; do printf '%s\\0' "$w"; done
+	printf '\n'
+done > xattrs
+cp -a demo-root tree
+sed 's|^directory "demo-root" { }|&\ndirectory "tree" { target = "/srv/tree" }|' demo.conf > sub.conf
+for fmt in raw qcow2; do
+	"$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-$fmt -o sub.$fmt sub.conf ||
+		{ bad "$fmt: build"; continue; }
+	if bash "$here/check-image.sh" sub.$fmt tree --subdir /srv/tree --xattrs xattrs \
+		--format $fmt >ci.out 2>&1; then
+		ok "check-image.sh ($fmt): $(grep -c ': ok' ci.out) checks pass"
+	else
+		bad "check-image.sh ($fmt): $(grep -i fail ci.out | head -5)"
+	fi
+done
 [ "$fails" = 0 ]
