@@ -39,7 +39,7 @@ conf() { # FILE TREE...
 	{
 		printf 'translators = "none"\nregister-store = false\n'
 		printf 'directory "%s" { }\n' "$work/boot-root"
-		for t in "$@"; do printf 'directory "%s" { target = "/data/%s" }\n' "$t" "$(basename "$t")"; done
+		for t in "$@"; do printf 'directory "%s" { target = "/data%s" }\n' "$t" "$t"; done
 	} > "$f"
 }
 
@@ -80,24 +80,35 @@ size_z=$(stat -c %s "$work/z.qcow2")
 size_c=$(stat -c %s "$work/c.qcow2")
 size_q=$(stat -c %s "$work/q.qcow2")
 
-# Growth: 1/4, 1/2 and all of the tree, by its top-level entries.
-mapfile -t parts < <(du -sb "$tree"/* 2>/dev/null | sort -k2 | awk '{ print $2 }')
+# Growth: 1/4, 1/2 and all of the tree: every 4th, every 2nd and every
+# top-level directory, so bytes and entries both shrink with the share;
+# each time less a run on an empty tree, as the fixed cost of a run
+# (grub-mkimage, GRUB's modules) is not growth.
+mapfile -t parts < <(find "$tree" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
+conf "$work/empty.conf"
+measure empty "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/empty.conf"
+t0=${secs[empty]}
 scale_rows=""
 for frac in 4 2 1; do
 	sel=()
 	sum=0
-	for pth in "${parts[@]}"; do
-		[ "$sum" -ge $((bytes / frac)) ] && break
-		sel+=("$pth")
-		sum=$((sum + $(du -sb "$pth" | cut -f1)))
-	done
+	if [ "$frac" = 1 ]; then
+		sel=("$tree")
+		sum=$bytes
+	else
+		for ((k = 0; k < ${#parts[@]}; k += frac)); do
+			sel+=("${parts[k]}")
+		done
+		sum=$(printf '%s\0' "${sel[@]}" | xargs -0 du -sbc 2>/dev/null | tail -1 | cut -f1)
+	fi
 	conf "$work/part$frac.conf" "${sel[@]}"
 	measure "part$frac" "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/part$frac.conf"
 	n=$(for pth in "${sel[@]}"; do find "$pth"; done | wc -l)
 	t=${secs[part$frac]}
-	scale_rows+=$(awk -v f="$frac" -v b="$sum" -v n="$n" -v t="$t" 'BEGIN {
-		printf "| 1/%d | %.2f GiB | %d | %.2f | %.2f | %.2f |\n", f, b / 2^30, n, t,
-		       t / (b / 2^30), t / (n / 10000) }')
+	scale_rows+=$(awk -v f="$frac" -v b="$sum" -v n="$n" -v t="$t" -v t0="$t0" \
+		-v r="${rss[part$frac]}" 'BEGIN {
+		printf "| 1/%d | %.2f GiB | %d | %.2f | %.2f | %.2f | %.0f |\n", f, b / 2^30, n, t,
+		       (t - t0) / (b / 2^30), (t - t0) / (n / 10000), r / 1024 }')
 	scale_rows+=$'\n'
 done
 
@@ -132,10 +143,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo "| --compress / qemu-img convert -c (size) | $(ratio "$size_z" "$size_c") | at most 1.05 |"
 	echo "| peak RSS of mkhurdimg (MiB) | $((rss[qcow2] / 1024)) | below 128 |"
 	echo
-	echo "Growth (mkhurdimg raw):"
+	echo "Growth (mkhurdimg raw; per GiB and per 10,000 entries less the $t0 s of a run on an empty tree):"
 	echo
-	echo "| Share | Bytes | Entries | Median s | s per GiB | s per 10,000 entries |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	echo "| Share | Bytes | Entries | Median s | s per GiB | s per 10,000 entries | Peak RSS MiB |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	printf '%s' "$scale_rows"
 } > "$out"
 cat "$out"
