@@ -80,36 +80,34 @@ size_z=$(stat -c %s "$work/z.qcow2")
 size_c=$(stat -c %s "$work/c.qcow2")
 size_q=$(stat -c %s "$work/q.qcow2")
 
-# Growth: 1/4, 1/2 and all of the tree: every 4th, every 2nd and every
-# top-level directory, so bytes and entries both shrink with the share;
-# each time less a run on an empty tree, as the fixed cost of a run
-# (grub-mkimage, GRUB's modules) is not growth.
-mapfile -t parts < <(find "$tree" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
+# Growth: 1/4, 1/2 and all of the tree.  The shares are every 4th and
+# every 2nd file of the sorted tree, copied (cpio -p) under $base, so
+# bytes and entries both shrink with the share; each time less a run on
+# an empty tree, as the fixed cost of a run (grub-mkimage, GRUB's
+# modules) is not growth.
 conf "$work/empty.conf"
 measure empty "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/empty.conf"
 t0=${secs[empty]}
 scale_rows=""
 for frac in 4 2 1; do
-	sel=()
-	sum=0
-	if [ "$frac" = 1 ]; then
-		sel=("$tree")
-		sum=$bytes
-	else
-		for ((k = 0; k < ${#parts[@]}; k += frac)); do
-			sel+=("${parts[k]}")
-		done
-		sum=$(printf '%s\0' "${sel[@]}" | xargs -0 du -sbc 2>/dev/null | tail -1 | cut -f1)
+	share=$tree
+	if [ "$frac" != 1 ]; then
+		share=$work/share$frac
+		(cd "$tree" && find . ! -type d -print0 | LC_ALL=C sort -z |
+			awk -v RS='\0' -v ORS='\0' -v f="$frac" 'NR % f == 1 || f == 1' |
+			cpio -0 -pdm --quiet "$share" 2>/dev/null)
 	fi
-	conf "$work/part$frac.conf" "${sel[@]}"
+	conf "$work/part$frac.conf" "$share"
 	measure "part$frac" "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/part$frac.conf"
-	n=$(for pth in "${sel[@]}"; do find "$pth"; done | wc -l)
+	n=$(find "$share" | wc -l)
+	sum=$(du -sb "$share" | cut -f1)
 	t=${secs[part$frac]}
 	scale_rows+=$(awk -v f="$frac" -v b="$sum" -v n="$n" -v t="$t" -v t0="$t0" \
 		-v r="${rss[part$frac]}" 'BEGIN {
 		printf "| 1/%d | %.2f GiB | %d | %.2f | %.2f | %.2f | %.0f |\n", f, b / 2^30, n, t,
 		       (t - t0) / (b / 2^30), (t - t0) / (n / 10000), r / 1024 }')
 	scale_rows+=$'\n'
+	[ "$share" = "$tree" ] || rm -rf "$share"
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
