@@ -140,6 +140,17 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target);
 
 struct tree_node *tree_lookup(const struct tree *t, const char *path);
 
+/* Entries the tool itself makes (root-owned unless said, with MTIME).
+ * Each returns 0 or EXIT_BUILD with a message recorded. */
+/* A directory, unless PATH exists already (a source made it: kept). */
+int tree_add_dir(struct tree *t, const char *path, uint32_t mode, uint32_t uid,
+		 uint32_t gid, int64_t mtime);
+/* A symlink to TARGET, or a regular file holding DATA, over any entry. */
+int tree_add_symlink(struct tree *t, const char *path, const char *target,
+		     int64_t mtime);
+int tree_add_data(struct tree *t, const char *path, uint32_t mode,
+		  const void *data, size_t len, int64_t mtime);
+
 /* Remove PATH and everything under it; 0 if removed, -1 if absent. */
 int tree_remove(struct tree *t, const char *path);
 

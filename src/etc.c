@@ -202,33 +202,13 @@ static int put_text(struct tree *t, const char *path, struct strbuf *b,
 		    uint32_t mode, int64_t mtime)
 {
 	char *text = sb_take(b);
-	struct tree_inode *ino = tree_inode_new(t, S_IFREG | mode);
+	int r;
 
-	if (!text || !ino || tree_inode_set_data(ino, text, strlen(text))) {
-		free(text);
-		tree_inode_free(ino);
+	if (!text)
 		return diag_error(EXIT_BUILD, "out of memory");
-	}
+	r = tree_add_data(t, path, mode, text, strlen(text), mtime);
 	free(text);
-	ino->mtime = mtime;
-	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
-}
-
-static int put_dir(struct tree *t, const char *path, uint32_t mode, long uid,
-		   long gid, int64_t mtime)
-{
-	struct tree_node *n = tree_lookup(t, path);
-	struct tree_inode *ino;
-
-	if (n)
-		return 0;	/* a source made it: keep it */
-	ino = tree_inode_new(t, S_IFDIR | mode);
-	if (!ino)
-		return diag_error(EXIT_BUILD, "out of memory");
-	ino->uid = (uint32_t)uid;
-	ino->gid = (uint32_t)gid;
-	ino->mtime = mtime;
-	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
+	return r;
 }
 
 static int write_accounts(struct tree *t, const struct os_config *cfg,
@@ -261,7 +241,8 @@ static int write_accounts(struct tree *t, const struct os_config *cfg,
 
 		if (!strcmp(u->home, "/nonexistent"))
 			continue;
-		if ((r = put_dir(t, u->home, 0700, u->uid, u->gid, mtime)))
+		if ((r = tree_add_dir(t, u->home, 0700, (uint32_t)u->uid,
+				      (uint32_t)u->gid, mtime)))
 			return r;
 	}
 	return 0;
@@ -313,7 +294,6 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 			  int64_t mtime)
 {
 	struct zone_search z;
-	struct tree_inode *ino;
 	struct strbuf b;
 	int r;
 
@@ -333,13 +313,7 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 	sb_addf(&b, "%s\n", cfg->timezone);
 	if ((r = put_text(t, "/etc/timezone", &b, 0644, mtime)))
 		return r;
-	ino = tree_inode_new(t, S_IFLNK | 0777);
-	if (!ino || tree_inode_set_symlink(ino, z.found)) {
-		tree_inode_free(ino);
-		return diag_error(EXIT_BUILD, "out of memory");
-	}
-	ino->mtime = mtime;
-	return tree_put(t, "/etc/localtime", ino, NULL) ? EXIT_BUILD : 0;
+	return tree_add_symlink(t, "/etc/localtime", z.found, mtime);
 }
 
 static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtime)

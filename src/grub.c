@@ -325,19 +325,6 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	return r;
 }
 
-static int add_mem_file(struct tree *t, const char *path, const void *data,
-			size_t len, int64_t mtime)
-{
-	struct tree_inode *ino = tree_inode_new(t, S_IFREG | 0644);
-
-	if (!ino || tree_inode_set_data(ino, data, len)) {
-		tree_inode_free(ino);
-		return diag_error(EXIT_BUILD, "out of memory");
-	}
-	ino->mtime = mtime;
-	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
-}
-
 /* A file the boot needs must be in the tree, as a regular file. */
 static int need_file(const struct bootloader *b, struct tree *t,
 		     const char *path, const char *what)
@@ -407,8 +394,8 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	memcpy(g->boot_img, data, 512);
 	free(data);
 	if ((r = run_mkimage(b, g)) || (r = add_modules_dir(b, t, mtime)) ||
-	    (r = add_mem_file(t, "/boot/grub/i386-pc/core.img", g->core,
-			      g->core_len, mtime)))
+	    (r = tree_add_data(t, "/boot/grub/i386-pc/core.img", 0644, g->core,
+			       g->core_len, mtime)))
 		return r;
 
 	memset(&m, 0, sizeof(m));
@@ -433,7 +420,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	cfg = grub_cfg_generate(&m);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
-	r = add_mem_file(t, "/boot/grub/grub.cfg", cfg, strlen(cfg), mtime);
+	r = tree_add_data(t, "/boot/grub/grub.cfg", 0644, cfg, strlen(cfg), mtime);
 	free(cfg);
 	return r;
 }

@@ -260,32 +260,6 @@ static int make_db(void *ctx, void **data, size_t *len)
 	return guix_db_serialize(f->db, f->mtime, data, len);
 }
 
-static int put_link(struct tree *t, const char *path, const char *target,
-		    int64_t mtime)
-{
-	struct tree_inode *ino = tree_inode_new(t, S_IFLNK | 0777);
-
-	if (!ino || tree_inode_set_symlink(ino, target)) {
-		tree_inode_free(ino);
-		return diag_error(EXIT_BUILD, "out of memory");
-	}
-	ino->mtime = mtime;
-	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
-}
-
-static int put_dir(struct tree *t, const char *path, uint32_t mode, int64_t mtime)
-{
-	struct tree_inode *ino;
-
-	if (tree_lookup(t, path))
-		return 0;
-	ino = tree_inode_new(t, S_IFDIR | mode);
-	if (!ino)
-		return diag_error(EXIT_BUILD, "out of memory");
-	ino->mtime = mtime;
-	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
-}
-
 /* The size of a nar follows from the tree alone: names, file sizes,
  * symlink targets.  Known before the contents are read, it fixes the
  * database's size (SQLite stores integers in as few bytes as they need). */
@@ -360,7 +334,7 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 		db->items[i].nar_size = str_size(13) + nar_node_size(n);
 	}
 	for (i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
-		if ((r = put_dir(t, dirs[i].path, dirs[i].mode, mtime)))
+		if ((r = tree_add_dir(t, dirs[i].path, dirs[i].mode, 0, 0, mtime)))
 			return r;
 	/* The size, from the same rows with hashes not known yet: every
 	 * hash has the same length, so the file has the same pages. */
@@ -385,20 +359,14 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 	if (tree_put(t, "/var/guix/db/db.sqlite", ino, NULL))
 		return EXIT_BUILD;
 	/* The daemon's schema version, so its first start opens, not creates. */
-	ino = tree_inode_new(t, S_IFREG | 0644);
-	if (!ino || tree_inode_set_data(ino, "7", 1)) {
-		tree_inode_free(ino);
-		return diag_error(EXIT_BUILD, "out of memory");
-	}
-	ino->mtime = mtime;
-	if (tree_put(t, "/var/guix/db/schema", ino, NULL) ||
-	    (r = put_link(t, "/var/guix/gcroots/booted-system", "/run/booted-system", mtime)) ||
-	    (r = put_link(t, "/var/guix/gcroots/current-system", "/run/current-system", mtime)) ||
-	    (r = put_link(t, "/var/guix/gcroots/profiles", "/var/guix/profiles", mtime)))
-		return EXIT_BUILD;
+	if ((r = tree_add_data(t, "/var/guix/db/schema", 0644, "7", 1, mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/booted-system", "/run/booted-system", mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/current-system", "/run/current-system", mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/profiles", "/var/guix/profiles", mtime)))
+		return r;
 	if (db->system &&
-	    ((r = put_link(t, "/var/guix/profiles/system", "system-1-link", mtime)) ||
-	     (r = put_link(t, "/var/guix/profiles/system-1-link", db->system, mtime))))
+	    ((r = tree_add_symlink(t, "/var/guix/profiles/system", "system-1-link", mtime)) ||
+	     (r = tree_add_symlink(t, "/var/guix/profiles/system-1-link", db->system, mtime))))
 		return r;
 	return 0;
 }

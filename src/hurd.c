@@ -54,18 +54,13 @@ int hurd_add_skeleton(struct tree *t, int64_t mtime)
 			return EXIT_BUILD;
 	}
 	for (i = 0; i < sizeof(server_files) / sizeof(*server_files); i++) {
-		struct tree_inode *ino = tree_inode_new(t, S_IFREG | 0444);
 		char path[64];
+		int r;
 
-		if (!ino || tree_inode_set_data(ino, server_files[i],
-						strlen(server_files[i]))) {
-			tree_inode_free(ino);
-			return diag_error(EXIT_BUILD, "out of memory");
-		}
-		ino->mtime = mtime;
 		snprintf(path, sizeof(path), "/servers/%s", server_files[i]);
-		if (tree_put(t, path, ino, NULL))
-			return EXIT_BUILD;
+		if ((r = tree_add_data(t, path, 0444, server_files[i],
+				       strlen(server_files[i]), mtime)))
+			return r;
 	}
 	return 0;
 }
@@ -345,20 +340,11 @@ int hurd_apply_translators(struct tree *t, const struct hurd_translators *tt,
 					 tr->argz_len))
 			return diag_error(EXIT_BUILD, "out of memory");
 	}
-	for (i = 0; i < sizeof(fixed_symlinks) / sizeof(*fixed_symlinks); i++) {
-		struct tree_inode *ino;
-
-		if (tree_lookup(t, fixed_symlinks[i].path))
-			continue;
-		ino = tree_inode_new(t, S_IFLNK | 0777);
-		if (!ino || tree_inode_set_symlink(ino, fixed_symlinks[i].target)) {
-			tree_inode_free(ino);
-			return diag_error(EXIT_BUILD, "out of memory");
-		}
-		ino->mtime = mtime;
-		if (tree_put(t, fixed_symlinks[i].path, ino, NULL))
-			return EXIT_BUILD;
-	}
+	for (i = 0; i < sizeof(fixed_symlinks) / sizeof(*fixed_symlinks); i++)
+		if (!tree_lookup(t, fixed_symlinks[i].path) &&
+		    (r = tree_add_symlink(t, fixed_symlinks[i].path,
+					  fixed_symlinks[i].target, mtime)))
+			return r;
 	/* /dev/vcs/1 and /dev/vcs/2 exist before the console starts. */
 	for (i = 1; i <= 2; i++) {
 		char path[32];

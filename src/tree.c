@@ -518,6 +518,48 @@ struct tree_node *tree_lookup(const struct tree *t, const char *path)
 	return slot_find(t, dir, name, len);
 }
 
+int tree_add_dir(struct tree *t, const char *path, uint32_t mode, uint32_t uid,
+		 uint32_t gid, int64_t mtime)
+{
+	struct tree_inode *ino;
+
+	if (tree_lookup(t, path))
+		return 0;
+	ino = tree_inode_new(t, S_IFDIR | mode);
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->uid = uid;
+	ino->gid = gid;
+	ino->mtime = mtime;
+	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
+}
+
+int tree_add_symlink(struct tree *t, const char *path, const char *target,
+		     int64_t mtime)
+{
+	struct tree_inode *ino = tree_inode_new(t, S_IFLNK | 0777);
+
+	if (!ino || tree_inode_set_symlink(ino, target)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	ino->mtime = mtime;
+	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
+}
+
+int tree_add_data(struct tree *t, const char *path, uint32_t mode,
+		  const void *data, size_t len, int64_t mtime)
+{
+	struct tree_inode *ino = tree_inode_new(t, S_IFREG | mode);
+
+	if (!ino || tree_inode_set_data(ino, data, len)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	ino->mtime = mtime;
+	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
+}
+
 int tree_remove(struct tree *t, const char *path)
 {
 	struct tree_node *n = tree_lookup(t, path);
