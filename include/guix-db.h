@@ -28,6 +28,7 @@ struct store_item {
 struct guix_db {
 	struct store_item *items;
 	size_t n, cap;
+	int sorted;		/* items sorted by path: no more additions */
 	char *system;		/* the system item, for /var/guix/profiles */
 };
 

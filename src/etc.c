@@ -18,7 +18,6 @@
 #include "diag.h"
 #include "etc.h"
 #include "grub.h"
-#include "source.h"
 #include "strbuf.h"
 
 static const char *const base_groups[] = {

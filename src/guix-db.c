@@ -81,7 +81,7 @@ static struct store_item *find(const struct guix_db *db, const char *path)
 
 	/* Sorted once registration is complete; linear before that. */
 	key.path = (char *)path;
-	if (db->n && db->items[0].path && db->cap == (size_t)-1)
+	if (db->sorted)
 		return bsearch(&key, db->items, db->n, sizeof(key), item_cmp);
 	for (i = 0; i < db->n; i++)
 		if (!strcmp(db->items[i].path, path))
@@ -98,6 +98,9 @@ int guix_db_add(struct guix_db *db, const char *path, const char *deriver,
 
 	if (find(db, path))
 		return 0;
+	if (db->sorted)
+		return diag_error(EXIT_BUILD, "%s: registered after the database was laid out",
+				  path);
 	if (db->n == db->cap) {
 		size_t cap = db->cap ? db->cap * 2 : 64;
 		struct store_item *v = realloc(db->items, cap * sizeof(*v));
@@ -320,7 +323,7 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 	if (!db || !db->n)
 		return 0;
 	qsort(db->items, db->n, sizeof(*db->items), item_cmp);
-	db->cap = (size_t)-1;	/* sorted: find() may bisect from now on */
+	db->sorted = 1;		/* find() may bisect from now on */
 	tree_finish(t);
 	for (i = 0; i < db->n; i++) {
 		struct tree_node *n;
