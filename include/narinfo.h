@@ -16,6 +16,7 @@ struct narinfo {
 	char *deriver;		/* base name, or NULL */
 	char *signature;	/* the Signature: value, or NULL */
 	size_t signed_len;	/* bytes of the text before Signature: */
+	unsigned seen;		/* fields read so far (one bit each) */
 };
 
 /* Parse TEXT (LEN bytes) of FILE.  Returns 0 or EXIT_BUILD with a

@@ -540,7 +540,7 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 	out->boot_line = start_line(boot, 0);
 }
 
-int config_load(const char *path, struct os_config *out)
+static int load(const char *path, struct os_config *out)
 {
 	cfg_t *cfg;
 	int r, had_boot;
@@ -614,6 +614,15 @@ int config_load(const char *path, struct os_config *out)
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	cfg_free(cfg);
+	return r;
+}
+
+int config_load(const char *path, struct os_config *out)
+{
+	int r = load(path, out);
+
+	if (r)
+		config_free(out);
 	return r;
 }
 

@@ -94,10 +94,28 @@ static int parse_u64(const char *v, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
+/* Whether field BIT was seen before; marks it seen.  Sig is Signature. */
+static int seen_field(struct narinfo *ni, size_t bit)
+{
+	unsigned m = 1u << (bit == 8 ? 7 : bit);
+	int was = !!(ni->seen & m);
+
+	ni->seen |= m;
+	return was;
+}
+
 static int field(const char *file, int line, struct narinfo *ni, char *key,
 		 char *v, size_t offset)
 {
+	static const char *const once[] = { "StorePath", "URL", "Compression",
+		"NarHash", "NarSize", "References", "Deriver", "Signature", "Sig" };
 	int r = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (!strcmp(key, once[i]) && seen_field(ni, i))
+			return diag_error_at(EXIT_BUILD, file, line,
+					     "a second %s field; refused", key);
 
 	if (!strcmp(key, "StorePath"))
 		r = set_str(&ni->store_path, v);
@@ -125,8 +143,8 @@ static int field(const char *file, int line, struct narinfo *ni, char *key,
 	return r ? diag_error(EXIT_BUILD, "out of memory") : 0;
 }
 
-int narinfo_parse(const char *file, const char *text, size_t len,
-		  struct narinfo *ni)
+static int parse(const char *file, const char *text, size_t len,
+		 struct narinfo *ni)
 {
 	size_t pos = 0;
 	int line = 0, r;
@@ -162,6 +180,16 @@ int narinfo_parse(const char *file, const char *text, size_t len,
 	if (!ni->compression && set_str(&ni->compression, "none"))
 		return diag_error(EXIT_BUILD, "out of memory");
 	return 0;
+}
+
+int narinfo_parse(const char *file, const char *text, size_t len,
+		  struct narinfo *ni)
+{
+	int r = parse(file, text, len, ni);
+
+	if (r)
+		narinfo_free(ni);
+	return r;
 }
 
 void narinfo_free(struct narinfo *ni)

@@ -144,6 +144,7 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		return EXIT_BUILD;
 	if (link) {
 		struct tree_node *first;
+		struct tree_inode *shared;
 
 		if (image_path(rd->file, rd->target, link, lpath, sizeof(lpath)))
 			return EXIT_BUILD;
@@ -152,13 +153,15 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 			return diag_error(EXIT_BUILD,
 					  "%s: entry '%s' is a hard link to '%s', which is not in the archive before it",
 					  rd->file, name, link);
+		/* The link may replace FIRST's own name: keep the inode. */
+		shared = first->inode;
 		if (tree_link(rd->t, path, first))
 			return EXIT_BUILD;
 		if (size > 0) {	/* cpio: the data comes with the last link */
-			first->inode->content = CONTENT_STREAM;
-			first->inode->stream = rd->stream;
-			first->inode->token = token;
-			first->inode->size = (uint64_t)size;
+			shared->content = CONTENT_STREAM;
+			shared->stream = rd->stream;
+			shared->token = token;
+			shared->size = (uint64_t)size;
 		}
 		return 0;
 	}

@@ -188,14 +188,20 @@ static int check_closure(struct graph *g, size_t *storelen)
 
 	qsort(g->items, g->n, sizeof(*g->items), item_cmp);
 	*storelen = (size_t)(strrchr(g->items[0].path, '/') - g->items[0].path);
-	for (i = 0, j = 0; i < g->n; i++) {
-		struct item *it = &g->items[i];
+	for (i = 0; i < g->n; i++) {
+		const struct item *it = &g->items[i];
 
 		if (strncmp(it->path, g->items[0].path, *storelen + 1) ||
 		    strchr(it->path + *storelen + 1, '/'))
 			return diag_error_at(EXIT_BUILD, g->file, it->line,
 					     "%s is not in the store directory %.*s of the other items",
 					     it->path, (int)*storelen, g->items[0].path);
+	}
+	/* Then drop repeated items (only when all are known good, so that
+	 * graph_free never sees an item twice). */
+	for (i = 0, j = 0; i < g->n; i++) {
+		struct item *it = &g->items[i];
+
 		if (j && !strcmp(g->items[j - 1].path, it->path)) {
 			free(it->path);
 			free(it->refs);

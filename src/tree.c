@@ -487,6 +487,8 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 				  "%s: a hard link to a directory is not allowed",
 				  path), -1;
 	old = tree_lookup(t, path);
+	if (old == target)
+		return 0;	/* a link to itself: nothing to do */
 	if (old && tree_is_dir(old->inode))
 		return diag_error(EXIT_BUILD,
 				  "%s: is a directory; cannot make it a hard link",

@@ -1,0 +1,17 @@
+/* fuzz-config.c - os.conf: libconfuse, conffile.c and config.c's checks */
+#include "fuzz-common.h"
+#include "config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct os_config cfg;
+	const char *path = fuzz_write(data, size, ".conf");
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(path, &cfg) == 0)
+		config_free(&cfg);
+	diag_clear();
+	return 0;
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# make-seeds.sh -- (re)make the seed corpora in tests/fuzz/corpus/.
+# The seeds are committed; this records how they were made.  Needs
+# nix-bin (nix-store --dump), bsdtar, cpio, zip, xz, zstd, gzip.
+set -eu
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+top=$here/../..
+c=$here/corpus
+rm -rf "$c"
+mkdir -p "$c/config" "$c/graph" "$c/narinfo" "$c/nar" "$c/archive"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for f in "$top"/examples/*.conf "$top"/tests/bad-input/*.conf; do
+	cp "$f" "$c/config/$(basename "$f")"
+done
+
+a=/gnu/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item
+b=/gnu/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-dep
+printf '%s\n\n1\n%s\n%s\n%s\n0\n' "$a" "$b" "$b" /gnu/store/dddddddddddddddddddddddddddddddd-dep.drv > "$c/graph/valid.graph"
+printf '%s\n%s\n' "$a" "$b" > "$c/graph/gc-list.graph"
+cp "$top"/tests/bad-input/*.graph "$c/graph/"
+
+# A small tree with every kind of object.
+t=$tmp/tree
+mkdir -p "$t/dir/sub" "$t/empty"
+printf 'hello\n' > "$t/dir/file"
+printf '#!/bin/sh\n' > "$t/dir/exec"; chmod 755 "$t/dir/exec"
+ln -s file "$t/dir/link"
+ln "$t/dir/file" "$t/dir/hard"
+: > "$t/zero"
+head -c 20000 /dev/zero > "$t/dir/sub/zeros"
+nix-store --dump "$t/dir/file" > "$c/nar/regular.nar"
+nix-store --dump "$t/dir/exec" > "$c/nar/executable.nar"
+nix-store --dump "$t/dir/link" > "$c/nar/symlink.nar"
+rm "$t/dir/hard"
+nix-store --dump "$t" > "$c/nar/tree.nar"
+
+h=1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s
+printf 'StorePath: %s\nURL: nar/aaaa.nar.xz\nCompression: xz\nFileSize: 120\nNarHash: sha256:%s\nNarSize: 120\nReferences: %s %s\nDeriver: %s\nSig: x\n' \
+	"$a" "$h" "${a##*/}" "${b##*/}" dddddddddddddddddddddddddddddddd-item.drv > "$c/narinfo/full.narinfo"
+printf 'StorePath: %s\nURL: nar/aaaa.nar\nCompression: none\nNarHash: sha256:%s\nNarSize: 8\nReferences: \n' \
+	"$a" "$(printf '%064d' 0)" > "$c/narinfo/hex.narinfo"
+printf 'StorePath: %s\nURL: nar/bbbb.nar.zst\nCompression: zstd\nNarHash: sha256:%s\nNarSize: 64\nReferences: \nSignature: 1;guix;(signature (data (flags rfc6979) (hash sha256 #00#)) (sig-val (ecdsa (r #01#) (s #02#))) (public-key (ecc (curve Ed25519) (q #03#))))\n' \
+	"$b" "$h" > "$c/narinfo/signed.narinfo"
+
+ln "$t/dir/file" "$t/dir/hard"
+(cd "$t" && bsdtar --format ustar -cf "$c/archive/ustar.tar" .)
+(cd "$t" && bsdtar --format pax -czf "$c/archive/pax.tar.gz" .)
+(cd "$t" && bsdtar --format gnutar -cJf "$c/archive/gnu.tar.xz" .)
+(cd "$t" && bsdtar --format pax --zstd -cf "$c/archive/pax.tar.zst" .)
+(cd "$t" && find . | LC_ALL=C sort | cpio --quiet -o -H newc > "$c/archive/newc.cpio")
+(cd "$t" && find . | LC_ALL=C sort | cpio --quiet -o -H odc | gzip -9n > "$c/archive/odc.cpio.gz")
+(cd "$t" && zip -qry "$c/archive/tree.zip" .)
+truncate -s 1M "$t/sparse" && printf 'data' | dd of="$t/sparse" bs=1 seek=500000 conv=notrunc 2>/dev/null
+(cd "$t" && tar --sparse --format=gnu -cf "$c/archive/sparse.tar" sparse)
+echo "seeds in $c: $(find "$c" -type f | wc -l) files"
