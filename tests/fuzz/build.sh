@@ -1,9 +1,11 @@
 #!/bin/sh
 # Build the libFuzzer harnesses: every module but main.c, compiled with
 # clang, coverage and ASan/UBSan, into one binary per harness.
-#   build.sh SRCDIR BUILDDIR OUTDIR  (BUILDDIR holds autoconfig.h)
+#   build.sh SRCDIR BUILDDIR OUTDIR [HARNESS...]  (BUILDDIR holds autoconfig.h)
 set -eu
 srcdir=$1 builddir=$2 out=$3
+shift 3
+names=${*:-config graph narinfo nar archive}
 CC=${FUZZ_CC:-clang}
 pkgs="ext2fs com_err libconfuse libgcrypt libarchive sqlite3 zlib"
 mkdir -p "$out/obj"
@@ -15,12 +17,12 @@ for c in "$srcdir"/src/*.c; do
 	o="$out/obj/$(basename "$c" .c).o"
 	if [ ! -f "$o" ] || [ "$c" -nt "$o" ]; then
 		$CC $flags $cflags -D_GNU_SOURCE -c "$c" -o "$o"
-		stale=1
 	fi
 	objs="$objs $o"
 done
-for h in "$srcdir"/tests/fuzz/fuzz-*.c; do
-	name=$(basename "$h" .c)
+for name in $names; do
+	h=$srcdir/tests/fuzz/fuzz-$name.c
+	name=fuzz-$name
 	$CC $flags -fsanitize=fuzzer $cflags -I"$srcdir/tests/fuzz" "$h" $objs \
 		$(pkg-config --libs $pkgs) -lpthread -o "$out/$name"
 	echo "built $out/$name"

@@ -8,8 +8,8 @@ set -eu
 srcdir=$1 builddir=$2 seconds=$3
 shift 3
 out=$builddir/fuzz
-"$srcdir/tests/fuzz/build.sh" "$srcdir" "$builddir" "$out"
 names=${*:-config graph narinfo nar archive}
+"$srcdir/tests/fuzz/build.sh" "$srcdir" "$builddir" "$out" $names
 status=0
 for name in $names; do
 	work=$out/work/$name
