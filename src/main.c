@@ -79,8 +79,30 @@ static void list_types(const struct image_types *reg)
 		printf("%-14s %s\n", reg->types[i].name, reg->types[i].description);
 }
 
+/* Subcommands: "mkhurdimg NAME ARGS...".  Each gets argv from NAME on
+ * and returns an exit status; messages go through diag like a build's. */
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct subcommand subcommands[] = {
+	{ NULL, NULL },
+};
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	const struct subcommand *s;
+
+	for (s = subcommands; s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	const struct subcommand *sub;
 	struct build_options o = { NULL, "hurd-raw", NULL, NULL, NULL, NULL, 0, 0 };
 	char *end;
 	struct image_types reg = { NULL, 0 };
@@ -89,6 +111,12 @@ int main(int argc, char **argv)
 	int c, list = 0, err;
 
 	diag_set_program("mkhurdimg");
+	if (argc > 1 && (sub = find_subcommand(argv[1]))) {
+		free(dirs);
+		err = sub->run(argc - 1, argv + 1);
+		diag_print();
+		return err;
+	}
 	while ((c = getopt_long(argc, argv, "t:o:s:qv", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.type = optarg; break;
