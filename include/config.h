@@ -19,8 +19,16 @@ struct os_source {
 	char *contents;		/* file: the literal contents */
 	long mode;		/* file: permission bits */
 	uint32_t uid, gid;	/* file: owner */
+	long max_ratio;		/* archive, substitutes: bomb limit; 0 none */
 	int line;
 };
+
+/* The default max-ratio: far above real archives (xz on a store is
+ * about 5:1, gzip of zeros about 1000:1 at most) yet it stops a bomb
+ * that would fill the disk. */
+#define SOURCE_MAX_RATIO 1000
+/* Below this many uncompressed bytes no ratio is too high. */
+#define SOURCE_RATIO_FLOOR (64ull << 20)
 
 /* permissions "GLOB" { owner = N group = N mode = N } */
 struct os_rule {

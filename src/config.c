@@ -21,8 +21,16 @@ static cfg_opt_t directory_opts[] = {
 	CFG_END()
 };
 
+/* Archives and nars: uncompressed bytes per compressed byte, at most. */
+static cfg_opt_t archive_opts[] = {
+	CFG_STR("target", "/", CFGF_NONE),
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t substitutes_opts[] = {
 	CFG_STR_LIST("roots", "{}", CFGF_NONE),
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
 	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
@@ -101,7 +109,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("archive", directory_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("archive", archive_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -138,6 +146,17 @@ static int validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v < 0 || v > 3600) {
 		cfg_error(cfg, "timeout %ld is out of range (0 to 3600 seconds)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_ratio(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < 0 || v > 1000000) {
+		cfg_error(cfg, "max-ratio %ld is out of range (1 to 1000000, or 0 for no limit)", v);
 		return -1;
 	}
 	return 0;
@@ -291,6 +310,7 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 				size_t r;
 
 				s->target = xstrdup("/");
+				s->max_ratio = cfg_getint(sec, "max-ratio");
 				s->nroots = cfg_size(sec, "roots");
 				s->roots = calloc(s->nroots + 1, sizeof(char *));
 				for (r = 0; s->roots && r < s->nroots; r++)
@@ -300,6 +320,8 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 						out, cfg_getstr(sec, "public-key"));
 			} else {
 				s->target = xstrdup(cfg_getstr(sec, "target"));
+				if (!strcmp(s->kind, "archive"))
+					s->max_ratio = cfg_getint(sec, "max-ratio");
 			}
 			s->line = start_line(sec, 0);
 			conffile_section(source_kinds[k], cfg_title(sec), 0, &s->seq);
@@ -552,6 +574,8 @@ static int load(const char *path, struct os_config *out)
 		return diag_error(EXIT_BUILD, "out of memory");
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
+	cfg_set_validate_func(cfg, "archive|max-ratio", validate_ratio);
+	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_ratio);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "host-name", validate_nonempty);

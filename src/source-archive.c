@@ -120,12 +120,172 @@ static int sparse_map(struct archive_entry *e, struct tree_inode *ino)
 	return 0;
 }
 
+/* The paths an archive has given so far, with their file types: an open
+ * addressing table of strings. */
+struct seen {
+	char **paths;
+	uint32_t *types;
+	size_t n, cap;
+};
+
+static size_t seen_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int seen_grow(struct seen *set)
+{
+	struct seen bigger = { NULL, NULL, 0, set->cap ? set->cap * 2 : 1024 };
+	size_t i, k;
+
+	bigger.paths = calloc(bigger.cap, sizeof(char *));
+	bigger.types = calloc(bigger.cap, sizeof(uint32_t));
+	if (!bigger.paths || !bigger.types) {
+		free(bigger.paths);
+		free(bigger.types);
+		return -1;
+	}
+	for (i = 0; i < set->cap; i++) {
+		if (!set->paths[i])
+			continue;
+		for (k = seen_hash(set->paths[i]) & (bigger.cap - 1); bigger.paths[k];
+		     k = (k + 1) & (bigger.cap - 1))
+			;
+		bigger.paths[k] = set->paths[i];
+		bigger.types[k] = set->types[i];
+	}
+	bigger.n = set->n;
+	free(set->paths);
+	free(set->types);
+	*set = bigger;
+	return 0;
+}
+
+/* Record PATH with TYPE; returns the type it had before, 0 if new, or
+ * (uint32_t)-1 when out of memory. */
+static uint32_t seen_put(struct seen *set, const char *path, uint32_t type)
+{
+	size_t k;
+	uint32_t old;
+
+	if ((set->n + 1) * 2 > set->cap && seen_grow(set))
+		return (uint32_t)-1;
+	for (k = seen_hash(path) & (set->cap - 1); set->paths[k];
+	     k = (k + 1) & (set->cap - 1)) {
+		if (!strcmp(set->paths[k], path)) {
+			old = set->types[k];
+			set->types[k] = type;
+			return old;
+		}
+	}
+	if (!(set->paths[k] = strdup(path)))
+		return (uint32_t)-1;
+	set->types[k] = type;
+	set->n++;
+	return 0;
+}
+
+static void seen_free(struct seen *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->cap; i++)
+		free(set->paths[i]);
+	free(set->paths);
+	free(set->types);
+}
+
+static const char *type_name(uint32_t type)
+{
+	switch (type) {
+	case S_IFDIR: return "a directory";
+	case S_IFREG: return "a regular file";
+	case S_IFLNK: return "a symlink";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	default: return "an unknown type";
+	}
+}
+
 struct reading {
 	struct tree *t;
 	struct tree_stream *stream;
 	const char *file;
 	const char *target;
+	struct archive *a;
+	long max_ratio;
+	uint64_t file_size;	/* compressed, on the host */
+	uint64_t declared;	/* bytes of data the entries announce */
+	struct seen seen;	/* paths of this archive's entries, with types */
 };
+
+/* The same name twice is the later one winning (tar -r), unless the two
+ * are of different types: then the archive is inconsistent. */
+static int check_duplicate(struct reading *rd, const char *name,
+			   const char *path, uint32_t type)
+{
+	uint32_t old = seen_put(&rd->seen, path, type);
+
+	if (old == (uint32_t)-1)
+		return diag_error(EXIT_BUILD, "out of memory");
+	if (old && old != type)
+		return diag_error(EXIT_BUILD,
+				  "%s: entry '%s' appears twice, as %s and as %s; refused",
+				  rd->file, name, type_name(old), type_name(type));
+	return 0;
+}
+
+/* A decompression bomb is refused while the headers are read, before
+ * anything is written: by what the filters produced so far and by what
+ * the entries announce (zip entries are inflated only when read). */
+static int check_ratio(struct reading *rd)
+{
+	uint64_t out = (uint64_t)archive_filter_bytes(rd->a, 0);
+
+	if (rd->declared > out)
+		out = rd->declared;
+	if (!rd->max_ratio || out < SOURCE_RATIO_FLOOR ||
+	    out / (rd->file_size ? rd->file_size : 1) < (uint64_t)rd->max_ratio)
+		return 0;
+	return diag_error(EXIT_BUILD,
+			  "%s: more than %ld bytes out per byte in (%llu from %llu) looks like a decompression bomb; refused (raise max-ratio in its archive section, or 0 for no limit)",
+			  rd->file, rd->max_ratio, (unsigned long long)out,
+			  (unsigned long long)rd->file_size);
+}
+
+/* Every directory above PATH must be a directory in the tree, not a
+ * symlink: an entry must not land where a link points. */
+static int check_parents(struct reading *rd, const char *name, char *path)
+{
+	char *p = path;
+	struct tree_node *n;
+
+	while ((p = strchr(p + 1, '/'))) {
+		*p = '\0';
+		n = tree_lookup(rd->t, path);
+		if (n && !tree_is_dir(n->inode)) {
+			int r = (n->inode->mode & S_IFMT) == S_IFLNK ?
+				diag_error(EXIT_BUILD,
+					   "%s: entry '%s' goes through the symlink %s; refused",
+					   rd->file, name, path) :
+				diag_error(EXIT_BUILD,
+					   "%s: entry '%s' is below %s, which is not a directory; refused",
+					   rd->file, name, path);
+			*p = '/';
+			return r;
+		}
+		*p = '/';
+		if (!n)
+			break;	/* the rest is made as directories */
+	}
+	return 0;
+}
 
 static int add_entry(struct reading *rd, struct archive_entry *e,
 		     uint64_t token)
@@ -140,7 +300,19 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 
 	if (!name)
 		return diag_error(EXIT_BUILD, "%s: an entry without a name", rd->file);
-	if (image_path(rd->file, rd->target, name, path, sizeof(path)))
+	if (image_path(rd->file, rd->target, name, path, sizeof(path)) ||
+	    check_parents(rd, name, path))
+		return EXIT_BUILD;
+	if (type == AE_IFREG && size > 0) {
+		int64_t n = archive_entry_sparse_count(e) > 0 ? 0 : size;
+		la_int64_t off, len;
+
+		if (!n && archive_entry_sparse_reset(e) > 0)
+			while (archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
+				n += len > 0 ? len : 0;
+		rd->declared += (uint64_t)n;
+	}
+	if (check_ratio(rd))
 		return EXIT_BUILD;
 	if (link) {
 		struct tree_node *first;
@@ -155,7 +327,8 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 					  rd->file, name, link);
 		/* The link may replace FIRST's own name: keep the inode. */
 		shared = first->inode;
-		if (tree_link(rd->t, path, first))
+		if (check_duplicate(rd, name, path, shared->mode & S_IFMT) ||
+		    tree_link(rd->t, path, first))
 			return EXIT_BUILD;
 		if (size > 0) {	/* cpio: the data comes with the last link */
 			shared->content = CONTENT_STREAM;
@@ -197,7 +370,7 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		return diag_error(EXIT_BUILD, "%s: entry '%s' has an unknown type",
 				  rd->file, name);
 	}
-	if (copy_xattrs(e, ino)) {
+	if (copy_xattrs(e, ino) || check_duplicate(rd, name, path, type)) {
 		tree_inode_free(ino);
 		return EXIT_BUILD;
 	}
@@ -286,8 +459,9 @@ static const struct tree_stream_ops archive_stream_ops = {
 static int archive_add(struct tree *t, const struct os_config *cfg,
 		       const struct os_source *src)
 {
-	struct reading rd = { t, NULL, src->path, src->target };
-	struct archive *a;
+	struct reading rd = { t, NULL, src->path, src->target, NULL,
+			      src->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
+	struct stat st;
 	int r;
 
 	rd.stream = calloc(1, sizeof(*rd.stream));
@@ -297,11 +471,16 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	}
 	rd.stream->ops = &archive_stream_ops;
 	tree_add_stream(t, rd.stream);
-	a = open_archive(src->path);
-	if (!a)
+	if (stat(src->path, &st) == 0)
+		rd.file_size = (uint64_t)st.st_size;
+	rd.a = open_archive(src->path);
+	if (!rd.a)
 		return EXIT_BUILD;
-	r = for_each(src->path, a, read_entry, &rd);
-	archive_read_free(a);
+	r = for_each(src->path, rd.a, read_entry, &rd);
+	if (!r)
+		r = check_ratio(&rd);
+	archive_read_free(rd.a);
+	seen_free(&rd.seen);
 	return r;
 }
 

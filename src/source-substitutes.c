@@ -37,6 +37,7 @@ struct item_nar {
 	char *compression;
 	uint8_t nar_hash[32];
 	uint64_t nar_size;
+	long max_ratio;		/* 0: no limit */
 };
 
 static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
@@ -47,18 +48,45 @@ static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
 struct nar_file {
 	struct archive *a;
 	const char *name;
+	uint64_t left;		/* NarSize + 1 less what was read */
 };
 
+/* Never more than NarSize + 1 bytes: enough to tell a nar that is too
+ * long, and a compressed bomb is not inflated any further. */
 static long nar_file_read(void *ctx, void *buf, size_t len)
 {
 	struct nar_file *f = ctx;
-	la_ssize_t n = archive_read_data(f->a, buf, len);
+	la_ssize_t n;
 
+	if (len > f->left)
+		len = (size_t)f->left;
+	if (!len)
+		return 0;
+	n = archive_read_data(f->a, buf, len);
 	if (n < 0) {
 		diag_error(EXIT_BUILD, "%s: %s", f->name, archive_error_string(f->a));
 		return -1;
 	}
+	f->left -= (uint64_t)n;
 	return (long)n;
+}
+
+/* NarSize against the nar file's size, before inflating anything. */
+static int check_ratio(const struct item_nar *it)
+{
+	struct stat st;
+	uint64_t in;
+
+	if (!it->max_ratio || it->nar_size < SOURCE_RATIO_FLOOR ||
+	    stat(it->nar_file, &st))
+		return 0;
+	in = st.st_size > 0 ? (uint64_t)st.st_size : 1;
+	if (it->nar_size / in < (uint64_t)it->max_ratio)
+		return 0;
+	return diag_error(EXIT_BUILD,
+			  "%s: NarSize %llu from a nar file of %llu bytes is more than %ld bytes out per byte in, a decompression bomb; refused (raise max-ratio in its substitutes section, or 0 for no limit)",
+			  it->store_path, (unsigned long long)it->nar_size,
+			  (unsigned long long)in, it->max_ratio);
 }
 
 static int nar_file_open(struct nar_file *f, const char *path)
@@ -99,8 +127,9 @@ static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
 	char want[64], got[64], name[8192];
 	int r;
 
-	if ((r = nar_file_open(&f, it->nar_file)))
+	if ((r = check_ratio(it)) || (r = nar_file_open(&f, it->nar_file)))
 		return r;
+	f.left = it->nar_size + 1;
 	snprintf(name, sizeof(name), "%s (%s)", it->store_path, it->nar_file);
 	r = nar_parse(name, nar_file_read, &f, v, ctx, &res);
 	nar_file_close(&f);
@@ -251,6 +280,7 @@ static const struct tree_stream_ops nar_stream_ops = {
 struct closure {
 	const char *cache;
 	int register_store;
+	long max_ratio;
 	const struct narsig_key *key;	/* NULL: signatures not checked */
 	char **paths;		/* store paths, in the order found */
 	struct narinfo *infos;
@@ -485,6 +515,7 @@ static int add_item(struct tree *t, const struct closure *c, size_t i)
 	it->compression = strdup(ni->compression);
 	memcpy(it->nar_hash, ni->nar_hash, 32);
 	it->nar_size = ni->nar_size;
+	it->max_ratio = c->max_ratio;
 	s->ops = &nar_stream_ops;
 	s->name = strdup(nar);
 	s->priv = it;
@@ -510,8 +541,8 @@ static int by_path_cmp(const void *a, const void *b)
 static int substitutes_add(struct tree *t, const struct os_config *cfg,
 			   const struct os_source *src)
 {
-	struct closure c = { src->path, cfg->register_store, NULL, NULL, NULL, 0, 0,
-			     NULL, 0 };
+	struct closure c = { src->path, cfg->register_store, src->max_ratio, NULL,
+			     NULL, NULL, 0, 0, NULL, 0 };
 	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;
