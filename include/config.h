@@ -88,6 +88,7 @@ struct os_config {
 
 	char *fs_label;
 	uint64_t fs_size;	/* bytes; 0 = guess */
+	unsigned max_depth;	/* components in a path, at most */
 	int fs_line;
 
 	long timeout;		/* GRUB menu timeout, seconds */

@@ -103,11 +103,17 @@ struct tree {
 	struct tree_slot *slots;	/* (parent, name) -> node */
 	size_t nslots, used;
 	int64_t default_mtime;		/* for directories made implicitly */
+	unsigned max_depth;		/* components in a path, at most */
 	size_t nnodes;
 	struct tree_stream *streams;	/* owned; freed with the tree */
 	void *guix_db;			/* the store registration (guix-db.h) */
 	void (*guix_db_free)(void *);
 };
+
+/* Paths deeper than this are refused unless max_depth is changed;
+ * longer ones always (every module builds paths in PATH_MAX buffers). */
+#define TREE_MAX_DEPTH 256
+#define TREE_PATH_MAX 4095
 
 int tree_init(struct tree *t, int64_t default_mtime);
 /* The tree takes S (freed by tree_free with its ops->free). */

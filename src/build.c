@@ -128,6 +128,7 @@ static int decide(struct run *r, const struct build_options *o)
 		return err;
 	if (tree_init(&r->tree, r->timestamp))
 		return diag_error(EXIT_BUILD, "out of memory");
+	r->tree.max_depth = r->cfg.max_depth;
 	r->boot.ops = bootloader_find(r->type->bootloader);
 	r->boot.cfg = &r->cfg;
 	r->boot.type = r->type;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "diag.h"
 #include "size.h"
+#include "tree.h"
 
 static const char *const source_kinds[] = { "directory", "closure", "archive",
 					    "substitutes", "file" };
@@ -89,6 +90,7 @@ static cfg_opt_t closure_opts[] = {
 static cfg_opt_t fs_opts[] = {
 	CFG_STR("label", "hurd", CFGF_NONE),
 	CFG_STR("size", "guess", CFGF_NONE),
+	CFG_INT("max-depth", TREE_MAX_DEPTH, CFGF_NONE),
 	CFG_END()
 };
 
@@ -146,6 +148,17 @@ static int validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v < 0 || v > 3600) {
 		cfg_error(cfg, "timeout %ld is out of range (0 to 3600 seconds)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_depth(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < 8 || v > 1024) {
+		cfg_error(cfg, "max-depth %ld is out of range (8 to 1024)", v);
 		return -1;
 	}
 	return 0;
@@ -518,6 +531,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	if (!root) {
 		out->fs_label = xstrdup("hurd");
 		out->fs_size = 0;
+		out->max_depth = TREE_MAX_DEPTH;
 		return 0;
 	}
 	out->fs_line = start_line(root, 0);
@@ -527,6 +541,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
 				     out->fs_label);
 	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
+	out->max_depth = (unsigned)cfg_getint(root, "max-depth");
 	return 0;
 }
 
@@ -575,6 +590,7 @@ static int load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
 	cfg_set_validate_func(cfg, "archive|max-ratio", validate_ratio);
+	cfg_set_validate_func(cfg, "file-system|max-depth", validate_depth);
 	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_ratio);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);

@@ -229,6 +229,7 @@ int tree_init(struct tree *t, int64_t default_mtime)
 {
 	memset(t, 0, sizeof(*t));
 	t->default_mtime = default_mtime;
+	t->max_depth = TREE_MAX_DEPTH;
 	t->nslots = 1024;
 	t->slots = calloc(t->nslots, sizeof(*t->slots));
 	if (!t->slots)
@@ -383,13 +384,17 @@ static struct tree_node *walk_parent(struct tree *t, const char *path,
 
 /* Check every component before anything is made, so a bad path leaves
  * the tree as it was. */
-static int check_path(const char *path)
+static int check_path(const struct tree *t, const char *path)
 {
 	const char *p = path;
+	unsigned depth = 0;
 
 	if (*p != '/')
 		return diag_error(EXIT_BUILD, "%s: path in the image must be absolute",
 				  path), -1;
+	if (strlen(path) > TREE_PATH_MAX)
+		return diag_error(EXIT_BUILD, "%.64s...: a path of %zu bytes; at most %d are supported",
+				  path, strlen(path), TREE_PATH_MAX), -1;
 	while (*p) {
 		size_t len;
 
@@ -404,6 +409,10 @@ static int check_path(const char *path)
 		if (len > TREE_NAME_MAX)
 			return diag_error(EXIT_BUILD, "%s: a name is longer than %d bytes",
 					  path, TREE_NAME_MAX), -1;
+		if (++depth > t->max_depth)
+			return diag_error(EXIT_BUILD,
+					  "%s: more than %u levels deep (max-depth in the file-system section)",
+					  path, t->max_depth), -1;
 		p += len;
 	}
 	return 0;
@@ -416,7 +425,7 @@ static int put_node(struct tree *t, const char *path, struct tree_inode *ino,
 	const char *name;
 	size_t len;
 
-	if (check_path(path))
+	if (check_path(t, path))
 		return -1;
 
 	if (!strcmp(path, "/")) {
