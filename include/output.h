@@ -8,10 +8,13 @@ struct output {
 	int fd;
 };
 
-/* Create a new temporary file next to TARGET (mode 0666 minus umask).
- * Until commit or abort, SIGINT, SIGTERM and SIGHUP remove it. */
+/* Create a new temporary file next to TARGET (mode 0644 minus umask),
+ * named .BASE.mkhurdimg-PID.XXXXXX; first remove such files whose
+ * process is gone (a run killed with SIGKILL).  Until commit or abort,
+ * SIGINT, SIGTERM and SIGHUP remove it. */
 int output_open(struct output *o, const char *target);
-/* fsync, then rename over TARGET. */
+/* fsync, then rename over TARGET (never through a symlink there: the
+ * link itself is replaced), then fsync the directory. */
 int output_commit(struct output *o);
 /* Remove the temporary file; the previous TARGET, if any, is untouched. */
 void output_abort(struct output *o);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #define TREE_NAME_MAX 255
@@ -71,6 +72,7 @@ struct tree_inode {
 	uint32_t rdev_major, rdev_minor;
 	enum tree_content content;
 	char *host_path;	/* CONTENT_HOST */
+	struct timespec host_mtime;	/* CONTENT_HOST: when it was looked at */
 	void *data;		/* CONTENT_MEM, or the symlink target */
 	struct tree_stream *stream;	/* CONTENT_STREAM */
 	/* CONTENT_GEN: makes exactly SIZE bytes (malloc'd), or fails. */

@@ -79,7 +79,7 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 	if (!in_range(d, len, off))
 		return io_fail(d, "write beyond the end of the disk", EINVAL);
 	err = d->fmt->pwrite(d, buf, len, off);
-	return err ? io_fail(d, "write failed", err) : 0;
+	return err ? io_fail(d, "cannot write the image", err) : 0;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
@@ -142,9 +142,11 @@ static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
 		return EROFS;
 	if (off > r->size || len > r->size - off)
 		return EXT2_ET_LLSEEK_FAILED;
+	/* Through disk_write/disk_read, so that a failure is explained
+	 * once, naming the image file. */
 	if (wbuf)
-		return r->disk->fmt->pwrite(r->disk, wbuf, len, r->offset + off);
-	return r->disk->fmt->pread(r->disk, rbuf, len, r->offset + off);
+		return disk_write(r->disk, wbuf, len, r->offset + off) ? EIO : 0;
+	return disk_read(r->disk, rbuf, len, r->offset + off) ? EIO : 0;
 }
 
 static errcode_t slot_flush(io_channel ch, struct cache_slot *s)

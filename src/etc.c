@@ -374,6 +374,7 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 		} else {
 			ino->size = (uint64_t)st.st_size;
 			ino->content = st.st_size ? CONTENT_HOST : CONTENT_NONE;
+			ino->host_mtime = st.st_mtim;
 			ino->mtime = mtime;
 			r = tree_put(t, ip, ino, NULL) ? EXIT_BUILD : 0;
 		}

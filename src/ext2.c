@@ -494,8 +494,12 @@ struct writer {
 	char path[4096];	/* of the node being written, for messages */
 };
 
+/* An I/O error of the output was explained by the disk layer, which
+ * names the image file (disk.c); keep that rather than the node. */
 static int fail_fs(struct writer *w, errcode_t err, const char *what)
 {
+	if (diag_message())
+		return EXIT_BUILD;
 	return diag_error(EXIT_BUILD, "%s: %s: %s", w->path, what,
 			  error_message(err));
 }
@@ -828,23 +832,48 @@ static uint32_t clamp_time(int64_t t)
 	return (uint32_t)t;
 }
 
-static int open_host(struct writer *w, const struct tree_inode *ino, int *fd)
+static int open_host(struct writer *w, const struct tree_inode *ino, int *fd,
+		     struct stat *opened)
 {
 	struct stat st;
 
 	*fd = open(ino->host_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		return diag_error(EXIT_BUILD,
+				  "%s: the file disappeared while the image was built",
+				  ino->host_path);
 	if (*fd < 0)
 		return diag_error(EXIT_BUILD, "%s: cannot open: %s",
 				  ino->host_path, strerror(errno));
+	/* Changed since the sources were read (the tree has its size). */
 	if (fstat(*fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != ino->size) {
+	    (uint64_t)st.st_size != ino->size ||
+	    st.st_mtim.tv_sec != ino->host_mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != ino->host_mtime.tv_nsec) {
 		close(*fd);
 		return diag_error(EXIT_BUILD,
 				  "%s: the file changed while the image was built (was %llu bytes)",
 				  ino->host_path, (unsigned long long)ino->size);
 	}
 	posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	*opened = st;
 	return 0;
+}
+
+/* After the copy: a file written to meanwhile (grown, or the same size
+ * with new bytes) would be in the image half old, half new. */
+static int check_unchanged(const struct tree_inode *ino, int fd,
+			   const struct stat *opened)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && st.st_size == opened->st_size &&
+	    st.st_mtim.tv_sec == opened->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == opened->st_mtim.tv_nsec)
+		return 0;
+	return diag_error(EXIT_BUILD,
+			  "%s: the file changed while the image was built (was %llu bytes)",
+			  ino->host_path, (unsigned long long)ino->size);
 }
 
 /* Allocate, write and map the content of N into INODE. */
@@ -965,6 +994,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
 	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
+	struct stat opened = { 0 };
 	char *dirbuf = NULL;
 	errcode_t err;
 	int r = 0;
@@ -983,7 +1013,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.mem = dirbuf;
 		f.size = data * EXT2_BLOCK;
 	} else if (ino->content == CONTENT_HOST) {
-		if ((r = open_host(w, ino, &f.fd)))
+		if ((r = open_host(w, ino, &f.fd, &opened)))
 			return r;
 		f.size = ino->size;
 	} else if (ino->content == CONTENT_STREAM) {
@@ -1022,6 +1052,8 @@ static int write_content(struct writer *w, struct tree_node *n,
 		r = defer(w, ino);
 	else
 		r = write_data(w, &f, w->data.v, w->data.n);
+	if (!r && f.fd >= 0)
+		r = check_unchanged(ino, f.fd, &opened);
 	if (r)
 		goto out;
 	ext2fs_iblk_set(w->fs, inode, data + meta);

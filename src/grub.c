@@ -294,6 +294,7 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 	ino->size = (uint64_t)st.st_size;
 	if (st.st_size) {
 		ino->content = CONTENT_HOST;
+		ino->host_mtime = st.st_mtim;
 		ino->host_path = strdup(host);
 	}
 	return tree_put(t, image, ino, NULL) ? EXIT_BUILD : 0;

@@ -1,6 +1,7 @@
 /* output.c - atomic creation of the output file */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -40,20 +41,57 @@ static void guard(char *tmp)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* Temporary files are named .BASE.mkhurdimg-PID.XXXXXX: a run killed
+ * with SIGKILL leaves one, and a later run for the same target removes
+ * those whose process is gone. */
+static void remove_stale(const char *dir, const char *base)
+{
+	char prefix[4096], path[8192];
+	size_t plen;
+	struct dirent *d;
+	DIR *dh;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), ".%s.mkhurdimg-", base);
+	if (plen >= sizeof(prefix) || !(dh = opendir(*dir ? dir : ".")))
+		return;
+	while ((d = readdir(dh))) {
+		char *end;
+		long pid;
+
+		if (strncmp(d->d_name, prefix, plen))
+			continue;
+		pid = strtol(d->d_name + plen, &end, 10);
+		if (end == d->d_name + plen || *end != '.' || pid <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", dir, d->d_name);
+		if (unlink(path) == 0)
+			diag_info("removed %s, left by an interrupted run", path);
+	}
+	closedir(dh);
+}
+
 int output_open(struct output *o, const char *target)
 {
 	const char *slash = strrchr(target, '/');
 	size_t dirlen = slash ? (size_t)(slash - target) + 1 : 0;
+	char *dir;
 	mode_t mask;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->target = strdup(target);
-	o->tmp = malloc(strlen(target) + 16);
-	if (!o->target || !o->tmp)
+	o->tmp = malloc(strlen(target) + 64);
+	dir = strndup(target, dirlen);
+	if (!o->target || !o->tmp || !dir) {
+		free(dir);
 		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	remove_stale(dir, target + dirlen);
+	free(dir);
 	/* A dot file in the same directory, so rename() is atomic. */
-	sprintf(o->tmp, "%.*s.%s.XXXXXX", (int)dirlen, target, target + dirlen);
+	sprintf(o->tmp, "%.*s.%s.mkhurdimg-%ld.XXXXXX", (int)dirlen, target,
+		target + dirlen, (long)getpid());
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
 		int e = errno;
@@ -66,7 +104,7 @@ int output_open(struct output *o, const char *target)
 	guard(o->tmp);
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(o->fd, 0666 & ~mask)) {
+	if (fchmod(o->fd, 0644 & ~mask)) {
 		int e = errno;
 
 		output_abort(o);
@@ -75,25 +113,44 @@ int output_open(struct output *o, const char *target)
 	return 0;
 }
 
+/* The rename itself reaches the disk with the directory.  The image is
+ * complete and in place by now, so a failure here is only a warning. */
+static void sync_dir(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *dir = slash ? strndup(target, (size_t)(slash - target) + 1) : strdup(".");
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	if (fd < 0 || (fsync(fd) && errno != EINVAL))
+		diag_warn("%s: the directory could not be synced: %s", dir ? dir : target,
+			  strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+}
+
 int output_commit(struct output *o)
 {
-	int e;
+	int e, r;
 
 	if (fsync(o->fd) || close(o->fd)) {
 		e = errno;
 		o->fd = -1;
+		r = diag_error(EXIT_BUILD, "%s: cannot write the image: %s",
+			       o->target, strerror(e));
 		output_abort(o);
-		return diag_error(EXIT_BUILD, "%s: cannot write the image: %s",
-				  o->target, strerror(e));
+		return r;
 	}
 	o->fd = -1;
 	if (rename(o->tmp, o->target)) {
 		e = errno;
+		r = diag_error(EXIT_BUILD, "%s: cannot put the image in place: %s",
+			       o->target, strerror(e));
 		output_abort(o);
-		return diag_error(EXIT_BUILD, "%s: cannot put the image in place: %s",
-				  o->target, strerror(e));
+		return r;
 	}
 	guard(NULL);
+	sync_dir(o->target);
 	free(o->tmp);
 	free(o->target);
 	o->tmp = o->target = NULL;

@@ -214,6 +214,7 @@ static int set_content(struct dir_walk *w, struct tree_inode *ino,
 		if (st->st_size == 0)
 			return 0;
 		ino->content = CONTENT_HOST;
+		ino->host_mtime = st->st_mtim;
 		ino->host_path = strdup(w->host);
 		if (!ino->host_path)
 			return diag_error(EXIT_BUILD, "out of memory");

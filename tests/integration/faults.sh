@@ -1,0 +1,171 @@
+#!/bin/bash
+# faults.sh -- a failed run leaves nothing behind, whatever fails.
+#
+# With tests/faults/faultinject.so (LD_PRELOAD), for hurd-raw and
+# hurd-qcow2:
+#  * the Nth write/pwrite/fsync/rename on the output's directory fails
+#    with EIO, ENOSPC, EDQUOT or EFBIG, swept over N: each run either
+#    fails with status 1 and a message naming the image, leaving the
+#    previous image as it was and no temporary file, or (a fault that
+#    does not matter, such as the directory's fsync after the rename)
+#    succeeds with the same bytes as a clean run;
+#  * an input file is truncated, removed, grown or rewritten between the
+#    scan and the copy, or during the copy: status 1 and a message naming
+#    it, nothing left behind;
+# and without it:
+#  * SIGKILL at points spread over a build leaves the target either as it
+#    was or complete, and at most a temporary file named
+#    .TARGET.mkhurdimg-PID.XXXXXX, which the next run removes;
+#  * SIGINT, SIGTERM and SIGHUP remove the temporary file;
+#  * a symlink at the target is replaced, not followed.
+. "$(dirname "$0")/lib.sh"
+shim=$top_builddir/tests/faults/faultinject.so
+[ -r "$shim" ] || skip "$shim not built (make check builds it)"
+# A sanitizer build wants its runtime first; the shim has none of its own.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+export SOURCE_DATE_EPOCH=1700000000
+workdir
+
+mkdir -p root/boot root/hurd root/lib out
+printf 'not really GNU Mach\n' > root/boot/gnumach.gz
+for s in ext2fs.static exec.static exec; do echo "$s stand-in" > "root/hurd/$s"; done
+echo 'ld.so stand-in' > root/lib/ld.so.1
+head -c 300000 /dev/urandom > root/data
+ln -s data root/link
+printf 'directory "root" { target = "/" }\n' > os.conf
+outdir=$PWD/out
+
+leftovers() { (cd out && ls -A | grep -v -x -e ref.img -e x.img | tr '\n' ' '); }
+
+run_fault() {	# TYPE CALL N ERRNO
+	printf 'previous image\n' > out/x.img
+	err=$(FAULT_DIR=$outdir FAULT_CALL=$2 FAULT_N=$3 FAULT_ERRNO=$4 \
+		LD_PRELOAD=$shim "$MKHURDIMG" -q -t "$1" -o out/x.img os.conf 2>&1)
+	rc=$?
+	left=$(leftovers)
+	if [ -n "$left" ]; then
+		bad "$1 $2 #$3 $4: left $left"
+		rm -f out/.x.img.*
+	elif [ $rc = 0 ]; then
+		cmp -s out/x.img out/ref.img || bad "$1 $2 #$3 $4: exit 0 but the image differs from a clean run"
+		harmless=$((harmless + 1))
+	elif [ $rc != 1 ]; then
+		bad "$1 $2 #$3 $4: exit $rc, want 1 ($err)"
+	elif ! printf 'previous image\n' | cmp -s - out/x.img; then
+		bad "$1 $2 #$3 $4: the previous image was changed"
+	elif ! printf '%s\n' "$err" | grep -Eqx "mkhurdimg: out/x\.img: [a-z ]+: ($5)"; then
+		bad "$1 $2 #$3 $4: message [$err]"
+	else
+		failed=$((failed + 1))
+	fi
+}
+
+# N to try out of TOTAL calls: all of a few, else the first three, thirty
+# spread between and the last.
+points() {
+	local total=$1 i
+	if [ "$total" -le 16 ]; then seq 1 "$total"; return; fi
+	{ seq 1 3; for i in $(seq 1 30); do echo $((3 + i * (total - 4) / 31)); done; echo "$total"; } | sort -nu
+}
+
+errnos=(EIO ENOSPC EDQUOT EFBIG)
+declare -A text=([EIO]='Input/output error' [ENOSPC]='No space left on device'
+	[EDQUOT]='Disk quota exceeded' [EFBIG]='File too large')
+for type in hurd-raw hurd-qcow2; do
+	"$MKHURDIMG" -q -t $type -o out/ref.img os.conf || bad "$type: a clean build failed"
+	FAULT_DIR=$outdir FAULT_COUNT=$PWD/counts LD_PRELOAD=$shim \
+		"$MKHURDIMG" -q -t $type -o out/x.img os.conf || bad "$type: counting run failed"
+	cmp -s out/x.img out/ref.img || bad "$type: the shim alone changed the image"
+	failed=0 harmless=0 k=0
+	for call in write pwrite fsync rename; do
+		total=$(awk -v c=$call '$1 == c { print $2 }' counts)
+		for n in $(points "$total"); do
+			e=${errnos[$((k % 4))]}
+			k=$((k + 1))
+			run_fault $type $call "$n" "$e" "${text[$e]}"
+		done
+	done
+	ok "$type: $(tr '\n' ' ' < counts)calls; $k faults injected: $failed failed cleanly, $harmless harmless (same image)"
+	[ "$failed" -gt 10 ] || bad "$type: only $failed runs failed; is the shim working?"
+	rm -f out/x.img
+done
+
+# ---- inputs that change under the build ----
+declare -A want=(
+	[truncate]='changed while the image was built (was 300000 bytes)'
+	[remove]='disappeared while the image was built'
+	[grow-after]='changed while the image was built (was 300000 bytes)'
+	[rewrite-after]='changed while the image was built (was 300000 bytes)'
+	[rewrite-during]='changed while the image was built (was 300000 bytes)')
+cp -p root/data data.orig
+for act in truncate remove grow-after rewrite-after rewrite-during; do
+	cp -p data.orig root/data
+	printf 'previous image\n' > out/x.img
+	err=$(FAULT_MUTATE=$PWD/root/data FAULT_ACTION=$act LD_PRELOAD=$shim \
+		"$MKHURDIMG" -q -o out/x.img os.conf 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$err" = "mkhurdimg: root/data: the file ${want[$act]}" ] &&
+		printf 'previous image\n' | cmp -s - out/x.img && [ -z "$(leftovers)" ]; then
+		ok "input $act: refused, nothing left"
+	else
+		bad "input $act: exit $rc, [$err], left [$(leftovers)]"
+	fi
+done
+cp -p data.orig root/data
+
+# ---- signals ----
+head -c 120000000 /dev/urandom > root/big
+"$MKHURDIMG" -q -o out/ref.img os.conf || bad "big clean build failed"
+t0=$(date +%s%N)
+"$MKHURDIMG" -q -o out/x.img os.conf
+ms=$((($(date +%s%N) - t0) / 1000000))
+ok "a build of the big tree takes $ms ms"
+for pct in 5 10 20 30 45 60; do
+	printf 'previous image\n' > out/x.img
+	"$MKHURDIMG" -q -o out/x.img os.conf &
+	pid=$!
+	sleep "$(awk -v ms=$ms -v p=$pct 'BEGIN { printf "%.3f", ms * p / 100000 }')"
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	left=$(leftovers)
+	if printf 'previous image\n' | cmp -s - out/x.img; then state=previous
+	elif cmp -s out/x.img out/ref.img; then state=complete
+	else state=BROKEN; fi
+	case $left in
+	'' | ".x.img.mkhurdimg-$pid."??????" ") ;;
+	*) state="$state, stray [$left]" ;;
+	esac
+	[ "$state" = previous ] || [ "$state" = complete ] ||
+		bad "SIGKILL at $pct%: $state"
+	"$MKHURDIMG" -q -o out/x.img os.conf || bad "the run after SIGKILL failed"
+	cmp -s out/x.img out/ref.img && [ -z "$(leftovers)" ] ||
+		bad "the run after SIGKILL at $pct% left [$(leftovers)] or a different image"
+	ok "SIGKILL at $pct%: target $state, temporary [${left% }] removed by the next run"
+done
+for sig in INT TERM HUP; do
+	printf 'previous image\n' > out/x.img
+	"$MKHURDIMG" -q -o out/x.img os.conf &
+	pid=$!
+	sleep "$(awk -v ms=$ms 'BEGIN { printf "%.3f", ms * 0.4 / 1000 }')"
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	if [ $rc -gt 128 ] && printf 'previous image\n' | cmp -s - out/x.img &&
+		[ -z "$(leftovers)" ]; then
+		ok "SIG$sig: killed (status $rc), previous image kept, no temporary file"
+	else
+		bad "SIG$sig: status $rc, left [$(leftovers)]"
+	fi
+done
+rm -f root/big
+
+# ---- a symlink at the target is replaced, not followed ----
+printf 'victim\n' > victim
+ln -sf ../victim out/x.img
+"$MKHURDIMG" -q -o out/x.img os.conf || bad "build over a symlink failed"
+if [ ! -L out/x.img ] && [ "$(cat victim)" = victim ]; then
+	ok "a symlink at the target is replaced; what it pointed to is untouched"
+else
+	bad "the symlink at the target was followed"
+fi
+[ $fails = 0 ]
