@@ -16,6 +16,8 @@ struct build_options {
 	const char *preallocation;	/* NULL: the type's (qcow2) */
 	int compress;			/* --compress (qcow2) */
 	unsigned threads;		/* --threads; 0: 2 */
+	const char *depfile;		/* --depfile: write the inputs there */
+	int json;			/* --json: the result on stdout */
 };
 
 /* Build the image.  Returns an exit status (diag.h). */

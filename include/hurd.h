@@ -36,7 +36,8 @@ void hurd_translators_free(struct hurd_translators *tt);
 /* Add or replace PATH's translator (ARGV[0] is the program). */
 int hurd_translator_set(struct hurd_translators *tt, const char *path,
 			char *const *argv, size_t argc, uint32_t mode);
-void hurd_translator_remove(struct hurd_translators *tt, const char *path);
+/* Returns -1 if no translator is set at PATH (a typo in the config). */
+int hurd_translator_remove(struct hurd_translators *tt, const char *path);
 
 /* Put each translator on its node as the gnu.translator attribute,
  * creating missing nodes, and add Guix's /dev and /servers symlinks.

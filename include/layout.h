@@ -30,4 +30,7 @@ int layout_identities(struct layout *l, const struct os_config *cfg,
 /* SOURCE_DATE_EPOCH, or 1 (the store's epoch) when unset. */
 int layout_timestamp(int64_t *ts);
 
+/* UUID as 8-4-4-4-12 lowercase hex into OUT (37 bytes). */
+void layout_uuid_string(const uint8_t uuid[16], char out[37]);
+
 #endif

@@ -108,6 +108,8 @@ struct tree {
 	unsigned max_depth;		/* components in a path, at most */
 	size_t nnodes;
 	struct tree_stream *streams;	/* owned; freed with the tree */
+	char **inputs;			/* host paths read, besides content */
+	size_t ninputs, inputcap;
 	void *guix_db;			/* the store registration (guix-db.h) */
 	void (*guix_db_free)(void *);
 };
@@ -147,6 +149,11 @@ int tree_put(struct tree *t, const char *path, struct tree_inode *ino,
 int tree_link(struct tree *t, const char *path, struct tree_node *target);
 
 struct tree_node *tree_lookup(const struct tree *t, const char *path);
+
+/* Record a host file or directory the image is made from, other than
+ * the CONTENT_HOST files still in the tree (archives, graphs, narinfos,
+ * directories read): the inputs --depfile lists. */
+int tree_add_input(struct tree *t, const char *host_path);
 
 /* Entries the tool itself makes (root-owned unless said, with MTIME).
  * Each returns 0 or EXIT_BUILD with a message recorded. */

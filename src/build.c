@@ -4,16 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bootloader.h"
 #include "build.h"
 #include "config.h"
+#include "depfile.h"
 #include "diag.h"
 #include "disk.h"
 #include "etc.h"
 #include "ext2.h"
 #include "guix-db.h"
 #include "hurd.h"
+#include "json.h"
 #include "layout.h"
 #include "mbr.h"
 #include "output.h"
@@ -33,6 +36,7 @@ struct run {
 	struct layout layout;
 	struct disk_options disk_opts;
 	int64_t timestamp;
+	double seconds[2];	/* reading and laying out, writing */
 };
 
 static int choose_size(struct run *r, const struct build_options *o)
@@ -77,9 +81,11 @@ static int add_translators(struct run *r)
 	for (i = 0; !err && i < r->cfg.ntranslators; i++) {
 		const struct os_translator *c = &r->cfg.translators[i];
 
-		if (c->remove)
-			hurd_translator_remove(&tt, c->path);
-		else
+		if (c->remove && hurd_translator_remove(&tt, c->path))
+			err = diag_error_at(EXIT_USAGE, r->cfg.file, c->line,
+					    "translator '%s': remove = true, but no translator is set there",
+					    c->path);
+		else if (!c->remove)
 			err = hurd_translator_set(&tt, c->path, c->argv, c->argc,
 						  (uint32_t)c->mode);
 	}
@@ -222,6 +228,72 @@ static void report(const struct run *r, const char *path)
 		  (unsigned long long)r->plan.files, data);
 }
 
+static int count_translators(struct tree_node *n, void *arg)
+{
+	size_t i;
+
+	if (n->inode->ino)	/* counted under another name */
+		return 0;
+	n->inode->ino = 1;
+	for (i = 0; i < n->inode->nxattrs; i++)
+		if (!strcmp(n->inode->xattrs[i].name, TRANSLATOR_XATTR))
+			++*(unsigned long *)arg;
+	return 0;
+}
+
+static int clear_ino(struct tree_node *n, void *arg)
+{
+	n->inode->ino = 0;
+	return 0;
+}
+
+/* --json: one object on stdout; the key names are an interface. */
+static int print_json(struct run *r, const char *path)
+{
+	unsigned long translators = 0;
+	struct strbuf sb;
+	struct stat st;
+	char uuid[40], *text;
+
+	tree_walk(&r->tree, clear_ino, NULL);
+	tree_walk(&r->tree, count_translators, &translators);
+	tree_walk(&r->tree, clear_ino, NULL);
+	layout_uuid_string(r->layout.uuid, uuid);
+	sb_init(&sb);
+	sb_add(&sb, "{\"output\": ");
+	json_string(&sb, path);
+	sb_add(&sb, ", \"image_type\": ");
+	json_string(&sb, r->type->name);
+	sb_add(&sb, ", \"format\": ");
+	json_string(&sb, r->type->format);
+	sb_addf(&sb, ", \"virtual_size\": %llu, \"file_size\": %llu",
+		(unsigned long long)r->layout.disk_size,
+		stat(path, &st) ? 0ull : (unsigned long long)st.st_size);
+	sb_addf(&sb, ", \"root_size\": %llu, \"root_uuid\": \"%s\"",
+		(unsigned long long)r->layout.fs_size, uuid);
+	sb_addf(&sb, ", \"files\": %llu, \"translators\": %lu",
+		(unsigned long long)r->plan.files, translators);
+	sb_addf(&sb, ", \"elapsed\": {\"read\": %.3f, \"write\": %.3f, \"total\": %.3f}}\n",
+		r->seconds[0], r->seconds[1], r->seconds[0] + r->seconds[1]);
+	if (!(text = sb_take(&sb)))
+		return diag_error(EXIT_BUILD, "out of memory");
+	fputs(text, stdout);
+	free(text);
+	if (fflush(stdout))
+		return diag_error(EXIT_BUILD, "cannot write the result on stdout");
+	return 0;
+}
+
+/* --depfile: the config and type file first, then every input. */
+static int write_depfile(struct run *r, const struct build_options *o,
+			 const char *path)
+{
+	const char *first[2] = { o->config, r->type->file };
+
+	return depfile_write(o->depfile, path, first, r->type->file ? 2 : 1,
+			     &r->tree);
+}
+
 int build_image(const struct build_options *o, const struct image_types *types)
 {
 	struct run r;
@@ -268,14 +340,22 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	t0 = progress_clock();
 	err = decide(&r, o);
 	t1 = progress_clock();
+	r.seconds[0] = t1 - t0;
 	if (!err)
 		diag_verbose("reading the sources and laying out: %.2f s", t1 - t0);
+	/* Before the image: a run that cannot say what it read writes
+	 * nothing, and a stale depfile only makes make rebuild. */
+	if (!err && o->depfile)
+		err = write_depfile(&r, o, path);
 	if (!err)
 		err = write_image(&r, path);
+	r.seconds[1] = progress_clock() - t1;
 	if (!err)
-		diag_verbose("writing the image: %.2f s", progress_clock() - t1);
+		diag_verbose("writing the image: %.2f s", r.seconds[1]);
 	if (!err)
 		report(&r, path);
+	if (!err && o->json)
+		err = print_json(&r, path);
 	if (r.boot.ops && r.boot.ops->release)
 		r.boot.ops->release(&r.boot);
 	tree_free(&r.tree);

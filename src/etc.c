@@ -352,6 +352,7 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 
 	if (!d)
 		return diag_error(EXIT_BUILD, "%s: secrets: %s", host, strerror(errno));
+	r = tree_add_input(t, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];
 		struct tree_inode *ino;

@@ -316,6 +316,9 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	size_t n, i;
 	int r = 0;
 
+	/* grub-mkimage reads kernel.img and the rest from here too. */
+	if (tree_add_input(t, b->cfg->grub_dir))
+		return EXIT_BUILD;
 	if (dirlist(b->cfg->grub_dir, grub_file, &names, &n))
 		return grub_fail(b, "%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
 				 b->cfg->grub_dir);

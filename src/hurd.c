@@ -252,12 +252,14 @@ int hurd_translator_set(struct hurd_translators *tt, const char *path,
 	return 0;
 }
 
-void hurd_translator_remove(struct hurd_translators *tt, const char *path)
+int hurd_translator_remove(struct hurd_translators *tt, const char *path)
 {
 	struct hurd_translator *t = find(tt, path);
 
-	if (t)
-		t->removed = 1;
+	if (!t || t->removed)
+		return -1;
+	t->removed = 1;
+	return 0;
 }
 
 /* A node for translator T: kept if a source made it, else a regular file

@@ -87,3 +87,16 @@ int layout_identities(struct layout *l, const struct os_config *cfg,
 	gcry_md_close(md);
 	return 0;
 }
+
+void layout_uuid_string(const uint8_t uuid[16], char out[37])
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		sprintf(out + o, "%02x", uuid[i]);
+		o += 2;
+	}
+	out[o] = '\0';
+}

@@ -12,7 +12,7 @@
 #include "image-type.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
-       OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS };
+       OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -24,6 +24,8 @@ static const struct option long_opts[] = {
 	{ "preallocation", required_argument, NULL, OPT_PREALLOC },
 	{ "compress", no_argument, NULL, OPT_COMPRESS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "depfile", required_argument, NULL, OPT_DEPFILE },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -44,6 +46,8 @@ static void usage(FILE *f)
 	      "      --preallocation=off|metadata  qcow2: map every cluster up front\n"
 	      "      --compress          qcow2: deflate the clusters (as qemu-img convert -c)\n"
 	      "      --threads=N         compression threads (default 2; same output for any N)\n"
+	      "      --depfile=FILE      write a Make rule: the image depends on every input\n"
+	      "      --json              print the result as one JSON object on stdout\n"
 	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"
 	      "      --list-image-types  list the image types and exit\n"
 	      "  -q, --quiet             print errors only\n"
@@ -103,7 +107,7 @@ static const struct subcommand *find_subcommand(const char *name)
 int main(int argc, char **argv)
 {
 	const struct subcommand *sub;
-	struct build_options o = { NULL, "hurd-raw", NULL, NULL, NULL, NULL, 0, 0 };
+	struct build_options o = { .type = "hurd-raw" };
 	char *end;
 	struct image_types reg = { NULL, 0 };
 	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
@@ -129,6 +133,8 @@ int main(int argc, char **argv)
 		case OPT_CLUSTER: o.cluster_size = optarg; break;
 		case OPT_PREALLOC: o.preallocation = optarg; break;
 		case OPT_COMPRESS: o.compress = 1; break;
+		case OPT_DEPFILE: o.depfile = optarg; break;
+		case OPT_JSON: o.json = 1; break;
 		case OPT_THREADS:
 			o.threads = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || o.threads < 1 || o.threads > 16) {

@@ -473,6 +473,8 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	tree_add_stream(t, rd.stream);
 	if (stat(src->path, &st) == 0)
 		rd.file_size = (uint64_t)st.st_size;
+	if (tree_add_input(t, src->path))
+		return EXIT_BUILD;
 	rd.a = open_archive(src->path);
 	if (!rd.a)
 		return EXIT_BUILD;

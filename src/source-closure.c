@@ -261,7 +261,8 @@ static int closure_add(struct tree *t, const struct os_config *cfg,
 				  src->store);
 		goto out;
 	}
-	if ((r = read_lines(&g)) || (r = parse(&g)) ||
+	if ((r = tree_add_input(t, src->path)) || (r = read_lines(&g)) ||
+	    (r = parse(&g)) ||
 	    (r = check_closure(&g, &storelen)) ||
 	    (r = add_store_dir(t, g.items[0].path, storelen)))
 		goto out;

@@ -265,6 +265,9 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 		return EXIT_BUILD;
 	if (links && link_add(w, st->st_dev, st->st_ino, w->image))
 		return diag_error(EXIT_BUILD, "out of memory");
+	/* A directory is an input too: an entry added to it changes it. */
+	if (!S_ISREG(st->st_mode) && tree_add_input(w->t, w->host))
+		return EXIT_BUILD;
 	if (S_ISDIR(st->st_mode))
 		return add_children(w);
 	return 0;

@@ -287,6 +287,7 @@ struct closure {
 	size_t n, cap;
 	size_t *set;		/* open addressing: index + 1, 0 = empty */
 	size_t setcap;		/* a power of two */
+	struct tree *t;		/* for the inputs read */
 };
 
 static size_t str_hash(const char *s)
@@ -385,6 +386,10 @@ static int load(struct closure *c, const char *path, const char *referrer)
 					  referrer, path, file, strerror(errno));
 		return diag_error(EXIT_BUILD, "%s: the narinfo of %s cannot be read: %s",
 				  file, path, strerror(errno));
+	}
+	if (tree_add_input(c->t, file)) {
+		free(text);
+		return EXIT_BUILD;
 	}
 	r = narinfo_parse(file, text, len, &ni);
 	if (!r && strcmp(ni.store_path, path))
@@ -522,6 +527,8 @@ static int add_item(struct tree *t, const struct closure *c, size_t i)
 	tree_add_stream(t, s);
 	if (!it->store_path || !it->nar_file || !it->compression || !s->name)
 		return diag_error(EXIT_BUILD, "out of memory");
+	if (tree_add_input(t, nar))
+		return EXIT_BUILD;
 	if ((r = read_nar(it, &unpack_visitor, &u)))
 		return r;
 	return c->register_store ? register_item(t, ni) : 0;
@@ -542,7 +549,7 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 			   const struct os_source *src)
 {
 	struct closure c = { src->path, cfg->register_store, src->max_ratio, NULL,
-			     NULL, NULL, 0, 0, NULL, 0 };
+			     NULL, NULL, 0, 0, NULL, 0, t };
 	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;
@@ -553,7 +560,8 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
 				     "substitutes '%s': give the root store paths in roots = { ... }",
 				     src->path);
-	if (src->public_key && (r = narsig_key_load(src->public_key, &key)))
+	if (src->public_key && ((r = tree_add_input(t, src->public_key)) ||
+				(r = narsig_key_load(src->public_key, &key))))
 		return r;
 	c.key = key;
 	r = walk_closure(&c, src->roots, src->nroots);

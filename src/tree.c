@@ -288,6 +288,9 @@ void tree_free(struct tree *t)
 	}
 	if (t->guix_db)
 		t->guix_db_free(t->guix_db);
+	while (t->ninputs)
+		free(t->inputs[--t->ninputs]);
+	free(t->inputs);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
@@ -512,6 +515,23 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 					  path), -1;
 		return -1;
 	}
+	return 0;
+}
+
+int tree_add_input(struct tree *t, const char *host_path)
+{
+	if (t->ninputs == t->inputcap) {
+		size_t cap = t->inputcap ? t->inputcap * 2 : 64;
+		char **n = realloc(t->inputs, cap * sizeof(*n));
+
+		if (!n)
+			return diag_error(EXIT_BUILD, "out of memory");
+		t->inputs = n;
+		t->inputcap = cap;
+	}
+	if (!(t->inputs[t->ninputs] = strdup(host_path)))
+		return diag_error(EXIT_BUILD, "out of memory");
+	t->ninputs++;
 	return 0;
 }
 
