@@ -172,7 +172,8 @@ int depfile_write(const char *file, const char *target,
 		free(c.v);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	qsort(c.v, c.n, sizeof(*c.v), path_cmp);
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), path_cmp);
 	r = format(&sb, target, first, nfirst, &c);
 	free(c.v);
 	text = sb_take(&sb);

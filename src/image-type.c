@@ -289,7 +289,8 @@ int image_types_find(const struct image_types *reg, const char *name,
 	char list[1024] = "";
 	size_t i;
 
-	qsort(reg->types, reg->n, sizeof(*reg->types), type_cmp);
+	if (reg->n)
+		qsort(reg->types, reg->n, sizeof(*reg->types), type_cmp);
 	for (i = 0; i < reg->n; i++) {
 		if (!strcmp(reg->types[i].name, name)) {
 			*out = &reg->types[i];
