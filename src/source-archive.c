@@ -433,21 +433,42 @@ static int replay_entry(void *arg, struct archive_entry *e, uint64_t token)
 	return rp->sink(rp->ctx, token, (uint64_t)size, read_data, rp);
 }
 
+/* The archive as it was when its headers were read: the replay must
+ * read the same bytes, or the image would mix two archives. */
+static int check_same(const struct tree_stream *s)
+{
+	const struct stat *then = s->priv;
+	struct stat now;
+
+	if (!then)
+		return 0;
+	if (stat(s->name, &now) == 0 && now.st_dev == then->st_dev &&
+	    now.st_ino == then->st_ino && now.st_size == then->st_size &&
+	    now.st_mtim.tv_sec == then->st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == then->st_mtim.tv_nsec)
+		return 0;
+	return diag_error(EXIT_BUILD,
+			  "%s: the archive changed while the image was built", s->name);
+}
+
 static int archive_replay(struct tree_stream *s, tree_stream_sink sink, void *ctx)
 {
 	struct replaying rp = { NULL, s->name, sink, ctx };
 	int r;
 
+	if ((r = check_same(s)))
+		return r;
 	rp.a = open_archive(s->name);
 	if (!rp.a)
 		return EXIT_BUILD;
 	r = for_each(s->name, rp.a, replay_entry, &rp);
 	archive_read_free(rp.a);
-	return r;
+	return r ? r : check_same(s);
 }
 
 static void archive_stream_free(struct tree_stream *s)
 {
+	free(s->priv);
 	free(s);
 }
 
@@ -471,8 +492,13 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	}
 	rd.stream->ops = &archive_stream_ops;
 	tree_add_stream(t, rd.stream);
-	if (stat(src->path, &st) == 0)
+	if (stat(src->path, &st) == 0) {
 		rd.file_size = (uint64_t)st.st_size;
+		rd.stream->priv = malloc(sizeof(st));
+		if (!rd.stream->priv)
+			return diag_error(EXIT_BUILD, "out of memory");
+		memcpy(rd.stream->priv, &st, sizeof(st));
+	}
 	if (tree_add_input(t, src->path))
 		return EXIT_BUILD;
 	rd.a = open_archive(src->path);

@@ -15,7 +15,8 @@
  *                        once the caller has it open), rewrite-after (same
  *                        size, new bytes and time, once open),
  *                        rewrite-during (the same, at the caller's first
- *                        pread of it: while it is being copied)
+ *                        pread of it: while it is being copied),
+ *                        touch-after (only a new mtime, once open)
  * FAULT_COUNT also counts the opens of FAULT_MUTATE as "open N".
  */
 #define _GNU_SOURCE
@@ -221,12 +222,15 @@ static void mutate_after(const char *path, const char *act)
 	struct stat st;
 	int fd;
 
-	if (!act || (strcmp(act, "grow-after") && strcmp(act, "rewrite-after")))
+	if (!act || (strcmp(act, "grow-after") && strcmp(act, "rewrite-after") &&
+		     strcmp(act, "touch-after")))
 		return;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!strcmp(act, "grow-after")) {
+	if (!strcmp(act, "touch-after")) {
+		futimens(fd, t);
+	} else if (!strcmp(act, "grow-after")) {
 		if (pwrite(fd, bytes, sizeof(bytes) - 1, lseek(fd, 0, SEEK_END)) < 0) {}
 	} else if (fstat(fd, &st) == 0 && st.st_size > 0) {
 		if (pwrite(fd, "X", 1, 0) < 0) {}

@@ -10,8 +10,8 @@
 #    does not matter, such as the directory's fsync after the rename)
 #    succeeds with the same bytes as a clean run;
 #  * an input file is truncated, removed, grown or rewritten between the
-#    scan and the copy, or during the copy: status 1 and a message naming
-#    it, nothing left behind;
+#    scan and the copy, or during the copy, or an archive between its two
+#    reads: status 1 and a message naming it, nothing left behind;
 # and without it:
 #  * SIGKILL at points spread over a build leaves the target either as it
 #    was or complete, and at most a temporary file named
@@ -112,6 +112,20 @@ for act in truncate remove grow-after rewrite-after rewrite-during; do
 	fi
 done
 cp -p data.orig root/data
+# An archive is read twice (headers, then contents as they are written).
+mkdir -p extra/opt && head -c 100000 /dev/urandom > extra/opt/blob
+tar -C extra -cf extra.tar opt
+printf 'directory "root" { target = "/" }\narchive "extra.tar" { target = "/" }\n' > arch.conf
+printf 'previous image\n' > out/x.img
+err=$(FAULT_MUTATE=$PWD/extra.tar FAULT_ACTION=touch-after FAULT_MUTATE_AT=1 \
+	LD_PRELOAD=$shim "$MKHURDIMG" -q -o out/x.img arch.conf 2>&1)
+rc=$?
+if [ $rc = 1 ] && [ "$err" = "mkhurdimg: extra.tar: the archive changed while the image was built" ] &&
+	printf 'previous image\n' | cmp -s - out/x.img && [ -z "$(leftovers)" ]; then
+	ok "archive rewritten between its two reads: refused, nothing left"
+else
+	bad "archive rewritten: exit $rc, [$err], left [$(leftovers)]"
+fi
 
 # ---- signals ----
 head -c 120000000 /dev/urandom > root/big
