@@ -36,9 +36,10 @@ static const struct option long_opts[] = {
 static void usage(FILE *f)
 {
 	fputs("Usage: mkhurdimg [OPTION]... CONFIG\n"
+	      "  or:  mkhurdimg inspect [--json] IMAGE [PATH]   (see inspect --help)\n"
+	      "  or:  mkhurdimg boot [OPTION]... IMAGE          (see boot --help)\n"
 	      "Build a bootable GNU/Hurd disk image from the system described in CONFIG,\n"
 	      "as an ordinary user: no loop devices, mounts, fakeroot or emulator.\n"
-	      "\n"
 	      "  -t, --image-type=TYPE   image type (default hurd-raw); see --list-image-types\n"
 	      "  -o, --output=FILE       image file (default: the type's, e.g. hurd.img)\n"
 	      "  -s, --size=SIZE         root file system size: guess, or e.g. 512M, 2GiB\n"
@@ -52,8 +53,7 @@ static void usage(FILE *f)
 	      "      --list-image-types  list the image types and exit\n"
 	      "  -q, --quiet             print errors only\n"
 	      "  -v, --verbose           say what is being done\n"
-	      "      --help              show this help and exit\n"
-	      "      --version           show the version and exit\n"
+	      "      --help, --version   show this help, or the version, and exit\n"
 	      "\n"
 	      "Exit status: 0 image written; 1 the build failed (nothing is left behind);\n"
 	      "2 bad command line or configuration.\n"
