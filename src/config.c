@@ -142,34 +142,28 @@ static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
+/* Integer options with a range, by option name. */
+static const struct int_range {
+	const char *name;
+	long min, max;
+	const char *range;	/* as the message says it */
+} int_ranges[] = {
+	{ "timeout", 0, 3600, "0 to 3600 seconds" },
+	{ "max-depth", 8, 1024, "8 to 1024" },
+	{ "max-ratio", 0, 1000000, "1 to 1000000, or 0 for no limit" },
+};
+
+static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
+	size_t i;
 
-	if (v < 0 || v > 3600) {
-		cfg_error(cfg, "timeout %ld is out of range (0 to 3600 seconds)", v);
-		return -1;
-	}
-	return 0;
-}
+	for (i = 0; i < sizeof(int_ranges) / sizeof(*int_ranges); i++) {
+		const struct int_range *r = &int_ranges[i];
 
-static int validate_depth(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-
-	if (v < 8 || v > 1024) {
-		cfg_error(cfg, "max-depth %ld is out of range (8 to 1024)", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int validate_ratio(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-
-	if (v < 0 || v > 1000000) {
-		cfg_error(cfg, "max-ratio %ld is out of range (1 to 1000000, or 0 for no limit)", v);
+		if (strcmp(opt->name, r->name) || (v >= r->min && v <= r->max))
+			continue;
+		cfg_error(cfg, "%s %ld is out of range (%s)", r->name, v, r->range);
 		return -1;
 	}
 	return 0;
@@ -588,10 +582,10 @@ static int load(const char *path, struct os_config *out)
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
 	cfg_set_validate_func(cfg, "file-system|size", validate_size);
-	cfg_set_validate_func(cfg, "bootloader|timeout", validate_timeout);
-	cfg_set_validate_func(cfg, "archive|max-ratio", validate_ratio);
-	cfg_set_validate_func(cfg, "file-system|max-depth", validate_depth);
-	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_ratio);
+	cfg_set_validate_func(cfg, "bootloader|timeout", validate_range);
+	cfg_set_validate_func(cfg, "archive|max-ratio", validate_range);
+	cfg_set_validate_func(cfg, "file-system|max-depth", validate_range);
+	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_range);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "host-name", validate_nonempty);
