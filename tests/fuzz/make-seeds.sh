@@ -54,4 +54,19 @@ ln "$t/dir/file" "$t/dir/hard"
 (cd "$t" && zip -qry "$c/archive/tree.zip" .)
 truncate -s 1M "$t/sparse" && printf 'data' | dd of="$t/sparse" bs=1 seek=500000 conv=notrunc 2>/dev/null
 (cd "$t" && tar --sparse --format=gnu -cf "$c/archive/sparse.tar" sparse)
+# Hostile ones: an entry through a symlink, a name twice as two types,
+# a hard link to itself.
+python3 - "$c/archive" <<'PY'
+import io, sys, tarfile
+def add(t, name, typ=tarfile.REGTYPE, data=b"", link=""):
+    i = tarfile.TarInfo(name); i.type = typ; i.linkname = link; i.mtime = 1
+    i.size = len(data) if typ == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if typ == tarfile.REGTYPE else None)
+with tarfile.open(sys.argv[1] + "/through-symlink.tar", "w", format=tarfile.GNU_FORMAT) as t:
+    add(t, "etc", tarfile.SYMTYPE, link="/etc"); add(t, "etc/passwd", data=b"x")
+with tarfile.open(sys.argv[1] + "/two-types.tar", "w", format=tarfile.GNU_FORMAT) as t:
+    add(t, "a", tarfile.DIRTYPE); add(t, "a", data=b"x"); add(t, "b", data=b"1"); add(t, "b", data=b"22")
+with tarfile.open(sys.argv[1] + "/self-link.tar", "w", format=tarfile.GNU_FORMAT) as t:
+    add(t, "f", data=b"x"); add(t, "f", tarfile.LNKTYPE, link="f")
+PY
 echo "seeds in $c: $(find "$c" -type f | wc -l) files"
