@@ -147,6 +147,7 @@ none_left() {
 	left=$(pgrep -f -- "file=$img," || true)
 	[ -z "$left" ] && ok "$1: no QEMU left" || {
 		bad "$1: QEMU still running: $left"
+		# shellcheck disable=SC2086  # one or more pids
 		kill $left 2>/dev/null
 	}
 }
