@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "boot.h"
 #include "build.h"
 #include "diag.h"
 #include "image-type.h"
@@ -91,6 +92,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "boot", boot_main },
 	{ NULL, NULL },
 };
 
