@@ -4,7 +4,9 @@
 #   args: ARGUMENTS         the mkhurdimg command line (word-split; run in a
 #                           scratch directory holding every *.conf and
 #                           *.graph of this directory, a small valid tree
-#                           "root/" and a store "store/" with one item)
+#                           "root/", a store "store/" with one item, and
+#                           "fixtures/": the hostile binary inputs that
+#                           make-fixtures.sh makes, described there)
 #   status: N               the exact exit status
 #   stderr: TEXT            the exact standard error (one line), or
 #   stderr~: ERE            an extended regular expression it must match
@@ -12,14 +14,42 @@
 #   env: NAME=VALUE         an environment variable for the run (optional)
 #
 # After each case the scratch directory must hold exactly what it held
-# before (no image, no temporary file), and the pre-existing out.img must
-# be byte-for-byte unchanged.
+# before (no image, no temporary file; every name keeps its type and every
+# file its size), and the pre-existing out.img must be byte-for-byte
+# unchanged.
+#
+# Before the cases, fixtures-valid.conf (every fixture's unbroken twin: a
+# tar, cpio and zip archive, plain and compressed, and a substitute
+# cache) must build: each case then has the one defect it names.
+#
+# pending/ holds cases for defects not fixed yet, written as mkhurdimg
+# should behave; they are not run, except with "run.sh pending" (which
+# then runs only them, with pending/*.conf copied in too).
 set -u
+shopt -s nullglob
 here=$(cd "$(dirname "$0")" && pwd)
 mkhurdimg=${MKHURDIMG:?set MKHURDIMG to the mkhurdimg binary}
 types=${top_srcdir:-$here/../..}/image-types
+cases=("$here"/*.case)
+confs=("$here"/*.conf)
+if [ "${1-}" = pending ]; then
+	cases=("$here"/pending/*.case)
+	confs+=("$here"/pending/*.conf)
+fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+
+[ -f "$here/make-fixtures.sh" ] ||
+	{ echo "FAIL: $here/make-fixtures.sh is missing (is it distributed?)"; exit 99; }
+bash "$here/make-fixtures.sh" "$scratch/fixtures" >"$scratch/fixtures.log" 2>&1
+rc=$?
+if [ "$rc" = 77 ]; then
+	echo "SKIP: $(cat "$scratch/fixtures.log")"
+	exit 77
+elif [ "$rc" != 0 ]; then
+	echo "FAIL: make-fixtures.sh: $(cat "$scratch/fixtures.log")"
+	exit 99
+fi
 
 make_root() {
 	mkdir -p "$1/boot" "$1/hurd" "$1/lib"
@@ -30,8 +60,34 @@ make_root() {
 	printf 'ld.so stand-in\n' > "$1/lib/ld.so.1"
 }
 
+# A fresh scratch directory DIR for one run.
+make_work() {
+	mkdir -p "$1"
+	cp "${confs[@]}" "$here"/*.graph "$1"/
+	cp -a "$scratch/fixtures" "$1/fixtures"
+	make_root "$1/root"
+	mkdir -p "$1/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item"
+	printf 'item\n' > "$1/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item/file"
+	printf 'previous image\n' > "$1/out.img"
+}
+
+# Every name with its type, and every non-directory with its size.
+listing() {
+	(cd "$1" && find . \( -type d -printf 'd %p\n' \) -o -printf '%y %s %p\n' |
+		LC_ALL=C sort)
+}
+
+make_work "$scratch/control"
+if ! err=$(cd "$scratch/control" &&
+	   "$mkhurdimg" -q --types-dir "$types" -o "$scratch/control.img" \
+		   fixtures-valid.conf 2>&1); then
+	echo "FAIL: the unbroken fixtures do not build: $err"
+	exit 99
+fi
+rm -rf "$scratch/control" "$scratch/control.img"
+
 pass=0 fail=0
-for case in "$here"/*.case; do
+for case in "${cases[@]}"; do
 	name=$(basename "$case" .case)
 	args=$(sed -n 's/^args: //p' "$case")
 	want_status=$(sed -n 's/^status: //p' "$case")
@@ -39,17 +95,12 @@ for case in "$here"/*.case; do
 	want_re=$(sed -n 's/^stderr~: //p' "$case")
 	env=$(sed -n 's/^env: //p' "$case")
 	work="$scratch/$name"
-	mkdir -p "$work"
-	cp "$here"/*.conf "$here"/*.graph "$work"/
-	make_root "$work/root"
-	mkdir -p "$work/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item"
-	printf 'item\n' > "$work/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item/file"
-	printf 'previous image\n' > "$work/out.img"
-	before=$(cd "$work" && find . | LC_ALL=C sort)
+	make_work "$work"
+	before=$(listing "$work")
 	# shellcheck disable=SC2086  # args are word-split on purpose
 	err=$(cd "$work" && env $env "$mkhurdimg" -q --types-dir "$types" $args 2>&1 >/dev/null)
 	status=$?
-	after=$(cd "$work" && find . | LC_ALL=C sort)
+	after=$(listing "$work")
 	problems=""
 	[ "$status" = "$want_status" ] ||
 		problems+=" status $status, want $want_status;"
@@ -66,6 +117,7 @@ for case in "$here"/*.case; do
 	if [ -z "$problems" ]; then
 		echo "ok   $name"
 		pass=$((pass + 1))
+		rm -rf "$work"
 	else
 		echo "FAIL $name:$problems"
 		fail=$((fail + 1))
