@@ -73,6 +73,20 @@ write("tar-dotdot.tar", tar(ok + [("srv/../../etc/shadow", "file", b"x\n")]))
 write("tar-absolute.tar", tar(ok + [("/etc/shadow", "file", b"x\n")]))
 write("tar-hardlink-missing.tar", tar(ok + [("srv/link", "link", "srv/nowhere")]))
 
+# Names beyond the limits: pax headers carry them.
+def pax(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime, ti.size, ti.mode = 1, 2, 0o644
+            t.addfile(ti, io.BytesIO(b"x\n"))
+    return buf.getvalue()
+
+write("tar-long-name.tar", pax(["srv/" + "n" * 5000]))       # > 4096 (PATH_MAX)
+write("tar-long-component.tar", pax(["srv/" + "n" * 256]))   # > 255 (ext2)
+write("tar-too-deep.tar", pax(["srv/" + "d/" * 256 + "f"]))  # > 256 levels
+
 # cpio, the SVR4 "newc" format, written field by field
 def cpio(entries):
     out, ino = b"", 1
@@ -174,6 +188,10 @@ at = n.index(run) + len(run)
 n[at] = 0x2a
 nars["nar-nonzero-padding"] = bytes(n)
 nars["nar-truncated"] = nar(directory(item))[:1000]
+deep = regular(b"x\n")
+for _ in range(300):
+    deep = directory([("d", deep)])
+nars["nar-too-deep"] = nar(deep)
 for name, data in nars.items():
     write(name + ".nar", data)
 
@@ -199,7 +217,7 @@ flip() {
 	local at=$(($(wc -c < "$1") / 2)) byte
 	byte=$(od -An -tu1 -j "$at" -N1 "$1")
 	cp "$1" "$2"
-	printf "\\$(printf %o $((byte ^ 255)))" |
+	printf %b "\\$(printf %03o $((byte ^ 255)))" |
 		dd of="$2" bs=1 seek="$at" conv=notrunc status=none
 }
 gzip -9nc ok.tar > ok.tar.gz
@@ -248,7 +266,7 @@ item_of() { echo "/gnu/store/$(hash_of "$1")-$1"; }
 # breaks the narinfo with edit NAME SED-SCRIPT.
 mkdir -p cache/nar
 cache() {
-	local name=$1 nar=$2 comp=${3:-none} plain=${4:-$2} ext= h
+	local name=$1 nar=$2 comp=${3:-none} plain=${4:-$2} ext='' h
 	h=$(hash_of "$name")
 	case $comp in gzip) ext=.gz ;; xz) ext=.xz ;; zstd) ext=.zst ;; esac
 	cp "$nar" "cache/nar/$h.nar$ext"
@@ -296,9 +314,13 @@ edit narinfo-second-url 's|^URL: .*|&\nURL: nar/elsewhere.nar|'
 rm "cache/nar/$(hash_of narinfo-missing-nar).nar"
 edit narinfo-url-leaves-cache 's|^URL: .*|URL: ../ok.tar|'
 edit narinfo-missing-reference "s|^References: .*|References: ${gone##*/}|"
-edit narinfo-not-key-value '$a this line is no field'
+edit narinfo-not-key-value "\$a this line is no field"
 edit narinfo-nul 's/^System: .*/Deriver: x\x00y.drv/'
-edit narinfo-bad-signature '$a Sig: not-a-signature'
+edit narinfo-bad-signature "\$a Sig: not-a-signature"
+cache narinfo-long-line item.nar
+printf 'Deriver: %09000d.drv\n' 0 >> "cache/$(hash_of narinfo-long-line).narinfo"
+cache narinfo-too-big item.nar
+head -c $((1 << 20)) /dev/zero | tr '\0' '\n' >> "cache/$(hash_of narinfo-too-big).narinfo"
 rm item.nar other.nar
 
 # A public key (an arbitrary curve point) that signed none of the above.

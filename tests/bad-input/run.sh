@@ -24,17 +24,17 @@
 #
 # pending/ holds cases for defects not fixed yet, written as mkhurdimg
 # should behave; they are not run, except with "run.sh pending" (which
-# then runs only them, with pending/*.conf copied in too).
+# then runs only them, with pending/*.conf and *.graph copied in too).
 set -u
 shopt -s nullglob
 here=$(cd "$(dirname "$0")" && pwd)
 mkhurdimg=${MKHURDIMG:?set MKHURDIMG to the mkhurdimg binary}
 types=${top_srcdir:-$here/../..}/image-types
 cases=("$here"/*.case)
-confs=("$here"/*.conf)
+inputs=("$here"/*.conf "$here"/*.graph)
 if [ "${1-}" = pending ]; then
 	cases=("$here"/pending/*.case)
-	confs+=("$here"/pending/*.conf)
+	inputs+=("$here"/pending/*.conf "$here"/pending/*.graph)
 fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -60,14 +60,17 @@ make_root() {
 	printf 'ld.so stand-in\n' > "$1/lib/ld.so.1"
 }
 
-# A fresh scratch directory DIR for one run.
+# The scratch directory every run starts from, made once; each run gets
+# a hard-linked copy of it (fast), with an out.img of its own.
+template=$scratch/template
+mkdir -p "$template"
+cp "${inputs[@]}" "$template"/
+mv "$scratch/fixtures" "$template/fixtures"
+make_root "$template/root"
+mkdir -p "$template/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item"
+printf 'item\n' > "$template/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item/file"
 make_work() {
-	mkdir -p "$1"
-	cp "${confs[@]}" "$here"/*.graph "$1"/
-	cp -a "$scratch/fixtures" "$1/fixtures"
-	make_root "$1/root"
-	mkdir -p "$1/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item"
-	printf 'item\n' > "$1/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item/file"
+	cp -al "$template" "$1"
 	printf 'previous image\n' > "$1/out.img"
 }
 
@@ -88,12 +91,17 @@ rm -rf "$scratch/control" "$scratch/control.img"
 
 pass=0 fail=0
 for case in "${cases[@]}"; do
-	name=$(basename "$case" .case)
-	args=$(sed -n 's/^args: //p' "$case")
-	want_status=$(sed -n 's/^status: //p' "$case")
-	want_exact=$(sed -n 's/^stderr: //p' "$case")
-	want_re=$(sed -n 's/^stderr~: //p' "$case")
-	env=$(sed -n 's/^env: //p' "$case")
+	name=${case##*/} name=${name%.case}
+	args="" want_status="" want_exact="" want_re="" env=""
+	while IFS= read -r line; do
+		case $line in
+			"args: "*) args=${line#args: } ;;
+			"status: "*) want_status=${line#status: } ;;
+			"stderr: "*) want_exact=${line#stderr: } ;;
+			"stderr~: "*) want_re=${line#stderr~: } ;;
+			"env: "*) env=${line#env: } ;;
+		esac
+	done < "$case"
 	work="$scratch/$name"
 	make_work "$work"
 	before=$(listing "$work")
