@@ -11,7 +11,9 @@
 #
 #   archives: DIR/*.tar, *.cpio, *.zip, *.tar.{gz,xz,zst}, each a small
 #     valid archive of srv/ (srv/hello.txt, 3996 bytes of text) broken
-#     one way, and DIR/ok.* the unbroken ones;
+#     one way, and DIR/ok.* the unbroken ones; DIR/tar-long-name.tar,
+#     tar-long-component.tar and tar-too-deep.tar, one pax entry each,
+#     beyond PATH_MAX, ext2's 255-byte names and 256 levels;
 #   directories: DIR/dangling, DIR/loop, DIR/emptylink (symlinks), DIR/fifo;
 #   DIR/nul.conf, DIR/nul.graph: a configuration and a closure with a NUL;
 #   substitutes: DIR/cache/, one cache: per case NAME (nar-*, narinfo-*)
@@ -21,7 +23,8 @@
 #     nar in nar/, with NarHash and NarSize computed by nix-hash and wc -c
 #     from the nar as stored (the uncompressed one when compressed), so
 #     the one defect is the one intended; "ok" is the unbroken item;
-#   DIR/key.pub a well-formed Ed25519 public key that signed nothing.
+#   DIR/key.pub a well-formed Ed25519 public key that signed nothing, and
+#     DIR/not-a-key.pub a private-key s-expression.
 #
 # Exits 77 (skip) when a tool is missing; quickstart installs them all.
 set -eu
