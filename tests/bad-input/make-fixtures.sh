@@ -1,0 +1,332 @@
+#!/bin/bash
+# make-fixtures.sh DIR -- the hostile binary inputs of the bad-input
+# catalogue, made afresh by run.sh (never committed).
+#
+# Every fixture is a valid input broken in exactly one way, made with
+# standard tools: Python's tarfile and zipfile, a few lines of Python for
+# cpio (newc) and nar framing, gzip -n, xz, zstd, and Nix's own
+# nix-store --dump and nix-hash for the valid nar and every NarHash.  The
+# same tools give the same bytes, so the messages the cases expect (byte
+# offsets included) do not move.
+#
+#   archives: DIR/*.tar, *.cpio, *.zip, *.tar.{gz,xz,zst}, each a small
+#     valid archive of srv/ (srv/hello.txt, 3996 bytes of text) broken
+#     one way, and DIR/ok.* the unbroken ones; DIR/tar-long-name.tar,
+#     tar-long-component.tar and tar-too-deep.tar, one pax entry each,
+#     beyond PATH_MAX, ext2's 255-byte names and 256 levels;
+#   directories: DIR/dangling, DIR/loop, DIR/emptylink (symlinks), DIR/fifo;
+#   DIR/nul.conf, DIR/nul.graph: a configuration and a closure with a NUL;
+#   substitutes: DIR/cache/, one cache: per case NAME (nar-*, narinfo-*)
+#     the narinfo of the item /gnu/store/HASH-NAME, HASH being NAME
+#     without its dashes padded with 0 to 32 characters (nar-bad-magic:
+#     /gnu/store/narbadmagic000000000000000000000-nar-bad-magic), and its
+#     nar in nar/, with NarHash and NarSize computed by nix-hash and wc -c
+#     from the nar as stored (the uncompressed one when compressed), so
+#     the one defect is the one intended; "ok" is the unbroken item;
+#   DIR/key.pub a well-formed Ed25519 public key that signed nothing, and
+#     DIR/not-a-key.pub a private-key s-expression.
+#
+# Exits 77 (skip) when a tool is missing; quickstart installs them all.
+set -eu
+[ $# = 1 ] || { echo "usage: make-fixtures.sh DIR" >&2; exit 2; }
+out=$1
+for tool in python3 gzip xz zstd nix-store nix-hash; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "make-fixtures.sh: $tool is missing" >&2; exit 77; }
+done
+mkdir -p "$out"
+cd "$out"
+
+# ---- archives, cpio and nar framing: Python, deterministic ----
+python3 - <<'EOF'
+import io, os, struct, tarfile, zipfile
+
+hello = b"".join(b"line %04d of srv/hello.txt\n" % i for i in range(148))
+
+def write(name, data):
+    with open(name, "wb") as f:
+        f.write(data)
+
+# tar (ustar), every field fixed
+def tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, kind, data in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime, ti.uid, ti.gid, ti.uname, ti.gname = 1, 0, 0, "", ""
+            if kind == "dir":
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(ti)
+            elif kind == "link":
+                ti.type, ti.linkname, ti.mode = tarfile.LNKTYPE, data, 0o644
+                t.addfile(ti)
+            else:
+                ti.size, ti.mode = len(data), 0o644
+                t.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+
+ok = [("srv", "dir", None), ("srv/hello.txt", "file", hello)]
+good = tar(ok)
+write("ok.tar", good)
+write("tar-truncated.tar", good[:512 * 2 + 2000])   # inside hello.txt's data
+bad = bytearray(good)
+bad[512] ^= 0x01                                      # srv/hello.txt's name
+write("tar-bad-checksum.tar", bytes(bad))
+write("tar-dotdot.tar", tar(ok + [("srv/../../etc/shadow", "file", b"x\n")]))
+write("tar-absolute.tar", tar(ok + [("/etc/shadow", "file", b"x\n")]))
+write("tar-hardlink-missing.tar", tar(ok + [("srv/link", "link", "srv/nowhere")]))
+
+# Names beyond the limits: pax headers carry them.
+def pax(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime, ti.size, ti.mode = 1, 2, 0o644
+            t.addfile(ti, io.BytesIO(b"x\n"))
+    return buf.getvalue()
+
+write("tar-long-name.tar", pax(["srv/" + "n" * 5000]))       # > 4096 (PATH_MAX)
+write("tar-long-component.tar", pax(["srv/" + "n" * 256]))   # > 255 (ext2)
+write("tar-too-deep.tar", pax(["srv/" + "d/" * 256 + "f"]))  # > 256 levels
+
+# cpio, the SVR4 "newc" format, written field by field
+def cpio(entries):
+    out, ino = b"", 1
+    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
+        n = name.encode() + b"\0"
+        hdr = b"070701" + b"".join(b"%08X" % v for v in (
+            ino if name != "TRAILER!!!" else 0, mode, 0, 0, 1, 1,
+            len(data), 0, 0, 0, 0, len(n), 0))
+        out += hdr + n + b"\0" * (-(len(hdr) + len(n)) % 4)
+        out += data + b"\0" * (-len(data) % 4)
+        ino += 1
+    return out
+
+cok = [("srv", 0o40755, b""), ("srv/hello.txt", 0o100644, hello)]
+cgood = cpio(cok)
+write("ok.cpio", cgood)
+write("cpio-truncated.cpio", cgood[:len(cgood) // 2])
+at = cgood.index(b"srv/hello.txt") - 110             # its header
+bad = bytearray(cgood)
+bad[at + 6 + 6 * 8:at + 6 + 7 * 8] = b"0000ZZZZ"      # c_filesize, not hex
+write("cpio-bad-header.cpio", bytes(bad))
+write("cpio-dotdot.cpio", cpio(cok + [("srv/../../etc/shadow", 0o100644, b"x\n")]))
+write("cpio-absolute.cpio", cpio(cok + [("/etc/shadow", 0o100644, b"x\n")]))
+
+# zip: stored, so a flipped data byte is a CRC error and nothing else
+def zipped(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in entries:
+            zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            zi.external_attr = (0o40755 if name.endswith("/") else 0o100644) << 16
+            z.writestr(zi, data)
+    return buf.getvalue()
+
+zok = [("srv/", b""), ("srv/hello.txt", hello)]
+zgood = zipped(zok)
+write("ok.zip", zgood)
+write("zip-truncated.zip", zgood[:zgood.index(hello) + 2000])
+bad = bytearray(zgood)
+bad[zgood.index(hello) + 2000] ^= 0x01               # hello.txt's data
+write("zip-bad-crc.zip", bytes(bad))
+write("zip-dotdot.zip", zipped(zok + [("srv/../../etc/shadow", b"x\n")]))
+write("zip-absolute.zip", zipped(zok + [("/etc/shadow", b"x\n")]))
+
+write("not-an-archive.tar", b"This is a text file, not an archive.\n" * 20)
+write("empty.tar", b"")
+
+# nar: the framing of nix-store --dump (checked against it below)
+def s(b):
+    b = b if isinstance(b, bytes) else b.encode()
+    return struct.pack("<Q", len(b)) + b + b"\0" * (-len(b) % 8)
+
+def regular(data, exe=False):
+    return (s("(") + s("type") + s("regular") +
+            (s("executable") + s("") if exe else b"") +
+            s("contents") + s(data) + s(")"))
+
+def symlink(target):
+    return s("(") + s("type") + s("symlink") + s("target") + s(target) + s(")")
+
+def directory(entries):
+    return (s("(") + s("type") + s("directory") +
+            b"".join(s("entry") + s("(") + s("name") + s(n) + s("node") + node + s(")")
+                     for n, node in entries) + s(")"))
+
+def nar(node):
+    return s("nix-archive-1") + node
+
+run = b"#!/bin/sh\necho run\n"
+item = [("bin", directory([("run", regular(run, True))])),
+        ("hello.txt", regular(hello)),
+        ("link", symlink("hello.txt"))]
+write("item.nar.py", nar(directory(item)))
+
+nars = {
+    "nar-bad-magic": s("nix-archive-2") + directory(item),
+    "nar-unknown-token": nar(directory(item[:1] + [
+        ("hello.txt", s("(") + s("type") + s("regular") + s("size") + s(hello) + s(")"))]
+        + item[2:])),
+    "nar-unknown-type": nar(directory(item[:2] + [
+        ("link", s("(") + s("type") + s("hardlink") + s("target") + s("hello.txt") + s(")"))])),
+    "nar-unsorted": nar(directory([item[1], item[0], item[2]])),
+    "nar-duplicate": nar(directory(item[:2] + [("hello.txt", regular(b"again\n"))])),
+    "nar-slash-name": nar(directory(item + [("x/y", regular(b"x\n"))])),
+    "nar-dotdot-name": nar(directory([("..", regular(b"x\n"))] + item)),
+    "nar-empty-name": nar(directory([("", regular(b"x\n"))] + item)),
+    "nar-nul-name": nar(directory(item + [("x\0y", regular(b"x\n"))])),
+    "nar-empty-target": nar(directory(item[:2] + [("link", symlink(""))])),
+    "nar-trailing-garbage": nar(directory(item)) + b"garbage!",
+}
+# A string length of 2^62: the name of the first entry.
+n = bytearray(nar(directory(item)))
+at = n.index(s("name") + s("bin")) + len(s("name"))
+n[at:at + 8] = struct.pack("<Q", 1 << 62)
+nars["nar-huge-string"] = bytes(n)
+# Padding that is not zero: after "run"'s contents (20 bytes, 4 of padding).
+n = bytearray(nar(directory(item)))
+at = n.index(run) + len(run)
+n[at] = 0x2a
+nars["nar-nonzero-padding"] = bytes(n)
+nars["nar-truncated"] = nar(directory(item))[:1000]
+deep = regular(b"x\n")
+for _ in range(300):
+    deep = directory([("d", deep)])
+nars["nar-too-deep"] = nar(deep)
+for name, data in nars.items():
+    write(name + ".nar", data)
+
+# The same item as a directory, for nix-store --dump.
+os.makedirs("item/bin")
+write("item/hello.txt", hello)
+write("item/bin/run", run)
+os.chmod("item/bin/run", 0o755)
+os.symlink("hello.txt", "item/link")
+EOF
+
+# The valid item, dumped by Nix: it must be what the framing above makes.
+nix-store --dump item > item.nar
+cmp -s item.nar item.nar.py ||
+	{ echo "make-fixtures.sh: the nar framing differs from nix-store --dump" >&2; exit 1; }
+rm -rf item item.nar.py
+
+# ---- compressed archives and nars ----
+# Cut in the middle, or one byte flipped in the middle of the
+# compressed data (far from the headers and the trailer).
+halve() { head -c $(($(wc -c < "$1") / 2)) "$1"; }
+flip() {
+	local at=$(($(wc -c < "$1") / 2)) byte
+	byte=$(od -An -tu1 -j "$at" -N1 "$1")
+	cp "$1" "$2"
+	printf %b "\\$(printf %03o $((byte ^ 255)))" |
+		dd of="$2" bs=1 seek="$at" conv=notrunc status=none
+}
+gzip -9nc ok.tar > ok.tar.gz
+xz -c ok.tar > ok.tar.xz
+zstd -q -c ok.tar > ok.tar.zst
+for ext in gz xz zst; do
+	halve "ok.tar.$ext" > "tar-$ext-truncated.tar.$ext"
+	flip "ok.tar.$ext" "tar-$ext-corrupt.tar.$ext"
+done
+gzip -9nc item.nar > item.nar.gz
+xz -c item.nar > item.nar.xz
+zstd -q -c item.nar > item.nar.zst
+
+# ---- text inputs with a NUL byte (git would call them binary) ----
+printf 'host-name = "a\0b"\n' > nul.conf
+printf '/gnu/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item\n\n0\0\n' > nul.graph
+
+# ---- directories ----
+ln -s nowhere dangling
+ln -s loop loop
+mkdir emptydir
+ln -s emptydir emptylink
+mkfifo fifo
+
+# ---- substitute caches ----
+# NarHash of every nar, by nix-hash in one run (a run takes 0.1 s).
+printf 'other\n' > other.nar
+declare -A narhash
+nars=(item.nar other.nar nar-*.nar)
+mapfile -t hashes < <(nix-hash --type sha256 --flat --base32 "${nars[@]}")
+for i in "${!nars[@]}"; do
+	narhash[${nars[$i]}]=${hashes[$i]}
+done
+
+# The store path of the item of cache entry NAME: /gnu/store/HASH-NAME,
+# HASH being NAME without its dashes, padded with 0 to 32 characters.
+hash_of() {
+	local h=${1//-/}00000000000000000000000000000000
+	echo "${h:0:32}"
+}
+item_of() { echo "/gnu/store/$(hash_of "$1")-$1"; }
+
+# cache NAME NARFILE [COMPRESSION [UNPACKED]]: the narinfo of NAME's item
+# in cache/, and its nar, a copy of NARFILE, in cache/nar/; NarHash and
+# NarSize are those of UNPACKED (default NARFILE).  The caller then
+# breaks the narinfo with edit NAME SED-SCRIPT.
+mkdir -p cache/nar
+cache() {
+	local name=$1 nar=$2 comp=${3:-none} plain=${4:-$2} ext='' h
+	h=$(hash_of "$name")
+	case $comp in gzip) ext=.gz ;; xz) ext=.xz ;; zstd) ext=.zst ;; esac
+	cp "$nar" "cache/nar/$h.nar$ext"
+	{
+		printf 'StorePath: %s\n' "$(item_of "$name")"
+		printf 'URL: nar/%s.nar%s\n' "$h" "$ext"
+		printf 'Compression: %s\n' "$comp"
+		printf 'NarHash: sha256:%s\n' "${narhash[$plain]}"
+		printf 'NarSize: %s\n' "$(wc -c < "$plain")"
+		printf 'References: \n'
+		printf 'System: i586-gnu\n'
+	} > "cache/$h.narinfo"
+}
+edit() { sed -i "$2" "cache/$(hash_of "$1").narinfo"; }
+
+cache ok item.nar
+for n in nar-*.nar; do
+	cache "${n%.nar}" "$n"
+done
+for comp in gzip:gz xz:xz zstd:zst; do
+	c=${comp%%:*} ext=${comp#*:}
+	halve "item.nar.$ext" > "item-truncated.nar.$ext"
+	flip "item.nar.$ext" "item-corrupt.nar.$ext"
+	cache "nar-$ext-truncated" "item-truncated.nar.$ext" "$c" item.nar
+	cache "nar-$ext-corrupt" "item-corrupt.nar.$ext" "$c" item.nar
+	rm "item-truncated.nar.$ext" "item-corrupt.nar.$ext"
+done
+rm nar-*.nar item.nar.*
+
+gone=$(item_of gone)
+for n in no-narhash bad-narhash narhash-mismatch narsize-mismatch \
+	 narsize-not-a-number storepath-mismatch unknown-compression \
+	 second-url missing-nar url-leaves-cache missing-reference \
+	 not-key-value nul unsigned bad-signature; do
+	cache "narinfo-$n" item.nar
+done
+edit narinfo-no-narhash '/^NarHash: /d'
+edit narinfo-bad-narhash 's/^NarHash: sha256:.*/NarHash: sha256:not-base32-at-all/'
+edit narinfo-narhash-mismatch "s/^NarHash: .*/NarHash: sha256:${narhash[other.nar]}/"
+edit narinfo-narsize-mismatch 's/^NarSize: \([0-9]*\)/NarSize: 1\1/'
+edit narinfo-narsize-not-a-number 's/^NarSize: .*/NarSize: 12k/'
+edit narinfo-storepath-mismatch "s|^StorePath: .*|StorePath: $gone|"
+edit narinfo-unknown-compression 's/^Compression: .*/Compression: rar/'
+edit narinfo-second-url 's|^URL: .*|&\nURL: nar/elsewhere.nar|'
+rm "cache/nar/$(hash_of narinfo-missing-nar).nar"
+edit narinfo-url-leaves-cache 's|^URL: .*|URL: ../ok.tar|'
+edit narinfo-missing-reference "s|^References: .*|References: ${gone##*/}|"
+edit narinfo-not-key-value "\$a this line is no field"
+edit narinfo-nul 's/^System: .*/Deriver: x\x00y.drv/'
+edit narinfo-bad-signature "\$a Sig: not-a-signature"
+cache narinfo-long-line item.nar
+printf 'Deriver: %09000d.drv\n' 0 >> "cache/$(hash_of narinfo-long-line).narinfo"
+cache narinfo-too-big item.nar
+head -c $((1 << 20)) /dev/zero | tr '\0' '\n' >> "cache/$(hash_of narinfo-too-big).narinfo"
+rm item.nar other.nar
+
+# A public key (an arbitrary curve point) that signed none of the above.
+printf '(public-key (ecc (curve Ed25519) (q #%s#)))\n' \
+	"$(printf '%064d' 0 | tr 0 7)" > key.pub
+printf '(private-key (ecc (curve Ed25519)))\n' > not-a-key.pub
