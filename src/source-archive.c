@@ -15,6 +15,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ static struct archive *open_archive(const char *path)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, path, BLOCK_SIZE) != ARCHIVE_OK) {
-		diag_error(EXIT_BUILD, "%s: %s", path, archive_error_string(a));
+		diag_error(EXIT_BUILD, "%s: %s", path,
+			   archive_error_string(a) ? archive_error_string(a) : "cannot open");
 		archive_read_free(a);
 		return NULL;
 	}
@@ -66,8 +68,9 @@ static int image_path(const char *archive, const char *target,
 		if (l && !(l == 1 && p[0] == '.')) {
 			if (o + 1 + l + 1 > len)
 				return diag_error(EXIT_BUILD,
-						  "%s: entry '%s': path too long",
-						  archive, name);
+						  "%s: entry '%.200s%s': path too long",
+						  archive, name,
+						  strlen(name) > 200 ? "..." : "");
 			out[o++] = '/';
 			memcpy(out + o, p, l);
 			o += l;
@@ -377,7 +380,17 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 	return tree_put(rd->t, path, ino, &node) ? EXIT_BUILD : 0;
 }
 
-/* Walk every header; FN gets each entry and its ordinal. */
+/* libarchive's reason, or one of ours when it gives none. */
+static const char *why(struct archive *a, const char *otherwise)
+{
+	const char *e = archive_error_string(a);
+
+	return e && *e ? e : otherwise;
+}
+
+/* Walk every header; FN gets each entry and its ordinal.  ARCHIVE_RETRY
+ * (a damaged header libarchive could skip) is an error here: an image is
+ * not made from what is left of a damaged archive. */
 static int for_each(const char *file, struct archive *a,
 		    int (*fn)(void *, struct archive_entry *, uint64_t),
 		    void *arg)
@@ -388,11 +401,15 @@ static int for_each(const char *file, struct archive *a,
 
 	for (;;) {
 		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF && token == 0 &&
+		    archive_format(a) == ARCHIVE_FORMAT_EMPTY)
+			return diag_error(EXIT_BUILD, "%s: an empty file, not an archive",
+					  file);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r < ARCHIVE_WARN)
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return diag_error(EXIT_BUILD, "%s: %s", file,
-					  archive_error_string(a));
+					  why(a, "a damaged archive header"));
 		if ((r = fn(arg, e, token++)))
 			return r;
 	}
@@ -426,11 +443,24 @@ static int replay_entry(void *arg, struct archive_entry *e, uint64_t token)
 {
 	struct replaying *rp = arg;
 	int64_t size = archive_entry_size(e);
+	char extra;
+	la_ssize_t n;
+	int r;
 
 	if (size <= 0 || (archive_entry_filetype(e) != AE_IFREG &&
 			  !archive_entry_hardlink(e)))
 		return 0;
-	return rp->sink(rp->ctx, token, (uint64_t)size, read_data, rp);
+	if ((r = rp->sink(rp->ctx, token, (uint64_t)size, read_data, rp)))
+		return r;
+	/* The read that finds the end is where zip checks the CRC-32. */
+	n = archive_read_data(rp->a, &extra, 1);
+	if (n < 0)
+		return diag_error(EXIT_BUILD, "%s: %s", rp->file,
+				  why(rp->a, "the entry's data is damaged"));
+	if (n > 0)
+		return diag_error(EXIT_BUILD, "%s: entry '%s' holds more than its %lld bytes",
+				  rp->file, archive_entry_pathname(e), (long long)size);
+	return 0;
 }
 
 /* The archive as it was when its headers were read: the replay must
@@ -492,13 +522,18 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	}
 	rd.stream->ops = &archive_stream_ops;
 	tree_add_stream(t, rd.stream);
-	if (stat(src->path, &st) == 0) {
-		rd.file_size = (uint64_t)st.st_size;
-		rd.stream->priv = malloc(sizeof(st));
-		if (!rd.stream->priv)
-			return diag_error(EXIT_BUILD, "out of memory");
-		memcpy(rd.stream->priv, &st, sizeof(st));
-	}
+	if (stat(src->path, &st))
+		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
+				     "archive '%s': %s", src->path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
+				     "archive '%s' is a directory; use a directory section",
+				     src->path);
+	rd.file_size = (uint64_t)st.st_size;
+	rd.stream->priv = malloc(sizeof(st));
+	if (!rd.stream->priv)
+		return diag_error(EXIT_BUILD, "out of memory");
+	memcpy(rd.stream->priv, &st, sizeof(st));
 	if (tree_add_input(t, src->path))
 		return EXIT_BUILD;
 	rd.a = open_archive(src->path);

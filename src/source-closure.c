@@ -72,17 +72,43 @@ static int read_lines(struct graph *g)
 		g->nlines++;
 	}
 	free(line);
+	if (len >= 0) {
+		fclose(f);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	if (ferror(f)) {	/* a directory, an I/O error */
+		int e = errno;
+
+		fclose(f);
+		return diag_error(EXIT_BUILD, "%s: cannot read the closure: %s",
+				  g->file, strerror(e));
+	}
 	fclose(f);
 	return 0;
 }
 
 /* A store path: STOREDIR/NAME with NAME a single, ordinary component. */
+static int canonical(const char *p)
+{
+	while (*p == '/') {
+		size_t len = strcspn(++p, "/");
+
+		if (!len || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += len;
+	}
+	return !*p;
+}
+
+/* A store path: STOREDIR/NAME with NAME a single, ordinary component,
+ * and the whole path canonical (no //, . or ..). */
 static int check_path(const struct graph *g, int line, const char *p)
 {
 	const char *slash = strrchr(p, '/');
 
 	if (p[0] != '/' || !slash || slash == p || !slash[1] ||
-	    slash[1] == '.' || strlen(slash + 1) > 255)
+	    slash[1] == '.' || strlen(slash + 1) > 255 || !canonical(p))
 		return diag_error_at(EXIT_BUILD, g->file, line,
 				     "'%s' is not a store path (/STORE/HASH-NAME)",
 				     p);
@@ -149,10 +175,10 @@ static int parse(struct graph *g)
 		it->deriver = *g->lines[i] ? g->lines[i] : NULL;
 		n = strtoul(g->lines[i + 1], NULL, 10);
 		i += 2;
-		if (n > g->nlines - i)
+		if (n > g->nlines - i)	/* strtoul saturates: say what the file says */
 			return diag_error_at(EXIT_BUILD, g->file, (int)i,
-					     "%s: %lu references announced, the file ends first",
-					     it->path, n);
+					     "%s: %s references announced, the file ends first",
+					     it->path, g->lines[i - 1]);
 		it->refs = calloc(n ? n : 1, sizeof(char *));
 		if (!it->refs)
 			return diag_error(EXIT_BUILD, "out of memory");
