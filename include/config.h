@@ -116,6 +116,7 @@ struct os_config {
 	char *secrets;		/* host directory copied in, 0600 root; or NULL */
 	int register_store;	/* register closures in /var/guix/db */
 	char *guix_system;	/* the system item, for /var/guix/profiles */
+	int guix_system_line;
 };
 
 /* Parse PATH.  Returns 0, or EXIT_USAGE with a FILE:LINE message. */

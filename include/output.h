@@ -3,6 +3,7 @@
 #define MKHURDIMG_OUTPUT_H
 
 struct output {
+	const char *what;	/* "image", "depfile": for messages */
 	char *target;
 	char *tmp;		/* the temporary file next to the target */
 	int fd;
@@ -12,7 +13,9 @@ struct output {
  * named .BASE.mkhurdimg-PID.XXXXXX; first remove such files whose
  * process is gone (a run killed with SIGKILL).  Until commit or abort,
  * SIGINT, SIGTERM and SIGHUP remove it. */
-int output_open(struct output *o, const char *target);
+/* TARGET, if it exists, must be a regular file or a symlink (replaced,
+ * not followed); anything else is refused with EXIT_USAGE. */
+int output_open(struct output *o, const char *target, const char *what);
 /* fsync, then rename over TARGET (never through a symlink there: the
  * link itself is replaced), then fsync the directory. */
 int output_commit(struct output *o);

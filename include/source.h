@@ -17,11 +17,14 @@ const struct source_kind *source_kind_find(const char *name);
 /* Add every source of CFG in the order of the file. */
 int sources_add_all(struct tree *t, const struct os_config *cfg);
 
-/* Copy the host file or directory HOST (not followed if a symlink) to
- * IMAGE in the tree, recursively.  COPY_NO_HARDLINKS gives every name its
+/* Copy the host file or directory HOST (not followed if a symlink, unless
+ * COPY_FOLLOW_TOP) to IMAGE in the tree, recursively.  COPY_FOLLOW_TOP is
+ * for a directory source named through a symlink: its contents are
+ * wanted, not the link.  COPY_NO_HARDLINKS gives every name its
  * own inode (store items: the image must not depend on whether the host
  * store was deduplicated). */
 #define COPY_NO_HARDLINKS 1
+#define COPY_FOLLOW_TOP 2
 int source_copy_tree(struct tree *t, const char *host, const char *image,
 		     int flags);
 

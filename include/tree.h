@@ -150,6 +150,11 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target);
 
 struct tree_node *tree_lookup(const struct tree *t, const char *path);
 
+/* The node PATH names once symlinks in its last component are followed
+ * inside the tree (as GRUB does), at most 8 of them; NULL if it leads
+ * nowhere.  *HOPS gets the number followed. */
+struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops);
+
 /* Record a host file or directory the image is made from, other than
  * the CONTENT_HOST files still in the tree (archives, graphs, narinfos,
  * directories read): the inputs --depfile lists. */

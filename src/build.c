@@ -58,6 +58,10 @@ static int choose_size(struct run *r, const struct build_options *o)
 	}
 	if (size / 512 > UINT32_MAX - r->type->root_offset / 512) {
 		size_format(size, buf, sizeof(buf));
+		if (!o->size && r->cfg.fs_line)	/* the config's size */
+			return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.fs_line,
+					     "a root file system of %s does not fit in an MBR partition table (2 TiB)",
+					     buf);
 		return diag_error(EXIT_USAGE,
 				  "a root file system of %s does not fit in an MBR partition table (2 TiB)",
 				  buf);
@@ -99,6 +103,10 @@ static int register_store(struct run *r)
 {
 	struct guix_db *db = r->tree.guix_db;
 
+	if (!db && r->cfg.guix_system)
+		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
+				     "guix-system %s is not in the closure",
+				     r->cfg.guix_system);
 	if (!db)
 		return 0;
 	if (r->cfg.guix_system) {
@@ -107,9 +115,9 @@ static int register_store(struct run *r)
 		for (i = 0; i < db->n && strcmp(db->items[i].path, r->cfg.guix_system); i++)
 			;
 		if (i == db->n)
-			return diag_error(EXIT_USAGE,
-					  "%s: guix-system %s is not in the closure",
-					  r->cfg.file, r->cfg.guix_system);
+			return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
+					     "guix-system %s is not in the closure",
+					     r->cfg.guix_system);
 		db->system = strdup(r->cfg.guix_system);
 	}
 	return guix_db_add_files(&r->tree, r->timestamp);
@@ -165,7 +173,7 @@ static int write_image(struct run *r, const char *path)
 	uint8_t sector0[512];
 	int err;
 
-	if ((err = output_open(&out, path)))
+	if ((err = output_open(&out, path, "image")))
 		return err;
 	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size,
 			     &r->disk_opts))) {

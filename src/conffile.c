@@ -201,11 +201,11 @@ int conffile_parse(cfg_t *cfg, const char *path)
 		if (n == 0)
 			break;
 	}
-	e = ferror(f);
+	e = ferror(f) ? (errno ? errno : EIO) : 0;	/* EISDIR for a directory */
 	fclose(f);
 	if (e) {
 		free(text);
-		errno = EIO;
+		errno = e;
 		return CFG_FILE_ERROR;
 	}
 	if (memchr(text, '\0', len)) {

@@ -174,7 +174,10 @@ static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
 	long v = cfg_opt_getnint(opt, 0);
 
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
-		cfg_error(cfg, "mode %#lo is out of range (0 to 07777)", v);
+		if (v < 0)
+			cfg_error(cfg, "mode %ld is out of range (0 to 07777)", v);
+		else
+			cfg_error(cfg, "mode %#lo is out of range (0 to 07777)", v);
 		return -1;
 	}
 	return 0;
@@ -230,14 +233,51 @@ static int validate_image_path(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_nonempty(cfg_t *cfg, cfg_opt_t *opt)
+/* V for a message: control characters as \n, \t or \xHH. */
+static const char *shown(const char *v, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *v && o + 5 < len; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else if (c == '\t')
+			o += (size_t)snprintf(buf + o, len - o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* RFC 1123 host names: it goes into /etc/hostname and /etc/hosts. */
+static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
+	char buf[512];
 
 	if (!v || !*v) {
-		cfg_error(cfg, "%s must not be empty", opt->name);
+		cfg_error(cfg, "host-name must not be empty");
 		return -1;
 	}
+	if (strlen(v) <= 253 && v[0] != '-' && v[0] != '.' &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(v))
+		return 0;
+	cfg_error(cfg, "host-name '%s' is not a host name (letters, digits, '-' and '.')",
+		  shown(v ? v : "", buf, sizeof(buf)));
+	return -1;
+}
+
+/* Where guix-system was set, for the message when it is not a closure's. */
+static int guix_system_line;
+
+static int validate_guix_system(cfg_t *cfg, cfg_opt_t *opt)
+{
+	guix_system_line = cfg->line;
 	return 0;
 }
 
@@ -285,9 +325,31 @@ static int cmp_source_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A store path as the closure and substitutes sources name items. */
+static int is_store_path(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return p[0] == '/' && slash && slash != p && slash[1] && slash[1] != '.' &&
+	       !strstr(p, "//") && !strstr(p, "/./") && !strstr(p, "/../");
+}
+
+static int check_roots(const struct os_config *out, const struct os_source *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nroots; i++)
+		if (!is_store_path(s->roots[i]))
+			return diag_error_at(EXIT_USAGE, out->file, s->line,
+					     "'%s' is not a store path (/STORE/HASH-NAME)",
+					     s->roots[i]);
+	return 0;
+}
+
 static int collect_sources(cfg_t *cfg, struct os_config *out)
 {
 	size_t k, i, n = 0, total = 0;
+	int r;
 
 	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++)
 		total += cfg_size(cfg, source_kinds[k]);
@@ -314,14 +376,14 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 				s->uid = (uint32_t)cfg_getint(sec, "owner");
 				s->gid = (uint32_t)cfg_getint(sec, "group");
 			} else if (!strcmp(s->kind, "substitutes")) {
-				size_t r;
+				size_t j;
 
 				s->target = xstrdup("/");
 				s->max_ratio = cfg_getint(sec, "max-ratio");
 				s->nroots = cfg_size(sec, "roots");
 				s->roots = calloc(s->nroots + 1, sizeof(char *));
-				for (r = 0; s->roots && r < s->nroots; r++)
-					s->roots[r] = xstrdup(cfg_getnstr(sec, "roots", r));
+				for (j = 0; s->roots && j < s->nroots; j++)
+					s->roots[j] = xstrdup(cfg_getnstr(sec, "roots", j));
 				if (cfg_size(sec, "public-key"))
 					s->public_key = config_resolve(
 						out, cfg_getstr(sec, "public-key"));
@@ -335,8 +397,11 @@ static int collect_sources(cfg_t *cfg, struct os_config *out)
 			out->nsources = n;
 			if (s->target[0] != '/')
 				return diag_error_at(EXIT_USAGE, out->file, s->line,
-						     "target '%s' must be an absolute path inside the image",
+						     "%s '%s' must be an absolute path inside the image",
+						     strcmp(s->kind, "file") ? "target" : "file",
 						     s->target);
+			if ((r = check_roots(out, s)))
+				return r;
 		}
 	}
 	out->nsources = n;
@@ -577,6 +642,7 @@ static int load(const char *path, struct os_config *out)
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
+	guix_system_line = 0;
 	out->file = xstrdup(path);
 	cfg = cfg_init(top_opts, CFGF_NONE);
 	if (!cfg)
@@ -588,7 +654,8 @@ static int load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_range);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
-	cfg_set_validate_func(cfg, "host-name", validate_nonempty);
+	cfg_set_validate_func(cfg, "host-name", validate_host_name);
+	cfg_set_validate_func(cfg, "guix-system", validate_guix_system);
 	cfg_set_validate_func(cfg, "file|mode", validate_mode);
 	cfg_set_validate_func(cfg, "file|owner", validate_id);
 	cfg_set_validate_func(cfg, "file|group", validate_id);
@@ -645,6 +712,7 @@ static int load(const char *path, struct os_config *out)
 	out->register_store = cfg_getbool(cfg, "register-store") == cfg_true;
 	if (!r && cfg_size(cfg, "guix-system"))
 		out->guix_system = xstrdup(cfg_getstr(cfg, "guix-system"));
+	out->guix_system_line = guix_system_line;
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	cfg_free(cfg);

@@ -137,7 +137,7 @@ static int write_all(const char *file, const char *text, size_t len)
 	struct output out;
 	int r;
 
-	if ((r = output_open(&out, file)))
+	if ((r = output_open(&out, file, "depfile")))
 		return r;
 	while (len) {
 		ssize_t n = write(out.fd, text, len);

@@ -333,10 +333,23 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 static int need_file(const struct bootloader *b, struct tree *t,
 		     const char *path, const char *what)
 {
-	struct tree_node *n = tree_lookup(t, path);
+	int hops;
+	struct tree_node *n = tree_follow(t, path, &hops);
 
 	if (n && ((n->inode->mode & S_IFMT) == S_IFREG))
 		return 0;
+	if (n && tree_is_dir(n->inode))
+		return diag_error(EXIT_BUILD,
+				  "%s: %s %s is a directory in the image, not a file; change the configuration",
+				  b->cfg->file, what, path);
+	if (n)
+		return diag_error(EXIT_BUILD,
+				  "%s: %s %s is not a regular file in the image; change the configuration",
+				  b->cfg->file, what, path);
+	if (hops)
+		return diag_error(EXIT_BUILD,
+				  "%s: %s %s is a symlink that leads to no file in the image; add it with a source or change the configuration",
+				  b->cfg->file, what, path);
 	return diag_error(EXIT_BUILD,
 			  "%s: %s %s is not in the image; add it with a source or change the configuration",
 			  b->cfg->file, what, path);

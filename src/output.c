@@ -71,20 +71,29 @@ static void remove_stale(const char *dir, const char *base)
 	closedir(dh);
 }
 
-int output_open(struct output *o, const char *target)
+int output_open(struct output *o, const char *target, const char *what)
 {
 	const char *slash = strrchr(target, '/');
 	size_t dirlen = slash ? (size_t)(slash - target) + 1 : 0;
 	char *dir;
 	mode_t mask;
 
+	struct stat st;
+
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
+	o->what = what;
+	/* A FIFO, a device, a directory: never replaced by a file. */
+	if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return diag_error(EXIT_USAGE,
+				  "%s: exists and is not a regular file (a directory, FIFO or device); refused",
+				  target);
 	o->target = strdup(target);
 	o->tmp = malloc(strlen(target) + 64);
 	dir = strndup(target, dirlen);
 	if (!o->target || !o->tmp || !dir) {
 		free(dir);
+		output_abort(o);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	remove_stale(dir, target + dirlen);
@@ -98,8 +107,9 @@ int output_open(struct output *o, const char *target)
 
 		free(o->tmp);
 		o->tmp = NULL;
-		return diag_error(EXIT_BUILD, "%s: cannot create the image next to it: %s",
-				  target, strerror(e));
+		output_abort(o);
+		return diag_error(EXIT_BUILD, "%s: cannot create the %s next to it: %s",
+				  target, what, strerror(e));
 	}
 	guard(o->tmp);
 	mask = umask(0);
@@ -136,16 +146,16 @@ int output_commit(struct output *o)
 	if (fsync(o->fd) || close(o->fd)) {
 		e = errno;
 		o->fd = -1;
-		r = diag_error(EXIT_BUILD, "%s: cannot write the image: %s",
-			       o->target, strerror(e));
+		r = diag_error(EXIT_BUILD, "%s: cannot write the %s: %s",
+			       o->target, o->what, strerror(e));
 		output_abort(o);
 		return r;
 	}
 	o->fd = -1;
 	if (rename(o->tmp, o->target)) {
 		e = errno;
-		r = diag_error(EXIT_BUILD, "%s: cannot put the image in place: %s",
-			       o->target, strerror(e));
+		r = diag_error(EXIT_BUILD, "%s: cannot put the %s in place: %s",
+			       o->target, o->what, strerror(e));
 		output_abort(o);
 		return r;
 	}

@@ -286,7 +286,7 @@ int source_copy_tree(struct tree *t, const char *host, const char *image,
 	w.flags = flags;
 	snprintf(w.host, sizeof(w.host), "%s", host);
 	snprintf(w.image, sizeof(w.image), "%s", image);
-	if (lstat(w.host, &st))
+	if ((flags & COPY_FOLLOW_TOP ? stat(w.host, &st) : lstat(w.host, &st)))
 		return fail_host(&w, "cannot stat");
 	r = add_entry(&w, &st);
 	for (i = 0; i < w.cap; i++)
@@ -308,7 +308,7 @@ static int dir_add(struct tree *t, const struct os_config *cfg,
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
 				     src->path);
-	return source_copy_tree(t, src->path, src->target, 0);
+	return source_copy_tree(t, src->path, src->target, COPY_FOLLOW_TOP);
 }
 
 const struct source_kind source_directory = {

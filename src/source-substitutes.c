@@ -102,7 +102,8 @@ static int nar_file_open(struct nar_file *f, const char *path)
 	if (archive_read_open_filename(f->a, path, 65536) != ARCHIVE_OK ||
 	    archive_read_next_header(f->a, &e) != ARCHIVE_OK) {
 		int r = diag_error(EXIT_BUILD, "%s: %s", path,
-				   archive_error_string(f->a));
+				   archive_error_string(f->a) ? archive_error_string(f->a)
+							      : "cannot read the nar");
 
 		archive_read_free(f->a);
 		f->a = NULL;
@@ -125,8 +126,15 @@ static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
 	struct nar_file f;
 	struct nar_result res;
 	char want[64], got[64], name[8192];
+	struct stat st;
 	int r;
 
+	if (stat(it->nar_file, &st))
+		return diag_error(EXIT_BUILD, "%s: %s: %s", it->store_path,
+				  it->nar_file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return diag_error(EXIT_BUILD, "%s: %s: not a regular file", it->store_path,
+				  it->nar_file);
 	if ((r = check_ratio(it)) || (r = nar_file_open(&f, it->nar_file)))
 		return r;
 	f.left = it->nar_size + 1;

@@ -518,6 +518,60 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 	return 0;
 }
 
+/* "/a/b/../c/./d" -> "/a/c/d" in place; ".." at the root stays there. */
+static void normalize(char *path)
+{
+	char *out = path, *p = path;
+
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (!len)
+			break;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else if (!(len == 1 && p[0] == '.')) {
+			*out++ = '/';
+			memmove(out, p, len);
+			out += len;
+		}
+		p += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
+{
+	char cur[TREE_PATH_MAX + 1], next[2 * TREE_PATH_MAX + 2];
+	struct tree_node *n;
+
+	*hops = 0;
+	snprintf(cur, sizeof(cur), "%s", path);
+	normalize(cur);
+	while ((n = tree_lookup(t, cur)) && (n->inode->mode & S_IFMT) == S_IFLNK) {
+		const char *target = n->inode->data;
+
+		if (++*hops > 8 || !target)
+			return NULL;
+		if (target[0] == '/')
+			snprintf(next, sizeof(next), "%s", target);
+		else
+			snprintf(next, sizeof(next), "%.*s/%s",
+				 (int)(strrchr(cur, '/') - cur), cur, target);
+		if (strlen(next) > TREE_PATH_MAX)
+			return NULL;
+		normalize(next);
+		memcpy(cur, next, strlen(next) + 1);
+	}
+	return n;
+}
+
 int tree_add_input(struct tree *t, const char *host_path)
 {
 	if (t->ninputs == t->inputcap) {

@@ -436,7 +436,7 @@ START_TEST(unknown_options_name_their_line)
 		 "list\n}\nno-such-key = 1\n",
 		 8, "no such option 'no-such-key'");
 	/* A '#' inside a string is not a comment. */
-	fails_at("host-name = \"a#b\" foo = 2\n", 1, "no such option 'foo'");
+	fails_at("kernel = \"/a#b\" foo = 2\n", 1, "no such option 'foo'");
 }
 END_TEST
 
