@@ -330,3 +330,39 @@ rm item.nar other.nar
 printf '(public-key (ecc (curve Ed25519) (q #%s#)))\n' \
 	"$(printf '%064d' 0 | tr 0 7)" > key.pub
 printf '(private-key (ecc (curve Ed25519)))\n' > not-a-key.pub
+
+# The refusals of archives beyond names: an entry through a symlink the
+# archive made, one name as two types, and decompression bombs (80 MiB of
+# zeros: far past max-ratio, past the 64 MiB floor) as tar.xz, tar.zst
+# and zip.  And a directory tree 11 levels deep.
+python3 - <<'EOF2'
+import io, tarfile, zipfile
+def add(t, name, typ=tarfile.REGTYPE, data=b"", link=""):
+    i = tarfile.TarInfo(name); i.type = typ; i.linkname = link; i.mtime = 1
+    i.mode = 0o755 if typ == tarfile.DIRTYPE else 0o644
+    i.size = len(data) if typ == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if typ == tarfile.REGTYPE else None)
+with tarfile.open("tar-through-symlink.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+    add(t, "srv", tarfile.DIRTYPE); add(t, "srv/etc", tarfile.SYMTYPE, link="/etc")
+    add(t, "srv/etc/shadow", data=b"root::0:0:99999:7:::\n")
+with tarfile.open("tar-two-types.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+    add(t, "srv", tarfile.DIRTYPE); add(t, "srv/x", tarfile.DIRTYPE)
+    add(t, "srv/x", data=b"now a file\n")
+with tarfile.open("tar-bomb.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+    i = tarfile.TarInfo("srv/zeros"); i.size = 80 << 20; i.mtime = 1
+    class Zeros(io.RawIOBase):
+        left = 80 << 20
+        def readinto(self, b):
+            n = min(len(b), self.left); b[:n] = bytes(n); self.left -= n; return n
+    t.addfile(i, Zeros())
+with zipfile.ZipFile("zip-bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    zi = zipfile.ZipInfo("srv/zeros", (1980, 1, 1, 0, 0, 0))
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    with z.open(zi, "w", force_zip64=False) as f:
+        for _ in range(80):
+            f.write(bytes(1 << 20))
+EOF2
+xz -1 -T1 -c tar-bomb.tar > tar-bomb.tar.xz
+zstd -q -3 -c tar-bomb.tar > tar-bomb.tar.zst
+rm tar-bomb.tar
+mkdir -p deep-tree/1/2/3/4/5/6/7/8/9/10
