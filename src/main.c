@@ -10,6 +10,7 @@
 #include "build.h"
 #include "diag.h"
 #include "image-type.h"
+#include "inspect.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
        OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS };
@@ -87,6 +88,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "inspect", inspect_main },
 	{ NULL, NULL },
 };
 
