@@ -102,7 +102,8 @@ static int read_dir(ext2_filsys fs, const char *image, const char *path,
 		snprintf(what, sizeof(what), "cannot read the directory %s", path);
 		return fs_fail(image, what, err);
 	}
-	qsort(l->v, l->n, sizeof(*l->v), by_name);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), by_name);
 	return 0;
 }
 
@@ -284,7 +285,7 @@ int inspect_translators(ext2_filsys fs, const char *image,
 		return fs_fail(image, "allocating a bitmap", err);
 	r = walk_node(&w, "/", EXT2_ROOT_INO, 0);
 	ext2fs_free_inode_bitmap(w.seen);
-	if (!r)
+	if (!r && t->n)
 		qsort(t->v, t->n, sizeof(*t->v), by_path);
 	return r;
 }
