@@ -302,9 +302,9 @@ static void text_partitions(const struct inspection *in)
 	printf("Partitions:\n  %-2s %10s %10s %-5s %s\n", "#", "Start",
 	       "Sectors", "Type", "Boot");
 	for (i = 0; i < in->nparts; i++)
-		printf("  %-2d %10u %10u 0x%02x  %s\n", in->parts[i].index,
+		printf("  %-2d %10u %10u 0x%02x%s\n", in->parts[i].index,
 		       in->parts[i].start, in->parts[i].sectors,
-		       in->parts[i].type, in->parts[i].bootable ? "*" : "");
+		       in->parts[i].type, in->parts[i].bootable ? "  *" : "");
 }
 
 static void text_features(const struct ext2_super_block *sb)
