@@ -16,7 +16,7 @@
 #include "ext2.h"
 #include "guix-db.h"
 #include "hurd.h"
-#include "json.h"
+#include "json-out.h"
 #include "layout.h"
 #include "mbr.h"
 #include "output.h"
@@ -255,39 +255,37 @@ static int clear_ino(struct tree_node *n, void *arg)
 	return 0;
 }
 
-/* --json: one object on stdout; the key names are an interface. */
+/* --json: one object on one line of stdout; the key names are an
+ * interface (documented in mkhurdimg(1)). */
 static int print_json(struct run *r, const char *path)
 {
 	unsigned long translators = 0;
-	struct strbuf sb;
+	struct json_out j;
 	struct stat st;
-	char uuid[40], *text;
+	char uuid[40];
 
 	tree_walk(&r->tree, clear_ino, NULL);
 	tree_walk(&r->tree, count_translators, &translators);
 	tree_walk(&r->tree, clear_ino, NULL);
 	layout_uuid_string(r->layout.uuid, uuid);
-	sb_init(&sb);
-	sb_add(&sb, "{\"output\": ");
-	json_string(&sb, path);
-	sb_add(&sb, ", \"image_type\": ");
-	json_string(&sb, r->type->name);
-	sb_add(&sb, ", \"format\": ");
-	json_string(&sb, r->type->format);
-	sb_addf(&sb, ", \"virtual_size\": %llu, \"file_size\": %llu",
-		(unsigned long long)r->layout.disk_size,
-		stat(path, &st) ? 0ull : (unsigned long long)st.st_size);
-	sb_addf(&sb, ", \"root_size\": %llu, \"root_uuid\": \"%s\"",
-		(unsigned long long)r->layout.fs_size, uuid);
-	sb_addf(&sb, ", \"files\": %llu, \"translators\": %lu",
-		(unsigned long long)r->plan.files, translators);
-	sb_addf(&sb, ", \"elapsed\": {\"read\": %.3f, \"write\": %.3f, \"total\": %.3f}}\n",
-		r->seconds[0], r->seconds[1], r->seconds[0] + r->seconds[1]);
-	if (!(text = sb_take(&sb)))
-		return diag_error(EXIT_BUILD, "out of memory");
-	fputs(text, stdout);
-	free(text);
-	if (fflush(stdout))
+	json_init(&j, stdout);
+	json_begin_object(&j, NULL, 1);
+	json_string(&j, "output", path);
+	json_string(&j, "image_type", r->type->name);
+	json_string(&j, "format", r->type->format);
+	json_uint(&j, "virtual_size", r->layout.disk_size);
+	json_uint(&j, "file_size", stat(path, &st) ? 0 : (uint64_t)st.st_size);
+	json_uint(&j, "root_size", r->layout.fs_size);
+	json_string(&j, "root_uuid", uuid);
+	json_uint(&j, "files", r->plan.files);
+	json_uint(&j, "translators", translators);
+	json_begin_object(&j, "elapsed", 1);
+	json_fixed3(&j, "read", r->seconds[0]);
+	json_fixed3(&j, "write", r->seconds[1]);
+	json_fixed3(&j, "total", r->seconds[0] + r->seconds[1]);
+	json_end_object(&j);
+	json_end_object(&j);
+	if (putchar('\n') == EOF || fflush(stdout))
 		return diag_error(EXIT_BUILD, "cannot write the result on stdout");
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "build.h"
 #include "diag.h"
 #include "image-type.h"
+#include "inspect.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
        OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
@@ -93,6 +94,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "boot", boot_main },
+	{ "inspect", inspect_main },
 	{ NULL, NULL },
 };
 
