@@ -284,8 +284,8 @@ static int print_json(struct run *r, const char *path)
 	json_fixed3(&j, "write", r->seconds[1]);
 	json_fixed3(&j, "total", r->seconds[0] + r->seconds[1]);
 	json_end_object(&j);
-	json_end_object(&j);
-	if (putchar('\n') == EOF || fflush(stdout))
+	json_end_object(&j);	/* ends the line too */
+	if (fflush(stdout) || ferror(stdout))
 		return diag_error(EXIT_BUILD, "cannot write the result on stdout");
 	return 0;
 }

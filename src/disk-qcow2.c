@@ -555,7 +555,9 @@ static int z_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 			}
 		}
 		memcpy(o->data + in, p, n);
-		for (s = in / 512; s < (in + n + 511) / 512; s++) {
+		/* Only whole sectors count: a sector written in two pieces
+		 * must not close its cluster after the first. */
+		for (s = (in + 511) / 512; s < (in + n) / 512; s++) {
 			if (!(o->map[s / 8] & (1 << (s % 8)))) {
 				o->map[s / 8] |= (uint8_t)(1 << (s % 8));
 				o->covered += 512;
