@@ -6,6 +6,9 @@
 # and in builds that fail half-way (a corrupt archive, a missing item).
 . "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || skip "valgrind not found (apt-get install valgrind)"
+# A sanitizer build (./configure --enable-sanitizers) checks itself.
+grep -q __asan_init "$MKHURDIMG" 2>/dev/null &&
+	skip "an AddressSanitizer build: valgrind cannot run it (ASan checks the same)"
 export SOURCE_DATE_EPOCH=1700000000
 workdir
 vg() {
