@@ -45,6 +45,15 @@ void sb_add(struct strbuf *b, const char *text)
 	b->len += l;
 }
 
+void sb_addn(struct strbuf *b, const void *data, size_t n)
+{
+	if (grow(b, n))
+		return;
+	memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
 void sb_addf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
