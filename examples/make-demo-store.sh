@@ -8,8 +8,9 @@
 #
 # Writes OUTDIR/gnu/store/HASH-NAME items made from the demo root (a real
 # GNU Mach, stand-in Hurd servers: see make-demo-root.sh) with the modes and
-# mtime 1 of a real store, and OUTDIR/system.graph, their reference graph in
-# the exportReferencesGraph format.  --optimise hard-links identical files
+# mtime 1 of a real store, among them a Guix system item with its boot
+# parameters, and OUTDIR/system.graph, their reference graph in the
+# exportReferencesGraph format.  --optimise hard-links identical files
 # across items, as `nix-store --optimise` / guix-daemon's deduplication
 # does: an image built from either store must be the same.
 set -eu
@@ -44,22 +45,56 @@ mkdir -p "$gnumach/boot" "$hurd/hurd" "$glibc/lib" "$glibc/share/doc" \
 zone=/usr/share/zoneinfo/Europe/Amsterdam
 [ -r "$zone" ] || die "$zone not found (apt-get install tzdata)"
 cp "$zone" "$tzdata/share/zoneinfo/Europe/Amsterdam"
+# GNU Mach's `make install' puts boot/gnumach; Guix's package adds
+# boot/gnumach.gz.  The system boots the first (GRUB reads either).
 cp "$root/boot/gnumach.gz" "$gnumach/boot/"
+gzip -dc "$root/boot/gnumach.gz" > "$gnumach/boot/gnumach"
 cp "$root"/hurd/* "$hurd/hurd/"
 cp "$root/lib/ld.so.1" "$glibc/lib/"
 printf 'The GNU C Library stand-in.\nCopying and distribution are permitted.\n' \
 	> "$glibc/share/doc/COPYING"
 cp "$glibc/share/doc/COPYING" "$hello/share/doc/COPYING"
 printf '#!%s/lib/ld.so.1\necho hello\n' "/gnu/store/${glibc##*/}" > "$hello/bin/hello"
-ln -s "/gnu/store/${gnumach##*/}/boot/gnumach.gz" "$system/kernel"
-ln -s "/gnu/store/${hurd##*/}" "$system/hurd"
-ln -s "/gnu/store/${hello##*/}" "$system/profile"
-printf '(boot-parameters (version 0) (label "demo"))\n' > "$system/parameters"
+
+# The system item, shaped as `guix system build' makes it: kernel and
+# hurd link to their items, profile to the system profile, and
+# `parameters' is the boot-parameters S-expression Guix writes with
+# `write' (gnu/system.scm, operating-system-boot-parameters-file) for
+# bare-hurd.tmpl with (kernel-arguments '("console=com0")), so that GNU
+# Mach talks on the serial console.  `boot' and `rc' are stand-ins for
+# Guix's boot script and Hurd rc script: nothing runs them in the demo.
+s=/gnu/store
+ln -s "$s/${gnumach##*/}" "$system/kernel"
+ln -s "$s/${hurd##*/}" "$system/hurd"
+ln -s "$s/${hello##*/}" "$system/profile"
+h=$s/${hurd##*/}/hurd
+printf '%s' "(boot-parameters (version 1) (label \"GNU with the Hurd 0.9\") \
+(root-device (file-system-label \"hurd\")) \
+(kernel \"$s/${gnumach##*/}/boot/gnumach\") (kernel-arguments (\"console=com0\")) \
+(multiboot-modules ((\"$h/pci-arbiter.static\" \"pci-arbiter\" \
+\"--host-priv-port='\${host-port}'\" \"--device-master-port='\${device-port}'\" \
+\"--next-task='\${disk-task}'\" \"'\$(pci-task=task-create)'\" \"'\$(task-resume)'\") \
+(\"$h/rumpdisk.static\" \"rumpdisk\" \"--next-task='\${fs-task}'\" \
+\"'\$(disk-task=task-create)'\") (\"$h/ext2fs.static\" \"ext2fs\" \
+\"--multiboot-command-line='\${kernel-command-line}'\" \
+\"--exec-server-task='\${exec-task}'\" \"--store-type=typed\" \"'\${root}'\" \
+\"'\$(fs-task=task-create)'\") (\"$h/exec.static\" \"exec\" \
+\"'\$(exec-task=task-create)'\"))) (bootloader-name grub) \
+(bootloader-menu-entries ()) (locale \"en_US.utf8\") \
+(store (device (file-system-label \"hurd\")) (mount-point \"/\") \
+(directory-prefix #f) (crypto-devices ())))" > "$system/parameters"
+printf '%s\n' ';; A stand-in for the boot script of a Guix system (activation,' \
+	';; then shepherd).  The mkhurdimg demo never runs it.' \
+	'(begin (display "mkhurdimg demo: no Guix here\n"))' > "$system/boot"
+printf '%s\n' '#!/bin/sh' \
+	'# A stand-in for the rc script of a Guix Hurd system, which runsystem' \
+	'# runs with gnu.system=.  The mkhurdimg demo never runs it.' \
+	'exit 0' > "$system/rc"
 
 # Store canonicalisation: read-only files, executables 0555, mtime 1.
 find "$store" -type d -exec chmod 0555 {} + 2>/dev/null || true
 find "$store" -type f -exec chmod 0444 {} +
-chmod 0555 "$hurd"/hurd/* "$glibc/lib/ld.so.1" "$hello/bin/hello"
+chmod 0555 "$hurd"/hurd/* "$glibc/lib/ld.so.1" "$hello/bin/hello" "$system/rc"
 find "$store" -exec touch -h -d @1 {} +
 chmod 0555 "$store"/*
 chmod 1775 "$store"	# as the daemon keeps it

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "disk.h"
+#include "hurd-boot.h"
 #include "image-type.h"
 #include "tree.h"
 
@@ -28,6 +29,7 @@ struct bootloader {
 	const struct bootloader_ops *ops;
 	const struct os_config *cfg;
 	const struct image_type *type;
+	const struct hurd_boot *boot;	/* the entry to render */
 	void *priv;
 };
 

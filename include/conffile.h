@@ -22,4 +22,8 @@ int conffile_parse(cfg_t *cfg, const char *path);
  * sections of the file. */
 int conffile_section(const char *kind, const char *title, int nth, int *seq);
 
+/* The line of the last top-level NAME = ... of the file last parsed, or
+ * 0 if it has none (libconfuse keeps no line for options). */
+int conffile_option(const char *name);
+
 #endif

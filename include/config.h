@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The kernel when neither the configuration nor a Guix system names one. */
+#define DEFAULT_KERNEL "/boot/gnumach.gz"
+
 /* One source section; sources are kept in the order they appear in the
  * file, whatever their kind, because later sources override earlier ones. */
 struct os_source {
@@ -68,13 +71,29 @@ struct os_group {
 	int line;
 };
 
-/* service "openssh" { ... } */
+/* service "openssh" { ... }: Guix's openssh-configuration fields that
+ * shape sshd_config, with Guix's defaults */
 struct os_openssh {
 	int enabled;
 	long port;
 	char *permit_root_login;	/* yes, no, prohibit-password */
 	int allow_empty_passwords;
 	int password_authentication;
+	int public_key_authentication;
+	int x11_forwarding;
+	int allow_agent_forwarding;
+	int allow_tcp_forwarding;
+	int gateway_ports;
+	char *pid_file;
+	int challenge_response_authentication;
+	int use_pam;
+	int print_last_log;
+	char *log_level;		/* info, verbose, ...: written upper-case */
+	char **accept_env;		/* AcceptEnv NAME */
+	size_t naccept_env;
+	char **subsystems;		/* "NAME COMMAND" */
+	size_t nsubsystems;
+	char *extra_content;		/* appended as it is, then a newline */
 	int line;
 };
 
@@ -85,8 +104,11 @@ struct os_config {
 	char *hurd;		/* directory inside the image holding hurd/ */
 	char **kernel_args;
 	size_t nkernel_args;
+	/* Where each was set; 0 when not (a Guix system then gives them). */
+	int kernel_line, hurd_line, kernel_args_line;
 
 	char *fs_label;
+	int fs_label_line;	/* 0: the default label */
 	uint64_t fs_size;	/* bytes; 0 = guess */
 	unsigned max_depth;	/* components in a path, at most */
 	int fs_line;
@@ -114,6 +136,7 @@ struct os_config {
 	size_t ngroups;
 	struct os_openssh openssh;
 	char *secrets;		/* host directory copied in, 0600 root; or NULL */
+	int offloading;		/* the childhurd's offloading account, root locked */
 	int register_store;	/* register closures in /var/guix/db */
 	char *guix_system;	/* the system item, for /var/guix/profiles */
 	int guix_system_line;

@@ -2,6 +2,8 @@
 #ifndef MKHURDIMG_OUTPUT_H
 #define MKHURDIMG_OUTPUT_H
 
+#include <sys/types.h>
+
 struct output {
 	const char *what;	/* "image", "depfile": for messages */
 	char *target;
@@ -9,13 +11,14 @@ struct output {
 	int fd;
 };
 
-/* Create a new temporary file next to TARGET (mode 0644 minus umask),
+/* Create a new temporary file next to TARGET (MODE minus umask),
  * named .BASE.mkhurdimg-PID.XXXXXX; first remove such files whose
  * process is gone (a run killed with SIGKILL).  Until commit or abort,
  * SIGINT, SIGTERM and SIGHUP remove it. */
 /* TARGET, if it exists, must be a regular file or a symlink (replaced,
  * not followed); anything else is refused with EXIT_USAGE. */
-int output_open(struct output *o, const char *target, const char *what);
+int output_open(struct output *o, const char *target, const char *what,
+		mode_t mode);
 /* fsync, then rename over TARGET (never through a symlink there: the
  * link itself is replaced), then fsync the directory. */
 int output_commit(struct output *o);

@@ -171,6 +171,13 @@ int tree_add_symlink(struct tree *t, const char *path, const char *target,
 int tree_add_data(struct tree *t, const char *path, uint32_t mode,
 		  const void *data, size_t len, int64_t mtime);
 
+/* The bytes of INO's file (at most MAX; NUL-terminated for text), read
+ * before the image is written: from memory, the host, its generator or a
+ * replay of its stream.  Returns 0 with *OUT malloc'd, or EXIT_BUILD with
+ * a message naming NAME. */
+int tree_read_content(const struct tree_inode *ino, const char *name,
+		      size_t max, char **out, size_t *len);
+
 /* Remove PATH and everything under it; 0 if removed, -1 if absent. */
 int tree_remove(struct tree *t, const char *path);
 

@@ -15,6 +15,7 @@
 #include "etc.h"
 #include "ext2.h"
 #include "guix-db.h"
+#include "hurd-boot.h"
 #include "hurd.h"
 #include "json-out.h"
 #include "layout.h"
@@ -31,6 +32,7 @@ struct run {
 	const struct image_type *type;
 	const struct disk_format *format;
 	struct bootloader boot;
+	struct hurd_boot policy;	/* what GNU Mach starts, hd or wd */
 	struct tree tree;
 	struct ext2_plan plan;
 	struct layout layout;
@@ -94,7 +96,8 @@ static int add_translators(struct run *r)
 						  (uint32_t)c->mode);
 	}
 	if (!err)
-		err = hurd_apply_translators(&r->tree, &tt, r->cfg.hurd, r->timestamp);
+		err = hurd_apply_translators(&r->tree, &tt, r->policy.hurd_dir,
+					     r->timestamp);
 	hurd_translators_free(&tt);
 	return err;
 }
@@ -103,10 +106,8 @@ static int register_store(struct run *r)
 {
 	struct guix_db *db = r->tree.guix_db;
 
-	if (!db && r->cfg.guix_system)
-		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
-				     "guix-system %s is not in the closure",
-				     r->cfg.guix_system);
+	/* Without registration (register-store = false, or an archive), the
+	 * system item only boots: the boot policy found it in the tree. */
 	if (!db)
 		return 0;
 	if (r->cfg.guix_system) {
@@ -133,6 +134,35 @@ static void hash_data(void *ctx, const void *buf, size_t len)
 	guix_db_hasher_data(ctx, buf, len);
 }
 
+/* The boot policy, and what a Guix system's root-device asks of the root
+ * file system: its label, or its UUID (set once the identities are). */
+static int decide_boot(struct run *r)
+{
+	const char *want;
+	char *label;
+	int err;
+
+	if ((err = hurd_boot_decide(&r->policy, &r->tree, &r->cfg, r->type)))
+		return err;
+	r->boot.boot = &r->policy;
+	want = r->policy.root_label;
+	if (!want || !strcmp(want, r->cfg.fs_label))
+		return 0;
+	if (r->cfg.fs_label_line)
+		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.fs_label_line,
+				     "label \"%s\" differs from the root the system's parameters name (file-system-label \"%s\"); remove label from the configuration",
+				     r->cfg.fs_label, want);
+	if (strlen(want) > 16)
+		return diag_error(EXIT_BUILD,
+				  "%s/parameters: the root's label \"%s\" is longer than 16 bytes (ext2's limit)",
+				  r->cfg.guix_system, want);
+	if (!(label = strdup(want)))
+		return diag_error(EXIT_BUILD, "out of memory");
+	free(r->cfg.fs_label);
+	r->cfg.fs_label = label;
+	return 0;
+}
+
 /* Everything that decides the image, before a byte is written. */
 static int decide(struct run *r, const struct build_options *o)
 {
@@ -151,15 +181,20 @@ static int decide(struct run *r, const struct build_options *o)
 				  r->type->file, r->type->bootloader);
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
 	    (err = sources_add_all(&r->tree, &r->cfg)) ||
-	    (err = etc_add(&r->tree, &r->cfg, r->type, r->timestamp)) ||
+	    (err = decide_boot(r)) ||
+	    (err = etc_add(&r->tree, &r->cfg, r->policy.driver, r->timestamp)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = add_translators(r)) ||
 	    (err = register_store(r)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
 	    (err = ext2_plan_tree(&r->tree, r->cfg.legacy_translators, &r->plan)) ||
-	    (err = choose_size(r, o)))
+	    (err = choose_size(r, o)) ||
+	    (err = layout_identities(&r->layout, &r->cfg, r->type, &r->tree)))
 		return err;
-	return layout_identities(&r->layout, &r->cfg, r->type, &r->tree);
+	/* Guix's image has the UUID its system was built for (mke2fs -U). */
+	if (r->policy.has_root_uuid)
+		memcpy(r->layout.uuid, r->policy.root_uuid, 16);
+	return 0;
 }
 
 static int write_image(struct run *r, const char *path)
@@ -173,7 +208,8 @@ static int write_image(struct run *r, const char *path)
 	uint8_t sector0[512];
 	int err;
 
-	if ((err = output_open(&out, path, "image")))
+	/* An image that carries secrets is for its owner's eyes only. */
+	if ((err = output_open(&out, path, "image", r->cfg.secrets ? 0600 : 0644)))
 		return err;
 	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size,
 			     &r->disk_opts))) {
@@ -351,6 +387,9 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		diag_verbose("reading the sources and laying out: %.2f s", t1 - t0);
 	/* Before the image: a run that cannot say what it read writes
 	 * nothing, and a stale depfile only makes make rebuild. */
+	if (!err && r.cfg.secrets)
+		diag_warn("%s will hold the secret files of %s (0600, root-owned in the image); the image file is made 0600: keep it private, or leave secrets out and send them at boot (mkhurdimg boot --secrets)",
+			  path, r.cfg.secrets);
 	if (!err && o->depfile)
 		err = write_depfile(&r, o, path);
 	if (!err)
@@ -364,6 +403,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		err = print_json(&r, path);
 	if (r.boot.ops && r.boot.ops->release)
 		r.boot.ops->release(&r.boot);
+	hurd_boot_free(&r.policy);
 	tree_free(&r.tree);
 	config_free(&r.cfg);
 	return err;

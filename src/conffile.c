@@ -62,6 +62,7 @@ struct section {
 
 static struct section *sections;
 static size_t nsections;
+/* Top-level options (NAME = ...), as sections with no title: kind "=NAME". */
 
 static void forget_sections(void)
 {
@@ -147,6 +148,12 @@ static int scan_sections(const char *s)
 			iline = line;
 			title = NULL;
 		} else {
+			if (c == '=' && depth == 0 && ident && !title) {
+				char kind[128];
+
+				snprintf(kind, sizeof(kind), "=%.*s", (int)ilen, ident);
+				note_section(kind, strlen(kind), NULL, 0, iline);
+			}
 			if (!isspace((unsigned char)c))
 				ident = NULL;
 			s++;
@@ -171,6 +178,19 @@ int conffile_section(const char *kind, const char *title, int nth, int *seq)
 		return sections[i].line;
 	}
 	return 0;
+}
+
+int conffile_option(const char *name)
+{
+	char kind[128];
+	size_t i;
+	int line = 0;
+
+	snprintf(kind, sizeof(kind), "=%s", name);
+	for (i = 0; i < nsections; i++)
+		if (!strcmp(sections[i].kind, kind))
+			line = sections[i].line;
+	return line;
 }
 
 int conffile_parse(cfg_t *cfg, const char *path)

@@ -74,11 +74,26 @@ static cfg_opt_t group_opts[] = {
 	CFG_END()
 };
 
+/* Guix's openssh-configuration fields that shape sshd_config, with its
+ * defaults (gnu/services/ssh.scm). */
 static cfg_opt_t service_opts[] = {
 	CFG_INT("port-number", 22, CFGF_NONE),
-	CFG_STR("permit-root-login", "prohibit-password", CFGF_NONE),
+	CFG_STR("permit-root-login", "no", CFGF_NONE),
 	CFG_BOOL("allow-empty-passwords", cfg_false, CFGF_NONE),
 	CFG_BOOL("password-authentication", cfg_true, CFGF_NONE),
+	CFG_BOOL("public-key-authentication", cfg_true, CFGF_NONE),
+	CFG_BOOL("x11-forwarding", cfg_false, CFGF_NONE),
+	CFG_BOOL("allow-agent-forwarding", cfg_true, CFGF_NONE),
+	CFG_BOOL("allow-tcp-forwarding", cfg_true, CFGF_NONE),
+	CFG_BOOL("gateway-ports", cfg_false, CFGF_NONE),
+	CFG_STR("pid-file", "/var/run/sshd.pid", CFGF_NONE),
+	CFG_BOOL("challenge-response-authentication", cfg_false, CFGF_NONE),
+	CFG_BOOL("use-pam", cfg_true, CFGF_NONE),
+	CFG_BOOL("print-last-log", cfg_true, CFGF_NONE),
+	CFG_STR("log-level", "info", CFGF_NONE),
+	CFG_STR_LIST("accepted-environment", "{}", CFGF_NONE),
+	CFG_STR_LIST("subsystems", "{\"sftp internal-sftp\"}", CFGF_NONE),
+	CFG_STR("extra-content", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -104,9 +119,11 @@ static cfg_opt_t bootloader_opts[] = {
 
 static cfg_opt_t top_opts[] = {
 	CFG_STR("host-name", "gnu", CFGF_NONE),
-	CFG_STR("kernel", "/boot/gnumach.gz", CFGF_NONE),
-	CFG_STR("hurd", "/", CFGF_NONE),
-	CFG_STR_LIST("kernel-arguments", "{}", CFGF_NONE),
+	/* Unset, these come from a Guix system's parameters, or default to
+	 * DEFAULT_KERNEL and "/". */
+	CFG_STR("kernel", NULL, CFGF_NODEFAULT),
+	CFG_STR("hurd", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("kernel-arguments", NULL, CFGF_NODEFAULT),
 	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
 	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -118,6 +135,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("translators", "guix", CFGF_NONE),
 	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
 	CFG_STR("secrets", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("offloading", cfg_false, CFGF_NONE),
 	CFG_BOOL("register-store", cfg_true, CFGF_NONE),
 	CFG_STR("guix-system", NULL, CFGF_NODEFAULT),
 	CFG_SEC("user", user_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -272,12 +290,14 @@ static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 	return -1;
 }
 
-/* Where guix-system was set, for the message when it is not a closure's. */
-static int guix_system_line;
+/* Where the root's label was set (inside its section, where the file
+ * scan finds no option lines): a Guix system's root-device may ask for
+ * another, and the message names the line. */
+static int label_line;
 
-static int validate_guix_system(cfg_t *cfg, cfg_opt_t *opt)
+static int note_line(cfg_t *cfg, cfg_opt_t *opt)
 {
-	guix_system_line = cfg->line;
+	label_line = cfg->line;
 	return 0;
 }
 
@@ -540,35 +560,117 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 	return 0;
 }
 
+static int ssh_bool(cfg_t *sec, const char *name)
+{
+	return cfg_getbool(sec, name) == cfg_true;
+}
+
+static const char *const log_levels[] = {
+	"quiet", "fatal", "error", "info", "verbose", "debug", "debug1",
+	"debug2", "debug3", NULL,
+};
+
+static int one_of(const char *v, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strcmp(v, *words))
+			return 1;
+	return 0;
+}
+
+/* A word sshd_config can hold: no blank or newline to break its line. */
+static int ssh_word(const char *v)
+{
+	return *v && !strpbrk(v, " \t\n\r");
+}
+
+static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
+{
+	struct os_openssh *o = &out->openssh;
+	size_t i;
+
+	o->naccept_env = cfg_size(sec, "accepted-environment");
+	o->accept_env = calloc(o->naccept_env + 1, sizeof(char *));
+	o->nsubsystems = cfg_size(sec, "subsystems");
+	o->subsystems = calloc(o->nsubsystems + 1, sizeof(char *));
+	if (!o->accept_env || !o->subsystems)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < o->naccept_env; i++) {
+		o->accept_env[i] = xstrdup(cfg_getnstr(sec, "accepted-environment", i));
+		if (!ssh_word(o->accept_env[i]))
+			return diag_error_at(EXIT_USAGE, out->file, line,
+					     "accepted-environment '%s' is not one word",
+					     o->accept_env[i]);
+	}
+	for (i = 0; i < o->nsubsystems; i++) {
+		const char *v = cfg_getnstr(sec, "subsystems", i), *sp = strchr(v, ' ');
+
+		o->subsystems[i] = xstrdup(v);
+		if (!sp || sp == v || !sp[1] || strpbrk(v, "\t\n\r"))
+			return diag_error_at(EXIT_USAGE, out->file, line,
+					     "subsystems entry '%s' is not \"NAME COMMAND\"", v);
+	}
+	return 0;
+}
+
+static int collect_openssh(cfg_t *sec, struct os_config *out)
+{
+	struct os_openssh *o = &out->openssh;
+	int line = start_line(sec, 0);
+	const char *prl = cfg_getstr(sec, "permit-root-login");
+
+	if (strcmp(prl, "yes") && strcmp(prl, "no") &&
+	    strcmp(prl, "prohibit-password"))
+		return diag_error_at(EXIT_USAGE, out->file, line,
+				     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
+				     prl);
+	if (!one_of(cfg_getstr(sec, "log-level"), log_levels))
+		return diag_error_at(EXIT_USAGE, out->file, line,
+				     "log-level '%s' is not one of: quiet, fatal, error, info, verbose, debug, debug1, debug2, debug3",
+				     cfg_getstr(sec, "log-level"));
+	o->enabled = 1;
+	o->line = line;
+	o->port = cfg_getint(sec, "port-number");
+	o->permit_root_login = xstrdup(prl);
+	o->allow_empty_passwords = ssh_bool(sec, "allow-empty-passwords");
+	o->password_authentication = ssh_bool(sec, "password-authentication");
+	o->public_key_authentication = ssh_bool(sec, "public-key-authentication");
+	o->x11_forwarding = ssh_bool(sec, "x11-forwarding");
+	o->allow_agent_forwarding = ssh_bool(sec, "allow-agent-forwarding");
+	o->allow_tcp_forwarding = ssh_bool(sec, "allow-tcp-forwarding");
+	o->gateway_ports = ssh_bool(sec, "gateway-ports");
+	o->pid_file = xstrdup(cfg_getstr(sec, "pid-file"));
+	o->challenge_response_authentication =
+		ssh_bool(sec, "challenge-response-authentication");
+	o->use_pam = ssh_bool(sec, "use-pam");
+	o->print_last_log = ssh_bool(sec, "print-last-log");
+	o->log_level = xstrdup(cfg_getstr(sec, "log-level"));
+	o->extra_content = xstrdup(cfg_getstr(sec, "extra-content"));
+	if (o->port < 1 || o->port > 65535)
+		return diag_error_at(EXIT_USAGE, out->file, line,
+				     "port-number %ld is out of range (1 to 65535)",
+				     o->port);
+	if (o->pid_file[0] != '/' || strpbrk(o->pid_file, " \t\n\r"))
+		return diag_error_at(EXIT_USAGE, out->file, line,
+				     "pid-file '%s' must be an absolute path without blanks",
+				     o->pid_file);
+	return ssh_lists(sec, out, line);
+}
+
 static int collect_services(cfg_t *cfg, struct os_config *out)
 {
 	size_t i;
+	int r;
 
 	for (i = 0; i < cfg_size(cfg, "service"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "service", i);
-		const char *prl = cfg_getstr(sec, "permit-root-login");
 
 		if (strcmp(cfg_title(sec), "openssh"))
 			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "service '%s' is not known (known: openssh)",
 					     cfg_title(sec));
-		if (strcmp(prl, "yes") && strcmp(prl, "no") &&
-		    strcmp(prl, "prohibit-password"))
-			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
-					     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
-					     prl);
-		out->openssh.enabled = 1;
-		out->openssh.line = start_line(sec, 0);
-		out->openssh.port = cfg_getint(sec, "port-number");
-		out->openssh.permit_root_login = xstrdup(prl);
-		out->openssh.allow_empty_passwords =
-			cfg_getbool(sec, "allow-empty-passwords") == cfg_true;
-		out->openssh.password_authentication =
-			cfg_getbool(sec, "password-authentication") == cfg_true;
-		if (out->openssh.port < 1 || out->openssh.port > 65535)
-			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
-					     "port-number %ld is out of range (1 to 65535)",
-					     out->openssh.port);
+		if ((r = collect_openssh(sec, out)))
+			return r;
 	}
 	return 0;
 }
@@ -595,6 +697,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	}
 	out->fs_line = start_line(root, 0);
 	out->fs_label = xstrdup(cfg_getstr(root, "label"));
+	out->fs_label_line = label_line;
 	if (strlen(out->fs_label) > 16)
 		return diag_error_at(EXIT_USAGE, out->file, start_line(root, 0),
 				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
@@ -622,8 +725,12 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 	size_t i;
 
 	out->host_name = xstrdup(cfg_getstr(cfg, "host-name"));
-	out->kernel = xstrdup(cfg_getstr(cfg, "kernel"));
-	out->hurd = xstrdup(cfg_getstr(cfg, "hurd"));
+	out->kernel = xstrdup(cfg_size(cfg, "kernel") ? cfg_getstr(cfg, "kernel")
+						      : DEFAULT_KERNEL);
+	out->hurd = xstrdup(cfg_size(cfg, "hurd") ? cfg_getstr(cfg, "hurd") : "/");
+	out->kernel_line = conffile_option("kernel");
+	out->hurd_line = conffile_option("hurd");
+	out->kernel_args_line = conffile_option("kernel-arguments");
 	out->nkernel_args = cfg_size(cfg, "kernel-arguments");
 	out->kernel_args = calloc(out->nkernel_args + 1, sizeof(char *));
 	for (i = 0; out->kernel_args && i < out->nkernel_args; i++)
@@ -642,7 +749,7 @@ static int load(const char *path, struct os_config *out)
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
-	guix_system_line = 0;
+	label_line = 0;
 	out->file = xstrdup(path);
 	cfg = cfg_init(top_opts, CFGF_NONE);
 	if (!cfg)
@@ -654,8 +761,8 @@ static int load(const char *path, struct os_config *out)
 	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_range);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
+	cfg_set_validate_func(cfg, "file-system|label", note_line);
 	cfg_set_validate_func(cfg, "host-name", validate_host_name);
-	cfg_set_validate_func(cfg, "guix-system", validate_guix_system);
 	cfg_set_validate_func(cfg, "file|mode", validate_mode);
 	cfg_set_validate_func(cfg, "file|owner", validate_id);
 	cfg_set_validate_func(cfg, "file|group", validate_id);
@@ -712,9 +819,10 @@ static int load(const char *path, struct os_config *out)
 	out->register_store = cfg_getbool(cfg, "register-store") == cfg_true;
 	if (!r && cfg_size(cfg, "guix-system"))
 		out->guix_system = xstrdup(cfg_getstr(cfg, "guix-system"));
-	out->guix_system_line = guix_system_line;
+	out->guix_system_line = conffile_option("guix-system");
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
+	out->offloading = cfg_getbool(cfg, "offloading") == cfg_true;
 	cfg_free(cfg);
 	return r;
 }
@@ -772,6 +880,15 @@ void config_free(struct os_config *cfg)
 		free(cfg->groups[i].name);
 	free(cfg->groups);
 	free(cfg->openssh.permit_root_login);
+	free(cfg->openssh.pid_file);
+	free(cfg->openssh.log_level);
+	free(cfg->openssh.extra_content);
+	for (i = 0; cfg->openssh.accept_env && i < cfg->openssh.naccept_env; i++)
+		free(cfg->openssh.accept_env[i]);
+	free(cfg->openssh.accept_env);
+	for (i = 0; cfg->openssh.subsystems && i < cfg->openssh.nsubsystems; i++)
+		free(cfg->openssh.subsystems[i]);
+	free(cfg->openssh.subsystems);
 	free(cfg->timezone);
 	free(cfg->secrets);
 	free(cfg->guix_system);

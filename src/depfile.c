@@ -137,7 +137,7 @@ static int write_all(const char *file, const char *text, size_t len)
 	struct output out;
 	int r;
 
-	if ((r = output_open(&out, file, "depfile")))
+	if ((r = output_open(&out, file, "depfile", 0644)))
 		return r;
 	while (len) {
 		ssize_t n = write(out.fd, text, len);

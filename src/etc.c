@@ -17,7 +17,6 @@
 
 #include "diag.h"
 #include "etc.h"
-#include "grub.h"
 #include "strbuf.h"
 
 static const char *const base_groups[] = {
@@ -26,16 +25,23 @@ static const char *const base_groups[] = {
 	"kvm", "sgx",
 };
 
+/* guix-service-type's build-accounts default, and the fixed GID of its
+ * group (so that files it owns keep their owner across systems). */
+#define GUIX_BUILD_ACCOUNTS 10
+#define GUIX_BUILD_GID 30000
+
 struct account_group {
 	const char *name;
-	long gid;
+	long gid;		/* -1: a system id from 999 down; -2: from 1000 up */
 	struct strbuf members;
 };
 
 struct account_user {
-	const struct os_user *cfg;	/* NULL for nobody */
 	const char *name, *comment, *home, *shell, *password, *group;
+	char *const *groups;	/* supplementary */
+	size_t ngroups;
 	long uid, gid;
+	int system;		/* a system account, as Guix's (system? #t) */
 	int line;
 };
 
@@ -44,7 +50,12 @@ struct accounts {
 	size_t ng;
 	struct account_user *u;
 	size_t nu;
+	const char *nologin, *sh;	/* shells: the closure's, or plain paths */
+	char builder_name[GUIX_BUILD_ACCOUNTS][16];
+	char builder_comment[GUIX_BUILD_ACCOUNTS][24];
 };
+
+static char *builder_groups[] = { "guixbuild", "kvm" };
 
 static struct account_group *find_group(struct accounts *a, const char *name)
 {
@@ -76,20 +87,31 @@ static int uid_used(const struct accounts *a, long uid, size_t except)
 	return 0;
 }
 
+static void add_group(struct accounts *a, const char *name, long gid)
+{
+	a->g[a->ng].name = name;
+	a->g[a->ng].gid = gid;
+	a->ng++;
+}
+
+/* Guix's base groups, then the groups its services declare, then the
+ * configuration's (new ones, or ids for existing ones). */
 static int make_groups(const struct os_config *cfg, struct accounts *a)
 {
 	size_t i, nbase = sizeof(base_groups) / sizeof(*base_groups);
 	long next_sys = 999, next_user = 1000;
 
-	a->g = calloc(nbase + cfg->ngroups, sizeof(*a->g));
+	a->g = calloc(nbase + 3 + cfg->ngroups, sizeof(*a->g));
 	if (!a->g)
 		return diag_error(EXIT_BUILD, "out of memory");
-	for (i = 0; i < nbase; i++) {
-		a->g[a->ng].name = base_groups[i];
-		a->g[a->ng].gid = i == 0 ? 0 : -1;
-		a->ng++;
-	}
-	/* The configuration's groups: new ones, or ids for base ones. */
+	for (i = 0; i < nbase; i++)
+		add_group(a, base_groups[i], i == 0 ? 0 : -1);
+	if (cfg->guix_system)
+		add_group(a, "guixbuild", GUIX_BUILD_GID);
+	if (cfg->openssh.enabled)
+		add_group(a, "sshd", -1);
+	if (cfg->offloading)
+		add_group(a, "offloading", -1);
 	for (i = 0; i < cfg->ngroups; i++) {
 		struct account_group *g = find_group(a, cfg->groups[i].name);
 
@@ -119,10 +141,13 @@ static int make_groups(const struct os_config *cfg, struct accounts *a)
 	return 0;
 }
 
-static void base_user(struct account_user *u, const char *name, long uid,
-		      const char *group, const char *comment, const char *home,
-		      const char *shell, const char *password)
+static struct account_user *add_user(struct accounts *a, const char *name,
+				     long uid, const char *group,
+				     const char *comment, const char *home,
+				     const char *shell, const char *password)
 {
+	struct account_user *u = &a->u[a->nu++];
+
 	memset(u, 0, sizeof(*u));
 	u->name = name;
 	u->uid = uid;
@@ -131,20 +156,41 @@ static void base_user(struct account_user *u, const char *name, long uid,
 	u->home = home;
 	u->shell = shell;
 	u->password = password;
+	u->system = 1;
+	return u;
 }
 
-static int make_users(const struct os_config *cfg, struct accounts *a)
+/* The system accounts Guix's services declare for this configuration:
+ * guix-service-type's build users (with a Guix system), openssh's sshd,
+ * and the childhurd's offloading account. */
+static void service_users(const struct os_config *cfg, struct accounts *a)
 {
-	long next = 1000;
+	struct account_user *u;
+	int i;
+
+	for (i = 0; cfg->guix_system && i < GUIX_BUILD_ACCOUNTS; i++) {
+		snprintf(a->builder_name[i], sizeof(a->builder_name[i]),
+			 "guixbuilder%02d", i + 1);
+		snprintf(a->builder_comment[i], sizeof(a->builder_comment[i]),
+			 "Guix Build User %2d", i + 1);
+		u = add_user(a, a->builder_name[i], -1, "guixbuild",
+			     a->builder_comment[i], "/var/empty", a->nologin, "!");
+		u->groups = builder_groups;
+		u->ngroups = 2;
+	}
+	if (cfg->openssh.enabled)
+		add_user(a, "sshd", -1, "sshd", "sshd privilege separation user",
+			 "/var/run/sshd", a->nologin, "!");
+	if (cfg->offloading)
+		add_user(a, "offloading", -1, "offloading",
+			 "Offloading privilege separation user",
+			 "/var/run/offloading", a->sh, "!");
+}
+
+static int config_users(const struct os_config *cfg, struct accounts *a)
+{
 	size_t i, k;
 
-	a->u = calloc(cfg->nusers + 2, sizeof(*a->u));
-	if (!a->u)
-		return diag_error(EXIT_BUILD, "out of memory");
-	base_user(&a->u[a->nu++], "root", 0, "root", "System administrator",
-		  "/root", "/bin/sh", "");
-	base_user(&a->u[a->nu++], "nobody", 65534, "nogroup", "Unprivileged user",
-		  "/nonexistent", "/sbin/nologin", "!");
 	for (i = 0; i < cfg->nusers; i++) {
 		const struct os_user *c = &cfg->users[i];
 		struct account_user *u = NULL;
@@ -157,13 +203,15 @@ static int make_users(const struct os_config *cfg, struct accounts *a)
 			memset(u, 0, sizeof(*u));
 			u->uid = -1;
 		}
-		u->cfg = c;
 		u->name = c->name;
 		u->comment = c->comment;
 		u->home = c->home;
 		u->shell = c->shell;
 		u->password = c->password;
 		u->group = c->group;
+		u->groups = c->groups;
+		u->ngroups = c->ngroups;
+		u->system = 0;
 		u->line = c->line;
 		if (c->uid >= 0)
 			u->uid = c->uid;
@@ -171,30 +219,60 @@ static int make_users(const struct os_config *cfg, struct accounts *a)
 			return diag_error_at(EXIT_USAGE, cfg->file, c->line,
 					     "user '%s': uid %ld is taken", c->name, u->uid);
 	}
+	return 0;
+}
+
+/* Ids (system ones from 999 down, the others from 1000 up), primary
+ * groups, and each supplementary group's member list. */
+static int resolve_users(const struct os_config *cfg, struct accounts *a)
+{
+	long next_user = 1000, next_sys = 999;
+	size_t i, k;
+
 	for (i = 0; i < a->nu; i++) {
+		struct account_user *u = &a->u[i];
+		long *next = u->system ? &next_sys : &next_user;
 		struct account_group *g;
 
-		while (a->u[i].uid < 0 && uid_used(a, next, i))
-			next++;
-		if (a->u[i].uid < 0)
-			a->u[i].uid = next++;
-		g = find_group(a, a->u[i].group);
-		if (!g)
-			return diag_error_at(EXIT_USAGE, cfg->file, a->u[i].line,
+		while (u->uid < 0 && uid_used(a, *next, i))
+			*next += u->system ? -1 : 1;
+		if (u->uid < 0) {
+			u->uid = *next;
+			*next += u->system ? -1 : 1;
+		}
+		if (!(g = find_group(a, u->group)))
+			return diag_error_at(EXIT_USAGE, cfg->file, u->line,
 					     "user '%s': group '%s' does not exist",
-					     a->u[i].name, a->u[i].group);
-		a->u[i].gid = g->gid;
-		for (k = 0; a->u[i].cfg && k < a->u[i].cfg->ngroups; k++) {
-			g = find_group(a, a->u[i].cfg->groups[k]);
-			if (!g)
-				return diag_error_at(EXIT_USAGE, cfg->file, a->u[i].line,
+					     u->name, u->group);
+		u->gid = g->gid;
+		for (k = 0; k < u->ngroups; k++) {
+			if (!(g = find_group(a, u->groups[k])))
+				return diag_error_at(EXIT_USAGE, cfg->file, u->line,
 						     "user '%s': supplementary group '%s' does not exist",
-						     a->u[i].name, a->u[i].cfg->groups[k]);
+						     u->name, u->groups[k]);
 			sb_addf(&g->members, "%s%s", g->members.len ? "," : "",
-				a->u[i].name);
+				u->name);
 		}
 	}
 	return 0;
+}
+
+static int make_users(const struct os_config *cfg, struct accounts *a)
+{
+	int r;
+
+	a->u = calloc(cfg->nusers + 4 + GUIX_BUILD_ACCOUNTS, sizeof(*a->u));
+	if (!a->u)
+		return diag_error(EXIT_BUILD, "out of memory");
+	/* %root-account, locked by the childhurd when it offloads. */
+	add_user(a, "root", 0, "root", "System administrator", "/root", "/bin/sh",
+		 cfg->offloading ? "!" : "")->system = 0;
+	add_user(a, "nobody", 65534, "nogroup", "Unprivileged user",
+		 "/nonexistent", a->nologin, "!");
+	service_users(cfg, a);
+	if ((r = config_users(cfg, a)))
+		return r;
+	return resolve_users(cfg, a);
 }
 
 static int put_text(struct tree *t, const char *path, struct strbuf *b,
@@ -210,11 +288,62 @@ static int put_text(struct tree *t, const char *path, struct strbuf *b,
 	return r;
 }
 
+/* A directory with exactly this owner and mode, over any directory a
+ * source made (its contents stay). */
+static int own_dir(struct tree *t, const char *path, uint32_t mode, long uid,
+		   long gid, int64_t mtime)
+{
+	struct tree_inode *ino = tree_inode_new(t, S_IFDIR | mode);
+
+	if (!ino)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ino->uid = (uint32_t)uid;
+	ino->gid = (uint32_t)gid;
+	ino->mtime = mtime;
+	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
+}
+
+static int shared_home(const struct accounts *a, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < a->nu; k++)
+		if (k != i && a->u[k].system && !strcmp(a->u[k].home, a->u[i].home))
+			return 1;
+	return 0;
+}
+
+/* Home directories as Guix's activation leaves them: a system account's
+ * is its own, 0700, and one several share (/var/empty) is root's, 0555;
+ * others are made 0700 for their user unless a source made them. */
+static int make_homes(struct tree *t, const struct accounts *a, int64_t mtime)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; !r && i < a->nu; i++) {
+		const struct account_user *u = &a->u[i];
+
+		if (!strcmp(u->home, "/nonexistent"))
+			continue;
+		if (u->system && shared_home(a, i))
+			r = own_dir(t, u->home, 0555, 0, 0, mtime);
+		else if (u->system)
+			r = own_dir(t, u->home, 0700, u->uid, u->gid, mtime);
+		else
+			r = tree_add_dir(t, u->home, 0700, (uint32_t)u->uid,
+					 (uint32_t)u->gid, mtime);
+	}
+	return r;
+}
+
 static int write_accounts(struct tree *t, const struct os_config *cfg,
 			  struct accounts *a, int64_t mtime)
 {
 	struct strbuf pw, sh, gr;
-	long days = mtime / 86400;
+	/* Shadow reads a last change of 0 as "must change the password
+	 * now", which blocks the login; Guix never writes it. */
+	long days = mtime / 86400 > 1 ? mtime / 86400 : 1;
 	size_t i;
 	int r;
 
@@ -235,25 +364,59 @@ static int write_accounts(struct tree *t, const struct os_config *cfg,
 	    (r = put_text(t, "/etc/shadow", &sh, 0600, mtime)) ||
 	    (r = put_text(t, "/etc/group", &gr, 0644, mtime)))
 		return r;
-	for (i = 0; i < a->nu; i++) {
-		const struct account_user *u = &a->u[i];
+	return make_homes(t, a, mtime);
+}
 
-		if (!strcmp(u->home, "/nonexistent"))
+/* PROGRAM (e.g. "sbin/nologin") of PACKAGE's item in the image's store
+ * (the greatest name, if several), or FALLBACK: a Guix system's accounts
+ * name their shells by store path, as Guix's (file-append shadow ...). */
+static const char *store_program(const struct tree *t, const char *store,
+				 const char *package, const char *program,
+				 const char *fallback, char *buf, size_t len)
+{
+	struct tree_node *dir = store ? tree_lookup(t, store) : NULL;
+	const char *best = NULL;
+	size_t plen = strlen(package);
+	uint32_t i;
+
+	for (i = 0; dir && i < dir->nkids; i++) {
+		const char *name = dir->kids[i]->name, *dash = strchr(name, '-');
+		struct tree_node *n;
+
+		if (!dash || strncmp(dash + 1, package, plen) || dash[1 + plen] != '-' ||
+		    dash[2 + plen] < '0' || dash[2 + plen] > '9' ||
+		    (best && strcmp(name, best) <= 0))
 			continue;
-		if ((r = tree_add_dir(t, u->home, 0700, (uint32_t)u->uid,
-				      (uint32_t)u->gid, mtime)))
-			return r;
+		snprintf(buf, len, "%s/%s/%s", store, name, program);
+		n = tree_lookup(t, buf);
+		if (n && (n->inode->mode & S_IFMT) == S_IFREG)
+			best = name;
 	}
-	return 0;
+	if (!best)
+		return fallback;
+	snprintf(buf, len, "%s/%s/%s", store, best, program);
+	return buf;
 }
 
 static int accounts(struct tree *t, const struct os_config *cfg, int64_t mtime)
 {
+	char nologin[4096], sh[4096], store[4096];
+	const char *slash;
 	struct accounts a;
 	size_t i;
 	int r;
 
 	memset(&a, 0, sizeof(a));
+	/* The store directory: where the system item is. */
+	store[0] = '\0';
+	if (cfg->guix_system && (slash = strrchr(cfg->guix_system, '/')))
+		snprintf(store, sizeof(store), "%.*s",
+			 (int)(slash - cfg->guix_system), cfg->guix_system);
+	a.nologin = store_program(t, *store ? store : NULL, "shadow",
+				  "sbin/nologin", "/sbin/nologin", nologin,
+				  sizeof(nologin));
+	a.sh = store_program(t, *store ? store : NULL, "bash-minimal", "bin/sh",
+			     "/bin/sh", sh, sizeof(sh));
 	r = make_groups(cfg, &a);
 	if (!r)
 		r = make_users(cfg, &a);
@@ -315,27 +478,52 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 	return tree_add_symlink(t, "/etc/localtime", z.found, mtime);
 }
 
+static const char *yes_no(int v)
+{
+	return v ? "yes" : "no";
+}
+
+/* Line for line what Guix's openssh-config-file writes for the same
+ * fields (gnu/services/ssh.scm); no HostKey lines: sshd's defaults,
+ * filled at activation or by the childhurd's secret service. */
 static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtime)
 {
 	const struct os_openssh *o = &cfg->openssh;
 	struct strbuf b;
+	const char *p;
+	size_t i;
 
 	if (!o->enabled)
 		return 0;
 	sb_init(&b);
-	sb_add(&b, "# Written by " PACKAGE_STRING " from the openssh service.\n");
+	sb_add(&b, "# Generated by 'openssh-service'.\n");
 	sb_addf(&b, "Port %ld\n", o->port);
 	sb_addf(&b, "PermitRootLogin %s\n", o->permit_root_login);
-	sb_addf(&b, "PermitEmptyPasswords %s\n", o->allow_empty_passwords ? "yes" : "no");
-	sb_addf(&b, "PasswordAuthentication %s\n",
-		o->password_authentication ? "yes" : "no");
-	sb_add(&b, "PubkeyAuthentication yes\n"
-		   "UsePAM no\n"
-		   "PidFile /var/run/sshd.pid\n"
-		   "# Host keys are made at first boot, or come from the secrets directory.\n"
-		   "HostKey /etc/ssh/ssh_host_ed25519_key\n"
-		   "HostKey /etc/ssh/ssh_host_rsa_key\n"
-		   "AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys.d/%u\n");
+	sb_addf(&b, "PermitEmptyPasswords %s\n", yes_no(o->allow_empty_passwords));
+	sb_addf(&b, "PasswordAuthentication %s\n", yes_no(o->password_authentication));
+	sb_addf(&b, "PubkeyAuthentication %s\n", yes_no(o->public_key_authentication));
+	sb_addf(&b, "X11Forwarding %s\n", yes_no(o->x11_forwarding));
+	sb_addf(&b, "AllowAgentForwarding %s\n", yes_no(o->allow_agent_forwarding));
+	sb_addf(&b, "AllowTcpForwarding %s\n", yes_no(o->allow_tcp_forwarding));
+	sb_addf(&b, "GatewayPorts %s\n", yes_no(o->gateway_ports));
+	sb_addf(&b, "PidFile %s\n", o->pid_file);
+	sb_addf(&b, "ChallengeResponseAuthentication %s\n",
+		yes_no(o->challenge_response_authentication));
+	sb_addf(&b, "UsePAM %s\n", yes_no(o->use_pam));
+	sb_addf(&b, "PrintLastLog %s\n", yes_no(o->print_last_log));
+	sb_add(&b, "LogLevel ");
+	for (p = o->log_level; *p; p++)
+		sb_addf(&b, "%c", *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	sb_add(&b, "\nAuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys.d/%u\n");
+	for (i = 0; i < o->naccept_env; i++)
+		sb_addf(&b, "AcceptEnv %s\n", o->accept_env[i]);
+	for (i = 0; i < o->nsubsystems; i++) {
+		const char *sp = strchr(o->subsystems[i], ' ');
+
+		sb_addf(&b, "Subsystem\t%.*s\t%s\n", (int)(sp - o->subsystems[i]),
+			o->subsystems[i], sp + 1);
+	}
+	sb_addf(&b, "%s\n", o->extra_content);
 	return put_text(t, "/etc/ssh/sshd_config", &b, 0644, mtime);
 }
 
@@ -384,11 +572,9 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 	return r;
 }
 
-int etc_add(struct tree *t, const struct os_config *cfg,
-	    const struct image_type *type, int64_t mtime)
+int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
+	    int64_t mtime)
 {
-	enum disk_driver drv = grub_effective_driver(type->driver, cfg->kernel_args,
-						     cfg->nkernel_args);
 	struct strbuf b;
 	int r;
 

@@ -22,159 +22,92 @@
 #include "diag.h"
 #include "dirlist.h"
 #include "grub.h"
-#include "hurd.h"
+#include "hurd-boot.h"
 #include "mbr.h"
+#include "sexp.h"
 #include "strbuf.h"
 
 /* ---- grub.cfg ---- */
 
-/* GRUB word quoting: single quotes, with ' written as '\''. */
-static void add_quoted(struct strbuf *b, const char *s)
+static void add_words(struct strbuf *b, char *const *words, size_t n)
 {
-	const char *p;
-	int plain = *s != '\0';
+	size_t i;
 
-	for (p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789=:/._,+-@", *p))
-			plain = 0;
-	if (plain) {
-		sb_add(b, s);
+	for (i = 0; i < n; i++) {
+		sb_add(b, " ");
+		sb_add(b, words[i]);
+	}
+}
+
+/* FILE as a word: store paths are plain and stay as they are. */
+static void add_file(struct strbuf *b, const char *file)
+{
+	char *q = hurd_boot_quote(file);
+
+	if (!q) {
+		b->oom = 1;
 		return;
 	}
-	sb_add(b, "'");
-	for (p = s; *p; p++) {
-		if (*p == '\'')
-			sb_add(b, "'\\''");
-		else
-			sb_addf(b, "%c", *p);
-	}
-	sb_add(b, "'");
+	sb_add(b, q);
+	free(q);
 }
 
-static int has_arg(char *const *args, size_t n, const char *word)
+/* GRUB's 10_hurd, as grub-mkconfig writes it on Debian GNU/Hurd. */
+static void entry_grub(struct strbuf *b, const struct boot_entry *e)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(args[i], word))
-			return 1;
-	return 0;
-}
-
-enum disk_driver grub_effective_driver(enum disk_driver type_driver,
-				       char *const *args, size_t nargs)
-{
-	if (type_driver == DRIVER_WD || has_arg(args, nargs, "noide"))
-		return DRIVER_WD;
-	return DRIVER_HD;
-}
-
-static void add_server(struct strbuf *b, const struct grub_menu *m,
-		       const char *file, const char *argv0)
-{
-	size_t len = strlen(m->hurd);
-
-	while (len > 0 && m->hurd[len - 1] == '/')
-		len--;
-	sb_addf(b, "\tmodule %.*s/hurd/%s %s", (int)len, m->hurd, file, argv0);
-}
-
-/* The host and device ports go to the first task of the chain, which
- * hands them on; only that one is resumed by GNU Mach. */
-static void add_ports(struct strbuf *b, int first)
-{
-	if (first)
-		sb_add(b, " --host-priv-port='${host-port}' --device-master-port='${device-port}'");
-}
-
-static void add_resume(struct strbuf *b, int first)
-{
-	if (first)
-		sb_add(b, " '$(task-resume)'");
-	sb_add(b, "\n");
-}
-
-static void add_modules(struct strbuf *b, const struct grub_menu *m,
-			enum disk_driver driver)
-{
-	static const struct {
-		const char *file, *argv0, *task;
-	} chain[] = {
-		{ "pci-arbiter.static", "pci-arbiter", "pci-task" },
-		{ "acpi.static", "acpi", "acpi-task" },
-		{ "rumpdisk.static", "rumpdisk", "disk-task" },
-	};
-	int present[3] = { m->has_pci_arbiter, m->has_acpi, 1 };
-	int first = 1, i, j;
-
-	for (i = 0; driver == DRIVER_WD && i < 3; i++) {
-		const char *next = "fs-task";
-
-		if (!present[i])
-			continue;
-		for (j = i + 1; j < 3; j++) {
-			if (present[j]) {
-				next = chain[j].task;
-				break;
-			}
-		}
-		add_server(b, m, chain[i].file, chain[i].argv0);
-		add_ports(b, first);
-		sb_addf(b, " --next-task='${%s}' '$(%s=task-create)'", next,
-			chain[i].task);
-		add_resume(b, first);
-		first = 0;
+	sb_add(b, "menuentry ");
+	add_file(b, e->title);
+	sb_add(b, " {\n\tinsmod part_msdos\n\tinsmod ext2\n"
+		  "\techo 'Loading GNU Mach ...'\n\tmultiboot ");
+	add_file(b, e->kernel);
+	add_words(b, e->args, e->nargs);
+	sb_add(b, "\n\techo 'Loading the Hurd ...'\n");
+	for (i = 0; i < e->nmodules; i++) {
+		sb_add(b, "\tmodule ");
+		add_file(b, e->modules[i].words[0]);
+		add_words(b, e->modules[i].words + 1, e->modules[i].nwords - 1);
+		sb_add(b, "\n");
 	}
-	add_server(b, m, "ext2fs.static", "ext2fs");
-	sb_add(b, " --readonly --multiboot-command-line='${kernel-command-line}'");
-	add_ports(b, first);
-	sb_add(b, " --exec-server-task='${exec-task}' -T typed '${root}' '$(fs-task=task-create)'");
-	add_resume(b, first);
-	if (m->exec == EXEC_STATIC) {
-		add_server(b, m, "exec.static", "exec");
-	} else {
-		size_t len = strlen(m->hurd);
-
-		while (len > 0 && m->hurd[len - 1] == '/')
-			len--;
-		sb_addf(b, "\tmodule %s exec %.*s/hurd/exec", m->dynamic_linker,
-			(int)len, m->hurd);
-	}
-	sb_add(b, " '$(exec-task=task-create)'\n");
+	sb_add(b, "}\n");
 }
 
-char *grub_cfg_generate(const struct grub_menu *m)
+/* Guix's gnu/bootloader/grub.scm, multiboot case: the title as Scheme's
+ * ~s writes a string, two-space indentation, words verbatim. */
+static void entry_guix(struct strbuf *b, const struct boot_entry *e)
 {
-	enum disk_driver driver =
-		grub_effective_driver(m->driver, m->kernel_args, m->nkernel_args);
+	size_t i;
+
+	sb_add(b, "menuentry ");
+	sexp_add_string(b, e->title, strlen(e->title));
+	sb_add(b, " {\n  multiboot ");
+	sb_add(b, e->kernel);
+	add_words(b, e->args, e->nargs);
+	for (i = 0; i < e->nmodules; i++) {
+		sb_add(b, "\n  module ");
+		sb_add(b, e->modules[i].words[0]);
+		add_words(b, e->modules[i].words + 1, e->modules[i].nwords - 1);
+	}
+	sb_add(b, "\n}\n");
+}
+
+char *grub_cfg_generate(const struct grub_settings *g, const struct boot_entry *e)
+{
 	struct strbuf b;
-	size_t i;
 
 	sb_init(&b);
 	sb_add(&b, "# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n");
-	sb_addf(&b, "set default=0\nset timeout=%ld\n", m->timeout);
-	if (m->serial)
+	sb_addf(&b, "set default=0\nset timeout=%ld\n", g->timeout);
+	if (g->serial)
 		sb_add(&b, "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
 			   "terminal_input serial console\n"
 			   "terminal_output serial console\n");
-	sb_add(&b, "\nmenuentry ");
-	add_quoted(&b, m->title);
-	sb_add(&b, " {\n\tinsmod part_msdos\n\tinsmod ext2\n"
-		   "\techo 'Loading GNU Mach ...'\n\tmultiboot ");
-	add_quoted(&b, m->kernel);
-	sb_addf(&b, " root=part:1:device:%s0", driver == DRIVER_WD ? "wd" : "hd");
-	if (driver == DRIVER_WD && !has_arg(m->kernel_args, m->nkernel_args, "noide"))
-		sb_add(&b, " noide");
-	if (m->serial && !has_arg(m->kernel_args, m->nkernel_args, "console=com0"))
-		sb_add(&b, " console=com0");
-	for (i = 0; i < m->nkernel_args; i++) {
-		sb_add(&b, " ");
-		add_quoted(&b, m->kernel_args[i]);
-	}
-	sb_add(&b, "\n\techo 'Loading the Hurd ...'\n");
-	add_modules(&b, m, driver);
-	sb_add(&b, "}\n");
+	sb_add(&b, "\n");
+	if (e->style == BOOT_STYLE_GUIX)
+		entry_guix(&b, e);
+	else
+		entry_grub(&b, e);
 	return sb_take(&b);
 }
 
@@ -243,7 +176,7 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 static int run_mkimage(struct bootloader *b, struct grub_state *g)
 {
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char out[4096];
+	char out[4096], prefix[64];
 	int fd, status, err = 0;
 	pid_t pid;
 
@@ -253,10 +186,12 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 		return diag_error(EXIT_BUILD, "%s: cannot create a temporary file: %s",
 				  out, strerror(errno));
 	close(fd);
+	snprintf(prefix, sizeof(prefix), "(,msdos%u)/boot/grub",
+		 b->boot->root_partition);
 	pid = fork();
 	if (pid == 0) {
 		execlp(b->cfg->grub_mkimage, b->cfg->grub_mkimage, "-O", "i386-pc",
-		       "-d", b->cfg->grub_dir, "-o", out, "-p", GRUB_CORE_PREFIX,
+		       "-d", b->cfg->grub_dir, "-o", out, "-p", prefix,
 		       "biosdisk", "part_msdos", "ext2", (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
@@ -329,71 +264,12 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	return r;
 }
 
-/* A file the boot needs must be in the tree, as a regular file. */
-static int need_file(const struct bootloader *b, struct tree *t,
-		     const char *path, const char *what)
-{
-	int hops;
-	struct tree_node *n = tree_follow(t, path, &hops);
-
-	if (n && ((n->inode->mode & S_IFMT) == S_IFREG))
-		return 0;
-	if (n && tree_is_dir(n->inode))
-		return diag_error(EXIT_BUILD,
-				  "%s: %s %s is a directory in the image, not a file; change the configuration",
-				  b->cfg->file, what, path);
-	if (n)
-		return diag_error(EXIT_BUILD,
-				  "%s: %s %s is not a regular file in the image; change the configuration",
-				  b->cfg->file, what, path);
-	if (hops)
-		return diag_error(EXIT_BUILD,
-				  "%s: %s %s is a symlink that leads to no file in the image; add it with a source or change the configuration",
-				  b->cfg->file, what, path);
-	return diag_error(EXIT_BUILD,
-			  "%s: %s %s is not in the image; add it with a source or change the configuration",
-			  b->cfg->file, what, path);
-}
-
-static int has_file(struct tree *t, const char *hurd, const char *rel)
-{
-	char *p = hurd_path(hurd, rel);
-	struct tree_node *n = p ? tree_lookup(t, p) : NULL;
-
-	free(p);
-	return n && (n->inode->mode & S_IFMT) == S_IFREG;
-}
-
-static int check_servers(struct bootloader *b, struct tree *t,
-			 struct grub_menu *m, enum disk_driver driver)
-{
-	const char *need[3] = { "hurd/ext2fs.static",
-				m->exec == EXEC_STATIC ? "hurd/exec.static" : "hurd/exec",
-				driver == DRIVER_WD ? "hurd/rumpdisk.static" : NULL };
-	int i, r;
-
-	for (i = 0; i < 3; i++) {
-		char *p;
-
-		if (!need[i])
-			continue;
-		p = hurd_path(m->hurd, need[i]);
-		r = p ? need_file(b, t, p, "the Hurd server") : EXIT_BUILD;
-		free(p);
-		if (r)
-			return r;
-	}
-	if (m->exec == EXEC_LDSO)
-		return need_file(b, t, m->dynamic_linker, "the dynamic linker");
-	return 0;
-}
-
 static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 {
 	struct grub_state *g = calloc(1, sizeof(*g));
 	const struct os_config *c = b->cfg;
-	struct grub_menu m;
-	char title[256], bootimg[4096];
+	struct grub_settings settings = { c->timeout, c->serial };
+	char bootimg[4096];
 	uint8_t *data = NULL;
 	size_t len = 0;
 	char *cfg;
@@ -414,27 +290,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	    (r = tree_add_data(t, "/boot/grub/i386-pc/core.img", 0644, g->core,
 			       g->core_len, mtime)))
 		return r;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(title, sizeof(title), "GNU with the Hurd (%s)", c->host_name);
-	m.title = title;
-	m.kernel = c->kernel;
-	m.hurd = c->hurd;
-	m.driver = b->type->driver;
-	m.exec = b->type->exec;
-	m.dynamic_linker = b->type->dynamic_linker;
-	m.kernel_args = c->kernel_args;
-	m.nkernel_args = c->nkernel_args;
-	m.serial = c->serial;
-	m.timeout = c->timeout;
-	m.has_pci_arbiter = has_file(t, c->hurd, "hurd/pci-arbiter.static");
-	m.has_acpi = has_file(t, c->hurd, "hurd/acpi.static");
-	if ((r = need_file(b, t, c->kernel, "the kernel")) ||
-	    (r = check_servers(b, t, &m,
-			       grub_effective_driver(m.driver, m.kernel_args,
-						     m.nkernel_args))))
-		return r;
-	cfg = grub_cfg_generate(&m);
+	cfg = grub_cfg_generate(&settings, &b->boot->entry);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
 	r = tree_add_data(t, "/boot/grub/grub.cfg", 0644, cfg, strlen(cfg), mtime);

@@ -92,7 +92,9 @@ static const struct {
 	{ "/dev/mem", "/hurd/storeio --no-cache mem", 0660, 0 },
 	{ "/dev/shm", "/hurd/tmpfs --mode=1777 50%", 0644, 0 },
 	{ "/dev/time", "/hurd/storeio --no-cache time", 0644, 0 },
-	{ "/dev/vcs", "/hurd/console", 0600, 1 },
+	/* A directory made with mkdir -p before its translator is set:
+	 * Guix leaves it 0755 (set-translator keeps existing nodes). */
+	{ "/dev/vcs", "/hurd/console", 0755, 1 },
 	{ "/dev/tty", "/hurd/magic tty", 0666, 0 },
 	{ "/dev/fd", "/hurd/magic --directory fd", 0555, 0 },
 	{ "/dev/rumpdisk", "/hurd/rumpdisk", 0660, 0 },

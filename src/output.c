@@ -71,7 +71,8 @@ static void remove_stale(const char *dir, const char *base)
 	closedir(dh);
 }
 
-int output_open(struct output *o, const char *target, const char *what)
+int output_open(struct output *o, const char *target, const char *what,
+		mode_t mode)
 {
 	const char *slash = strrchr(target, '/');
 	size_t dirlen = slash ? (size_t)(slash - target) + 1 : 0;
@@ -114,7 +115,7 @@ int output_open(struct output *o, const char *target, const char *what)
 	guard(o->tmp);
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(o->fd, 0644 & ~mask)) {
+	if (fchmod(o->fd, mode & ~mask)) {
 		int e = errno;
 
 		output_abort(o);

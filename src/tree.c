@@ -2,10 +2,12 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "tree.h"
@@ -519,10 +521,14 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 }
 
 /* "/a/b/../c/./d" -> "/a/c/d" in place; ".." at the root stays there. */
+/* PATH as an absolute path without ".", ".." or repeated slashes, in
+ * place.  A relative PATH is taken from the root; the result is at most
+ * one byte longer than PATH, which the callers' buffers allow. */
 static void normalize(char *path)
 {
-	char *out = path, *p = path;
+	char in[2 * TREE_PATH_MAX + 2], *out = path, *p = in;
 
+	snprintf(in, sizeof(in), "%s", path);
 	while (*p) {
 		size_t len;
 
@@ -536,7 +542,7 @@ static void normalize(char *path)
 				;
 		} else if (!(len == 1 && p[0] == '.')) {
 			*out++ = '/';
-			memmove(out, p, len);
+			memcpy(out, p, len);
 			out += len;
 		}
 		p += len;
@@ -548,7 +554,7 @@ static void normalize(char *path)
 
 struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 {
-	char cur[TREE_PATH_MAX + 1], next[2 * TREE_PATH_MAX + 2];
+	char cur[TREE_PATH_MAX + 2], next[2 * TREE_PATH_MAX + 2];
 	struct tree_node *n;
 
 	*hops = 0;
@@ -726,4 +732,107 @@ static int walk_node(struct tree_node *n, int (*fn)(struct tree_node *, void *),
 int tree_walk(struct tree *t, int (*fn)(struct tree_node *, void *), void *arg)
 {
 	return walk_node(t->root, fn, arg);
+}
+
+/* ---- reading a file's bytes before the image is written ---- */
+
+struct grab {
+	const char *name;
+	uint64_t token;
+	char *buf;
+	size_t len;
+	int found;
+};
+
+static int grab_sink(void *ctx, uint64_t token, uint64_t size,
+		     tree_stream_read read, void *reader)
+{
+	struct grab *g = ctx;
+	size_t got = 0;
+	long n = 0;
+
+	if (token != g->token || g->found)
+		return 0;
+	g->found = 1;
+	if (size != g->len)
+		return diag_error(EXIT_BUILD, "%s: %llu bytes in the stream now, %zu when it was first read",
+				  g->name, (unsigned long long)size, g->len);
+	while (got < g->len && (n = read(reader, g->buf + got, g->len - got)) > 0)
+		got += (size_t)n;
+	if (n < 0)
+		return EXIT_BUILD;
+	if (got != g->len)
+		return diag_error(EXIT_BUILD, "%s: the stream ended %zu bytes early",
+				  g->name, g->len - got);
+	return 0;
+}
+
+static int read_host(const struct tree_inode *ino, char *buf, size_t len)
+{
+	int fd = open(ino->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	size_t got = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return diag_error(EXIT_BUILD, "%s: %s", ino->host_path, strerror(errno));
+	if (fstat(fd, &st) || (uint64_t)st.st_size != len) {
+		close(fd);
+		return diag_error(EXIT_BUILD, "%s: changed while the image was built",
+				  ino->host_path);
+	}
+	while (got < len && (n = read(fd, buf + got, len - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (n < 0 || got != len)
+		return diag_error(EXIT_BUILD, "%s: %s", ino->host_path,
+				  n < 0 ? strerror(errno) : "changed while the image was built");
+	return 0;
+}
+
+int tree_read_content(const struct tree_inode *ino, const char *name,
+		      size_t max, char **out, size_t *len)
+{
+	struct grab g = { name, ino->token, NULL, (size_t)ino->size, 0 };
+	void *gen = NULL;
+	size_t genlen = 0;
+	int r = 0;
+
+	*out = NULL;
+	if (ino->size > max)
+		return diag_error(EXIT_BUILD, "%s: larger than %zu bytes", name, max);
+	if (!(g.buf = malloc(g.len + 1)))
+		return diag_error(EXIT_BUILD, "out of memory");
+	switch (ino->content) {
+	case CONTENT_NONE:
+		break;
+	case CONTENT_MEM:
+		memcpy(g.buf, ino->data, g.len);
+		break;
+	case CONTENT_HOST:
+		r = read_host(ino, g.buf, g.len);
+		break;
+	case CONTENT_GEN:
+		if ((r = ino->gen(ino->gen_ctx, &gen, &genlen)) == 0 && genlen != g.len)
+			r = diag_error(EXIT_BUILD, "%s: generated %zu bytes, not %zu",
+				       name, genlen, g.len);
+		if (!r)
+			memcpy(g.buf, gen, g.len);
+		free(gen);
+		break;
+	case CONTENT_STREAM:
+		r = ino->stream->ops->replay(ino->stream, grab_sink, &g);
+		if (!r && !g.found)
+			r = diag_error(EXIT_BUILD, "%s: no longer in %s", name,
+				       ino->stream->name);
+		break;
+	}
+	if (r) {
+		free(g.buf);
+		return r;
+	}
+	g.buf[g.len] = '\0';
+	*out = g.buf;
+	*len = g.len;
+	return 0;
 }

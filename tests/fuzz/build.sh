@@ -5,7 +5,7 @@
 set -eu
 srcdir=$1 builddir=$2 out=$3
 shift 3
-names=${*:-config graph narinfo nar archive}
+names=${*:-config graph narinfo nar archive params}
 CC=${FUZZ_CC:-clang}
 pkgs="ext2fs com_err libconfuse libgcrypt libarchive sqlite3 zlib"
 mkdir -p "$out/obj"

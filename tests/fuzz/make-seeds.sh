@@ -7,13 +7,23 @@ here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$here/../..
 c=$here/corpus
 rm -rf "$c"
-mkdir -p "$c/config" "$c/graph" "$c/narinfo" "$c/nar" "$c/archive"
+mkdir -p "$c/config" "$c/graph" "$c/narinfo" "$c/nar" "$c/archive" "$c/params"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for f in "$top"/examples/*.conf "$top"/tests/bad-input/*.conf; do
 	cp "$f" "$c/config/$(basename "$f")"
 done
+
+# A Guix system's boot parameters: the demo store's (version 1, a label),
+# a UUID root and the old version 0 with a plain device.
+"$top/examples/make-demo-store.sh" "$tmp/store" >/dev/null
+p=$(echo "$tmp"/store/gnu/store/*-system/parameters)
+cp "$p" "$c/params/demo.parameters"
+sed 's/(root-device (file-system-label "hurd"))/(root-device (uuid dce #vu8(18 52 86 120 154 188 222 240 1 35 69 103 137 171 205 239)))/' \
+	"$p" > "$c/params/uuid.parameters"
+sed 's/(version 1)/(version 0)/; s|(root-device (file-system-label "hurd"))|(root-device "/dev/hd0s1")|; s/"console=com0"/"noide" "console=com0" "a\\"b\\x41;"/' \
+	"$p" > "$c/params/v0.parameters"
 
 a=/gnu/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item
 b=/gnu/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-dep

@@ -8,7 +8,7 @@ set -eu
 srcdir=$1 builddir=$2 seconds=$3
 shift 3
 out=$builddir/fuzz
-names=${*:-config graph narinfo nar archive}
+names=${*:-config graph narinfo nar archive params}
 "$srcdir/tests/fuzz/build.sh" "$srcdir" "$builddir" "$out" $names
 status=0
 for name in $names; do

@@ -22,7 +22,7 @@ cat <<'TABLE'
 /dev/mem|0660|/hurd/storeio --no-cache mem
 /dev/shm|0644|/hurd/tmpfs --mode=1777 50%
 /dev/time|0644|/hurd/storeio --no-cache time
-/dev/vcs|0600|/hurd/console
+/dev/vcs|0755|/hurd/console
 /dev/tty|0666|/hurd/magic tty
 /dev/fd|0555|/hurd/magic --directory fd
 /dev/rumpdisk|0660|/hurd/rumpdisk

@@ -295,10 +295,43 @@ START_TEST(defaults_without_sections)
 	ck_assert_str_eq(c.users[0].home, "/root");
 	ck_assert_str_eq(c.users[0].shell, "/bin/sh");
 	ck_assert_str_eq(c.users[0].password, "!");
+	/* Guix's openssh-configuration defaults. */
 	ck_assert_int_eq(c.openssh.port, 22);
-	ck_assert_str_eq(c.openssh.permit_root_login, "prohibit-password");
+	ck_assert_str_eq(c.openssh.permit_root_login, "no");
 	ck_assert_int_eq(c.openssh.allow_empty_passwords, 0);
 	ck_assert_int_eq(c.openssh.password_authentication, 1);
+	ck_assert_int_eq(c.openssh.public_key_authentication, 1);
+	ck_assert_int_eq(c.openssh.x11_forwarding, 0);
+	ck_assert_int_eq(c.openssh.allow_agent_forwarding, 1);
+	ck_assert_int_eq(c.openssh.allow_tcp_forwarding, 1);
+	ck_assert_int_eq(c.openssh.gateway_ports, 0);
+	ck_assert_str_eq(c.openssh.pid_file, "/var/run/sshd.pid");
+	ck_assert_int_eq(c.openssh.challenge_response_authentication, 0);
+	ck_assert_int_eq(c.openssh.use_pam, 1);
+	ck_assert_int_eq(c.openssh.print_last_log, 1);
+	ck_assert_str_eq(c.openssh.log_level, "info");
+	ck_assert_uint_eq(c.openssh.naccept_env, 0);
+	ck_assert_uint_eq(c.openssh.nsubsystems, 1);
+	ck_assert_str_eq(c.openssh.subsystems[0], "sftp internal-sftp");
+	ck_assert_str_eq(c.openssh.extra_content, "");
+	ck_assert_int_eq(c.offloading, 0);
+	/* Unset, kernel and hurd default, and say so by their line. */
+	ck_assert_str_eq(c.kernel, "/boot/gnumach.gz");
+	ck_assert_str_eq(c.hurd, "/");
+	ck_assert_int_eq(c.kernel_line, 0);
+	ck_assert_int_eq(c.hurd_line, 0);
+	ck_assert_int_eq(c.kernel_args_line, 0);
+	ck_assert_int_eq(c.fs_label_line, 0);
+	config_free(&c);
+
+	/* Set, they say where, even when the same as the default. */
+	load_ok("\nkernel = \"/boot/gnumach.gz\"\nhurd = \"/\"\n"
+		"kernel-arguments = {}\nfile-system \"/\" {\n label = \"hurd\"\n}\n",
+		&c);
+	ck_assert_int_eq(c.kernel_line, 2);
+	ck_assert_int_eq(c.hurd_line, 3);
+	ck_assert_int_eq(c.kernel_args_line, 4);
+	ck_assert_int_eq(c.fs_label_line, 6);
 	config_free(&c);
 }
 END_TEST
