@@ -12,7 +12,7 @@ mkdir -p "$out/obj"
 flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 cflags="-I$srcdir/include -I$builddir $(pkg-config --cflags $pkgs) -DTYPESDIR=\"/nonexistent\" -DSRCTYPESDIR=\"$srcdir/image-types\""
 objs=""
-for c in "$srcdir"/src/*.c; do
+for c in "$srcdir"/src/*.c "$srcdir"/src/*/*.c; do
 	[ "$(basename "$c")" = main.c ] && continue
 	o="$out/obj/$(basename "$c" .c).o"
 	if [ ! -f "$o" ] || [ "$c" -nt "$o" ]; then

@@ -4,9 +4,9 @@
 # option "mkhurdimg --help" prints is documented under OPTIONS in
 # mkhurdimg.1 and every option documented there exists (likewise INSPECT
 # and BOOT against "mkhurdimg inspect --help" and "boot --help" once those
-# subcommands are built); every key of src/config.c's option tables is
+# subcommands are built); every key of src/config/config.c's option tables is
 # documented in mkhurdimg.conf.5 under its own section, and every key of
-# src/image-type.c under IMAGE TYPE FILES (read from the sources, so a new
+# src/config/image-type.c under IMAGE TYPE FILES (read from the sources, so a new
 # key without documentation fails here); --help fits 24 lines; the bash
 # completion loads and completes options, image types and subcommands;
 # make install DESTDIR=... puts the program, image types, man pages,
@@ -92,7 +92,7 @@ for sub in inspect boot; do
 done
 
 # ---- every configuration key is documented, in its section ----
-# "KEY<tab>SECTION<tab>NAME" per option of src/config.c (SECTION "." for
+# "KEY<tab>SECTION<tab>NAME" per option of src/config/config.c (SECTION "." for
 # the top level), and "SEC<tab>NAME" per section.
 awk '
 /cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = substr($0, RSTART + 10, RLENGTH - 10) }
@@ -103,10 +103,10 @@ awk '
 /CFG_[A-Z_]+\("/ { match($0, /CFG_[A-Z_]+\("[^"]*"/); k = substr($0, RSTART, RLENGTH)
 	sub(/^[^"]*"/, "", k); sub(/"$/, "", k); n++; key[n] = k; in_tbl[n] = tbl }
 END { for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] == "top_opts" ? "." : sec[in_tbl[i]]), key[i] }
-' "$top_srcdir/src/config.c" > config.keys
+' "$top_srcdir/src/config/config.c" > config.keys
 nkeys=$(grep -c '^KEY' config.keys)
 nsecs=$(grep -c '^SEC' config.keys)
-[ "$nkeys" -ge 40 ] && [ "$nsecs" -ge 10 ] || bad "read only $nkeys keys and $nsecs sections from src/config.c"
+[ "$nkeys" -ge 40 ] && [ "$nsecs" -ge 10 ] || bad "read only $nkeys keys and $nsecs sections from src/config/config.c"
 missing=0
 while IFS=$'\t' read -r kind a b; do
 	if [ "$kind" = SEC ]; then
@@ -120,17 +120,17 @@ while IFS=$'\t' read -r kind a b; do
 			{ bad "the key '$b' of section '$a' is not documented in mkhurdimg.conf.5"; missing=1; }
 	fi
 done < config.keys
-[ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $nkeys keys of src/config.c, each in its section ($nsecs sections)"
+[ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $nkeys keys of src/config/config.c, each in its section ($nsecs sections)"
 
-sed -n '/type_opts\[\]/,/CFG_END/p' "$top_srcdir/src/image-type.c" |
+sed -n '/type_opts\[\]/,/CFG_END/p' "$top_srcdir/src/config/image-type.c" |
 	grep -o 'CFG_[A-Z_]*("[^"]*"' | sed 's/.*("//; s/"$//' > type.keys
-[ "$(wc -l < type.keys)" -ge 10 ] || bad "read only $(wc -l < type.keys) keys from src/image-type.c"
+[ "$(wc -l < type.keys)" -ge 10 ] || bad "read only $(wc -l < type.keys) keys from src/config/image-type.c"
 missing=0
 while read -r k; do
 	awk -F '\t' -v k="$k" '$1 == "IMAGE TYPE FILES" { split($3, w, /[ =]/); if (w[1] == k) f = 1 } END { exit !f }' man5.tags ||
 		{ bad "the image type key '$k' is not documented under IMAGE TYPE FILES"; missing=1; }
 done < type.keys
-[ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $(wc -l < type.keys) image type keys of src/image-type.c"
+[ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $(wc -l < type.keys) image type keys of src/config/image-type.c"
 # Each installed type file uses only documented keys (and all four load).
 for f in "$top_srcdir"/image-types/*.conf; do
 	sed -n 's/^\([a-z-]*\) *=.*/\1/p' "$f" | while read -r k; do
