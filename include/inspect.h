@@ -46,6 +46,23 @@ int inspect_grub_menu(const char *cfg, size_t len, struct inspect_grub *g);
 
 void inspect_grub_free(struct inspect_grub *g);
 
+/* ---- each partition's contents (inspect-parts.c) ---- */
+
+struct inspect_part {
+	const char *kind;	/* "ext2", "swap" or "raw" (not read) */
+	char label[17];
+	char uuid[37];
+	uint32_t os;		/* ext2: creator OS */
+	uint64_t block_size, blocks, free_blocks, inodes, free_inodes;
+	uint32_t version;	/* swap: 1 */
+	uint64_t pages;		/* swap: 4096-byte pages, the header's included */
+};
+
+/* What [OFF, OFF + SIZE) of R holds.  Never fails: unreadable is raw. */
+void inspect_part_probe(struct disk_reader *r, uint64_t off, uint64_t size,
+			struct inspect_part *p);
+void inspect_uuid_string(const uint8_t u[16], char s[37]);
+
 /* ---- the file system (inspect-fs.c) ---- */
 
 struct inspect_translator {

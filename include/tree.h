@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define TREE_NAME_MAX 255
@@ -88,6 +89,7 @@ struct tree_inode {
 	uint32_t nlink;		/* names pointing here (set by tree_finish) */
 	uint32_t subdirs;	/* directories: number of subdirectories */
 	uint32_t ino;		/* inode number, assigned by the writer */
+	uint32_t visit;		/* the last visit that saw it (tree_visit_*) */
 };
 
 struct tree_node {
@@ -107,7 +109,9 @@ struct tree {
 	int64_t default_mtime;		/* for directories made implicitly */
 	unsigned max_depth;		/* components in a path, at most */
 	size_t nnodes;
+	uint32_t visit;			/* the current visit (tree_visit_*) */
 	struct tree_stream *streams;	/* owned; freed with the tree */
+	int borrowed_streams;		/* another tree's (tree_detach) */
 	char **inputs;			/* host paths read, besides content */
 	size_t ninputs, inputcap;
 	void *guix_db;			/* the store registration (guix-db.h) */
@@ -131,6 +135,17 @@ void tree_inode_free(struct tree_inode *ino);
 /* Set *target; returns 0.  Symlink targets are kept NUL-terminated. */
 int tree_inode_set_symlink(struct tree_inode *ino, const char *target);
 int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len);
+/* The content of a regular file: the host file HOST_PATH as ST says it
+ * is now (an empty one has no content, but keeps its name: an input);
+ * entry TOKEN of stream S; or SIZE bytes that GEN makes when the writer
+ * gets there.  Only set_host allocates: -1 when out of memory. */
+int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
+			const struct stat *st);
+void tree_inode_set_stream(struct tree_inode *ino, struct tree_stream *s,
+			   uint64_t token, uint64_t size);
+void tree_inode_set_gen(struct tree_inode *ino, uint64_t size,
+			int (*gen)(void *ctx, void **data, size_t *len),
+			void *ctx, void (*gen_free)(void *ctx));
 int tree_inode_add_xattr(struct tree_inode *ino, const char *name,
 			 const void *value, size_t len);
 
@@ -178,12 +193,26 @@ int tree_add_data(struct tree *t, const char *path, uint32_t mode,
 int tree_read_content(const struct tree_inode *ino, const char *name,
 		      size_t max, char **out, size_t *len);
 
+/* Move the subtree at PATH (a directory, made if missing) into OUT, a
+ * tree of its own for another file system, whose root is that directory
+ * and whose paths (tree_path) still read in full.  PATH stays in T as an
+ * empty directory with the same owner, mode and time.  OUT borrows T's
+ * streams: free it before T.  -1 with a message if PATH is not a
+ * directory or a file under it has hard links outside it.  Call it on
+ * the deepest mount point first. */
+int tree_detach(struct tree *t, const char *path, struct tree *out);
+
 /* Remove PATH and everything under it; 0 if removed, -1 if absent. */
 int tree_remove(struct tree *t, const char *path);
 
 /* Sort directories, count links and subdirectories.  Call once all
  * sources are in, before walking. */
 void tree_finish(struct tree *t);
+
+/* A visit sees each inode once, however many names it has: begin one,
+ * then tree_visit_first() is true at an inode's first name only. */
+void tree_visit_begin(struct tree *t);
+int tree_visit_first(struct tree *t, struct tree_inode *ino);
 
 /* Full path of NODE into BUF ("/" for the root). */
 size_t tree_path(const struct tree_node *node, char *buf, size_t len);

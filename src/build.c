@@ -19,8 +19,8 @@
 #include "hurd.h"
 #include "json-out.h"
 #include "layout.h"
-#include "mbr.h"
 #include "output.h"
+#include "partition-table.h"
 #include "permissions.h"
 #include "progress.h"
 #include "size.h"
@@ -34,45 +34,11 @@ struct run {
 	struct bootloader boot;
 	struct hurd_boot policy;	/* what GNU Mach starts, hd or wd */
 	struct tree tree;
-	struct ext2_plan plan;
 	struct layout layout;
 	struct disk_options disk_opts;
 	int64_t timestamp;
 	double seconds[2];	/* reading and laying out, writing */
 };
-
-static int choose_size(struct run *r, const struct build_options *o)
-{
-	uint64_t size = r->cfg.fs_size;
-	char buf[32];
-	int err;
-
-	if (o->size && size_parse_or_guess(o->size, &size))
-		return diag_error(EXIT_USAGE,
-				  "--size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-				  o->size);
-	if (size == 0) {
-		ext2_guess_size(&r->plan, &size);
-	} else {
-		size = (size + EXT2_BLOCK - 1) / EXT2_BLOCK * EXT2_BLOCK;
-		if ((err = ext2_check_fits(&r->plan, size)))
-			return err;
-	}
-	if (size / 512 > UINT32_MAX - r->type->root_offset / 512) {
-		size_format(size, buf, sizeof(buf));
-		if (!o->size && r->cfg.fs_line)	/* the config's size */
-			return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.fs_line,
-					     "a root file system of %s does not fit in an MBR partition table (2 TiB)",
-					     buf);
-		return diag_error(EXIT_USAGE,
-				  "a root file system of %s does not fit in an MBR partition table (2 TiB)",
-				  buf);
-	}
-	r->layout.root_offset = r->type->root_offset;
-	r->layout.fs_size = size;
-	r->layout.disk_size = r->type->root_offset + size;
-	return 0;
-}
 
 /* The default table, changed by the config's translator sections. */
 static int add_translators(struct run *r)
@@ -163,9 +129,55 @@ static int decide_boot(struct run *r)
 	return 0;
 }
 
+/* The files GRUB and GNU Mach load: they must stay on the root. */
+static int boot_files(const struct run *r, char ***out, size_t *n)
+{
+	const struct boot_entry *e = &r->policy.entry;
+	char **v = calloc(e->nmodules + 3, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return diag_error(EXIT_BUILD, "out of memory");
+	v[0] = "/boot";
+	v[1] = e->kernel;
+	for (i = 0; i < e->nmodules; i++)
+		v[2 + i] = e->modules[i].words[0];
+	*out = v;
+	*n = e->nmodules + 2;
+	return 0;
+}
+
+static int plan_layout(struct run *r, const struct build_options *o)
+{
+	struct layout_request rq;
+	char **files = NULL;
+	size_t nfiles = 0;
+	int err;
+
+	memset(&rq, 0, sizeof(rq));
+	if ((err = boot_files(r, &files, &nfiles)))
+		return err;
+	rq.cfg = &r->cfg;
+	rq.type = r->type;
+	rq.tree = &r->tree;
+	rq.size = o->size;
+	rq.gap = r->boot.gap;
+	rq.boot_files = files;
+	rq.nboot_files = nfiles;
+	err = layout_plan(&r->layout, &rq);
+	free(files);
+	if (err)
+		return err;
+	/* Guix's image has the UUID its system was built for (mke2fs -U). */
+	if (r->policy.has_root_uuid)
+		memcpy(r->layout.parts[r->layout.root].uuid, r->policy.root_uuid, 16);
+	return 0;
+}
+
 /* Everything that decides the image, before a byte is written. */
 static int decide(struct run *r, const struct build_options *o)
 {
+	const struct partition_table *table;
 	int err;
 
 	if ((err = layout_timestamp(&r->timestamp)))
@@ -179,6 +191,12 @@ static int decide(struct run *r, const struct build_options *o)
 	if (!r->boot.ops)
 		return diag_error(EXIT_USAGE, "%s: unknown bootloader '%s'",
 				  r->type->file, r->type->bootloader);
+	table = partition_table_find(r->type->partition_table);
+	if (!table)
+		return diag_error(EXIT_USAGE, "%s: unknown partition table '%s' (known: %s)",
+				  r->type->file, r->type->partition_table,
+				  partition_table_names());
+	r->boot.partmap = table->grub_name;
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
 	    (err = sources_add_all(&r->tree, &r->cfg)) ||
 	    (err = decide_boot(r)) ||
@@ -186,26 +204,43 @@ static int decide(struct run *r, const struct build_options *o)
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = add_translators(r)) ||
 	    (err = register_store(r)) ||
-	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)) ||
-	    (err = ext2_plan_tree(&r->tree, r->cfg.legacy_translators, &r->plan)) ||
-	    (err = choose_size(r, o)) ||
-	    (err = layout_identities(&r->layout, &r->cfg, r->type, &r->tree)))
+	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)))
 		return err;
-	/* Guix's image has the UUID its system was built for (mke2fs -U). */
-	if (r->policy.has_root_uuid)
-		memcpy(r->layout.uuid, r->policy.root_uuid, 16);
-	return 0;
+	return plan_layout(r, o);
+}
+
+static int write_disk(struct run *r, struct disk *disk)
+{
+	struct layout_write lw = { r->timestamp, NULL };
+	struct ext2_observer observer;
+	struct guix_db_hasher *hasher = NULL;
+	uint8_t sector0[512];
+	int err;
+
+	if (r->tree.guix_db) {
+		if (!(hasher = guix_db_hasher_new(r->tree.guix_db)))
+			return diag_error(EXIT_BUILD, "out of memory");
+		observer.node = hash_node;
+		observer.data = hash_data;
+		observer.ctx = hasher;
+		lw.observer = &observer;
+	}
+	memset(sector0, 0, sizeof(sector0));
+	err = layout_write_partitions(&r->layout, disk, &lw);
+	if (!err && hasher)
+		err = guix_db_hasher_finish(hasher);
+	guix_db_hasher_free(hasher);
+	if (!err)
+		err = r->boot.ops->install(&r->boot, disk, sector0);
+	if (!err)
+		err = layout_write_table(&r->layout, disk, sector0);
+	return err;
 }
 
 static int write_image(struct run *r, const char *path)
 {
-	struct ext2_options eo;
-	struct mbr_partition part;
 	struct output out;
 	struct disk disk;
-	struct ext2_observer observer;
-	struct guix_db_hasher *hasher = NULL;
-	uint8_t sector0[512];
 	int err;
 
 	/* An image that carries secrets is for its owner's eyes only. */
@@ -216,40 +251,7 @@ static int write_image(struct run *r, const char *path)
 		output_abort(&out);
 		return err;
 	}
-	memset(&eo, 0, sizeof(eo));
-	eo.size = r->layout.fs_size;
-	eo.label = r->cfg.fs_label;
-	memcpy(eo.uuid, r->layout.uuid, 16);
-	memcpy(eo.hash_seed, r->layout.hash_seed, 16);
-	eo.timestamp = r->timestamp;
-	if (r->tree.guix_db) {
-		hasher = guix_db_hasher_new(r->tree.guix_db);
-		if (!hasher) {
-			output_abort(&out);
-			return diag_error(EXIT_BUILD, "out of memory");
-		}
-		observer.node = hash_node;
-		observer.data = hash_data;
-		observer.ctx = hasher;
-		eo.observer = &observer;
-	}
-
-	memset(sector0, 0, sizeof(sector0));
-	part.active = 1;
-	part.type = 0x83;
-	part.start = (uint32_t)(r->layout.root_offset / 512);
-	part.sectors = (uint32_t)(r->layout.fs_size / 512);
-	err = ext2_write(&r->tree, &r->plan, &eo, &disk, r->layout.root_offset);
-	if (!err && hasher)
-		err = guix_db_hasher_finish(hasher);
-	guix_db_hasher_free(hasher);
-	if (!err)
-		err = r->boot.ops->install(&r->boot, &disk, sector0,
-					   r->layout.root_offset);
-	if (!err) {
-		mbr_encode(sector0, r->layout.disk_signature, &part, 1);
-		err = disk_write(&disk, sector0, sizeof(sector0), 0);
-	}
+	err = write_disk(r, &disk);
 	if (!err)
 		err = disk_finish(&disk);
 	disk_close(&disk);
@@ -262,32 +264,32 @@ static int write_image(struct run *r, const char *path)
 
 static void report(const struct run *r, const char *path)
 {
+	const struct layout_part *root = &r->layout.parts[r->layout.root];
 	char disk[32], fs[32], data[32];
 
 	size_format(r->layout.disk_size, disk, sizeof(disk));
-	size_format(r->layout.fs_size, fs, sizeof(fs));
-	size_format(r->plan.bytes, data, sizeof(data));
+	size_format(root->size, fs, sizeof(fs));
+	size_format(root->plan.bytes, data, sizeof(data));
 	diag_info("%s: %s image, %s disk, root file system %s holding %llu files (%s)",
 		  path, r->type->name, disk, fs,
-		  (unsigned long long)r->plan.files, data);
+		  (unsigned long long)root->plan.files, data);
 }
+
+struct translator_count {
+	struct tree *t;
+	unsigned long n;
+};
 
 static int count_translators(struct tree_node *n, void *arg)
 {
+	struct translator_count *c = arg;
 	size_t i;
 
-	if (n->inode->ino)	/* counted under another name */
+	if (!tree_visit_first(c->t, n->inode))	/* counted at another name */
 		return 0;
-	n->inode->ino = 1;
 	for (i = 0; i < n->inode->nxattrs; i++)
 		if (!strcmp(n->inode->xattrs[i].name, TRANSLATOR_XATTR))
-			++*(unsigned long *)arg;
-	return 0;
-}
-
-static int clear_ino(struct tree_node *n, void *arg)
-{
-	n->inode->ino = 0;
+			c->n++;
 	return 0;
 }
 
@@ -295,15 +297,14 @@ static int clear_ino(struct tree_node *n, void *arg)
  * interface (documented in mkhurdimg(1)). */
 static int print_json(struct run *r, const char *path)
 {
-	unsigned long translators = 0;
+	struct translator_count translators = { &r->tree, 0 };
 	struct json_out j;
 	struct stat st;
 	char uuid[40];
 
-	tree_walk(&r->tree, clear_ino, NULL);
+	tree_visit_begin(&r->tree);
 	tree_walk(&r->tree, count_translators, &translators);
-	tree_walk(&r->tree, clear_ino, NULL);
-	layout_uuid_string(r->layout.uuid, uuid);
+	layout_uuid_string(r->layout.parts[r->layout.root].uuid, uuid);
 	json_init(&j, stdout);
 	json_begin_object(&j, NULL, 1);
 	json_string(&j, "output", path);
@@ -311,10 +312,10 @@ static int print_json(struct run *r, const char *path)
 	json_string(&j, "format", r->type->format);
 	json_uint(&j, "virtual_size", r->layout.disk_size);
 	json_uint(&j, "file_size", stat(path, &st) ? 0 : (uint64_t)st.st_size);
-	json_uint(&j, "root_size", r->layout.fs_size);
+	json_uint(&j, "root_size", r->layout.parts[r->layout.root].size);
 	json_string(&j, "root_uuid", uuid);
-	json_uint(&j, "files", r->plan.files);
-	json_uint(&j, "translators", translators);
+	json_uint(&j, "files", r->layout.parts[r->layout.root].plan.files);
+	json_uint(&j, "translators", translators.n);
 	json_begin_object(&j, "elapsed", 1);
 	json_fixed3(&j, "read", r->seconds[0]);
 	json_fixed3(&j, "write", r->seconds[1]);
@@ -374,7 +375,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 					  o->preallocation);
 		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
 	}
-	if ((err = config_load(o->config, &r.cfg))) {
+	if ((err = config_load(o->config, layout_config_kinds(), &r.cfg))) {
 		config_free(&r.cfg);
 		return err;
 	}
@@ -404,6 +405,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	if (r.boot.ops && r.boot.ops->release)
 		r.boot.ops->release(&r.boot);
 	hurd_boot_free(&r.policy);
+	layout_free(&r.layout);	/* first: its trees borrow the tree's streams */
 	tree_free(&r.tree);
 	config_free(&r.cfg);
 	return err;

@@ -226,6 +226,7 @@ static long xattr_bytes(const struct tree_inode *ino, int legacy)
 }
 
 struct plan_walk {
+	struct tree *t;
 	struct ext2_plan *plan;
 	int legacy;
 	int err;
@@ -252,9 +253,8 @@ static int plan_node(struct tree_node *n, void *arg)
 	long xb;
 
 	w->plan->files++;
-	if (ino->ino)		/* another name of an inode already counted */
+	if (!tree_visit_first(w->t, ino))	/* counted at another name */
 		return 0;
-	ino->ino = 1;		/* mark; real numbers are given by the writer */
 	w->plan->inodes++;
 	if (tree_is_dir(ino) && ino->subdirs + 2 > EXT2_LINKS_MAX) {
 		tree_path(n, path, sizeof(path));
@@ -315,12 +315,6 @@ static int plan_node(struct tree_node *n, void *arg)
 	return 0;
 }
 
-static int clear_mark(struct tree_node *n, void *arg)
-{
-	n->inode->ino = 0;
-	return 0;
-}
-
 static int add_lost_found(struct tree *t)
 {
 	struct tree_node *lf = tree_lookup(t, "/lost+found");
@@ -341,7 +335,7 @@ static int add_lost_found(struct tree *t)
 
 int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 {
-	struct plan_walk w = { plan, legacy, 0 };
+	struct plan_walk w = { t, plan, legacy, 0 };
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
@@ -349,9 +343,8 @@ int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 	if ((r = add_lost_found(t)))
 		return r;
 	tree_finish(t);
-	tree_walk(t, clear_mark, NULL);
+	tree_visit_begin(t);
 	tree_walk(t, plan_node, &w);
-	tree_walk(t, clear_mark, NULL);
 	plan->inodes += EXT2_GOOD_OLD_FIRST_INO - 1;	/* reserved 1..10 */
 	return w.err;
 }
@@ -491,6 +484,8 @@ struct writer {
 	struct deferred *deferred;	/* stream content, written last */
 	size_t ndeferred, defcap;
 	uint32_t next_ino;
+	struct tree *t;
+	const struct tree_inode *lost_found;
 	char path[4096];	/* of the node being written, for messages */
 };
 
@@ -1139,7 +1134,7 @@ static int write_node(struct tree_node *n, void *arg)
 	if (w->obs)
 		w->obs->node(w->obs->ctx, n);
 	progress_add(0, 1);
-	if (ino->nlink == 0)	/* written at an earlier name */
+	if (!tree_visit_first(w->t, ino))	/* written at an earlier name */
 		return 0;
 	tree_path(n, w->path, sizeof(w->path));
 	memset(&inode, 0, sizeof(inode));
@@ -1170,10 +1165,7 @@ static int write_node(struct tree_node *n, void *arg)
 	if (err)
 		return fail_fs(w, err, "writing the inode");
 	ext2fs_inode_alloc_stats2(w->fs, ino->ino, +1, tree_is_dir(ino));
-	if ((r = write_xattrs(w, ino)))
-		return r;
-	ino->nlink = 0;		/* done: later names only point here */
-	return 0;
+	return write_xattrs(w, ino);
 }
 
 /* Inode numbers in sorted preorder: root 2, lost+found 11, then the rest. */
@@ -1181,21 +1173,9 @@ static int number_node(struct tree_node *n, void *arg)
 {
 	struct writer *w = arg;
 
-	if (!n->inode->ino)
+	if (tree_visit_first(w->t, n->inode) && n != w->t->root &&
+	    n->inode != w->lost_found)
 		n->inode->ino = w->next_ino++;
-	return 0;
-}
-
-/* write_node() consumes nlink as its "done" mark; put it back. */
-static int count_links(struct tree_node *n, void *arg)
-{
-	n->inode->nlink++;
-	return 0;
-}
-
-static int reset_links(struct tree_node *n, void *arg)
-{
-	n->inode->nlink = 0;
 	return 0;
 }
 
@@ -1231,6 +1211,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	int r;
 
 	memset(&w, 0, sizeof(w));
+	w.t = t;
 	w.legacy = plan->legacy;
 	w.obs = o->observer;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
@@ -1255,9 +1236,12 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	t->root->inode->ino = EXT2_ROOT_INO;
 	lf = tree_lookup(t, "/lost+found");
 	lf->inode->ino = EXT2_FIRST_INODE(w.fs->super);
+	w.lost_found = lf->inode;
 	w.next_ino = lf->inode->ino + 1;
+	tree_visit_begin(t);
 	tree_walk(t, number_node, &w);
 	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
+	tree_visit_begin(t);
 	r = tree_walk(t, write_node, &w);
 	if (!r)
 		r = write_streams(&w, t);
@@ -1267,8 +1251,6 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	}
 	free(w.deferred);
 	progress_end();
-	tree_walk(t, reset_links, NULL);
-	tree_walk(t, count_links, NULL);
 	free(w.buf);
 	free(w.runs);
 	free(w.data.v);

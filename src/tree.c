@@ -165,6 +165,43 @@ int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len)
 	return 0;
 }
 
+int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
+			const struct stat *st)
+{
+	char *copy = strdup(host_path);
+
+	if (!copy)
+		return -1;
+	ino->size = (uint64_t)st->st_size;
+	free(ino->host_path);
+	ino->host_path = copy;
+	ino->host_mtime = st->st_mtim;
+	ino->content = st->st_size ? CONTENT_HOST : CONTENT_NONE;
+	return 0;
+}
+
+void tree_inode_set_stream(struct tree_inode *ino, struct tree_stream *s,
+			   uint64_t token, uint64_t size)
+{
+	ino->size = size;
+	if (!size)
+		return;
+	ino->content = CONTENT_STREAM;
+	ino->stream = s;
+	ino->token = token;
+}
+
+void tree_inode_set_gen(struct tree_inode *ino, uint64_t size,
+			int (*gen)(void *, void **, size_t *), void *ctx,
+			void (*gen_free)(void *))
+{
+	ino->size = size;
+	ino->content = CONTENT_GEN;
+	ino->gen = gen;
+	ino->gen_ctx = ctx;
+	ino->gen_free = gen_free;
+}
+
 int tree_inode_add_xattr(struct tree_inode *ino, const char *name,
 			 const void *value, size_t len)
 {
@@ -283,7 +320,7 @@ void tree_free(struct tree *t)
 
 	if (t->root)
 		node_free(t, t->root, 0);
-	for (s = t->streams; s; s = next) {
+	for (s = t->borrowed_streams ? NULL : t->streams; s; s = next) {
 		next = s->next;
 		free(s->name);
 		s->ops->free(s);
@@ -690,27 +727,45 @@ void tree_finish(struct tree *t)
 	finish_node(t->root);
 }
 
+void tree_visit_begin(struct tree *t)
+{
+	t->visit++;
+}
+
+int tree_visit_first(struct tree *t, struct tree_inode *ino)
+{
+	if (ino->visit == t->visit)
+		return 0;
+	ino->visit = t->visit;
+	return 1;
+}
+
+/* The root's name is "", or, for a tree detached at a mount point, that
+ * path without its first '/': paths then read in full everywhere. */
 size_t tree_path(const struct tree_node *node, char *buf, size_t len)
 {
 	size_t need, pos;
 	const struct tree_node *n;
 
-	if (!node->parent) {
+	need = 0;
+	for (n = node; n; n = n->parent)
+		if (n->parent || *n->name)
+			need += 1 + strlen(n->name);
+	if (need == 0) {
 		snprintf(buf, len, "/");
 		return 1;
 	}
-	need = 0;
-	for (n = node; n->parent; n = n->parent)
-		need += 1 + strlen(n->name);
 	if (need + 1 > len) {
 		snprintf(buf, len, "%s", "...");
 		return need;
 	}
 	pos = need;
 	buf[pos] = '\0';
-	for (n = node; n->parent; n = n->parent) {
+	for (n = node; n; n = n->parent) {
 		size_t l = strlen(n->name);
 
+		if (!n->parent && !l)
+			break;
 		pos -= l;
 		memcpy(buf + pos, n->name, l);
 		buf[--pos] = '/';
@@ -835,4 +890,120 @@ int tree_read_content(const struct tree_inode *ino, const char *name,
 	*out = g.buf;
 	*len = g.len;
 	return 0;
+}
+
+/* ---- detaching a mount point's subtree ---- */
+
+static void mark_outside(struct tree *t, struct tree_node *n,
+			 const struct tree_node *skip)
+{
+	uint32_t i;
+
+	if (n == skip)
+		return;
+	tree_visit_first(t, n->inode);
+	for (i = 0; i < n->nkids; i++)
+		mark_outside(t, n->kids[i], skip);
+}
+
+/* A node under N whose inode has a name outside N, or NULL. */
+static struct tree_node *linked_outside(struct tree *t, struct tree_node *n)
+{
+	struct tree_node *found;
+	uint32_t i;
+
+	if (n->inode->visit == t->visit)
+		return n;
+	for (i = 0; i < n->nkids; i++)
+		if ((found = linked_outside(t, n->kids[i])))
+			return found;
+	return NULL;
+}
+
+/* Move the hash slots of N's descendants from T to OUT; their count. */
+static size_t move_slots(struct tree *t, struct tree *out, struct tree_node *n)
+{
+	size_t count = 0;
+	uint32_t i;
+
+	for (i = 0; i < n->nkids; i++) {
+		slot_delete(t, n->kids[i]);
+		if (slot_insert(out, n->kids[i]))
+			return (size_t)-1;
+		count += 1 + move_slots(t, out, n->kids[i]);
+	}
+	return count;
+}
+
+/* N's place in its parent, for an empty directory like it. */
+static struct tree_node *stand_in(struct tree *t, struct tree_node *n)
+{
+	struct tree_inode *ino = tree_inode_new(t, n->inode->mode);
+	struct tree_node *m = ino ? node_new(n->parent, n->name, strlen(n->name), ino)
+				  : NULL;
+	uint32_t i;
+
+	if (!m) {
+		tree_inode_free(ino);
+		return NULL;
+	}
+	ino->uid = n->inode->uid;
+	ino->gid = n->inode->gid;
+	ino->mtime = n->inode->mtime;
+	ino->nlink = 1;
+	slot_delete(t, n);
+	if (slot_insert(t, m)) {
+		tree_inode_free(ino);
+		free(m->name);
+		free(m);
+		return NULL;
+	}
+	for (i = 0; n->parent->kids[i] != n; i++)
+		;
+	n->parent->kids[i] = m;
+	return m;
+}
+
+int tree_detach(struct tree *t, const char *path, struct tree *out)
+{
+	struct tree_node *n = tree_lookup(t, path), *bad;
+	char where[4096];
+	size_t moved;
+
+	if (!n) {
+		struct tree_inode *ino = tree_inode_new(t, S_IFDIR | 0755);
+
+		if (!ino || tree_put(t, path, ino, &n))
+			return -1;
+	}
+	if (!tree_is_dir(n->inode) || !n->parent)
+		return diag_error(EXIT_BUILD, "%s: not a directory in the image, so it cannot be a mount point",
+				  path), -1;
+	tree_visit_begin(t);
+	mark_outside(t, t->root, n);
+	if ((bad = linked_outside(t, n))) {
+		tree_path(bad, where, sizeof(where));
+		return diag_error(EXIT_BUILD,
+				  "%s: hard-linked to a name outside %s, which is another file system; ext2 cannot link across file systems",
+				  where, path), -1;
+	}
+	if (tree_init(out, t->default_mtime))
+		return diag_error(EXIT_BUILD, "out of memory"), -1;
+	node_free(out, out->root, 0);
+	out->max_depth = t->max_depth;
+	out->visit = t->visit;	/* the inodes' marks stay below it */
+	out->streams = t->streams;
+	out->borrowed_streams = 1;
+	if (!stand_in(t, n) || (moved = move_slots(t, out, n)) == (size_t)-1) {
+		out->root = NULL;
+		return diag_error(EXIT_BUILD, "out of memory"), -1;
+	}
+	free(n->name);
+	n->name = strdup(path + 1);	/* tree_path: full paths */
+	n->parent = NULL;
+	n->inode->nlink = 1;
+	out->root = n;
+	out->nnodes = moved + 1;
+	t->nnodes -= moved;
+	return n->name ? 0 : (diag_error(EXIT_BUILD, "out of memory"), -1);
 }

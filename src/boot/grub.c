@@ -176,7 +176,7 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 static int run_mkimage(struct bootloader *b, struct grub_state *g)
 {
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char out[4096], prefix[64];
+	char out[4096], prefix[64], partmap[32];
 	int fd, status, err = 0;
 	pid_t pid;
 
@@ -186,13 +186,14 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 		return diag_error(EXIT_BUILD, "%s: cannot create a temporary file: %s",
 				  out, strerror(errno));
 	close(fd);
-	snprintf(prefix, sizeof(prefix), "(,msdos%u)/boot/grub",
+	snprintf(prefix, sizeof(prefix), "(,%s%u)/boot/grub", b->partmap,
 		 b->boot->root_partition);
+	snprintf(partmap, sizeof(partmap), "part_%s", b->partmap);
 	pid = fork();
 	if (pid == 0) {
 		execlp(b->cfg->grub_mkimage, b->cfg->grub_mkimage, "-O", "i386-pc",
 		       "-d", b->cfg->grub_dir, "-o", out, "-p", prefix,
-		       "biosdisk", "part_msdos", "ext2", (char *)NULL);
+		       "biosdisk", partmap, "ext2", (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
@@ -226,11 +227,9 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 		return 0;	/* not a file: nothing of GRUB's to copy */
 	}
 	ino->mtime = mtime;
-	ino->size = (uint64_t)st.st_size;
-	if (st.st_size) {
-		ino->content = CONTENT_HOST;
-		ino->host_mtime = st.st_mtim;
-		ino->host_path = strdup(host);
+	if (tree_inode_set_host(ino, host, &st)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	return tree_put(t, image, ino, NULL) ? EXIT_BUILD : 0;
 }
@@ -290,6 +289,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	    (r = tree_add_data(t, "/boot/grub/i386-pc/core.img", 0644, g->core,
 			       g->core_len, mtime)))
 		return r;
+	b->gap = g->core_len;	/* core.img at LBA 1 */
 	cfg = grub_cfg_generate(&settings, &b->boot->entry);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
@@ -299,15 +299,11 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 }
 
 static int grub_install(struct bootloader *b, struct disk *d,
-			uint8_t sector0[512], uint64_t root_offset)
+			uint8_t sector0[512])
 {
 	struct grub_state *g = b->priv;
 
-	if (512 + g->core_len > root_offset)
-		return diag_error(EXIT_BUILD,
-				  "GRUB's core.img (%zu bytes) does not fit in the %llu bytes before the root partition; use an image type with a larger root-offset",
-				  g->core_len, (unsigned long long)root_offset - 512);
-	/* core.img at LBA 1: grub-mkimage's own blocklist (start 2, the
+	/* The layout left b->gap bytes after sector 0.  core.img at LBA 1: grub-mkimage's own blocklist (start 2, the
 	 * rest of the image) is then already right. */
 	grub_patch_boot_sector(sector0, g->boot_img, 1);
 	return disk_write(d, g->core, g->core_len, 512);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "config-partitions.h"
 #include "config.h"
 #include "diag.h"
 #include "size.h"
@@ -147,7 +148,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_END()
 };
 
-static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_size(cfg_t *cfg, cfg_opt_t *opt)
 {
 	uint64_t bytes;
 
@@ -301,7 +302,7 @@ static int note_line(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static char *xstrdup(const char *s)
+char *config_strdup(const char *s)
 {
 	char *r = strdup(s ? s : "");
 
@@ -311,6 +312,8 @@ static char *xstrdup(const char *s)
 	}
 	return r;
 }
+
+#define xstrdup config_strdup
 
 char *config_resolve(const struct os_config *cfg, const char *path)
 {
@@ -743,18 +746,68 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 	out->boot_line = start_line(boot, 0);
 }
 
-static int load(const char *path, struct os_config *out)
+/* The schema: the top level's options, and the sections whose options
+ * the kinds bring (partitions). */
+static cfg_opt_t *schema(cfg_opt_t *partition)
 {
+	size_t n = sizeof(top_opts) / sizeof(*top_opts);
+	cfg_opt_t *v = calloc(n + 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	memcpy(v, top_opts, (n - 1) * sizeof(*v));	/* all but CFG_END */
+	v[n - 1] = (cfg_opt_t)CFG_SEC("partition", partition,
+				      CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	return v;	/* zeroed after: CFG_END */
+}
+
+int config_image_path_ok(const char *p)
+{
+	const char *c;
+
+	if (p[0] != '/')
+		return 0;
+	if (!strcmp(p, "/"))
+		return 1;
+	for (c = p; *c; c++)
+		if (*c == '/' && (c[1] == '/' || c[1] == '\0' ||
+				  !strncmp(c + 1, "./", 2) || !strcmp(c + 1, ".") ||
+				  !strncmp(c + 1, "../", 3) || !strcmp(c + 1, "..")))
+			return 0;
+	return 1;
+}
+
+int config_check_label(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v && strlen(v) > 16) {
+		cfg_error(sec, "label '%s' is longer than 16 bytes", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int load(const char *path, const struct config_kinds *kinds,
+		struct os_config *out)
+{
+	cfg_opt_t *partition = NULL, *opts = NULL;
 	cfg_t *cfg;
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
 	label_line = 0;
 	out->file = xstrdup(path);
-	cfg = cfg_init(top_opts, CFGF_NONE);
-	if (!cfg)
+	partition = partition_options(kinds);
+	opts = partition ? schema(partition) : NULL;
+	cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
+	if (!cfg) {
+		free(opts);
+		free(partition);
 		return diag_error(EXIT_BUILD, "out of memory");
-	cfg_set_validate_func(cfg, "file-system|size", validate_size);
+	}
+	partition_checks(cfg, kinds);
+	cfg_set_validate_func(cfg, "file-system|size", config_check_size);
 	cfg_set_validate_func(cfg, "bootloader|timeout", validate_range);
 	cfg_set_validate_func(cfg, "archive|max-ratio", validate_range);
 	cfg_set_validate_func(cfg, "file-system|max-depth", validate_range);
@@ -779,31 +832,30 @@ static int load(const char *path, struct os_config *out)
 	if (r == CFG_FILE_ERROR) {
 		int e = errno;
 
-		cfg_free(cfg);
-		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
-				  path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+		r = diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
+			       path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+		goto out;
 	}
 	if (r != CFG_SUCCESS) {
 		if (!diag_message())
 			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);
-		cfg_free(cfg);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
 	}
-	r = single_section(cfg, out, "bootloader");
-	if (r) {
-		cfg_free(cfg);
-		return r;
-	}
+	if ((r = single_section(cfg, out, "bootloader")))
+		goto out;
 	/* No bootloader section: one with the defaults, at no line. */
 	had_boot = cfg_size(cfg, "bootloader") > 0;
 	if (!had_boot && !cfg_addtsec(cfg, "bootloader", NULL)) {
-		cfg_free(cfg);
-		return diag_error(EXIT_BUILD, "out of memory");
+		r = diag_error(EXIT_BUILD, "out of memory");
+		goto out;
 	}
 	collect_top(cfg, out);
 	if (!had_boot)
 		out->boot_line = 0;
 	r = collect_fs(cfg, out);
+	if (!r)
+		r = partitions_collect(cfg, out, kinds);
 	if (!r)
 		r = collect_sources(cfg, out);
 	if (!r)
@@ -823,13 +875,17 @@ static int load(const char *path, struct os_config *out)
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	out->offloading = cfg_getbool(cfg, "offloading") == cfg_true;
+out:
 	cfg_free(cfg);
+	free(opts);
+	free(partition);
 	return r;
 }
 
-int config_load(const char *path, struct os_config *out)
+int config_load(const char *path, const struct config_kinds *kinds,
+		struct os_config *out)
 {
-	int r = load(path, out);
+	int r = load(path, kinds, out);
 
 	if (r)
 		config_free(out);
@@ -840,6 +896,7 @@ void config_free(struct os_config *cfg)
 {
 	size_t i, k;
 
+	partitions_free(cfg);
 	for (i = 0; i < cfg->nsources; i++) {
 		free(cfg->sources[i].kind);
 		free(cfg->sources[i].path);

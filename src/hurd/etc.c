@@ -557,19 +557,41 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 		} else if (!S_ISREG(st.st_mode)) {
 			r = diag_error(EXIT_BUILD, "%s: secrets must be regular files", hp);
 		} else if (!(ino = tree_inode_new(t, S_IFREG | 0600)) ||
-			   !(ino->host_path = strdup(hp))) {
+			   tree_inode_set_host(ino, hp, &st)) {
 			tree_inode_free(ino);
 			r = diag_error(EXIT_BUILD, "out of memory");
 		} else {
-			ino->size = (uint64_t)st.st_size;
-			ino->content = st.st_size ? CONTENT_HOST : CONTENT_NONE;
-			ino->host_mtime = st.st_mtim;
 			ino->mtime = mtime;
 			r = tree_put(t, ip, ino, NULL) ? EXIT_BUILD : 0;
 		}
 	}
 	closedir(d);
 	return r;
+}
+
+/* Every mounted file system and every swap partition, with the device
+ * names the disk driver gives: /dev/hd0sN (GNU Mach's IDE) or /dev/wd0sN
+ * (rumpdisk).  The root alone keeps its historical comment line. */
+static void fstab(struct strbuf *b, const struct os_config *cfg,
+		  enum disk_driver drv)
+{
+	const char *disk = drv == DRIVER_WD ? "wd0" : "hd0";
+	size_t i;
+
+	sb_add(b, cfg->npartitions > 1
+			  ? "# Written by " PACKAGE_STRING ": the file systems and swap.\n"
+			  : "# Written by " PACKAGE_STRING ": the root file system.\n");
+	for (i = 0; i < cfg->npartitions; i++) {
+		const struct os_partition *p = &cfg->partitions[i];
+		const char *type = p->kind ? p->kind->name : "ext2";
+
+		if (!strcmp(type, "swap"))
+			sb_addf(b, "/dev/%ss%zu\tnone\tswap\tsw\t0\t0\n", disk, i + 1);
+		else if (p->mount_point)
+			sb_addf(b, "/dev/%ss%zu\t%s\t%s\tdefaults\t0\t%d\n", disk,
+				i + 1, p->mount_point, type,
+				i == cfg->root_partition ? 1 : 2);
+	}
 }
 
 int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
@@ -586,9 +608,7 @@ int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
 		cfg->host_name);
 	if ((r = put_text(t, "/etc/hosts", &b, 0644, mtime)))
 		return r;
-	sb_add(&b, "# Written by " PACKAGE_STRING ": the root file system.\n");
-	sb_addf(&b, "/dev/%s0s1\t/\text2\tdefaults\t0\t1\n",
-		drv == DRIVER_WD ? "wd" : "hd");
+	fstab(&b, cfg, drv);
 	if ((r = put_text(t, "/etc/fstab", &b, 0644, mtime)) ||
 	    (r = accounts(t, cfg, mtime)) || (r = timezone_files(t, cfg, mtime)) ||
 	    (r = sshd_config(t, cfg, mtime)))

@@ -354,11 +354,7 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 	f->db = db;
 	f->mtime = mtime;
 	ino->mtime = mtime;
-	ino->size = len;
-	ino->content = CONTENT_GEN;
-	ino->gen = make_db;
-	ino->gen_ctx = f;
-	ino->gen_free = gen_free;
+	tree_inode_set_gen(ino, len, make_db, f, gen_free);
 	if (tree_put(t, "/var/guix/db/db.sqlite", ino, NULL))
 		return EXIT_BUILD;
 	/* The daemon's schema version, so its first start opens, not creates. */

@@ -525,6 +525,52 @@ static int guix_check(const struct hurd_boot *b, const struct tree *t,
 	return 0;
 }
 
+/* Does the fstab TEXT mount something at DIR? */
+static int fstab_has(const char *text, const char *dir)
+{
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+		char dev[4096], mnt[4096];
+
+		if (*line == '#' || sscanf(line, "%4095s %4095s", dev, mnt) != 2)
+			continue;
+		if (!strcmp(mnt, dir))
+			return 1;
+	}
+	return 0;
+}
+
+/* A Guix system mounts the file systems its operating-system declares
+ * (its etc/fstab), not the image's /etc/fstab: a partition it does not
+ * know of is there, unmounted.  Say so. */
+static void warn_undeclared(const struct tree *t, const struct os_config *cfg)
+{
+	char path[4096], *text = NULL;
+	struct tree_node *etc, *n;
+	size_t len, i;
+	int hops;
+
+	snprintf(path, sizeof(path), "%s/etc", cfg->guix_system);
+	if ((etc = tree_follow(t, path, &hops))) {
+		tree_path(etc, path, sizeof(path));
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/fstab");
+		n = tree_follow(t, path, &hops);
+		if (n && S_ISREG(n->inode->mode) &&
+		    tree_read_content(n->inode, path, 1 << 20, &text, &len))
+			diag_clear();	/* unreadable: as if it declared none */
+	}
+	for (i = 0; i < cfg->npartitions; i++) {
+		const struct os_partition *p = &cfg->partitions[i];
+
+		if (p->mount_point && strcmp(p->mount_point, "/") &&
+		    !(text && fstab_has(text, p->mount_point)))
+			diag_warn("partition '%s' (mount-point %s): the Guix system %s declares no file system there, so it will not mount it; add it to the operating-system's file-systems",
+				  p->name, p->mount_point, cfg->guix_system);
+	}
+	free(text);
+}
+
 static int decide_guix(struct hurd_boot *b, const struct tree *t,
 		       const struct os_config *cfg, const struct image_type *type)
 {
@@ -557,7 +603,9 @@ static int decide_guix(struct hurd_boot *b, const struct tree *t,
 	if (!r)
 		r = guix_entry(b, cfg, &p);
 	guix_boot_params_free(&p);
-	return r ? r : guix_check(b, t, cfg);
+	if (!r && !(r = guix_check(b, t, cfg)))
+		warn_undeclared(t, cfg);
+	return r;
 }
 
 int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
@@ -566,7 +614,7 @@ int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	b->root_partition = 1;
+	b->root_partition = (unsigned)cfg->root_partition + 1;
 	if (cfg->guix_system)
 		r = decide_guix(b, t, cfg, type);
 	else

@@ -8,16 +8,22 @@
  * written.  The output depends only on the virtual disk, so a raw image
  * and its qcow2 conversion (compressed or not) print the same.
  *
- * The summary has four parts: the MBR partition table; the parameters of
- * the root file system (the first partition of type 0x83, else the first
- * one); GRUB (boot.img in sector 0, core.img's sectors and prefix, the
- * menu entries of /boot/grub/grub.cfg); and every passive translator.
+ * The summary has four parts: the MBR partition table, with what each
+ * partition holds (ext2, swap or raw); the parameters of the root file
+ * system (the active partition of type 0x83, else the first of that type,
+ * else the first one); GRUB (boot.img in sector 0, core.img's sectors and
+ * prefix, the menu entries of /boot/grub/grub.cfg); and every passive
+ * translator.
  *
  * With --json it is one object; these key names are stable:
  *
  *   disk         { size: bytes, signature: "0x%08x" (the MBR disk id) }
  *   partitions   [ { index: 1-4, start: LBA, sectors, type: number
- *                    (131 = 0x83), bootable: bool } ]  (empty slots left out)
+ *                    (131 = 0x83), bootable: bool, content: { kind:
+ *                    "ext2"|"swap"|"raw", and for ext2: label, uuid, os,
+ *                    blocks, free_blocks, inodes, free_inodes; for swap:
+ *                    label, uuid, version, pages } } ]  (empty slots
+ *                    left out)
  *   filesystem   { partition: index, os: "Linux"|"Hurd"|..., block_size,
  *                  inode_size, revision, features: [names, as dumpe2fs],
  *                  label, uuid, blocks, free_blocks, inodes, free_inodes }
@@ -63,6 +69,7 @@ struct part {
 	uint8_t type;
 	int bootable;
 	uint32_t start, sectors;
+	struct inspect_part content;
 };
 
 struct inspection {
@@ -121,14 +128,28 @@ static void read_table(struct inspection *in)
 	}
 }
 
+/* The one the BIOS boots, when it holds ext2; else the first ext2. */
 static const struct part *root_partition(const struct inspection *in)
 {
 	int i;
 
 	for (i = 0; i < in->nparts; i++)
+		if (in->parts[i].type == PART_LINUX && in->parts[i].bootable)
+			return &in->parts[i];
+	for (i = 0; i < in->nparts; i++)
 		if (in->parts[i].type == PART_LINUX)
 			return &in->parts[i];
 	return in->nparts ? &in->parts[0] : NULL;
+}
+
+static void probe_parts(struct inspection *in)
+{
+	int i;
+
+	for (i = 0; i < in->nparts; i++)
+		inspect_part_probe(in->disk, (uint64_t)in->parts[i].start * 512,
+				   (uint64_t)in->parts[i].sectors * 512,
+				   &in->parts[i].content);
 }
 
 static int open_disk(struct inspection *in)
@@ -307,6 +328,37 @@ static void text_partitions(const struct inspection *in)
 		       in->parts[i].type, in->parts[i].bootable ? "  *" : "");
 }
 
+/* One line for each partition but the root, which gets a section. */
+static void text_contents(const struct inspection *in)
+{
+	int i;
+
+	for (i = 0; i < in->nparts; i++) {
+		const struct part *p = &in->parts[i];
+		const struct inspect_part *c = &p->content;
+
+		if (p == in->root)
+			continue;
+		printf("Partition %d: %s", p->index, c->kind);
+		if (!strcmp(c->kind, "raw")) {
+			printf(", %llu bytes\n", (unsigned long long)p->sectors * 512);
+			continue;
+		}
+		fputs(", label ", stdout);
+		put_word(c->label);
+		printf(", UUID %s", c->uuid);
+		if (!strcmp(c->kind, "swap"))
+			printf(", version %u, %llu pages\n", c->version,
+			       (unsigned long long)c->pages);
+		else
+			printf(", %s, %llu blocks (%llu free), %llu inodes (%llu free)\n",
+			       os_name(c->os), (unsigned long long)c->blocks,
+			       (unsigned long long)c->free_blocks,
+			       (unsigned long long)c->inodes,
+			       (unsigned long long)c->free_inodes);
+	}
+}
+
 static void text_features(const struct ext2_super_block *sb)
 {
 	char name[20];
@@ -408,11 +460,33 @@ static void print_text(const struct inspection *in)
 {
 	text_partitions(in);
 	text_fs(in);
+	text_contents(in);
 	text_grub(&in->grub);
 	text_translators(&in->trans);
 }
 
 /* ---- JSON output ---- */
+
+static void json_content(struct json_out *j, const struct inspect_part *c)
+{
+	json_begin_object(j, "content", 1);
+	json_string(j, "kind", c->kind);
+	if (strcmp(c->kind, "raw")) {
+		json_string(j, "label", c->label);
+		json_string(j, "uuid", c->uuid);
+	}
+	if (!strcmp(c->kind, "swap")) {
+		json_uint(j, "version", c->version);
+		json_uint(j, "pages", c->pages);
+	} else if (!strcmp(c->kind, "ext2")) {
+		json_string(j, "os", os_name(c->os));
+		json_uint(j, "blocks", c->blocks);
+		json_uint(j, "free_blocks", c->free_blocks);
+		json_uint(j, "inodes", c->inodes);
+		json_uint(j, "free_inodes", c->free_inodes);
+	}
+	json_end_object(j);
+}
 
 static void json_partitions(struct json_out *j, const struct inspection *in)
 {
@@ -432,6 +506,7 @@ static void json_partitions(struct json_out *j, const struct inspection *in)
 		json_uint(j, "sectors", in->parts[i].sectors);
 		json_uint(j, "type", in->parts[i].type);
 		json_bool(j, "bootable", in->parts[i].bootable);
+		json_content(j, &in->parts[i].content);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -548,6 +623,7 @@ static int summary(struct inspection *in, int json)
 	int r;
 
 	inspect_grub_boot(in->disk, in->sector0, &in->grub);
+	probe_parts(in);
 	if ((r = read_menu(in)) ||
 	    (r = inspect_translators(in->fs, in->image, &in->trans)))
 		return r;

@@ -333,12 +333,9 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		if (check_duplicate(rd, name, path, shared->mode & S_IFMT) ||
 		    tree_link(rd->t, path, first))
 			return EXIT_BUILD;
-		if (size > 0) {	/* cpio: the data comes with the last link */
-			shared->content = CONTENT_STREAM;
-			shared->stream = rd->stream;
-			shared->token = token;
-			shared->size = (uint64_t)size;
-		}
+		if (size > 0)	/* cpio: the data comes with the last link */
+			tree_inode_set_stream(shared, rd->stream, token,
+					      (uint64_t)size);
 		return 0;
 	}
 	ino = tree_inode_new(rd->t, type | (archive_entry_perm(e) & 07777));
@@ -356,10 +353,7 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 					  rd->file, name);
 		}
 	} else if (type == AE_IFREG && size > 0) {
-		ino->content = CONTENT_STREAM;
-		ino->stream = rd->stream;
-		ino->token = token;
-		ino->size = (uint64_t)size;
+		tree_inode_set_stream(ino, rd->stream, token, (uint64_t)size);
 		if (sparse_map(e, ino)) {
 			tree_inode_free(ino);
 			return diag_error(EXIT_BUILD, "out of memory");

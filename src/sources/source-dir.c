@@ -210,15 +210,9 @@ static int set_content(struct dir_walk *w, struct tree_inode *ino,
 
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
-		ino->size = (uint64_t)st->st_size;
-		if (st->st_size == 0)
-			return 0;
-		ino->content = CONTENT_HOST;
-		ino->host_mtime = st->st_mtim;
-		ino->host_path = strdup(w->host);
-		if (!ino->host_path)
+		if (tree_inode_set_host(ino, w->host, st))
 			return diag_error(EXIT_BUILD, "out of memory");
-		if ((uint64_t)st->st_blocks * 512 < ino->size)
+		if (st->st_size && (uint64_t)st->st_blocks * 512 < ino->size)
 			return find_extents(w, ino);
 		return 0;
 	case S_IFLNK:

@@ -203,13 +203,7 @@ static int on_regular(void *ctx, const char *rel, int exec, uint64_t size,
 
 	if (!ino)
 		return diag_error(EXIT_BUILD, "out of memory");
-	ino->size = size;
-	if (size) {
-		ino->content = CONTENT_STREAM;
-		ino->stream = u->stream;
-		ino->token = u->tokens;
-	}
-	u->tokens++;
+	tree_inode_set_stream(ino, u->stream, u->tokens++, size);
 	return put(u, rel, ino);
 }
 

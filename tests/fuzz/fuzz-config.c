@@ -1,6 +1,7 @@
 /* fuzz-config.c - os.conf: libconfuse, conffile.c and config.c's checks */
 #include "fuzz-common.h"
 #include "config.h"
+#include "layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -10,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = fuzz_write(data, size, ".conf");
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (config_load(path, &cfg) == 0)
+	if (config_load(path, layout_config_kinds(), &cfg) == 0)
 		config_free(&cfg);
 	diag_clear();
 	return 0;

@@ -94,16 +94,21 @@ done
 # ---- every configuration key is documented, in its section ----
 # "KEY<tab>SECTION<tab>NAME" per option of src/config/config.c (SECTION "." for
 # the top level), and "SEC<tab>NAME" per section.
+# The partition section's options live with its kinds: partitions.c's
+# base_opts and each src/layout/part-*.c's table are section "partition".
 awk '
-/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = substr($0, RSTART + 10, RLENGTH - 10) }
+/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = substr($0, RSTART + 10, RLENGTH - 10)
+	if (FILENAME ~ /partitions\.c$|part-[a-z0-9]+\.c$/) sec[tbl] = "partition" }
 /CFG_SEC\("/ {
 	match($0, /CFG_SEC\("[^"]*", *[a-z_]+/); s = substr($0, RSTART + 9, RLENGTH - 9)
 	split(s, p, /", */); sec[p[2]] = p[1]; print "SEC\t" p[1]; next
 }
 /CFG_[A-Z_]+\("/ { match($0, /CFG_[A-Z_]+\("[^"]*"/); k = substr($0, RSTART, RLENGTH)
 	sub(/^[^"]*"/, "", k); sub(/"$/, "", k); n++; key[n] = k; in_tbl[n] = tbl }
-END { for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] == "top_opts" ? "." : sec[in_tbl[i]]), key[i] }
-' "$top_srcdir/src/config/config.c" > config.keys
+END { print "SEC\tpartition"
+	for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] == "top_opts" ? "." : sec[in_tbl[i]]), key[i] }
+' "$top_srcdir/src/config/config.c" "$top_srcdir/src/config/partitions.c" \
+	"$top_srcdir"/src/layout/part-*.c | awk '!seen[$0]++' > config.keys
 nkeys=$(grep -c '^KEY' config.keys)
 nsecs=$(grep -c '^SEC' config.keys)
 [ "$nkeys" -ge 40 ] && [ "$nsecs" -ge 10 ] || bad "read only $nkeys keys and $nsecs sections from src/config/config.c"

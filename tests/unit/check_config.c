@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "layout.h"
 #include "diag.h"
 
 static char dir[] = "/tmp/check_config.XXXXXX";
@@ -42,7 +43,7 @@ static void load_ok(const char *text, struct os_config *c)
 {
 	write_conf(text);
 	diag_clear();
-	ck_assert_msg(config_load(file, c) == 0, "refused: %s",
+	ck_assert_msg(config_load(file, layout_config_kinds(), c) == 0, "refused: %s",
 		      diag_message() ? diag_message() : "(no message)");
 	ck_assert_ptr_null(diag_message());
 }
@@ -55,7 +56,7 @@ static void fails_at(const char *text, int line, const char *what)
 
 	write_conf(text);
 	diag_clear();
-	ck_assert_msg(config_load(file, &c) == EXIT_USAGE,
+	ck_assert_msg(config_load(file, layout_config_kinds(), &c) == EXIT_USAGE,
 		      "accepted (line %d, want '%s')", line, what);
 	config_free(&c);
 	snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
@@ -495,7 +496,7 @@ START_TEST(a_missing_closing_brace_is_an_error)
 
 	write_conf("host-name = \"x\"\nfile-system \"/\" {\n  label = \"x\"\n");
 	diag_clear();
-	ck_assert_int_eq(config_load(file, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(file, layout_config_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(!strncmp(diag_message(), file, strlen(file)) &&
@@ -595,7 +596,7 @@ START_TEST(unreadable_files_are_named)
 
 	diag_clear();
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
-	ck_assert_int_eq(config_load(path, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(path, layout_config_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_str_eq(
@@ -605,7 +606,7 @@ START_TEST(unreadable_files_are_named)
 		": cannot read the configuration: No such file or directory"));
 	write_bytes("host-name = \"x\"\n\0\n", 18);
 	diag_clear();
-	ck_assert_int_eq(config_load(file, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(file, layout_config_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_str_eq(
 	    diag_message(),
