@@ -1001,10 +1001,41 @@ static int check_childhurd_options(struct boot_opts *o)
 	return 0;
 }
 
+/* The childhurd's options: 0, a usage error, or -1 when C is not one. */
+static int childhurd_option(int c, struct boot_opts *o)
+{
+	switch (c) {
+	case OPT_ID:
+		if (parse_number(optarg, 1, MAX_ID, &o->id))
+			return usage_error("--id '%s': expected a number from 1 to %d",
+					   optarg, MAX_ID);
+		return 0;
+	case OPT_SECRETS:
+		if (!*optarg)
+			return usage_error("--secrets: empty directory name");
+		o->secrets = optarg;
+		return 0;
+	case OPT_HANDSHAKE:
+		if (parse_number(optarg, 1, 1000000, &o->handshake))
+			return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
+					   optarg);
+		return 0;
+	case OPT_PRINT_OFFLOAD:
+		o->print_offload = 1;
+		return 0;
+	case OPT_OFFLOAD_KEY:
+		if (!*optarg)
+			return usage_error("--offload-key: empty file name");
+		o->offload_key = optarg;
+		return 0;
+	}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct boot_opts *o)
 {
 	unsigned long v;
-	int c, default_fwd;
+	int c, err, default_fwd;
 
 	o->qemu = DEFAULT_QEMU;
 	o->memory = DEFAULT_MEMORY;
@@ -1072,29 +1103,6 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 		case OPT_DRY_RUN:
 			o->dry_run = 1;
 			break;
-		case OPT_ID:
-			if (parse_number(optarg, 1, MAX_ID, &o->id))
-				return usage_error("--id '%s': expected a number from 1 to %d",
-						   optarg, MAX_ID);
-			break;
-		case OPT_SECRETS:
-			if (!*optarg)
-				return usage_error("--secrets: empty directory name");
-			o->secrets = optarg;
-			break;
-		case OPT_HANDSHAKE:
-			if (parse_number(optarg, 1, 1000000, &o->handshake))
-				return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
-						   optarg);
-			break;
-		case OPT_PRINT_OFFLOAD:
-			o->print_offload = 1;
-			break;
-		case OPT_OFFLOAD_KEY:
-			if (!*optarg)
-				return usage_error("--offload-key: empty file name");
-			o->offload_key = optarg;
-			break;
 		case 'q':
 			o->quiet = 1;
 			diag_set_level(DIAG_QUIET);
@@ -1109,6 +1117,12 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			return usage_error("option '%s' needs an argument",
 					   argv[optind - 1]);
 		default:
+			err = childhurd_option(c, o);
+			if (err >= 0) {
+				if (err)
+					return err;
+				break;
+			}
 			if (optopt)
 				return usage_error("unknown option '-%c'", optopt);
 			return usage_error("unknown option '%s'",
