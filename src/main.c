@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "image-type.h"
 #include "inspect.h"
+#include "secret-service.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
        OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 	fputs("Usage: mkhurdimg [OPTION]... CONFIG\n"
 	      "  or:  mkhurdimg inspect [--json] IMAGE [PATH]   (see inspect --help)\n"
 	      "  or:  mkhurdimg boot [OPTION]... IMAGE          (see boot --help)\n"
+	      "  or:  mkhurdimg send-secrets [OPTION]... DIR    (see send-secrets --help)\n"
 	      "Build a bootable GNU/Hurd disk image from the system described in CONFIG,\n"
 	      "as an ordinary user: no loop devices, mounts, fakeroot or emulator.\n"
 	      "  -t, --image-type=TYPE   image type (default hurd-raw); see --list-image-types\n"
@@ -95,6 +97,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "boot", boot_main },
 	{ "inspect", inspect_main },
+	{ "send-secrets", send_secrets_main },
 	{ NULL, NULL },
 };
 

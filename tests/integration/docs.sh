@@ -2,9 +2,9 @@
 # docs.sh -- the documentation and packaging pieces: both man pages render
 # without a warning (groff -ww, mandoc -T lint when installed); every long
 # option "mkhurdimg --help" prints is documented under OPTIONS in
-# mkhurdimg.1 and every option documented there exists (likewise INSPECT
-# and BOOT against "mkhurdimg inspect --help" and "boot --help" once those
-# subcommands are built); every key of src/config/config.c's option tables is
+# mkhurdimg.1 and every option documented there exists (likewise INSPECT,
+# BOOT and SEND-SECRETS against "mkhurdimg inspect --help", "boot --help"
+# and "send-secrets --help" once those subcommands are built); every key of src/config/config.c's option tables is
 # documented in mkhurdimg.conf.5 under its own section, and every key of
 # src/config/image-type.c under IMAGE TYPE FILES (read from the sources, so a new
 # key without documentation fails here); --help fits 24 lines; the bash
@@ -78,7 +78,7 @@ check_options() {	# WHAT HELP-FILE SECTION
 n=$(wc -l < build.help)
 [ "$n" -le 24 ] && ok "mkhurdimg --help fits one screen ($n lines)" || bad "mkhurdimg --help is $n lines, more than 24"
 check_options build build.help OPTIONS
-for sub in inspect boot; do
+for sub in inspect boot send-secrets; do
 	SUB=$(echo $sub | tr '[:lower:]' '[:upper:]')
 	# Built when its --help starts "Usage: mkhurdimg SUB" (before, the
 	# build takes SUB for its CONFIG and prints its own help).
@@ -170,7 +170,7 @@ diff build.opts comp.build > comp.diff &&
 	ok "'mkhurdimg --' offers exactly the long options of --help" || bad "completion vs --help: $(tr '\n' ' ' < comp.diff)"
 touch os.conf other.txt hurd.img hurd.qcow2 && mkdir sub
 out=$(complete_line "$MKHURDIMG" "" | sort | tr '\n' ' ')
-[ "$out" = "boot inspect os.conf sub types " ] && ok "the first word: inspect, boot, *.conf and directories" || bad "first word gives [$out]"
+[ "$out" = "boot inspect os.conf send-secrets sub types " ] && ok "the first word: inspect, boot, send-secrets, *.conf and directories" || bad "first word gives [$out]"
 out=$(complete_line "$MKHURDIMG" --types-dir "" | tr '\n' ' ')
 [ "$out" = "sub types " ] || [ "$out" = "types sub " ] && ok "--types-dir completes directories" || bad "--types-dir gives [$out]"
 out=$(complete_line "$MKHURDIMG" --depfile o | tr '\n' ' ')
@@ -187,6 +187,16 @@ for sub in inspect boot; do
 done
 out=$(complete_line "$MKHURDIMG" boot --accel "" | tr '\n' ' ')
 [ "$out" = "auto kvm tcg " ] && ok "boot --accel completes auto kvm tcg" || bad "boot --accel gives [$out]"
+out=$(complete_line "$MKHURDIMG" boot --secrets "" | sort | tr '\n' ' ')
+[ "$out" = "sub types " ] && ok "boot --secrets completes directories" || bad "boot --secrets gives [$out]"
+if head -n 1 send-secrets.help | grep -q "^Usage: mkhurdimg send-secrets"; then
+	complete_line "$MKHURDIMG" send-secrets -- | sort > comp.send-secrets
+	diff send-secrets.opts comp.send-secrets > comp.diff &&
+		ok "'mkhurdimg send-secrets --' offers exactly the long options of its --help" ||
+		bad "send-secrets completion vs --help: $(tr '\n' ' ' < comp.diff)"
+	out=$(complete_line "$MKHURDIMG" send-secrets --port 11004 "" | sort | tr '\n' ' ')
+	[ "$out" = "sub types " ] && ok "send-secrets DIR completes directories" || bad "send-secrets DIR gives [$out]"
+fi
 
 # ---- make install DESTDIR / make uninstall ----
 if [ ! -f "$top_builddir/Makefile" ] || ! command -v make >/dev/null; then
