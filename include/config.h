@@ -29,29 +29,28 @@ struct conf_kind {
 	void (*release)(void *data);		/* the object's DATA, or NULL */
 };
 
-/* The kinds this build knows, gathered from their registries. */
+/* The kinds this build knows, gathered from their registries: sections
+ * of their own (sources), types of a partition section, and the image
+ * type's bootloader, whose options join the bootloader section's. */
 struct config_kinds {
+	const struct conf_kind *const *sources;		/* NULL-terminated */
 	const struct conf_kind *const *partitions;	/* NULL-terminated */
+	const struct conf_kind *bootloader;		/* or NULL */
 };
 
 /* The kernel when neither the configuration nor a Guix system names one. */
 #define DEFAULT_KERNEL "/boot/gnumach.gz"
 
 /* One source section; sources are kept in the order they appear in the
- * file, whatever their kind, because later sources override earlier ones. */
+ * file, whatever their kind, because later sources override earlier ones.
+ * The kind's parse step fills it; what only that kind has is in DATA. */
 struct os_source {
-	char *kind;		/* "directory", ... (see source.h) */
+	const struct conf_kind *kind;	/* a source kind's (source.h) */
 	int seq;		/* place among the file's sections */
-	char *path;		/* host path, resolved against the config's directory */
+	char *path;		/* the title: a host path resolved against the
+				 * config's directory, or a path in the image */
 	char *target;		/* where it goes in the image */
-	char *store;		/* closure: host directory holding the items */
-	char **roots;		/* substitutes: the root store paths */
-	size_t nroots;
-	char *public_key;	/* substitutes: key file, or NULL */
-	char *contents;		/* file: the literal contents */
-	long mode;		/* file: permission bits */
-	uint32_t uid, gid;	/* file: owner */
-	long max_ratio;		/* archive, substitutes: bomb limit; 0 none */
+	void *data;		/* the kind's own options, parsed */
 	int line;
 };
 
@@ -162,10 +161,10 @@ struct os_config {
 	unsigned max_depth;	/* components in a path, at most */
 	int fs_line;
 
-	long timeout;		/* GRUB menu timeout, seconds */
-	int serial;		/* GRUB and GNU Mach on the serial console */
-	char *grub_dir;		/* GRUB's i386-pc files on the host */
-	char *grub_mkimage;	/* the grub-mkimage program */
+	long timeout;		/* the bootloader's menu timeout, seconds */
+	int serial;		/* bootloader and GNU Mach on the serial console */
+	void *bootloader;	/* the bootloader kind's own options, parsed */
+	const struct conf_kind *bootloader_kind;	/* it, to free them */
 	int boot_line;		/* line of the bootloader section, 0 if none */
 
 	struct os_partition *partitions;	/* the root's included */
@@ -213,6 +212,9 @@ const char *config_partition_what(const struct os_partition *p, char *buf,
  * the option checks every kind may use. */
 char *config_strdup(const char *s);
 int config_check_size(cfg_t *sec, cfg_opt_t *opt);	/* guess or a size */
+int config_check_range(cfg_t *sec, cfg_opt_t *opt);	/* max-ratio, timeout */
+int config_check_mode(cfg_t *sec, cfg_opt_t *opt);	/* 0 to 07777 */
+int config_check_id(cfg_t *sec, cfg_opt_t *opt);	/* a uid or gid */
 int config_check_label(cfg_t *sec, cfg_opt_t *opt);	/* at most 16 bytes */
 /* An absolute path in the image, without ".", ".." or empty components. */
 int config_image_path_ok(const char *path);

@@ -6,15 +6,18 @@
 
 #include <stddef.h>
 
+#include "inputs.h"
 #include "tree.h"
 
 /* Write FILE (atomically) saying TARGET depends on FIRST[0..NFIRST) (the
- * config, the image type file), then on every input of T (tree_add_input)
- * and every host file still in T, sorted; each input also gets an empty
- * rule, as gcc -MP does, so that removing one does not break make.
- * Returns 0 or EXIT_BUILD with a message. */
+ * config, the image type file), then on every input IN names and every
+ * host file still in TREES (every file system's), sorted; each input also
+ * gets an empty rule, as gcc -MP does, so that removing one does not
+ * break make.  Returns 0 or EXIT_BUILD with a message. */
 int depfile_write(const char *file, const char *target,
-		  const char *const *first, size_t nfirst, struct tree *t);
+		  const char *const *first, size_t nfirst,
+		  const struct inputs *in, struct tree *const *trees,
+		  size_t ntrees);
 
 /* PATH escaped for a Make rule into BUF (LEN bytes); -1 if it cannot be
  * (a newline in it) or does not fit. */

@@ -12,11 +12,15 @@
 #include <stdint.h>
 #include <ext2fs/ext2fs.h>
 
+#include "config.h"
+
 struct disk;
 
 /* One container format; registered in the static table in disk.c. */
 struct disk_format {
-	const char *name;
+	/* Its name in image type files, its options there and their parse
+	 * step, which fills the image_type's container fields. */
+	struct conf_kind conf;
 	/* Prepare D (d->fd open and empty, d->size the virtual size). */
 	int (*open)(struct disk *d);
 	/* Return 0 or an errno value. */
@@ -47,6 +51,8 @@ struct disk {
 const struct disk_format *disk_format_find(const char *name);
 /* "raw, ..." for messages. */
 const char *disk_format_names(void);
+/* The formats' configuration, for the image types; NULL-terminated. */
+const struct conf_kind *const *disk_format_conf_kinds(void);
 
 /* Each returns 0 or EXIT_BUILD with a message naming the file. */
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,

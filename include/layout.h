@@ -17,6 +17,7 @@
 #include "disk.h"
 #include "ext2.h"
 #include "image-type.h"
+#include "inputs.h"
 #include "tree.h"
 
 struct partition_kind;
@@ -52,6 +53,7 @@ struct layout_request {
 	const struct os_config *cfg;
 	const struct image_type *type;	/* the table's name, root-offset */
 	struct tree *tree;		/* the whole tree: split here */
+	struct inputs *inputs;		/* host files read (raw images) */
 	const char *size;		/* --size for the root, or NULL */
 	uint64_t gap;			/* bytes the bootloader needs after
 					 * sector 0, before any partition */

@@ -35,8 +35,9 @@ struct partition_table {
 };
 
 const struct partition_table *partition_table_find(const char *name);
-/* "mbr, ..." for messages. */
+/* "mbr, ..." for messages, and as a NULL-terminated list. */
 const char *partition_table_names(void);
+const char *const *partition_table_name_list(void);
 
 extern const struct partition_table partition_table_msdos;
 

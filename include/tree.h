@@ -112,10 +112,6 @@ struct tree {
 	uint32_t visit;			/* the current visit (tree_visit_*) */
 	struct tree_stream *streams;	/* owned; freed with the tree */
 	int borrowed_streams;		/* another tree's (tree_detach) */
-	char **inputs;			/* host paths read, besides content */
-	size_t ninputs, inputcap;
-	void *guix_db;			/* the store registration (guix-db.h) */
-	void (*guix_db_free)(void *);
 };
 
 /* Paths deeper than this are refused unless max_depth is changed;
@@ -170,10 +166,6 @@ struct tree_node *tree_lookup(const struct tree *t, const char *path);
  * nowhere.  *HOPS gets the number followed. */
 struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops);
 
-/* Record a host file or directory the image is made from, other than
- * the CONTENT_HOST files still in the tree (archives, graphs, narinfos,
- * directories read): the inputs --depfile lists. */
-int tree_add_input(struct tree *t, const char *host_path);
 
 /* Entries the tool itself makes (root-owned unless said, with MTIME).
  * Each returns 0 or EXIT_BUILD with a message recorded. */

@@ -23,8 +23,11 @@
 #include "partition-table.h"
 #include "permissions.h"
 #include "progress.h"
+#include "qcow2.h"
+#include "registry.h"
 #include "size.h"
 #include "source.h"
+#include "store.h"
 #include "tree.h"
 
 struct run {
@@ -34,6 +37,8 @@ struct run {
 	struct bootloader boot;
 	struct hurd_boot policy;	/* what GNU Mach starts, hd or wd */
 	struct tree tree;
+	struct inputs inputs;		/* host files read, for --depfile */
+	struct store_items store;	/* store items to register */
 	struct layout layout;
 	struct disk_options disk_opts;
 	int64_t timestamp;
@@ -70,24 +75,16 @@ static int add_translators(struct run *r)
 
 static int register_store(struct run *r)
 {
-	struct guix_db *db = r->tree.guix_db;
-
 	/* Without registration (register-store = false, or an archive), the
 	 * system item only boots: the boot policy found it in the tree. */
-	if (!db)
+	if (!r->store.n)
 		return 0;
-	if (r->cfg.guix_system) {
-		size_t i;
-
-		for (i = 0; i < db->n && strcmp(db->items[i].path, r->cfg.guix_system); i++)
-			;
-		if (i == db->n)
-			return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
-					     "guix-system %s is not in the closure",
-					     r->cfg.guix_system);
-		db->system = strdup(r->cfg.guix_system);
-	}
-	return guix_db_add_files(&r->tree, r->timestamp);
+	if (r->cfg.guix_system && !store_items_find(&r->store, r->cfg.guix_system))
+		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
+				     "guix-system %s is not in the closure",
+				     r->cfg.guix_system);
+	return guix_db_add_files(&r->tree, &r->store, r->cfg.guix_system,
+				 r->timestamp);
 }
 
 static void hash_node(void *ctx, struct tree_node *n)
@@ -160,6 +157,7 @@ static int plan_layout(struct run *r, const struct build_options *o)
 	rq.cfg = &r->cfg;
 	rq.type = r->type;
 	rq.tree = &r->tree;
+	rq.inputs = &r->inputs;
 	rq.size = o->size;
 	rq.gap = r->boot.gap;
 	rq.boot_files = files;
@@ -178,6 +176,7 @@ static int plan_layout(struct run *r, const struct build_options *o)
 static int decide(struct run *r, const struct build_options *o)
 {
 	const struct partition_table *table;
+	struct source_ctx sc;
 	int err;
 
 	if ((err = layout_timestamp(&r->timestamp)))
@@ -197,10 +196,16 @@ static int decide(struct run *r, const struct build_options *o)
 				  r->type->file, r->type->partition_table,
 				  partition_table_names());
 	r->boot.partmap = table->grub_name;
+	r->boot.inputs = &r->inputs;
+	sc.tree = &r->tree;
+	sc.inputs = &r->inputs;
+	sc.store = r->cfg.register_store ? &r->store : NULL;
+	sc.cfg = &r->cfg;
 	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
-	    (err = sources_add_all(&r->tree, &r->cfg)) ||
+	    (err = sources_add_all(&sc)) ||
 	    (err = decide_boot(r)) ||
-	    (err = etc_add(&r->tree, &r->cfg, r->policy.driver, r->timestamp)) ||
+	    (err = etc_add(&r->tree, &r->inputs, &r->cfg, r->policy.driver,
+			   r->timestamp)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
 	    (err = add_translators(r)) ||
 	    (err = register_store(r)) ||
@@ -217,8 +222,8 @@ static int write_disk(struct run *r, struct disk *disk)
 	uint8_t sector0[512];
 	int err;
 
-	if (r->tree.guix_db) {
-		if (!(hasher = guix_db_hasher_new(r->tree.guix_db)))
+	if (r->store.n) {
+		if (!(hasher = guix_db_hasher_new(&r->store)))
 			return diag_error(EXIT_BUILD, "out of memory");
 		observer.node = hash_node;
 		observer.data = hash_data;
@@ -333,12 +338,25 @@ static int write_depfile(struct run *r, const struct build_options *o,
 {
 	const char *first[2] = { o->config, r->type->file };
 
-	return depfile_write(o->depfile, path, first, r->type->file ? 2 : 1,
-			     &r->tree);
+	struct tree **trees = calloc(r->layout.nparts + 1, sizeof(*trees));
+	size_t i, n = 0;
+	int err;
+
+	if (!trees)
+		return diag_error(EXIT_BUILD, "out of memory");
+	trees[n++] = &r->tree;
+	for (i = 0; i < r->layout.nparts; i++)
+		if (r->layout.parts[i].detached)
+			trees[n++] = &r->layout.parts[i].own;
+	err = depfile_write(o->depfile, path, first, r->type->file ? 2 : 1,
+			    &r->inputs, trees, n);
+	free(trees);
+	return err;
 }
 
 int build_image(const struct build_options *o, const struct image_types *types)
 {
+	struct config_kinds kinds;
 	struct run r;
 	const char *path;
 	double t0, t1;
@@ -360,7 +378,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 				  "--compress needs a qcow2 image type; %s is %s",
 				  r.type->name, r.type->format);
 	if (o->cluster_size) {
-		int bits = image_type_cluster_bits(o->cluster_size);
+		int bits = qcow2_cluster_bits(o->cluster_size);
 
 		if (bits < 0)
 			return diag_error(EXIT_USAGE,
@@ -375,7 +393,8 @@ int build_image(const struct build_options *o, const struct image_types *types)
 					  o->preallocation);
 		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
 	}
-	if ((err = config_load(o->config, layout_config_kinds(), &r.cfg))) {
+	registry_config_kinds(r.type, &kinds);
+	if ((err = config_load(o->config, &kinds, &r.cfg))) {
 		config_free(&r.cfg);
 		return err;
 	}
@@ -407,6 +426,8 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	hurd_boot_free(&r.policy);
 	layout_free(&r.layout);	/* first: its trees borrow the tree's streams */
 	tree_free(&r.tree);
+	inputs_free(&r.inputs);
+	store_items_free(&r.store);
 	config_free(&r.cfg);
 	return err;
 }

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "image-type.h"
 #include "inspect.h"
+#include "registry.h"
 #include "secret-service.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 	const struct subcommand *sub;
 	struct build_options o = { .type = "hurd-raw" };
 	char *end;
-	struct image_types reg = { NULL, 0 };
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t ndirs = 0, i;
 	int c, list = 0, err;

@@ -325,11 +325,6 @@ void tree_free(struct tree *t)
 		free(s->name);
 		s->ops->free(s);
 	}
-	if (t->guix_db)
-		t->guix_db_free(t->guix_db);
-	while (t->ninputs)
-		free(t->inputs[--t->ninputs]);
-	free(t->inputs);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
@@ -613,23 +608,6 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 		memcpy(cur, next, strlen(next) + 1);
 	}
 	return n;
-}
-
-int tree_add_input(struct tree *t, const char *host_path)
-{
-	if (t->ninputs == t->inputcap) {
-		size_t cap = t->inputcap ? t->inputcap * 2 : 64;
-		char **n = realloc(t->inputs, cap * sizeof(*n));
-
-		if (!n)
-			return diag_error(EXIT_BUILD, "out of memory");
-		t->inputs = n;
-		t->inputcap = cap;
-	}
-	if (!(t->inputs[t->ninputs] = strdup(host_path)))
-		return diag_error(EXIT_BUILD, "out of memory");
-	t->ninputs++;
-	return 0;
 }
 
 struct tree_node *tree_lookup(const struct tree *t, const char *path)

@@ -40,6 +40,7 @@
 #include "boot.h"
 #include "diag.h"
 #include "image-type.h"
+#include "registry.h"
 #include "secret-service.h"
 #include "sexp.h"
 #include "size.h"
@@ -931,7 +932,7 @@ static int load_types(struct image_types *reg)
 static int image_kind(const struct boot_opts *o, const char **format,
 		      int *is64)
 {
-	struct image_types reg = { NULL, 0 };
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 	const char *found = "raw";
 	int err;

@@ -129,6 +129,48 @@ void grub_patch_boot_sector(uint8_t sector[512], const uint8_t boot_img[512],
 
 /* ---- the grub-pc bootloader ---- */
 
+/* Its options in the bootloader section. */
+struct grub_conf {
+	char *dir;		/* GRUB's i386-pc files on the host */
+	char *mkimage;		/* the grub-mkimage program */
+};
+
+static cfg_opt_t grub_opts[] = {
+	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
+	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
+	CFG_END()
+};
+
+static int grub_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		      void *object)
+{
+	struct os_config *c = object;
+	struct grub_conf *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return diag_error(EXIT_BUILD, "out of memory");
+	g->dir = config_resolve(cfg, cfg_getstr(sec, "grub-directory"));
+	g->mkimage = config_strdup(cfg_getstr(sec, "grub-mkimage"));
+	c->bootloader = g;
+	return 0;
+}
+
+static void grub_conf_free(void *data)
+{
+	struct grub_conf *g = data;
+
+	if (g) {
+		free(g->dir);
+		free(g->mkimage);
+	}
+	free(g);
+}
+
+static const struct grub_conf *g_conf(const struct bootloader *b)
+{
+	return b->cfg->bootloader;
+}
+
 struct grub_state {
 	uint8_t boot_img[512];
 	uint8_t *core;
@@ -191,20 +233,20 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 	snprintf(partmap, sizeof(partmap), "part_%s", b->partmap);
 	pid = fork();
 	if (pid == 0) {
-		execlp(b->cfg->grub_mkimage, b->cfg->grub_mkimage, "-O", "i386-pc",
-		       "-d", b->cfg->grub_dir, "-o", out, "-p", prefix,
+		execlp(g_conf(b)->mkimage, g_conf(b)->mkimage, "-O", "i386-pc",
+		       "-d", g_conf(b)->dir, "-o", out, "-p", prefix,
 		       "biosdisk", partmap, "ext2", (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		err = diag_error(EXIT_BUILD, "cannot run %s: %s",
-				 b->cfg->grub_mkimage, strerror(errno));
+				 g_conf(b)->mkimage, strerror(errno));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		err = grub_fail(b, "%s not found: install grub-common, or set grub-mkimage in the bootloader section",
-				b->cfg->grub_mkimage);
+				g_conf(b)->mkimage);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status))
 		err = grub_fail(b, "%s failed to make core.img (see its message above)",
-				b->cfg->grub_mkimage);
+				g_conf(b)->mkimage);
 	else if (read_file(out, &g->core, &g->core_len) || g->core_len < 512)
 		err = diag_error(EXIT_BUILD, "%s: cannot read core.img back", out);
 	unlink(out);
@@ -251,13 +293,13 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	int r = 0;
 
 	/* grub-mkimage reads kernel.img and the rest from here too. */
-	if (tree_add_input(t, b->cfg->grub_dir))
+	if (inputs_add(b->inputs, g_conf(b)->dir))
 		return EXIT_BUILD;
-	if (dirlist(b->cfg->grub_dir, grub_file, &names, &n))
+	if (dirlist(g_conf(b)->dir, grub_file, &names, &n))
 		return grub_fail(b, "%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
-				 b->cfg->grub_dir);
+				 g_conf(b)->dir);
 	for (i = 0; !r && i < n; i++)
-		r = add_host_file(t, b->cfg->grub_dir, names[i],
+		r = add_host_file(t, g_conf(b)->dir, names[i],
 				  "/boot/grub/i386-pc", mtime);
 	dirlist_free(names, n);
 	return r;
@@ -277,7 +319,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	if (!g)
 		return diag_error(EXIT_BUILD, "out of memory");
 	b->priv = g;
-	snprintf(bootimg, sizeof(bootimg), "%s/boot.img", c->grub_dir);
+	snprintf(bootimg, sizeof(bootimg), "%s/boot.img", g_conf(b)->dir);
 	if (read_file(bootimg, &data, &len) || len != 512) {
 		free(data);
 		return grub_fail(b, "%s: GRUB's boot.img is missing or not 512 bytes: install grub-pc-bin or set grub-directory in the bootloader section",
@@ -320,7 +362,12 @@ static void grub_release(struct bootloader *b)
 }
 
 const struct bootloader_ops bootloader_grub_pc = {
-	.name = "grub-pc",
+	.conf = {
+		.name = "grub-pc",
+		.opts = grub_opts,
+		.parse = grub_parse,
+		.release = grub_conf_free,
+	},
 	.prepare = grub_prepare,
 	.install = grub_install,
 	.release = grub_release,

@@ -15,36 +15,6 @@
 #include "size.h"
 #include "tree.h"
 
-static const char *const source_kinds[] = { "directory", "closure", "archive",
-					    "substitutes", "file" };
-
-static cfg_opt_t directory_opts[] = {
-	CFG_STR("target", "/", CFGF_NONE),
-	CFG_END()
-};
-
-/* Archives and nars: uncompressed bytes per compressed byte, at most. */
-static cfg_opt_t archive_opts[] = {
-	CFG_STR("target", "/", CFGF_NONE),
-	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_END()
-};
-
-static cfg_opt_t substitutes_opts[] = {
-	CFG_STR_LIST("roots", "{}", CFGF_NONE),
-	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
-	CFG_END()
-};
-
-static cfg_opt_t file_opts[] = {
-	CFG_STR("contents", "", CFGF_NONE),
-	CFG_INT("mode", 0644, CFGF_NONE),
-	CFG_INT("owner", 0, CFGF_NONE),
-	CFG_INT("group", 0, CFGF_NONE),
-	CFG_END()
-};
-
 static cfg_opt_t permissions_opts[] = {
 	CFG_INT("owner", -1, CFGF_NONE),
 	CFG_INT("group", -1, CFGF_NONE),
@@ -98,11 +68,6 @@ static cfg_opt_t service_opts[] = {
 	CFG_END()
 };
 
-static cfg_opt_t closure_opts[] = {
-	CFG_STR("store", "/gnu/store", CFGF_NONE),
-	CFG_END()
-};
-
 static cfg_opt_t fs_opts[] = {
 	CFG_STR("label", "hurd", CFGF_NONE),
 	CFG_STR("size", "guess", CFGF_NONE),
@@ -110,11 +75,10 @@ static cfg_opt_t fs_opts[] = {
 	CFG_END()
 };
 
-static cfg_opt_t bootloader_opts[] = {
+/* What every bootloader has; the image type's bootloader adds its own. */
+static const cfg_opt_t bootloader_opts[] = {
 	CFG_INT("timeout", 5, CFGF_NONE),
 	CFG_BOOL("serial", cfg_false, CFGF_NONE),
-	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
-	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
 	CFG_END()
 };
 
@@ -126,12 +90,6 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("hurd", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("kernel-arguments", NULL, CFGF_NODEFAULT),
 	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
-	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("archive", archive_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("translators", "guix", CFGF_NONE),
 	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
@@ -172,7 +130,7 @@ static const struct int_range {
 	{ "max-ratio", 0, 1000000, "1 to 1000000, or 0 for no limit" },
 };
 
-static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_range(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 	size_t i;
@@ -188,7 +146,7 @@ static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 
@@ -202,7 +160,7 @@ static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_id(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_id(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 
@@ -348,89 +306,43 @@ static int cmp_source_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* A store path as the closure and substitutes sources name items. */
-static int is_store_path(const char *p)
+static size_t count_sources(cfg_t *cfg, const struct config_kinds *kinds)
 {
-	const char *slash = strrchr(p, '/');
+	const struct conf_kind *const *k;
+	size_t n = 0;
 
-	return p[0] == '/' && slash && slash != p && slash[1] && slash[1] != '.' &&
-	       !strstr(p, "//") && !strstr(p, "/./") && !strstr(p, "/../");
+	for (k = kinds->sources; k && *k; k++)
+		n += cfg_size(cfg, (*k)->name);
+	return n;
 }
 
-static int check_roots(const struct os_config *out, const struct os_source *s)
+/* Each source section, read by its kind, then put in the file's order. */
+static int collect_sources(cfg_t *cfg, struct os_config *out,
+			   const struct config_kinds *kinds)
 {
-	size_t i;
-
-	for (i = 0; i < s->nroots; i++)
-		if (!is_store_path(s->roots[i]))
-			return diag_error_at(EXIT_USAGE, out->file, s->line,
-					     "'%s' is not a store path (/STORE/HASH-NAME)",
-					     s->roots[i]);
-	return 0;
-}
-
-static int collect_sources(cfg_t *cfg, struct os_config *out)
-{
-	size_t k, i, n = 0, total = 0;
+	const struct conf_kind *const *k;
+	size_t i, n = count_sources(cfg, kinds);
 	int r;
 
-	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++)
-		total += cfg_size(cfg, source_kinds[k]);
-	out->sources = calloc(total ? total : 1, sizeof(*out->sources));
+	out->sources = calloc(n ? n : 1, sizeof(*out->sources));
 	if (!out->sources)
 		return diag_error(EXIT_BUILD, "out of memory");
-	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++) {
-		for (i = 0; i < cfg_size(cfg, source_kinds[k]); i++) {
-			cfg_t *sec = cfg_getnsec(cfg, source_kinds[k], i);
-			struct os_source *s = &out->sources[n++];
+	for (k = kinds->sources; k && *k; k++) {
+		for (i = 0; i < cfg_size(cfg, (*k)->name); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, (*k)->name, i);
+			struct os_source *s = &out->sources[out->nsources++];
 
-			s->kind = xstrdup(source_kinds[k]);
-			s->path = config_resolve(out, cfg_title(sec));
-			if (!strcmp(s->kind, "closure")) {
-				s->target = xstrdup("/");
-				s->store = config_resolve(out, cfg_getstr(sec, "store"));
-			} else if (!strcmp(s->kind, "file")) {
-				/* The title is a path in the image, not on the host. */
-				free(s->path);
-				s->path = xstrdup(cfg_title(sec));
-				s->target = xstrdup(cfg_title(sec));
-				s->contents = xstrdup(cfg_getstr(sec, "contents"));
-				s->mode = cfg_getint(sec, "mode");
-				s->uid = (uint32_t)cfg_getint(sec, "owner");
-				s->gid = (uint32_t)cfg_getint(sec, "group");
-			} else if (!strcmp(s->kind, "substitutes")) {
-				size_t j;
-
-				s->target = xstrdup("/");
-				s->max_ratio = cfg_getint(sec, "max-ratio");
-				s->nroots = cfg_size(sec, "roots");
-				s->roots = calloc(s->nroots + 1, sizeof(char *));
-				for (j = 0; s->roots && j < s->nroots; j++)
-					s->roots[j] = xstrdup(cfg_getnstr(sec, "roots", j));
-				if (cfg_size(sec, "public-key"))
-					s->public_key = config_resolve(
-						out, cfg_getstr(sec, "public-key"));
-			} else {
-				s->target = xstrdup(cfg_getstr(sec, "target"));
-				if (!strcmp(s->kind, "archive"))
-					s->max_ratio = cfg_getint(sec, "max-ratio");
-			}
+			s->kind = *k;
 			s->line = start_line(sec, 0);
-			conffile_section(source_kinds[k], cfg_title(sec), 0, &s->seq);
-			out->nsources = n;
-			if (s->target[0] != '/')
-				return diag_error_at(EXIT_USAGE, out->file, s->line,
-						     "%s '%s' must be an absolute path inside the image",
-						     strcmp(s->kind, "file") ? "target" : "file",
-						     s->target);
-			if ((r = check_roots(out, s)))
+			conffile_section((*k)->name, cfg_title(sec), 0, &s->seq);
+			if ((r = (*k)->parse(sec, out, s->line, s)))
 				return r;
 		}
 	}
-	out->nsources = n;
 	/* libconfuse groups sections by kind; the file's order is what counts. */
-	if (n)
-		qsort(out->sources, n, sizeof(*out->sources), cmp_source_seq);
+	if (out->nsources)
+		qsort(out->sources, out->nsources, sizeof(*out->sources),
+		      cmp_source_seq);
 	return 0;
 }
 
@@ -741,24 +653,68 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 			xstrdup(cfg_getnstr(cfg, "kernel-arguments", i));
 	out->timeout = cfg_getint(boot, "timeout");
 	out->serial = cfg_getbool(boot, "serial") == cfg_true;
-	out->grub_dir = config_resolve(out, cfg_getstr(boot, "grub-directory"));
-	out->grub_mkimage = xstrdup(cfg_getstr(boot, "grub-mkimage"));
 	out->boot_line = start_line(boot, 0);
 }
 
-/* The schema: the top level's options, and the sections whose options
- * the kinds bring (partitions). */
-static cfg_opt_t *schema(cfg_opt_t *partition)
+/* OPTS then MORE's options, in a new CFG_END-ended table. */
+static cfg_opt_t *joined(const cfg_opt_t *opts, size_t n, const cfg_opt_t *more)
 {
-	size_t n = sizeof(top_opts) / sizeof(*top_opts);
-	cfg_opt_t *v = calloc(n + 1, sizeof(*v));
+	size_t m = 0;
+	cfg_opt_t *v;
 
-	if (!v)
+	while (more && more[m].name)
+		m++;
+	if (!(v = calloc(n + m + 1, sizeof(*v))))	/* zeroed: CFG_END */
 		return NULL;
-	memcpy(v, top_opts, (n - 1) * sizeof(*v));	/* all but CFG_END */
-	v[n - 1] = (cfg_opt_t)CFG_SEC("partition", partition,
-				      CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
-	return v;	/* zeroed after: CFG_END */
+	memcpy(v, opts, n * sizeof(*v));
+	if (m)
+		memcpy(v + n, more, m * sizeof(*v));
+	return v;
+}
+
+/* The schema: the top level's options, then the sections whose options
+ * the kinds bring: each source kind's, the partitions', the bootloader's. */
+static cfg_opt_t *schema(const struct config_kinds *kinds, cfg_opt_t *partition,
+			 cfg_opt_t *boot)
+{
+	size_t n = sizeof(top_opts) / sizeof(*top_opts) - 1, i = n;
+	const struct conf_kind *const *k;
+	cfg_opt_t *v;
+
+	for (k = kinds->sources; k && *k; k++)
+		n++;
+	if (!(v = joined(top_opts, i, NULL)) ||
+	    !(v = realloc(v, (n + 3) * sizeof(*v)))) {
+		free(v);
+		return NULL;
+	}
+	for (k = kinds->sources; k && *k; k++)
+		v[i++] = (cfg_opt_t)CFG_SEC((*k)->name, (*k)->opts,
+					    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	v[i++] = (cfg_opt_t)CFG_SEC("partition", partition,
+				    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	v[i++] = (cfg_opt_t)CFG_SEC("bootloader", boot, CFGF_MULTI);
+	v[i] = (cfg_opt_t)CFG_END();
+	return v;
+}
+
+/* The option checks the kinds bring, on their sections. */
+static void kind_checks(cfg_t *cfg, const struct config_kinds *kinds)
+{
+	const struct conf_kind *const *k;
+	const struct conf_check *c;
+	char name[128];
+
+	for (k = kinds->sources; k && *k; k++)
+		for (c = (*k)->checks; c && c->option; c++) {
+			snprintf(name, sizeof(name), "%s|%s", (*k)->name, c->option);
+			cfg_set_validate_func(cfg, name, c->check);
+		}
+	for (c = kinds->bootloader ? kinds->bootloader->checks : NULL; c && c->option; c++) {
+		snprintf(name, sizeof(name), "bootloader|%s", c->option);
+		cfg_set_validate_func(cfg, name, c->check);
+	}
+	partition_checks(cfg, kinds);
 }
 
 int config_image_path_ok(const char *p)
@@ -791,42 +747,42 @@ int config_check_label(cfg_t *sec, cfg_opt_t *opt)
 static int load(const char *path, const struct config_kinds *kinds,
 		struct os_config *out)
 {
-	cfg_opt_t *partition = NULL, *opts = NULL;
-	cfg_t *cfg;
+	cfg_opt_t *partition = NULL, *opts = NULL, *boot = NULL;
+	cfg_t *cfg = NULL;
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
 	label_line = 0;
 	out->file = xstrdup(path);
 	partition = partition_options(kinds);
-	opts = partition ? schema(partition) : NULL;
-	cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
+	boot = joined(bootloader_opts, sizeof(bootloader_opts) / sizeof(*bootloader_opts) - 1,
+		      kinds->bootloader ? kinds->bootloader->opts : NULL);
+	if (partition && boot)
+		opts = schema(kinds, partition, boot);
+	if (opts)
+		cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		free(opts);
 		free(partition);
+		free(boot);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	partition_checks(cfg, kinds);
+	kind_checks(cfg, kinds);
 	cfg_set_validate_func(cfg, "file-system|size", config_check_size);
-	cfg_set_validate_func(cfg, "bootloader|timeout", validate_range);
-	cfg_set_validate_func(cfg, "archive|max-ratio", validate_range);
-	cfg_set_validate_func(cfg, "file-system|max-depth", validate_range);
-	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_range);
+	cfg_set_validate_func(cfg, "bootloader|timeout", config_check_range);
+	cfg_set_validate_func(cfg, "file-system|max-depth", config_check_range);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "file-system|label", note_line);
 	cfg_set_validate_func(cfg, "host-name", validate_host_name);
-	cfg_set_validate_func(cfg, "file|mode", validate_mode);
-	cfg_set_validate_func(cfg, "file|owner", validate_id);
-	cfg_set_validate_func(cfg, "file|group", validate_id);
-	cfg_set_validate_func(cfg, "permissions|mode", validate_mode);
-	cfg_set_validate_func(cfg, "translator|mode", validate_mode);
-	cfg_set_validate_func(cfg, "user|uid", validate_id);
-	cfg_set_validate_func(cfg, "group|gid", validate_id);
+	cfg_set_validate_func(cfg, "permissions|mode", config_check_mode);
+	cfg_set_validate_func(cfg, "translator|mode", config_check_mode);
+	cfg_set_validate_func(cfg, "user|uid", config_check_id);
+	cfg_set_validate_func(cfg, "group|gid", config_check_id);
 	cfg_set_validate_func(cfg, "translators", validate_translators);
 	cfg_set_validate_func(cfg, "translator-format", validate_format);
-	cfg_set_validate_func(cfg, "permissions|owner", validate_id);
-	cfg_set_validate_func(cfg, "permissions|group", validate_id);
+	cfg_set_validate_func(cfg, "permissions|owner", config_check_id);
+	cfg_set_validate_func(cfg, "permissions|group", config_check_id);
 
 	r = conffile_parse(cfg, path);
 	if (r == CFG_FILE_ERROR) {
@@ -853,11 +809,16 @@ static int load(const char *path, const struct config_kinds *kinds,
 	collect_top(cfg, out);
 	if (!had_boot)
 		out->boot_line = 0;
+	out->bootloader_kind = kinds->bootloader;
+	if (kinds->bootloader &&
+	    (r = kinds->bootloader->parse(cfg_getsec(cfg, "bootloader"), out,
+					  out->boot_line, out)))
+		goto out;
 	r = collect_fs(cfg, out);
 	if (!r)
 		r = partitions_collect(cfg, out, kinds);
 	if (!r)
-		r = collect_sources(cfg, out);
+		r = collect_sources(cfg, out, kinds);
 	if (!r)
 		r = collect_rules(cfg, out);
 	if (!r)
@@ -879,6 +840,7 @@ out:
 	cfg_free(cfg);
 	free(opts);
 	free(partition);
+	free(boot);
 	return r;
 }
 
@@ -898,15 +860,10 @@ void config_free(struct os_config *cfg)
 
 	partitions_free(cfg);
 	for (i = 0; i < cfg->nsources; i++) {
-		free(cfg->sources[i].kind);
+		if (cfg->sources[i].kind->release)
+			cfg->sources[i].kind->release(cfg->sources[i].data);
 		free(cfg->sources[i].path);
 		free(cfg->sources[i].target);
-		free(cfg->sources[i].store);
-		free(cfg->sources[i].public_key);
-		free(cfg->sources[i].contents);
-		for (k = 0; k < cfg->sources[i].nroots; k++)
-			free(cfg->sources[i].roots[k]);
-		free(cfg->sources[i].roots);
 	}
 	free(cfg->sources);
 	for (i = 0; i < cfg->nrules; i++)
@@ -957,7 +914,7 @@ void config_free(struct os_config *cfg)
 	free(cfg->kernel);
 	free(cfg->hurd);
 	free(cfg->fs_label);
-	free(cfg->grub_dir);
-	free(cfg->grub_mkimage);
+	if (cfg->bootloader_kind && cfg->bootloader_kind->release)
+		cfg->bootloader_kind->release(cfg->bootloader);
 	memset(cfg, 0, sizeof(*cfg));
 }

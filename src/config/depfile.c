@@ -157,7 +157,9 @@ static int write_all(const char *file, const char *text, size_t len)
 }
 
 int depfile_write(const char *file, const char *target,
-		  const char *const *first, size_t nfirst, struct tree *t)
+		  const char *const *first, size_t nfirst,
+		  const struct inputs *in, struct tree *const *trees,
+		  size_t ntrees)
 {
 	struct collect c = { NULL, 0, 0 };
 	struct strbuf sb;
@@ -166,9 +168,11 @@ int depfile_write(const char *file, const char *target,
 	int r = 0;
 
 	sb_init(&sb);
-	for (i = 0; !r && i < t->ninputs; i++)
-		r = push(&c, t->inputs[i]);
-	if (r || tree_walk(t, host_file, &c)) {
+	for (i = 0; !r && i < in->n; i++)
+		r = push(&c, in->paths[i]);
+	for (i = 0; !r && i < ntrees; i++)
+		r = tree_walk(trees[i], host_file, &c);
+	if (r) {
 		free(c.v);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}

@@ -25,7 +25,9 @@
 #include <zlib.h>
 
 #include "disk.h"
+#include "image-type.h"
 #include "qcow2.h"
+#include "size.h"
 
 #define DEFAULT_CLUSTER_BITS 16		/* 64 KiB, QEMU's default */
 
@@ -755,8 +757,76 @@ static void q_close(struct disk *d)
 	d->priv = NULL;
 }
 
+/* ---- its options in image type files ---- */
+
+int qcow2_cluster_bits(const char *text)
+{
+	uint64_t v;
+	int bits;
+
+	if (size_parse(text, &v))
+		return -1;
+	for (bits = 9; bits <= 21; bits++)
+		if (v == 1ULL << bits)
+			return bits;
+	return -1;
+}
+
+static cfg_opt_t q_opts[] = {
+	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
+	CFG_STR("preallocation", "off", CFGF_NONE),
+	CFG_BOOL("compress", cfg_false, CFGF_NONE),
+	CFG_END()
+};
+
+static int check_cluster(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (qcow2_cluster_bits(cfg_opt_getnstr(opt, 0)) < 0) {
+		cfg_error(cfg, "cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+			  cfg_opt_getnstr(opt, 0));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_prealloc(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v && (!strcmp(v, "off") || !strcmp(v, "metadata")))
+		return 0;
+	cfg_error(cfg, "preallocation '%s' is not one of: off, metadata", v ? v : "");
+	return -1;
+}
+
+static const struct conf_check q_checks[] = {
+	{ "cluster-size", check_cluster },
+	{ "preallocation", check_prealloc },
+	{ NULL, NULL },
+};
+
+/* OBJECT is the image_type; unset options take their defaults. */
+static int q_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		   void *object)
+{
+	struct image_type *t = object;
+
+	t->cluster_bits = (unsigned)qcow2_cluster_bits(
+		cfg_size(sec, "cluster-size") ? cfg_getstr(sec, "cluster-size") : "64KiB");
+	t->prealloc_metadata = cfg_size(sec, "preallocation") &&
+			       !strcmp(cfg_getstr(sec, "preallocation"), "metadata");
+	t->compress = cfg_size(sec, "compress") &&
+		      cfg_getbool(sec, "compress") == cfg_true;
+	return 0;
+}
+
 const struct disk_format disk_format_qcow2 = {
-	.name = "qcow2",
+	.conf = {
+		.name = "qcow2",
+		.opts = q_opts,
+		.checks = q_checks,
+		.parse = q_parse,
+	},
 	.open = q_open,
 	.pwrite = q_pwrite,
 	.pread = q_pread,

@@ -68,8 +68,18 @@ static void raw_close(struct disk *d)
 {
 }
 
+/* A raw disk has no options of its own. */
+static int raw_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		     void *object)
+{
+	return 0;
+}
+
 const struct disk_format disk_format_raw = {
-	.name = "raw",
+	.conf = {
+		.name = "raw",
+		.parse = raw_parse,
+	},
 	.open = raw_open,
 	.pwrite = raw_pwrite,
 	.pread = raw_pread,

@@ -29,9 +29,19 @@ const struct disk_format *disk_format_find(const char *name)
 	size_t i;
 
 	for (i = 0; name && i < NFORMATS; i++)
-		if (!strcmp(formats[i]->name, name))
+		if (!strcmp(formats[i]->conf.name, name))
 			return formats[i];
 	return NULL;
+}
+
+const struct conf_kind *const *disk_format_conf_kinds(void)
+{
+	static const struct conf_kind *v[NFORMATS + 1];
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		v[i] = &formats[i]->conf;
+	return v;
 }
 
 const char *disk_format_names(void)
@@ -42,7 +52,7 @@ const char *disk_format_names(void)
 	buf[0] = '\0';
 	for (i = 0; i < NFORMATS; i++)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-			 i ? ", " : "", formats[i]->name);
+			 i ? ", " : "", formats[i]->conf.name);
 	return buf;
 }
 

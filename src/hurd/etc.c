@@ -531,8 +531,8 @@ static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtim
  * directory the configuration names, as the childhurd hands them over:
  * each file to the same path under /, root-owned, 0600.  Directories on
  * the way are made (0755) only where the image has none. */
-static int copy_secrets(struct tree *t, const char *host, const char *image,
-			int64_t mtime)
+static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
+			const char *image, int64_t mtime)
 {
 	DIR *d = opendir(host);
 	struct dirent *de;
@@ -540,7 +540,7 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 
 	if (!d)
 		return diag_error(EXIT_BUILD, "%s: secrets: %s", host, strerror(errno));
-	r = tree_add_input(t, host);
+	r = inputs_add(in, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];
 		struct tree_inode *ino;
@@ -553,7 +553,7 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 		if (lstat(hp, &st)) {
 			r = diag_error(EXIT_BUILD, "%s: %s", hp, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			r = copy_secrets(t, hp, ip, mtime);
+			r = copy_secrets(t, in, hp, ip, mtime);
 		} else if (!S_ISREG(st.st_mode)) {
 			r = diag_error(EXIT_BUILD, "%s: secrets must be regular files", hp);
 		} else if (!(ino = tree_inode_new(t, S_IFREG | 0600)) ||
@@ -594,8 +594,8 @@ static void fstab(struct strbuf *b, const struct os_config *cfg,
 	}
 }
 
-int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
-	    int64_t mtime)
+int etc_add(struct tree *t, struct inputs *in, const struct os_config *cfg,
+	    enum disk_driver drv, int64_t mtime)
 {
 	struct strbuf b;
 	int r;
@@ -613,5 +613,5 @@ int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
 	    (r = accounts(t, cfg, mtime)) || (r = timezone_files(t, cfg, mtime)) ||
 	    (r = sshd_config(t, cfg, mtime)))
 		return r;
-	return cfg->secrets ? copy_secrets(t, cfg->secrets, "", mtime) : 0;
+	return cfg->secrets ? copy_secrets(t, in, cfg->secrets, "", mtime) : 0;
 }

@@ -41,7 +41,7 @@ static const struct conf_kind *const partition_kinds[] = {
 
 const struct config_kinds *layout_config_kinds(void)
 {
-	static const struct config_kinds kinds = { partition_kinds };
+	static const struct config_kinds kinds = { .partitions = partition_kinds };
 
 	return &kinds;
 }

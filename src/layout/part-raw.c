@@ -68,7 +68,7 @@ static int raw_plan(struct layout_part *p, const struct layout_request *rq)
 	if (!S_ISREG(r->st.st_mode))
 		return diag_error(EXIT_BUILD, "%s: partition '%s': not a regular file",
 				  r->image, p->cfg->name);
-	if (tree_add_input(rq->tree, r->image))
+	if (inputs_add(rq->inputs, r->image))
 		return EXIT_BUILD;
 	need = ((uint64_t)r->st.st_size + 511) / 512 * 512;
 	if (p->cfg->size && p->cfg->size < (uint64_t)r->st.st_size)

@@ -2,6 +2,7 @@
  * partitions, 32-bit sector numbers */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "diag.h"
@@ -150,7 +151,26 @@ const struct partition_table *partition_table_find(const char *name)
 	return NULL;
 }
 
+#define NTABLES (sizeof(tables) / sizeof(*tables))
+
+const char *const *partition_table_name_list(void)
+{
+	static const char *v[NTABLES + 1];
+	size_t i;
+
+	for (i = 0; i < NTABLES; i++)
+		v[i] = tables[i]->name;
+	return v;
+}
+
 const char *partition_table_names(void)
 {
-	return "mbr";
+	static char buf[128];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < NTABLES; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+			 i ? ", " : "", tables[i]->name);
+	return buf;
 }

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
-#include "source.h"
+#include "source-archive.h"
 
 #define BLOCK_SIZE 65536
 
@@ -500,11 +500,17 @@ static const struct tree_stream_ops archive_stream_ops = {
 	.free = archive_stream_free,
 };
 
-static int archive_add(struct tree *t, const struct os_config *cfg,
-		       const struct os_source *src)
+struct archive_data {
+	long max_ratio;		/* uncompressed bytes per byte read, at most */
+};
+
+static int archive_add(struct source_ctx *c, const struct os_source *src)
 {
+	const struct archive_data *ad = src->data;
+	const struct os_config *cfg = c->cfg;
+	struct tree *t = c->tree;
 	struct reading rd = { t, NULL, src->path, src->target, NULL,
-			      src->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
+			      ad->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
 	struct stat st;
 	int r;
 
@@ -527,7 +533,7 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	if (!rd.stream->priv)
 		return diag_error(EXIT_BUILD, "out of memory");
 	memcpy(rd.stream->priv, &st, sizeof(st));
-	if (tree_add_input(t, src->path))
+	if (inputs_add(c->inputs, src->path))
 		return EXIT_BUILD;
 	rd.a = open_archive(src->path);
 	if (!rd.a)
@@ -540,7 +546,38 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	return r;
 }
 
+/* archive "PATH" { target = "/"  max-ratio = 1000 } */
+static cfg_opt_t archive_opts[] = {
+	CFG_STR("target", "/", CFGF_NONE),
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
+	CFG_END()
+};
+
+static const struct conf_check archive_checks[] = {
+	{ "max-ratio", config_check_range },
+	{ NULL, NULL },
+};
+
+static int archive_parse(cfg_t *sec, const struct os_config *cfg, int line,
+			 void *object)
+{
+	struct os_source *src = object;
+	struct archive_data *ad = calloc(1, sizeof(*ad));
+
+	if (!ad)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ad->max_ratio = cfg_getint(sec, "max-ratio");
+	src->data = ad;
+	return source_parse_path_target(sec, cfg, line, src, 1);
+}
+
 const struct source_kind source_archive = {
-	.name = "archive",
+	.conf = {
+		.name = "archive",
+		.opts = archive_opts,
+		.checks = archive_checks,
+		.parse = archive_parse,
+		.release = free,
+	},
 	.add = archive_add,
 };

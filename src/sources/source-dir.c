@@ -20,7 +20,7 @@
 
 #include "diag.h"
 #include "dirlist.h"
-#include "source.h"
+#include "source-dir.h"
 
 struct link_slot {
 	dev_t dev;
@@ -29,6 +29,7 @@ struct link_slot {
 };
 
 struct dir_walk {
+	struct source_ctx *c;
 	struct tree *t;
 	int flags;
 	char host[4096];
@@ -260,14 +261,14 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 	if (links && link_add(w, st->st_dev, st->st_ino, w->image))
 		return diag_error(EXIT_BUILD, "out of memory");
 	/* A directory is an input too: an entry added to it changes it. */
-	if (!S_ISREG(st->st_mode) && tree_add_input(w->t, w->host))
+	if (!S_ISREG(st->st_mode) && inputs_add(w->c->inputs, w->host))
 		return EXIT_BUILD;
 	if (S_ISDIR(st->st_mode))
 		return add_children(w);
 	return 0;
 }
 
-int source_copy_tree(struct tree *t, const char *host, const char *image,
+int source_copy_tree(struct source_ctx *c, const char *host, const char *image,
 		     int flags)
 {
 	struct dir_walk w;
@@ -276,7 +277,8 @@ int source_copy_tree(struct tree *t, const char *host, const char *image,
 	int r;
 
 	memset(&w, 0, sizeof(w));
-	w.t = t;
+	w.c = c;
+	w.t = c->tree;
 	w.flags = flags;
 	snprintf(w.host, sizeof(w.host), "%s", host);
 	snprintf(w.image, sizeof(w.image), "%s", image);
@@ -289,9 +291,9 @@ int source_copy_tree(struct tree *t, const char *host, const char *image,
 	return r;
 }
 
-static int dir_add(struct tree *t, const struct os_config *cfg,
-		   const struct os_source *src)
+static int dir_add(struct source_ctx *c, const struct os_source *src)
 {
+	const struct os_config *cfg = c->cfg;
 	struct stat st;
 
 	if (stat(src->path, &st))
@@ -302,10 +304,26 @@ static int dir_add(struct tree *t, const struct os_config *cfg,
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
 				     src->path);
-	return source_copy_tree(t, src->path, src->target, COPY_FOLLOW_TOP);
+	return source_copy_tree(c, src->path, src->target, COPY_FOLLOW_TOP);
+}
+
+/* directory "PATH" { target = "/" } */
+static cfg_opt_t dir_opts[] = {
+	CFG_STR("target", "/", CFGF_NONE),
+	CFG_END()
+};
+
+static int dir_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		     void *object)
+{
+	return source_parse_path_target(sec, cfg, line, object, 1);
 }
 
 const struct source_kind source_directory = {
-	.name = "directory",
+	.conf = {
+		.name = "directory",
+		.opts = dir_opts,
+		.parse = dir_parse,
+	},
 	.add = dir_add,
 };

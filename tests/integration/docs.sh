@@ -94,21 +94,33 @@ done
 # ---- every configuration key is documented, in its section ----
 # "KEY<tab>SECTION<tab>NAME" per option of src/config/config.c (SECTION "." for
 # the top level), and "SEC<tab>NAME" per section.
-# The partition section's options live with its kinds: partitions.c's
-# base_opts and each src/layout/part-*.c's table are section "partition".
+# Kinds own their options: a source kind's table is the section its file
+# names (.name = "archive"), a partition type's (and partitions.c's own)
+# the partition section's, a bootloader's the bootloader section's.
 awk '
-/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = substr($0, RSTART + 10, RLENGTH - 10)
-	if (FILENAME ~ /partitions\.c$|part-[a-z0-9]+\.c$/) sec[tbl] = "partition" }
+FNR == 1 { file_sec = "" }
+FILENAME ~ /src\/sources\/source-[a-z]+\.c$/ && /\.name = "/ {
+	match($0, /\.name = "[^"]*"/); file_sec = substr($0, RSTART + 9, RLENGTH - 10)
+	for (t in pending) if (pending[t] == FILENAME) { sec[t] = file_sec; delete pending[t] }
+	print "SEC\t" file_sec
+}
+/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = FILENAME ":" substr($0, RSTART + 10, RLENGTH - 10)
+	if (FILENAME ~ /partitions\.c$|part-[a-z0-9]+\.c$/) sec[tbl] = "partition"
+	else if (FILENAME ~ /src\/boot\// || tbl ~ /config\.c:bootloader_opts$/) sec[tbl] = "bootloader"
+	else if (FILENAME ~ /src\/sources\//) pending[tbl] = FILENAME
+	else if (FILENAME !~ /config\.c$/) sec[tbl] = "?" }
 /CFG_SEC\("/ {
 	match($0, /CFG_SEC\("[^"]*", *[a-z_]+/); s = substr($0, RSTART + 9, RLENGTH - 9)
-	split(s, p, /", */); sec[p[2]] = p[1]; print "SEC\t" p[1]; next
+	split(s, p, /", */); sec[FILENAME ":" p[2]] = p[1]; print "SEC\t" p[1]; next
 }
 /CFG_[A-Z_]+\("/ { match($0, /CFG_[A-Z_]+\("[^"]*"/); k = substr($0, RSTART, RLENGTH)
 	sub(/^[^"]*"/, "", k); sub(/"$/, "", k); n++; key[n] = k; in_tbl[n] = tbl }
 END { print "SEC\tpartition"
-	for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] == "top_opts" ? "." : sec[in_tbl[i]]), key[i] }
+	for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] ~ /:top_opts$/ ? "." : sec[in_tbl[i]]), key[i] }
 ' "$top_srcdir/src/config/config.c" "$top_srcdir/src/config/partitions.c" \
-	"$top_srcdir"/src/layout/part-*.c | awk '!seen[$0]++' > config.keys
+	"$top_srcdir"/src/layout/part-*.c "$top_srcdir"/src/sources/source-*.c \
+	"$top_srcdir/src/boot/grub.c" | awk '!seen[$0]++' > config.keys
+grep -q '	?	' config.keys && bad "an option table docs.sh cannot place in a section: $(grep '	?	' config.keys)"
 nkeys=$(grep -c '^KEY' config.keys)
 nsecs=$(grep -c '^SEC' config.keys)
 [ "$nkeys" -ge 40 ] && [ "$nsecs" -ge 10 ] || bad "read only $nkeys keys and $nsecs sections from src/config/config.c"
@@ -127,8 +139,10 @@ while IFS=$'\t' read -r kind a b; do
 done < config.keys
 [ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $nkeys keys of src/config/config.c, each in its section ($nsecs sections)"
 
-sed -n '/type_opts\[\]/,/CFG_END/p' "$top_srcdir/src/config/image-type.c" |
-	grep -o 'CFG_[A-Z_]*("[^"]*"' | sed 's/.*("//; s/"$//' > type.keys
+# A type file's keys: image-type.c's own, and each disk format's.
+for f in "$top_srcdir/src/config/image-type.c" "$top_srcdir"/src/disk/disk-*.c; do
+	sed -n '/[a-z_]*_opts\[\] = {/,/CFG_END/p' "$f"
+done | grep -o 'CFG_[A-Z_]*("[^"]*"' | sed 's/.*("//; s/"$//' | awk '!seen[$0]++' > type.keys
 [ "$(wc -l < type.keys)" -ge 10 ] || bad "read only $(wc -l < type.keys) keys from src/config/image-type.c"
 missing=0
 while read -r k; do

@@ -350,7 +350,7 @@ END_TEST
 START_TEST(the_format_registry)
 {
 	ck_assert_ptr_eq(disk_format_find("raw"), &disk_format_raw);
-	ck_assert_str_eq(disk_format_raw.name, "raw");
+	ck_assert_str_eq(disk_format_raw.conf.name, "raw");
 	ck_assert_ptr_null(disk_format_find("RAW"));
 	ck_assert_ptr_null(disk_format_find("vmdk"));
 	ck_assert_ptr_null(disk_format_find(""));
