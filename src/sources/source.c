@@ -9,6 +9,7 @@
 #include "source-dir.h"
 #include "source-file.h"
 #include "source-substitutes.h"
+#include "source-symlink.h"
 #include "source.h"
 
 /* One line per kind: its section in os.conf and its step. */
@@ -18,6 +19,7 @@ static const struct source_kind *const kinds[] = {
 	&source_archive,
 	&source_substitutes,
 	&source_file,
+	&source_symlink,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

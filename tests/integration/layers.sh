@@ -62,7 +62,7 @@ rm -f layers.out
 
 # The source kinds are known by their own files and source.c's table, and
 # nowhere else: config.c builds its schema from the registry.
-for kind in directory closure archive substitutes file; do
+for kind in directory closure archive substitutes file symlink; do
 	where=$(grep -rlw --include='*.[ch]' "source_$kind" src include | sort | tr '\n' ' ')
 	in_config=$(grep -rl --include='*.[ch]' "\"$kind\"" src/config | tr '\n' ' ')
 	case $where in
