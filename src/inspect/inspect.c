@@ -58,6 +58,7 @@
 #include "inspect.h"
 #include "json-out.h"
 #include "mbr.h"
+#include "partition-table.h"
 
 #define GRUB_CFG "/boot/grub/grub.cfg"
 #define GRUB_CFG_MAX (1u << 20)
@@ -109,22 +110,20 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* The table as its handler reads it back (partition-table.h). */
 static void read_table(struct inspection *in)
 {
-	int i;
+	struct table_entry v[4];
+	int i, n = partition_table_msdos.read(in->sector0, v, 4);
 
-	for (i = 0; i < 4; i++) {
-		const uint8_t *e = in->sector0 + MBR_TABLE_OFFSET + 16 * i;
-		struct part *p = &in->parts[in->nparts];
+	for (i = 0; i < n; i++) {
+		struct part *p = &in->parts[in->nparts++];
 
-		if (!e[4])
-			continue;	/* type 0: an empty slot */
-		p->index = i + 1;
-		p->type = e[4];
-		p->bootable = (e[0] & 0x80) != 0;
-		p->start = le32(e + 8);
-		p->sectors = le32(e + 12);
-		in->nparts++;
+		p->index = (int)v[i].number;
+		p->type = v[i].type;
+		p->bootable = v[i].active;
+		p->start = (uint32_t)(v[i].offset / 512);
+		p->sectors = (uint32_t)(v[i].size / 512);
 	}
 }
 

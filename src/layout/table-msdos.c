@@ -121,7 +121,7 @@ static int msdos_read(const uint8_t sector0[512], struct table_entry *v,
 			continue;
 		v[n].number = (unsigned)i + 1;
 		v[n].type = e[4];
-		v[n].active = e[0] == 0x80;
+		v[n].active = (e[0] & 0x80) != 0;
 		v[n].offset = (uint64_t)get_le32(e + 8) * 512;
 		v[n].size = (uint64_t)get_le32(e + 12) * 512;
 		n++;
