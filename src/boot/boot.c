@@ -38,6 +38,7 @@
 #endif
 
 #include "boot.h"
+#include "cli.h"
 #include "diag.h"
 #include "image-type.h"
 #include "registry.h"
@@ -58,6 +59,7 @@
 #define MAX_LINE 65536		/* a longer console line is cut */
 
 #define TRY_HELP "Try 'mkhurdimg boot --help' for more information.\n"
+#define usage_error(...) cli_usage_error(TRY_HELP, __VA_ARGS__)
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
@@ -138,44 +140,12 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(EXIT_USAGE, fmt, ap);
-	va_end(ap);
-	diag_print();
-	diag_clear();
-	fputs(TRY_HELP, stderr);
-	return EXIT_USAGE;
-}
-
-/* A decimal number from MIN to MAX, nothing else. */
-static int parse_number(const char *text, unsigned long min, unsigned long max,
-			unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "2048" is MiB, as QEMU's -m; "4G", "512MiB" are sizes. */
 static int parse_memory(const char *text, unsigned long *mib)
 {
 	uint64_t bytes;
 
-	if (!parse_number(text, 1, 1UL << 20, mib))
+	if (!cli_number(text, 1, 1UL << 20, mib))
 		return 0;
 	if (size_parse(text, &bytes) || bytes % (1 << 20) || bytes < (1 << 20) ||
 	    bytes > (1ULL << 40))
@@ -194,8 +164,8 @@ static int parse_forward(const char *text, struct forward *f)
 		return -1;
 	memcpy(buf, text, (size_t)(colon - text));
 	buf[colon - text] = '\0';
-	if (parse_number(buf, 1, 65535, &host) ||
-	    parse_number(colon + 1, 1, 65535, &guest))
+	if (cli_number(buf, 1, 65535, &host) ||
+	    cli_number(colon + 1, 1, 65535, &guest))
 		return -1;
 	f->host = (unsigned)host;
 	f->guest = (unsigned)guest;
@@ -1007,7 +977,7 @@ static int childhurd_option(int c, struct boot_opts *o)
 {
 	switch (c) {
 	case OPT_ID:
-		if (parse_number(optarg, 1, MAX_ID, &o->id))
+		if (cli_number(optarg, 1, MAX_ID, &o->id))
 			return usage_error("--id '%s': expected a number from 1 to %d",
 					   optarg, MAX_ID);
 		return 0;
@@ -1017,7 +987,7 @@ static int childhurd_option(int c, struct boot_opts *o)
 		o->secrets = optarg;
 		return 0;
 	case OPT_HANDSHAKE:
-		if (parse_number(optarg, 1, 1000000, &o->handshake))
+		if (cli_number(optarg, 1, 1000000, &o->handshake))
 			return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
 					   optarg);
 		return 0;
@@ -1055,7 +1025,7 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 						   optarg);
 			break;
 		case OPT_CPUS:
-			if (parse_number(optarg, 1, 255, &o->cpus))
+			if (cli_number(optarg, 1, 255, &o->cpus))
 				return usage_error("--cpus '%s': expected a number from 1 to 255",
 						   optarg);
 			break;
@@ -1091,7 +1061,7 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			o->expect = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_number(optarg, 1, 1000000, &v))
+			if (cli_number(optarg, 1, 1000000, &v))
 				return usage_error("--timeout '%s': expected whole seconds from 1 to 1000000",
 						   optarg);
 			o->timeout = v;

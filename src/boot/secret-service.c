@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "diag.h"
 #include "dirlist.h"
 #include "secret-service.h"
@@ -48,6 +49,7 @@
 #define GREETING_MAX 4096	/* Guix's is 35 bytes */
 #define CHUNK 65536
 #define TRY_HELP "Try 'mkhurdimg send-secrets --help' for more information.\n"
+#define usage_error(...) cli_usage_error(TRY_HELP, __VA_ARGS__)
 
 /* ---- the list of files ---- */
 
@@ -578,33 +580,13 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(EXIT_USAGE, fmt, ap);
-	va_end(ap);
-	diag_print();
-	diag_clear();
-	fputs(TRY_HELP, stderr);
-	return EXIT_USAGE;
-}
-
 /* A decimal number from MIN to MAX, nothing else. */
 static int parse_uint(const char *text, unsigned long min, unsigned long max,
 		      unsigned *out)
 {
 	unsigned long v;
-	char *end;
 
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (cli_number(text, min, max, &v))
 		return -1;
 	*out = (unsigned)v;
 	return 0;
