@@ -156,11 +156,24 @@ for pct in 5 10 20 30 45 60; do
 		bad "the run after SIGKILL at $pct% left [$(leftovers)] or a different image"
 	ok "SIGKILL at $pct%: target $state, temporary [${left% }] removed by the next run"
 done
+# Until PID's temporary file holds a MiB of data (it is writing), or PID
+# is gone: an event, not a guess at how fast this machine is now.
+writing() {
+	local f
+	for _ in $(seq 3000); do
+		for f in out/.x.img.mkhurdimg-"$1".*; do
+			[ -e "$f" ] && [ "$(stat -c %b "$f")" -gt 2048 ] && return 0
+		done
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
 for sig in INT TERM HUP; do
 	printf 'previous image\n' > out/x.img
 	"$MKHURDIMG" -q -o out/x.img os.conf &
 	pid=$!
-	sleep "$(awk -v ms=$ms 'BEGIN { printf "%.3f", ms * 0.4 / 1000 }')"
+	writing $pid || bad "SIG$sig: the build was never seen writing"
 	kill -$sig $pid
 	wait $pid
 	rc=$?
