@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <ext2fs/ext2fs.h>
 
 #include "boot.h"
 #include "build.h"
@@ -119,6 +120,8 @@ int main(int argc, char **argv)
 	int c, list = 0, err;
 
 	diag_set_program("mkhurdimg");
+	/* libext2fs's messages are words only once its table is known. */
+	initialize_ext2_error_table();
 	if (argc > 1 && (sub = find_subcommand(argv[1]))) {
 		free(dirs);
 		err = sub->run(argc - 1, argv + 1);

@@ -328,17 +328,37 @@ static int recognise(struct disk_reader *r)
 	return 0;
 }
 
-/* Open PATH for reading only, and learn its size.  0 or an errno value. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFSOCK: return "a socket";
+	default: return "not a file";
+	}
+}
+
+/* Open PATH for reading only, and learn its size.  Only a regular file
+ * or a block device is read: the open does not wait for a FIFO's writer,
+ * and anything else is refused before the first read.  0 or EXIT_BUILD
+ * with a message. */
 static int open_file(struct disk_reader *r)
 {
 	struct stat st;
+	int err;
 
-	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(r->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (r->fd < 0 || fstat(r->fd, &st))
-		return errno;
-	if (S_ISDIR(st.st_mode))
-		return EISDIR;
-	return file_size(r->fd, &r->file_size);
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return diag_error(EXIT_BUILD, "%s: not a disk image: %s, not a regular file or block device",
+				  r->path, file_kind(st.st_mode));
+	if (fcntl(r->fd, F_SETFL, 0))
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+	if ((err = file_size(r->fd, &r->file_size)))
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
+	return 0;
 }
 
 int disk_reader_open(const char *path, struct disk_reader **out)
@@ -351,11 +371,7 @@ int disk_reader_open(const char *path, struct disk_reader **out)
 		free(r);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	if ((err = open_file(r))) {
-		disk_reader_close(r);
-		return diag_error(EXIT_BUILD, "%s: %s", path, strerror(err));
-	}
-	if ((err = recognise(r))) {
+	if ((err = open_file(r)) || (err = recognise(r))) {
 		disk_reader_close(r);
 		return err;
 	}
