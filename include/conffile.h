@@ -26,4 +26,10 @@ int conffile_section(const char *kind, const char *title, int nth, int *seq);
  * 0 if it has none (libconfuse keeps no line for options). */
 int conffile_option(const char *name);
 
+/* How the first unquoted value of option NAME on LINE (where the value
+ * is, as libconfuse's cfg->line in a validating callback) is written in
+ * the file being parsed, e.g. "644" or "0644"; NULL if there is none.
+ * Valid until the next parse. */
+const char *conffile_value_text(const char *name, int line);
+
 #endif

@@ -64,6 +64,17 @@ static struct section *sections;
 static size_t nsections;
 /* Top-level options (NAME = ...), as sections with no title: kind "=NAME". */
 
+/* Unquoted values as they are written (NAME = TEXT, at any depth), by
+ * the line of the value: libconfuse keeps only what it converted, and
+ * "0644" and "644" are not the same mode. */
+struct value {
+	char *name, *text;
+	int line;
+};
+
+static struct value *values;
+static size_t nvalues;
+
 static void forget_sections(void)
 {
 	size_t i;
@@ -75,6 +86,30 @@ static void forget_sections(void)
 	free(sections);
 	sections = NULL;
 	nsections = 0;
+	for (i = 0; i < nvalues; i++) {
+		free(values[i].name);
+		free(values[i].text);
+	}
+	free(values);
+	values = NULL;
+	nvalues = 0;
+}
+
+/* The unquoted value at S (a number, a word) of option NAME, on LINE. */
+static void note_value(const char *name, size_t nlen, const char *s, int line)
+{
+	size_t len = 0;
+	struct value *v;
+
+	while (len < 64 && (isalnum((unsigned char)s[len]) || strchr("+-._", s[len])))
+		len++;
+	if (!len || !(v = realloc(values, (nvalues + 1) * sizeof(*v))))
+		return;
+	values = v;
+	v[nvalues].name = strndup(name, nlen);
+	v[nvalues].text = strndup(s, len);
+	v[nvalues].line = line;
+	nvalues++;
 }
 
 static void note_section(const char *kind, size_t klen, const char *title,
@@ -96,14 +131,20 @@ static void note_section(const char *kind, size_t klen, const char *title,
  * libconfuse 3.3 takes the end of the file as a closing brace. */
 static int scan_sections(const char *s)
 {
-	const char *ident = NULL, *title = NULL;
-	size_t ilen = 0, tlen = 0;
+	const char *ident = NULL, *title = NULL, *vname = NULL;
+	size_t ilen = 0, tlen = 0, vlen = 0;
 	int line = 1, iline = 0, depth = 0, open_line = 0;
 
 	forget_sections();
 	while (*s) {
 		char c = *s;
 
+		if (vname && !isspace((unsigned char)c)) {
+			/* The first token after NAME =. */
+			if (c != '"' && c != '\'' && c != '{')
+				note_value(vname, vlen, s, line);
+			vname = NULL;
+		}
 		if (c == '\n') {
 			line++;
 			s++;
@@ -148,6 +189,10 @@ static int scan_sections(const char *s)
 			iline = line;
 			title = NULL;
 		} else {
+			if (c == '=' && ident && !title) {
+				vname = ident;
+				vlen = ilen;
+			}
 			if (c == '=' && depth == 0 && ident && !title) {
 				char kind[128];
 
@@ -178,6 +223,16 @@ int conffile_section(const char *kind, const char *title, int nth, int *seq)
 		return sections[i].line;
 	}
 	return 0;
+}
+
+const char *conffile_value_text(const char *name, int line)
+{
+	size_t i;
+
+	for (i = 0; i < nvalues; i++)
+		if (values[i].line == line && !strcmp(values[i].name, name))
+			return values[i].text;
+	return NULL;
 }
 
 int conffile_option(const char *name)

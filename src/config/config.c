@@ -187,10 +187,24 @@ static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* "644" is 01204 to libconfuse: a mode written without its leading 0 is
+ * a mistake, never a decimal mode. */
+static int decimal_looking(const char *text)
+{
+	return text && text[0] >= '1' && text[0] <= '9' &&
+	       strspn(text, "0123456789") == strlen(text);
+}
+
 static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
+	const char *text = conffile_value_text(opt->name, cfg->line);
 
+	if (decimal_looking(text)) {
+		cfg_error(cfg, "mode %s has no leading 0, so it would be read as decimal (%#lo); write modes in octal, as 0%s",
+			  text, v, text);
+		return -1;
+	}
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
 		if (v < 0)
 			cfg_error(cfg, "mode %ld is out of range (0 to 07777)", v);
