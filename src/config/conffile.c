@@ -289,6 +289,10 @@ int conffile_parse(cfg_t *cfg, const char *path)
 		return CFG_FILE_ERROR;
 	}
 	text[len] = '\0';
+	/* A UTF-8 byte order mark (some editors write one) is not part of the
+	 * first key: blanked, so columns and lines stay as they were. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		memset(text, ' ', 3);
 	conffile_blank_comments(text, len);
 	parsing = path;
 	{

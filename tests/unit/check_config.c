@@ -614,6 +614,20 @@ START_TEST(unreadable_files_are_named)
 }
 END_TEST
 
+/* A UTF-8 byte order mark is not part of the first key, and lines and
+ * the rest of the file are as without it. */
+START_TEST(a_byte_order_mark_is_skipped)
+{
+	struct os_config c;
+
+	load_ok("\xef\xbb\xbfhost-name = \"bom\"\nbootloader { timeout = 7 }\n", &c);
+	ck_assert_str_eq(c.host_name, "bom");
+	ck_assert_int_eq(c.boot_line, 2);
+	config_free(&c);
+	fails_at("\xef\xbb\xbf\nfrob = 1\n", 2, "no such option 'frob'");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -640,6 +654,7 @@ int main(void)
 	tcase_add_test(tc, limits_are_inclusive);
 	tcase_add_test(tc, errors_in_a_long_section_point_into_it);
 	tcase_add_test(tc, unreadable_files_are_named);
+	tcase_add_test(tc, a_byte_order_mark_is_skipped);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
