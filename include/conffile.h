@@ -11,10 +11,15 @@
  * inside lists; blanking them first sidesteps both. */
 void conffile_blank_comments(char *text, size_t len);
 
-/* Parse PATH into CFG.  Every libconfuse error, the validating callbacks'
- * too, is recorded as "PATH:LINE: message" (exit status EXIT_USAGE).
- * Returns a CFG_* code; CFG_FILE_ERROR leaves errno set. */
+/* Parse PATH into CFG; "-" is standard input.  Every libconfuse error,
+ * the validating callbacks' too, is recorded as "NAME:LINE: message"
+ * (exit status EXIT_USAGE), NAME being conffile_name(PATH).  Returns a
+ * CFG_* code; CFG_FILE_ERROR leaves errno set. */
 int conffile_parse(cfg_t *cfg, const char *path);
+
+/* What messages call the file PATH: itself, or "<stdin>" for "-". */
+#define CONFFILE_STDIN "<stdin>"
+const char *conffile_name(const char *path);
 
 /* Where a section of the file last parsed starts: libconfuse only knows
  * where it ends.  KIND "TITLE" (TITLE NULL for the NTH untitled one).

@@ -326,14 +326,19 @@ static int print_json(struct run *r, const char *path)
 	return 0;
 }
 
-/* --depfile: the config and type file first, then every input. */
+/* --depfile: the config and type file first, then every input.  A
+ * configuration on standard input is no file Make can watch. */
 static int write_depfile(struct run *r, const struct build_options *o,
 			 const char *path)
 {
-	const char *first[2] = { o->config, r->type->file };
+	const char *first[2];
+	size_t n = 0;
 
-	return depfile_write(o->depfile, path, first, r->type->file ? 2 : 1,
-			     &r->tree);
+	if (strcmp(o->config, "-"))
+		first[n++] = o->config;
+	if (r->type->file)
+		first[n++] = r->type->file;
+	return depfile_write(o->depfile, path, first, n, &r->tree);
 }
 
 int build_image(const struct build_options *o, const struct image_types *types)

@@ -248,66 +248,72 @@ int conffile_option(const char *name)
 	return line;
 }
 
+const char *conffile_name(const char *path)
+{
+	return strcmp(path, "-") ? path : CONFFILE_STDIN;
+}
+
+/* All of F, NUL-terminated, into *TEXT (malloc'd).  0 or an errno value:
+ * EISDIR for a directory, EINVAL for a NUL byte in the text. */
+static int slurp(FILE *f, char **text, size_t *len)
+{
+	size_t cap = 0, n;
+	char *t;
+
+	*text = NULL;
+	*len = 0;
+	do {
+		if (cap - *len < 4096) {
+			if (!(t = realloc(*text, cap = cap ? cap * 2 : 8192))) {
+				free(*text);
+				return ENOMEM;
+			}
+			*text = t;
+		}
+		n = fread(*text + *len, 1, cap - *len - 1, f);
+		*len += n;
+	} while (n);
+	if (ferror(f) || memchr(*text, '\0', *len)) {
+		int e = ferror(f) ? (errno ? errno : EIO) : EINVAL;
+
+		free(*text);
+		return e;
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
 int conffile_parse(cfg_t *cfg, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int r, e;
+	int in = !strcmp(path, "-"), open_line, e, r;
+	FILE *f = in ? stdin : fopen(path, "r");
+	char *text;
+	size_t len;
 
 	if (!f)
 		return CFG_FILE_ERROR;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
-
-			if (!t) {
-				free(text);
-				fclose(f);
-				errno = ENOMEM;
-				return CFG_FILE_ERROR;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	e = ferror(f) ? (errno ? errno : EIO) : 0;	/* EISDIR for a directory */
-	fclose(f);
+	e = slurp(f, &text, &len);
+	if (!in)
+		fclose(f);
 	if (e) {
-		free(text);
 		errno = e;
 		return CFG_FILE_ERROR;
 	}
-	if (memchr(text, '\0', len)) {
-		free(text);
-		errno = EINVAL;
-		return CFG_FILE_ERROR;
-	}
-	text[len] = '\0';
 	/* A UTF-8 byte order mark (some editors write one) is not part of the
 	 * first key: blanked, so columns and lines stay as they were. */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		memset(text, ' ', 3);
 	conffile_blank_comments(text, len);
-	parsing = path;
-	{
-		int open_line = scan_sections(text);
-
-		if (open_line) {
-			free(text);
-			diag_error_at(EXIT_USAGE, path, open_line,
-				      "this section is not closed: a '}' is missing");
-			return CFG_PARSE_ERROR;
-		}
+	parsing = conffile_name(path);
+	if ((open_line = scan_sections(text))) {
+		free(text);
+		diag_error_at(EXIT_USAGE, parsing, open_line,
+			      "this section is not closed: a '}' is missing");
+		return CFG_PARSE_ERROR;
 	}
 	cfg_set_error_function(cfg, on_error);
 	free(cfg->filename);
-	cfg->filename = strdup(path);
+	cfg->filename = strdup(parsing);
 	r = cfg_parse_buf(cfg, text);
 	free(text);
 	return r;

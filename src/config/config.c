@@ -764,7 +764,7 @@ static int load(const char *path, struct os_config *out)
 
 	memset(out, 0, sizeof(*out));
 	label_line = 0;
-	out->file = xstrdup(path);
+	out->file = xstrdup(conffile_name(path));
 	cfg = cfg_init(top_opts, CFGF_NONE);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
@@ -795,11 +795,11 @@ static int load(const char *path, struct os_config *out)
 
 		cfg_free(cfg);
 		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
-				  path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+				  out->file, e == EINVAL ? "it holds a NUL byte" : strerror(e));
 	}
 	if (r != CFG_SUCCESS) {
 		if (!diag_message())
-			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);
+			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", out->file);
 		cfg_free(cfg);
 		return EXIT_USAGE;
 	}

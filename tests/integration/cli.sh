@@ -1,0 +1,38 @@
+#!/bin/bash
+# cli.sh -- the command line's smaller promises, as a new user meets them:
+#  * CONFIG "-" reads the configuration from standard input: the same
+#    image as from the file, relative paths against the working directory,
+#    messages naming <stdin>, no rule for it in a depfile.
+. "$(dirname "$0")/lib.sh"
+export SOURCE_DATE_EPOCH=1700000000
+workdir
+mkdir -p root/boot root/hurd root/lib conf
+printf 'not really GNU Mach\n' > root/boot/gnumach.gz
+for s in ext2fs.static exec.static exec; do echo "$s stand-in" > "root/hurd/$s"; done
+echo 'ld.so stand-in' > root/lib/ld.so.1
+printf 'directory "root" { target = "/" }\n' > os.conf
+cp os.conf conf/os.conf
+
+# ---- the configuration on standard input ----
+"$MKHURDIMG" -q -o file.img os.conf || bad "a build from os.conf failed"
+if out=$("$MKHURDIMG" -q -o stdin.img - < os.conf 2>&1); then
+	cmp -s file.img stdin.img && ok "'-' reads the configuration from stdin: the same image as from the file" ||
+		bad "the image from stdin differs from the file's"
+else
+	bad "'-' for stdin: $out"
+fi
+# conf/os.conf names "root": against its own directory from the file,
+# against the working directory from stdin.
+out=$("$MKHURDIMG" -q -o x.img conf/os.conf 2>&1)
+[ "$out" = "mkhurdimg: conf/os.conf:1: directory 'conf/root': No such file or directory" ] ||
+	bad "conf/os.conf from the file: [$out]"
+"$MKHURDIMG" -q -o y.img - < conf/os.conf && cmp -s y.img file.img &&
+	ok "from stdin, relative paths resolve against the working directory" || bad "relative paths from stdin"
+out=$(printf 'directory "root" { }\ntimeout = 3\n' | "$MKHURDIMG" -q -o z.img - 2>&1)
+[ $? = 2 ] && [ "$out" = "mkhurdimg: <stdin>:2: no such option 'timeout'" ] && [ ! -e z.img ] &&
+	ok "errors name <stdin>:LINE: $out" || bad "error from stdin: [$out]"
+"$MKHURDIMG" -q --depfile d.d -o d.img - < os.conf || bad "--depfile with stdin failed"
+grep -q '^d\.img:' d.d && ! grep -Eq '(^| )(-|<stdin>)( |:|$)' d.d &&
+	ok "a depfile for a configuration on stdin has no rule for it" || bad "depfile with stdin: $(head -3 d.d)"
+
+[ $fails = 0 ]
