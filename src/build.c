@@ -50,7 +50,7 @@ static int choose_size(struct run *r, const struct build_options *o)
 	if (o->size && size_parse_or_guess(o->size, &size))
 		return diag_error(EXIT_USAGE,
 				  "--size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-				  o->size);
+				  diag_value(o->size));
 	if (size == 0) {
 		ext2_guess_size(&r->plan, &size);
 	} else {
@@ -90,7 +90,7 @@ static int add_translators(struct run *r)
 		if (c->remove && hurd_translator_remove(&tt, c->path))
 			err = diag_error_at(EXIT_USAGE, r->cfg.file, c->line,
 					    "translator '%s': remove = true, but no translator is set there",
-					    c->path);
+					    diag_value(c->path));
 		else if (!c->remove)
 			err = hurd_translator_set(&tt, c->path, c->argv, c->argc,
 						  (uint32_t)c->mode);
@@ -118,7 +118,7 @@ static int register_store(struct run *r)
 		if (i == db->n)
 			return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
 					     "guix-system %s is not in the closure",
-					     r->cfg.guix_system);
+					     diag_value(r->cfg.guix_system));
 		db->system = strdup(r->cfg.guix_system);
 	}
 	return guix_db_add_files(&r->tree, r->timestamp);
@@ -369,14 +369,14 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		if (bits < 0)
 			return diag_error(EXIT_USAGE,
 					  "--cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
-					  o->cluster_size);
+					  diag_value(o->cluster_size));
 		r.disk_opts.cluster_bits = (unsigned)bits;
 	}
 	if (o->preallocation) {
 		if (strcmp(o->preallocation, "off") && strcmp(o->preallocation, "metadata"))
 			return diag_error(EXIT_USAGE,
 					  "--preallocation '%s' is not one of: off, metadata",
-					  o->preallocation);
+					  diag_value(o->preallocation));
 		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
 	}
 	if ((err = config_load(o->config, &r.cfg))) {

@@ -49,10 +49,17 @@ static const char *parsing;
 
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char buf[512];
+	char *msg;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
+	/* libconfuse quotes the value ('%s') before the reason: whole, then
+	 * shortened, or a long value would push the reason out. */
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		diag_error(EXIT_BUILD, "out of memory");
+		return;
+	}
+	diag_shorten_quoted(msg);
+	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", msg);
+	free(msg);
 }
 
 struct section {

@@ -43,7 +43,7 @@ static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", allowed[i]);
 	}
-	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, v ? v : "", list);
+	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, diag_value(v), list);
 	return -1;
 }
 

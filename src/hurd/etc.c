@@ -463,14 +463,15 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 		return 0;
 	if (!*cfg->timezone || strstr(cfg->timezone, "..") || cfg->timezone[0] == '/')
 		return diag_error(EXIT_USAGE, "%s: timezone '%s' is not a zone name like Europe/Amsterdam",
-				  cfg->file, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone));
 	memset(&z, 0, sizeof(z));
 	z.zone = cfg->timezone;
 	tree_walk(t, find_zone, &z);
 	if (!*z.found)
 		return diag_error(EXIT_BUILD,
 				  "%s: timezone %s: no share/zoneinfo/%s in the image; add the tzdata package to the closure",
-				  cfg->file, cfg->timezone, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone),
+				  diag_value(cfg->timezone));
 	sb_init(&b);
 	sb_addf(&b, "%s\n", cfg->timezone);
 	if ((r = put_text(t, "/etc/timezone", &b, 0644, mtime)))
@@ -539,7 +540,8 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 	int r = 0;
 
 	if (!d)
-		return diag_error(EXIT_BUILD, "%s: secrets: %s", host, strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: secrets: %s", diag_value(host),
+				  strerror(errno));
 	r = tree_add_input(t, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];

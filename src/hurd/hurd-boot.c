@@ -393,13 +393,13 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 	if (!tree_follow(t, cfg->guix_system, &hops))
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s is not in the closure",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	snprintf(path, sizeof(path), "%s/parameters", cfg->guix_system);
 	n = tree_follow(t, path, &hops);
 	if (!n || (n->inode->mode & S_IFMT) != S_IFREG)
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s has no parameters file in the image: name the system item that `guix system build' prints, and put its closure in the sources",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
 		snprintf(name, sizeof(name), "%s", n->inode->host_path);

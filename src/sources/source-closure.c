@@ -284,7 +284,7 @@ static int closure_add(struct tree *t, const struct os_config *cfg,
 	if (stat(src->store, &st) || !S_ISDIR(st.st_mode)) {
 		r = diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				  "store '%s' is not a directory on this host",
-				  src->store);
+				  diag_value(src->store));
 		goto out;
 	}
 	if ((r = tree_add_input(t, src->path)) || (r = read_lines(&g)) ||

@@ -302,12 +302,12 @@ static int dir_add(struct tree *t, const struct os_config *cfg,
 
 	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "directory '%s': %s", src->path,
+				     "directory '%s': %s", diag_value(src->path),
 				     strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
-				     src->path);
+				     diag_value(src->path));
 	return source_copy_tree(t, src->path, src->target, COPY_FOLLOW_TOP);
 }
 

@@ -567,7 +567,7 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 	if (!src->nroots)
 		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
 				     "substitutes '%s': give the root store paths in roots = { ... }",
-				     src->path);
+				     diag_value(src->path));
 	if (src->public_key && ((r = tree_add_input(t, src->public_key)) ||
 				(r = narsig_key_load(src->public_key, &key))))
 		return r;

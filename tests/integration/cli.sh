@@ -2,7 +2,9 @@
 # cli.sh -- the command line's smaller promises, as a new user meets them:
 #  * CONFIG "-" reads the configuration from standard input: the same
 #    image as from the file, relative paths against the working directory,
-#    messages naming <stdin>, no rule for it in a depfile.
+#    messages naming <stdin>, no rule for it in a depfile;
+#  * a value of 10 MB in the configuration is quoted by its first 60
+#    bytes and "...", and the reason follows, on one line.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1700000000
 workdir
@@ -34,5 +36,20 @@ out=$(printf 'directory "root" { }\ntimeout = 3\n' | "$MKHURDIMG" -q -o z.img - 
 "$MKHURDIMG" -q --depfile d.d -o d.img - < os.conf || bad "--depfile with stdin failed"
 grep -q '^d\.img:' d.d && ! grep -Eq '(^| )(-|<stdin>)( |:|$)' d.d &&
 	ok "a depfile for a configuration on stdin has no rule for it" || bad "depfile with stdin: $(head -3 d.d)"
+
+# ---- a huge value: quoted short, the reason kept ----
+x60=$(head -c 60 /dev/zero | tr '\0' x)
+for key in host-name directory; do
+	{ [ $key = host-name ] && printf 'host-name = "' || printf 'directory "'
+	  head -c 10000000 /dev/zero | tr '\0' x
+	  [ $key = host-name ] && printf '"\n' || printf '" { }\n'; } > huge.conf
+	out=$("$MKHURDIMG" -q -o huge.img huge.conf 2>&1)
+	case $key in
+	host-name) want="mkhurdimg: huge.conf:1: host-name '$x60...' is not a host name (letters, digits, '-' and '.')" ;;
+	directory) want="mkhurdimg: huge.conf:1: directory '$x60...': File name too long" ;;
+	esac
+	[ "$out" = "$want" ] && ok "a 10 MB $key: one line of ${#out} bytes, the reason at its end" ||
+		bad "a 10 MB $key: ${#out} bytes: ${out:0:100}...${out: -80}"
+done
 
 [ $fails = 0 ]

@@ -628,6 +628,56 @@ START_TEST(a_byte_order_mark_is_skipped)
 }
 END_TEST
 
+/* TEXT with every "@" replaced by 1 MiB of "x", malloc'd. */
+static char *huge(const char *text)
+{
+	size_t n = 1 << 20, len = strlen(text) + n;
+	char *out = malloc(len + 1), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *text; text++) {
+		if (*text == '@') {
+			memset(o, 'x', n);
+			o += n;
+		} else {
+			*o++ = *text;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A huge value is quoted by its first 60 bytes, then "...", then the
+ * reason: in our messages and in libconfuse's. */
+START_TEST(huge_values_leave_the_reason_in_the_message)
+{
+	static const struct {
+		const char *text, *before, *after;
+	} cases[] = {
+		{ "host-name = \"@\"\n", "host-name '", "...' is not a host name (letters, digits, '-' and '.')" },
+		{ "kernel = \"@\"\n", "kernel '", "...' must be an absolute path inside the image" },
+		{ "\n@ = 1\n", "no such option '", "...'" },
+		{ "file-system \"@\" { }\n", "file-system '", "...': only the root file system \"/\" is supported" },
+		{ "service \"openssh\" { log-level = \"@\" }\n", "log-level '", "...' is not one of: quiet" },
+	};
+	char x60[61], want[256];
+	size_t i;
+
+	memset(x60, 'x', 60);
+	x60[60] = '\0';
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *text = huge(cases[i].text);
+
+		snprintf(want, sizeof(want), "%s%s%s", cases[i].before, x60,
+			 cases[i].after);
+		fails_at(text, strchr(cases[i].text, '\n') < strchr(cases[i].text, '@') ? 2 : 1,
+			 want);
+		ck_assert_uint_lt(strlen(diag_message()), 300);
+		free(text);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -655,6 +705,7 @@ int main(void)
 	tcase_add_test(tc, errors_in_a_long_section_point_into_it);
 	tcase_add_test(tc, unreadable_files_are_named);
 	tcase_add_test(tc, a_byte_order_mark_is_skipped);
+	tcase_add_test(tc, huge_values_leave_the_reason_in_the_message);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
