@@ -44,13 +44,13 @@ struct run {
 static int choose_size(struct run *r, const struct build_options *o)
 {
 	uint64_t size = r->cfg.fs_size;
-	char buf[32];
+	char buf[32], why[160];
 	int err;
 
-	if (o->size && size_parse_or_guess(o->size, &size))
-		return diag_error(EXIT_USAGE,
-				  "--size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-				  diag_value(o->size));
+	if (o->size && size_parse_or_guess(o->size, &size)) {
+		size_explain(o->size, why, sizeof(why));
+		return diag_error(EXIT_USAGE, "--size '%s' %s", diag_value(o->size), why);
+	}
 	if (size == 0) {
 		ext2_guess_size(&r->plan, &size);
 	} else {

@@ -150,11 +150,11 @@ static cfg_opt_t top_opts[] = {
 static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
 {
 	uint64_t bytes;
+	char why[160];
 
 	if (size_parse_or_guess(cfg_opt_getnstr(opt, 0), &bytes)) {
-		cfg_error(cfg,
-			  "size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-			  diag_value(cfg_opt_getnstr(opt, 0)));
+		size_explain(cfg_opt_getnstr(opt, 0), why, sizeof(why));
+		cfg_error(cfg, "size '%s' %s", diag_value(cfg_opt_getnstr(opt, 0)), why);
 		return -1;
 	}
 	return 0;
