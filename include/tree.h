@@ -160,6 +160,13 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
  * directories read): the inputs --depfile lists. */
 int tree_add_input(struct tree *t, const char *host_path);
 
+/* FN on every host path the image is made from: the inputs, then the
+ * host files still in the tree (CONTENT_HOST), in no particular order
+ * and possibly more than once.  Stops at, and returns, FN's first
+ * non-zero value. */
+int tree_each_input(struct tree *t, int (*fn)(const char *path, void *arg),
+		    void *arg);
+
 /* Entries the tool itself makes (root-owned unless said, with MTIME).
  * Each returns 0 or EXIT_BUILD with a message recorded. */
 /* A directory, unless PATH exists already (a source made it: kept). */

@@ -341,9 +341,116 @@ static int write_depfile(struct run *r, const struct build_options *o,
 	return depfile_write(o->depfile, path, first, n, &r->tree);
 }
 
+/* Options that only a qcow2 type, or only compression, has any use for
+ * are refused elsewhere rather than ignored. */
+static int check_applies(struct run *r, const struct build_options *o)
+{
+	static const char *const qcow2_only[] = { "--compress", "--cluster-size",
+						  "--preallocation", "--threads" };
+	const char *given[] = { o->compress ? "" : NULL, o->cluster_size,
+				o->preallocation, o->threads ? "" : NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(given) / sizeof(*given); i++)
+		if (given[i] && strcmp(r->type->format, "qcow2"))
+			return diag_error(EXIT_USAGE, "%s needs a qcow2 image type; %s is %s",
+					  qcow2_only[i], r->type->name,
+					  r->type->format);
+	if (o->threads && !r->disk_opts.compress)
+		return diag_error(EXIT_USAGE,
+				  "--threads is for compression: give --compress too (%s does not compress)",
+				  r->type->name);
+	return 0;
+}
+
+/* ---- outputs that are inputs ---- */
+
+struct clash {
+	const char *option;		/* "--output", "--depfile" */
+	const char *what;		/* "image", "depfile" */
+	const char *path;
+	struct output_id id;
+};
+
+/* WHAT is the input's part ("the configuration file"), or NULL for
+ * one of the sources' files. */
+static int refuse_clash(const struct clash *c, const char *what,
+			const char *input)
+{
+	return diag_error(EXIT_USAGE, "the %s %s is the same file as %s%s%s%s; choose another %s",
+			  c->what, diag_value(c->path), what ? what : "",
+			  what ? " " : "", diag_value(input),
+			  what ? "" : ", an input of the image", c->option);
+}
+
+/* Before anything is read: the outputs against each other, the
+ * configuration and the image type file. */
+static int check_outputs(const struct run *r, const struct build_options *o,
+			 struct clash *c, size_t n)
+{
+	size_t i;
+
+	if (n == 2 && output_id_same(&c[0].id, &c[1].id))
+		return refuse_clash(&c[1], "the image", c[0].path);
+	for (i = 0; i < n; i++) {
+		if (strcmp(o->config, "-") && output_id_is_input(&c[i].id, o->config))
+			return refuse_clash(&c[i], "the configuration file", o->config);
+		if (r->type->file && output_id_is_input(&c[i].id, r->type->file))
+			return refuse_clash(&c[i], "the image type file", r->type->file);
+	}
+	return 0;
+}
+
+struct clashes {
+	struct clash *c;
+	size_t n;
+};
+
+static int input_clash(const char *input, void *arg)
+{
+	const struct clashes *cs = arg;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (output_id_is_input(&cs->c[i].id, input))
+			return refuse_clash(&cs->c[i], NULL, input);
+	return 0;
+}
+
+/* Once the sources are read: the outputs against every input.  Only an
+ * output that exists can be one. */
+static int check_inputs(struct run *r, struct clash *c, size_t n)
+{
+	struct clashes cs = { c, n };
+
+	if (!(c[0].id.exists || (n == 2 && c[1].id.exists)))
+		return 0;
+	return tree_each_input(&r->tree, input_clash, &cs);
+}
+
+static size_t outputs(const struct build_options *o, const char *path,
+		      struct clash c[2])
+{
+	size_t n = 0;
+
+	c[n].option = "--output";
+	c[n].what = "image";
+	c[n].path = path;
+	output_id_get(path, &c[n++].id);
+	if (o->depfile) {
+		c[n].option = "--depfile";
+		c[n].what = "depfile";
+		c[n].path = o->depfile;
+		output_id_get(o->depfile, &c[n++].id);
+	}
+	return n;
+}
+
 int build_image(const struct build_options *o, const struct image_types *types)
 {
 	struct run r;
+	struct clash clash[2];
+	size_t nclash;
 	const char *path;
 	double t0, t1;
 	int err;
@@ -359,10 +466,12 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	r.disk_opts.prealloc_metadata = r.type->prealloc_metadata;
 	r.disk_opts.compress = r.type->compress || o->compress;
 	r.disk_opts.threads = o->threads;
-	if (r.disk_opts.compress && strcmp(r.type->format, "qcow2"))
-		return diag_error(EXIT_USAGE,
-				  "--compress needs a qcow2 image type; %s is %s",
-				  r.type->name, r.type->format);
+	if ((err = check_applies(&r, o)))
+		return err;
+	path = o->output ? o->output : r.type->output;
+	nclash = outputs(o, path, clash);
+	if ((err = check_outputs(&r, o, clash, nclash)))
+		return err;
 	if (o->cluster_size) {
 		int bits = image_type_cluster_bits(o->cluster_size);
 
@@ -383,9 +492,10 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		config_free(&r.cfg);
 		return err;
 	}
-	path = o->output ? o->output : r.type->output;
 	t0 = progress_clock();
 	err = decide(&r, o);
+	if (!err)
+		err = check_inputs(&r, clash, nclash);
 	t1 = progress_clock();
 	r.seconds[0] = t1 - t0;
 	if (!err)

@@ -595,6 +595,34 @@ int tree_add_input(struct tree *t, const char *host_path)
 	return 0;
 }
 
+struct each_input {
+	int (*fn)(const char *path, void *arg);
+	void *arg;
+};
+
+static int host_content(struct tree_node *n, void *arg)
+{
+	const struct each_input *e = arg;
+	const struct tree_inode *ino = n->inode;
+
+	if (ino->content != CONTENT_HOST || !ino->host_path)
+		return 0;
+	return e->fn(ino->host_path, e->arg);
+}
+
+int tree_each_input(struct tree *t, int (*fn)(const char *path, void *arg),
+		    void *arg)
+{
+	struct each_input e = { fn, arg };
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->ninputs; i++)
+		if ((r = fn(t->inputs[i], arg)))
+			return r;
+	return tree_walk(t, host_content, &e);
+}
+
 struct tree_node *tree_lookup(const struct tree *t, const char *path)
 {
 	const char *name;

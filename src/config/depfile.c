@@ -45,8 +45,10 @@ struct collect {
 	size_t n, cap;
 };
 
-static int push(struct collect *c, char *path)
+static int push(const char *path, void *arg)
 {
+	struct collect *c = arg;
+
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		char **v = realloc(c->v, cap * sizeof(*v));
@@ -56,17 +58,8 @@ static int push(struct collect *c, char *path)
 		c->v = v;
 		c->cap = cap;
 	}
-	c->v[c->n++] = path;
+	c->v[c->n++] = (char *)path;
 	return 0;
-}
-
-static int host_file(struct tree_node *n, void *arg)
-{
-	const struct tree_inode *ino = n->inode;
-
-	if (ino->content != CONTENT_HOST || !ino->host_path)
-		return 0;
-	return push(arg, ino->host_path) ? 1 : 0;
 }
 
 static int path_cmp(const void *a, const void *b)
@@ -162,13 +155,10 @@ int depfile_write(const char *file, const char *target,
 	struct collect c = { NULL, 0, 0 };
 	struct strbuf sb;
 	char *text;
-	size_t i;
 	int r = 0;
 
 	sb_init(&sb);
-	for (i = 0; !r && i < t->ninputs; i++)
-		r = push(&c, t->inputs[i]);
-	if (r || tree_walk(t, host_file, &c)) {
+	if (tree_each_input(t, push, &c)) {
 		free(c.v);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}

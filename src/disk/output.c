@@ -181,3 +181,40 @@ void output_abort(struct output *o)
 	free(o->target);
 	o->tmp = o->target = NULL;
 }
+
+void output_id_get(const char *target, struct output_id *id)
+{
+	const char *slash = strrchr(target, '/');
+	char dir[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (!lstat(target, &st)) {
+		id->exists = 1;
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+		id->mode = st.st_mode;
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - target) + 1 : 1,
+		 slash ? target : ".");
+	snprintf(id->name, sizeof(id->name), "%s/%s",
+		 realpath(dir, real) ? real : dir, slash ? slash + 1 : target);
+}
+
+int output_id_is_input(const struct output_id *id, const char *input)
+{
+	struct stat st;
+
+	return id->exists && (S_ISREG(id->mode) || S_ISLNK(id->mode)) &&
+	       !stat(input, &st) && st.st_dev == id->dev && st.st_ino == id->ino;
+}
+
+int output_id_same(const struct output_id *a, const struct output_id *b)
+{
+	if (a->exists != b->exists)
+		return 0;
+	if (a->exists)
+		return a->dev == b->dev && a->ino == b->ino;
+	return !strcmp(a->name, b->name);
+}
