@@ -48,6 +48,12 @@ void diag_clear(void);
 /* Print the recorded message (if any) on stderr. */
 void diag_print(void);
 
+/* Hold warnings from now on: diag_release_warnings() prints them when the
+ * run succeeded, and forgets them when it FAILED, so that the error is
+ * the first and only line.  Without a hold, warnings print at once. */
+void diag_hold_warnings(void);
+void diag_release_warnings(int failed);
+
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void diag_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void diag_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -446,7 +446,7 @@ static size_t outputs(const struct build_options *o, const char *path,
 	return n;
 }
 
-int build_image(const struct build_options *o, const struct image_types *types)
+static int build(const struct build_options *o, const struct image_types *types)
 {
 	struct run r;
 	struct clash clash[2];
@@ -512,8 +512,10 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	r.seconds[1] = progress_clock() - t1;
 	if (!err)
 		diag_verbose("writing the image: %.2f s", r.seconds[1]);
-	if (!err)
+	if (!err) {
+		diag_release_warnings(0);
 		report(&r, path);
+	}
 	if (!err && o->json)
 		err = print_json(&r, path);
 	if (r.boot.ops && r.boot.ops->release)
@@ -521,5 +523,16 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	hurd_boot_free(&r.policy);
 	tree_free(&r.tree);
 	config_free(&r.cfg);
+	return err;
+}
+
+/* Warnings wait for the outcome: a failed build says only why. */
+int build_image(const struct build_options *o, const struct image_types *types)
+{
+	int err;
+
+	diag_hold_warnings();
+	err = build(o, types);
+	diag_release_warnings(err != 0);
 	return err;
 }

@@ -291,12 +291,19 @@ static int translator_node(struct tree *t, const struct hurd_translator *tr,
 
 /* The program of each translator should be in the image: /hurd/X is
  * looked up under the configured Hurd directory (Guix links /hurd there
- * at boot). */
+ * at boot).  A tree with no such directory has no Hurd to check against
+ * (the boot's own check names what is missing): no warnings then. */
 static void check_programs(struct tree *t, const struct hurd_translators *tt,
 			   const char *hurd_dir)
 {
+	char *dir = hurd_path(hurd_dir, "hurd");
+	int hops;
+	struct tree_node *d = dir ? tree_follow(t, dir, &hops) : NULL;
 	size_t i, j;
 
+	free(dir);
+	if (!d || !tree_is_dir(d->inode))
+		return;
 	for (i = 0; i < tt->n; i++) {
 		const char *prog = tt->v[i].argz;
 		struct tree_node *n;

@@ -168,14 +168,57 @@ static void vprint(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static struct {
+	int on;
+	char **v;
+	size_t n;
+} held;
+
+void diag_hold_warnings(void)
+{
+	held.on = 1;
+}
+
+void diag_release_warnings(int failed)
+{
+	size_t i;
+
+	for (i = 0; i < held.n; i++) {
+		if (!failed)
+			fprintf(stderr, "%s: warning: %s\n", program, held.v[i]);
+		free(held.v[i]);
+	}
+	free(held.v);
+	memset(&held, 0, sizeof(held));
+}
+
+/* Keep the warning for later; printed at once when memory runs out. */
+static int hold(const char *fmt, va_list ap)
+{
+	char **v, *text;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return -1;
+	if (!(v = realloc(held.v, (held.n + 1) * sizeof(*v)))) {
+		free(text);
+		return -1;
+	}
+	held.v = v;
+	held.v[held.n++] = text;
+	return 0;
+}
+
 void diag_warn(const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 
 	if (level < DIAG_NORMAL)
 		return;
 	va_start(ap, fmt);
-	vprint("warning: ", fmt, ap);
+	va_copy(again, ap);
+	if (!held.on || hold(fmt, again))
+		vprint("warning: ", fmt, ap);
+	va_end(again);
 	va_end(ap);
 }
 

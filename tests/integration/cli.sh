@@ -4,7 +4,9 @@
 #    image as from the file, relative paths against the working directory,
 #    messages naming <stdin>, no rule for it in a depfile;
 #  * a value of 10 MB in the configuration is quoted by its first 60
-#    bytes and "...", and the reason follows, on one line.
+#    bytes and "...", and the reason follows, on one line;
+#  * warnings wait for the outcome: a failed build prints its error and
+#    nothing else, a successful one its warnings, then its summary.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1700000000
 workdir
@@ -51,5 +53,19 @@ for key in host-name directory; do
 	[ "$out" = "$want" ] && ok "a 10 MB $key: one line of ${#out} bytes, the reason at its end" ||
 		bad "a 10 MB $key: ${#out} bytes: ${out:0:100}...${out: -80}"
 done
+
+# ---- warnings only when the build succeeds ----
+# The stand-in tree lacks the programs of Guix's translators: a warning
+# each.  -s 1M is too small for it: an error after the warnings.
+out=$("$MKHURDIMG" -s 1M -o w.img os.conf 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+	[ "$out" = "${out#*warning}" ] && [ "$out" != "${out#mkhurdimg: the root file system size 1.0 MiB is too small}" ] &&
+	ok "a failed build prints its error alone: $out" ||
+	bad "a failed build printed $(printf '%s\n' "$out" | wc -l) lines: $(printf '%s\n' "$out" | head -2)"
+out=$("$MKHURDIMG" -o w.img os.conf 2>&1) || bad "the build with warnings failed: $out"
+nwarn=$(printf '%s\n' "$out" | grep -c '^mkhurdimg: warning: translator program /hurd/')
+[ "$nwarn" -gt 5 ] && printf '%s\n' "$out" | tail -1 | grep -q '^mkhurdimg: w\.img: hurd-raw image' &&
+	ok "a successful build prints its $nwarn warnings, then its summary" ||
+	bad "successful build's messages: $(printf '%s\n' "$out" | tail -3)"
 
 [ $fails = 0 ]

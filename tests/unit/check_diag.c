@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -101,6 +102,62 @@ START_TEST(quoted_parts_of_foreign_messages_are_shortened)
 }
 END_TEST
 
+/* What FN prints on stderr. */
+static char *stderr_of(void (*fn)(void))
+{
+	static char buf[4096];
+	char path[] = "/tmp/check_diag.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static void warn_twice(void)
+{
+	diag_warn("first %d", 1);
+	diag_warn("second");
+}
+
+static void held_then_failed(void)
+{
+	diag_hold_warnings();
+	warn_twice();
+	diag_release_warnings(1);
+	warn_twice();	/* released: at once again */
+}
+
+static void held_then_succeeded(void)
+{
+	diag_hold_warnings();
+	warn_twice();
+	fputs("(before the release)\n", stderr);
+	diag_release_warnings(0);
+}
+
+START_TEST(held_warnings_wait_for_the_outcome)
+{
+	ck_assert_str_eq(stderr_of(warn_twice),
+			 "mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
+	ck_assert_str_eq(stderr_of(held_then_failed),
+			 "mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
+	ck_assert_str_eq(stderr_of(held_then_succeeded),
+			 "(before the release)\nmkhurdimg: warning: first 1\n"
+			 "mkhurdimg: warning: second\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("diag");
@@ -113,6 +170,7 @@ int main(void)
 	tcase_add_test(tc, a_cut_never_splits_a_utf8_character);
 	tcase_add_test(tc, the_reason_survives_a_huge_value);
 	tcase_add_test(tc, quoted_parts_of_foreign_messages_are_shortened);
+	tcase_add_test(tc, held_warnings_wait_for_the_outcome);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
