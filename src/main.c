@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "image-type.h"
 #include "inspect.h"
+#include "json-out.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
        OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
@@ -75,7 +76,33 @@ static int load_builtin_types(struct image_types *reg)
 	return image_types_load_dir(reg, SRCTYPESDIR, 0);
 }
 
-static void list_types(const struct image_types *reg)
+/* --json: one object on one line, {"image_types": [...]}; the key names
+ * are an interface (mkhurdimg(1)). */
+static void list_types_json(const struct image_types *reg)
+{
+	struct json_out j;
+	size_t i;
+
+	json_init(&j, stdout);
+	json_begin_object(&j, NULL, 1);
+	json_begin_array(&j, "image_types", 1);
+	for (i = 0; i < reg->n; i++) {
+		const struct image_type *t = &reg->types[i];
+
+		json_begin_object(&j, NULL, 1);
+		json_string(&j, "name", t->name);
+		json_string(&j, "description", t->description);
+		json_string(&j, "system", t->system);
+		json_string(&j, "format", t->format);
+		json_string(&j, "output", t->output);
+		json_string(&j, "file", t->file);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+}
+
+static int list_types(const struct image_types *reg, int json)
 {
 	const struct image_type *t;
 	size_t i;
@@ -83,8 +110,13 @@ static void list_types(const struct image_types *reg)
 	/* image_types_find sorts the registry. */
 	image_types_find(reg, "", &t);
 	diag_clear();
-	for (i = 0; i < reg->n; i++)
+	if (json)
+		list_types_json(reg);
+	for (i = 0; !json && i < reg->n; i++)
 		printf("%-14s %s\n", reg->types[i].name, reg->types[i].description);
+	if (fflush(stdout) || ferror(stdout))
+		return diag_error(EXIT_BUILD, "standard output: write error");
+	return 0;
 }
 
 /* Subcommands: "mkhurdimg NAME ARGS...".  Each gets argv from NAME on
@@ -170,7 +202,7 @@ int main(int argc, char **argv)
 		err = image_types_load_dir(&reg, dirs[i], 1);
 	free(dirs);
 	if (!err && list) {
-		list_types(&reg);
+		err = list_types(&reg, o.json);
 	} else if (!err) {
 		if (optind != argc - 1) {
 			fprintf(stderr, "mkhurdimg: %s\nTry 'mkhurdimg --help' for more information.\n",

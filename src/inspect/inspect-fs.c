@@ -629,6 +629,9 @@ int inspect_path(ext2_filsys fs, const char *image, const char *path, int json)
 		return list_dir(fs, image, path, ino, json);
 	if (!LINUX_S_ISREG(inode.i_mode))
 		return list_one(fs, image, path, ino, json);
+	if (json)
+		return diag_error(EXIT_USAGE, "inspect: --json lists a directory or sums up the image; the bytes of the file %s have no JSON form: leave out --json",
+				  diag_value(path));
 	r = read_data(fs, image, path, ino, EXT2_I_SIZE(&inode), to_stdout, NULL);
 	if (!r && fflush(stdout))
 		r = diag_error(EXIT_BUILD, "standard output: %s", strerror(errno));
