@@ -231,6 +231,9 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 		ino->content = CONTENT_HOST;
 		ino->host_mtime = st.st_mtim;
 		ino->host_path = strdup(host);
+	} else if (tree_add_input(t, host)) {	/* none to list it by */
+		tree_inode_free(ino);
+		return EXIT_BUILD;
 	}
 	return tree_put(t, image, ino, NULL) ? EXIT_BUILD : 0;
 }

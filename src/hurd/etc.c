@@ -568,6 +568,9 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 			ino->host_mtime = st.st_mtim;
 			ino->mtime = mtime;
 			r = tree_put(t, ip, ino, NULL) ? EXIT_BUILD : 0;
+			/* Empty, it has no content to list it by. */
+			if (!r && !st.st_size)
+				r = tree_add_input(t, hp);
 		}
 	}
 	closedir(d);

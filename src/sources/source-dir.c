@@ -265,8 +265,14 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 		return EXIT_BUILD;
 	if (links && link_add(w, st->st_dev, st->st_ino, w->image))
 		return diag_error(EXIT_BUILD, "out of memory");
-	/* A directory is an input too: an entry added to it changes it. */
-	if (!S_ISREG(st->st_mode) && tree_add_input(w->t, w->host))
+	/* What Make must watch besides the host files still in the tree: a
+	 * directory (an entry added or removed changes it), an empty file (no
+	 * content to copy, but writing into it changes the image), a device
+	 * or FIFO.  Not a symlink: Make would follow it, and a dangling one
+	 * would make the image out of date forever; replacing a symlink
+	 * changes its directory, which is listed. */
+	if (!S_ISLNK(st->st_mode) && !(S_ISREG(st->st_mode) && st->st_size) &&
+	    tree_add_input(w->t, w->host))
 		return EXIT_BUILD;
 	if (S_ISDIR(st->st_mode))
 		return add_children(w);
