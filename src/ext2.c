@@ -588,6 +588,7 @@ struct filler {
 	tree_stream_read read;	/* or a stream entry */
 	void *reader;
 	uint64_t size, done;
+	int regular;		/* a regular file's: counted by the progress */
 };
 
 /* LEN bytes of F from byte OFFSET into BUF, zero-padded past its end.
@@ -692,11 +693,20 @@ static void observe(struct writer *w, const struct filler *f, const char *buf,
 	}
 }
 
+/* The bytes of F in [AT, AT + LEN): what the progress counts of a chunk.
+ * Its total is the plan's bytes, the summary's figure. */
+static uint64_t content_in(const struct filler *f, uint64_t at, uint64_t len)
+{
+	uint64_t end = at + len < f->size ? at + len : f->size;
+
+	return f->regular && at < end ? end - at : 0;
+}
+
 /* Write the data extents V[0..N) from F, at most a chunk per write. */
 static int write_data(struct writer *w, struct filler *f, const struct run *v,
 		      size_t n)
 {
-	uint64_t seen = 0;
+	uint64_t seen = 0, counted = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -715,12 +725,15 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
-			progress_add(c * EXT2_BLOCK, 0);
+			progress_add(content_in(f, at, c * EXT2_BLOCK), 0);
+			counted += content_in(f, at, c * EXT2_BLOCK);
 			start += c;
 			left -= c;
 		}
 	}
 	observe(w, f, NULL, f->size, &seen, f->size);
+	if (f->regular && f->size > counted)
+		progress_add(f->size - counted, 0);	/* its holes */
 	return 0;
 }
 
@@ -927,7 +940,7 @@ static int replay_sink(void *ctx, uint64_t token, uint64_t size,
 {
 	struct replay *rp = ctx;
 	struct deferred key, *d;
-	struct filler f = { -1, NULL, read, reader, 0, 0 };
+	struct filler f = { -1, NULL, read, reader, 0, 0, 1 };
 
 	key.token = token;
 	d = bsearch(&key, rp->v, rp->n, sizeof(*rp->v), deferred_cmp);
@@ -993,7 +1006,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 {
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
-	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
+	struct filler f = { -1, NULL, NULL, NULL, 0, 0, S_ISREG(ino->mode) };
 	struct stat opened = { 0 };
 	char *dirbuf = NULL;
 	errcode_t err;
@@ -1004,8 +1017,11 @@ static int write_content(struct writer *w, struct tree_node *n,
 		memcpy(inode->i_block, ino->data, ino->size);
 		return 0;
 	}
-	if (data == 0)
+	if (data == 0) {
+		if (f.regular)
+			progress_add(ino->size, 0);	/* all hole */
 		return 0;
+	}
 	if (tree_is_dir(ino)) {
 		dirbuf = build_dir(n, data);
 		if (!dirbuf)
@@ -1257,7 +1273,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	lf->inode->ino = EXT2_FIRST_INODE(w.fs->super);
 	w.next_ino = lf->inode->ino + 1;
 	tree_walk(t, number_node, &w);
-	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
+	progress_start(plan->bytes, plan->files);
 	r = tree_walk(t, write_node, &w);
 	if (!r)
 		r = write_streams(&w, t);

@@ -6,7 +6,9 @@
 #  * a value of 10 MB in the configuration is quoted by its first 60
 #    bytes and "...", and the reason follows, on one line;
 #  * warnings wait for the outcome: a failed build prints its error and
-#    nothing else, a successful one its warnings, then its summary.
+#    nothing else, a successful one its warnings, then its summary;
+#  * the progress line on a terminal (script(1) gives one) uses no escape
+#    sequence under TERM=dumb, and counts to the summary's own total.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1700000000
 workdir
@@ -67,5 +69,24 @@ nwarn=$(printf '%s\n' "$out" | grep -c '^mkhurdimg: warning: translator program 
 [ "$nwarn" -gt 5 ] && printf '%s\n' "$out" | tail -1 | grep -q '^mkhurdimg: w\.img: hurd-raw image' &&
 	ok "a successful build prints its $nwarn warnings, then its summary" ||
 	bad "successful build's messages: $(printf '%s\n' "$out" | tail -3)"
+
+# ---- the progress line ----
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+	head -c 3000000 /dev/urandom > root/big
+	TERM=dumb script -qec "$MKHURDIMG -o t.img os.conf" /dev/null > tty.out 2>&1 || bad "the build on a terminal failed: $(tail -1 tty.out)"
+	tr '\r' '\n' < tty.out > tty.lines
+	progress=$(grep -a ' files, .*/s, .* s left' tty.lines | tail -1)
+	summary=$(grep -a '^mkhurdimg: t\.img: hurd-raw image' tty.lines)
+	total=${summary##*(}; total=${total%)}
+	if grep -q $'\033' tty.out; then bad "TERM=dumb: escape sequences: $(od -c tty.out | grep -m1 033)"
+	elif [ -z "$progress" ]; then bad "no progress line on the terminal: $(head -c 200 tty.out)"
+	else ok "TERM=dumb: a progress line ($progress), no escape sequence"; fi
+	[ -n "$total" ] && [ "${progress%%,*}" = "$total / $total" ] &&
+		ok "the progress ends at the summary's total: $total / $total" ||
+		bad "progress [${progress%%,*}], summary total [$total]"
+	rm -f root/big
+else
+	echo "  note: no script(1) or no pseudo-terminal here: the progress line is not checked"
+fi
 
 [ $fails = 0 ]
