@@ -12,10 +12,17 @@ struct output {
 	int fd;
 };
 
-/* Create a new temporary file next to TARGET (MODE minus umask),
- * named .BASE.mkhurdimg-PID.XXXXXX; first remove such files whose
- * process is gone (a run killed with SIGKILL).  Until commit or abort,
- * SIGINT, SIGTERM and SIGHUP remove it. */
+/* SIGINT, SIGTERM and SIGHUP, from now on: the temporary file being
+ * written is removed, and one line on stderr says that PROGRAM was
+ * stopped and what, of the outputs, was written before.  output_open
+ * calls it too. */
+void output_catch_signals(const char *program);
+
+/* Create a new temporary file next to TARGET (MODE minus umask), named
+ * .BASE.mkhurdimg-PID.XXXXXX and locked (an OFD lock) until commit or
+ * abort; first remove such files no run holds locked (left by a run
+ * killed with SIGKILL, in whatever PID namespace).  Until commit or
+ * abort, SIGINT, SIGTERM and SIGHUP remove it. */
 /* TARGET, if it exists, must be a regular file or a symlink (replaced,
  * not followed); anything else is refused with EXIT_USAGE. */
 int output_open(struct output *o, const char *target, const char *what,

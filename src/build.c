@@ -531,6 +531,7 @@ int build_image(const struct build_options *o, const struct image_types *types)
 {
 	int err;
 
+	output_catch_signals("mkhurdimg");
 	diag_hold_warnings();
 	err = build(o, types);
 	diag_release_warnings(err != 0);
