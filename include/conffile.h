@@ -5,12 +5,6 @@
 #include <confuse.h>
 #include <stddef.h>
 
-/* Replace every comment (#, // to the end of the line, and the block
- * form) of TEXT with spaces, keeping newlines and quoted strings.
- * libconfuse 3.3 miscounts lines after comments and rejects comments
- * inside lists; blanking them first sidesteps both. */
-void conffile_blank_comments(char *text, size_t len);
-
 /* Parse PATH into CFG; "-" is standard input.  Every libconfuse error,
  * the validating callbacks' too, is recorded as "NAME:LINE: message"
  * (exit status EXIT_USAGE), NAME being conffile_name(PATH).  Returns a

@@ -46,10 +46,6 @@ int guix_db_add(struct guix_db *db, const char *path, const char *deriver,
  * here; its bytes are made when the writer reaches it. */
 int guix_db_add_files(struct tree *t, int64_t mtime);
 
-/* The database file as SQLite bytes (malloc'd). */
-int guix_db_serialize(struct guix_db *db, int64_t registration_time,
-		      void **out, size_t *len);
-
 /* Tree observer for the ext2 writer: feeds every registered, unhashed
  * item's nodes and bytes, in the writer's (sorted) order, to a NAR
  * hasher. */

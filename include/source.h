@@ -12,8 +12,6 @@ struct source_kind {
 		   const struct os_source *src);
 };
 
-const struct source_kind *source_kind_find(const char *name);
-
 /* Add every source of CFG in the order of the file. */
 int sources_add_all(struct tree *t, const struct os_config *cfg);
 

@@ -185,9 +185,6 @@ int tree_add_data(struct tree *t, const char *path, uint32_t mode,
 int tree_read_content(const struct tree_inode *ino, const char *name,
 		      size_t max, char **out, size_t *len);
 
-/* Remove PATH and everything under it; 0 if removed, -1 if absent. */
-int tree_remove(struct tree *t, const char *path);
-
 /* Sort directories, count links and subdirectories.  Call once all
  * sources are in, before walking. */
 void tree_finish(struct tree *t);

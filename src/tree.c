@@ -679,17 +679,6 @@ int tree_add_data(struct tree *t, const char *path, uint32_t mode,
 	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
 }
 
-int tree_remove(struct tree *t, const char *path)
-{
-	struct tree_node *n = tree_lookup(t, path);
-
-	if (!n || n == t->root)
-		return -1;
-	kid_remove(n->parent, n);
-	node_free(t, n, 1);
-	return 0;
-}
-
 static int kid_cmp(const void *a, const void *b)
 {
 	const struct tree_node *x = *(const struct tree_node *const *)a;

@@ -11,7 +11,11 @@
 #include "conffile.h"
 #include "diag.h"
 
-void conffile_blank_comments(char *s, size_t len)
+/* Replace every comment (#, // to the end of the line, and the block
+ * form) of S with spaces, keeping newlines and quoted strings.
+ * libconfuse 3.3 miscounts lines after comments and rejects comments
+ * inside lists; blanking them first sidesteps both. */
+static void blank_comments(char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -310,7 +314,7 @@ int conffile_parse(cfg_t *cfg, const char *path)
 	 * first key: blanked, so columns and lines stay as they were. */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		memset(text, ' ', 3);
-	conffile_blank_comments(text, len);
+	blank_comments(text, len);
 	parsing = conffile_name(path);
 	if ((open_line = scan_sections(text))) {
 		free(text);

@@ -14,7 +14,7 @@ static const struct source_kind *const kinds[] = {
 	&source_file,
 };
 
-const struct source_kind *source_kind_find(const char *name)
+static const struct source_kind *kind_find(const char *name)
 {
 	size_t i;
 
@@ -31,7 +31,7 @@ int sources_add_all(struct tree *t, const struct os_config *cfg)
 
 	for (i = 0; i < cfg->nsources; i++) {
 		const struct os_source *s = &cfg->sources[i];
-		const struct source_kind *k = source_kind_find(s->kind);
+		const struct source_kind *k = kind_find(s->kind);
 
 		if (!k)
 			return diag_error_at(EXIT_USAGE, cfg->file, s->line,
