@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "ext2.h"
+#include "fullio.h"
 #include "progress.h"
 #include "size.h"
 
@@ -594,51 +595,73 @@ struct filler {
 /* LEN bytes of F from byte OFFSET into BUF, zero-padded past its end.
  * Host files are read with pread, so holes can be skipped; memory and
  * streams are dense and read in order. */
-static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
-		uint64_t offset)
+static int shrank(struct writer *w, const struct filler *f, uint64_t at)
 {
-	size_t want = offset >= f->size ? 0 :
-		      f->size - offset < len ? (size_t)(f->size - offset) : len;
+	return diag_error(EXIT_BUILD,
+			  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
+			  w->path, (unsigned long long)at, (unsigned long long)f->size);
+}
+
+/* WANT bytes of the host file of F at OFFSET. */
+static int fill_host(struct writer *w, struct filler *f, char *buf,
+		     size_t want, uint64_t offset)
+{
+	size_t got;
+	int err = pread_full(f->fd, buf, want, offset, &got);
+
+	if (err)
+		return diag_error(EXIT_BUILD, "%s: cannot read: %s", w->path,
+				  strerror(err));
+	return got < want ? shrank(w, f, offset + got) : 0;
+}
+
+/* WANT bytes of the stream entry of F at OFFSET (BUF holds LEN).  A
+ * stream reads holes as zeros: the bytes before OFFSET are read past. */
+static int fill_stream(struct writer *w, struct filler *f, char *buf,
+		       size_t len, size_t want, uint64_t offset)
+{
 	size_t got = 0;
+	long r;
 
-	if (f->mem) {
-		memcpy(buf, f->mem + offset, want);
-		got = want;
-	}
-	while (f->read && f->done < offset) {
-		/* A stream reads holes as zeros: read past them. */
+	while (f->done < offset) {
 		uint64_t skip = offset - f->done;
-		long r = f->read(f->reader, buf,
-				 skip < len ? (size_t)skip : len);
 
+		r = f->read(f->reader, buf, skip < len ? (size_t)skip : len);
 		if (r <= 0)
 			return r < 0 ? EXIT_BUILD :
 			       diag_error(EXIT_BUILD, "%s: the stream ended early",
 					  w->path);
 		f->done += (uint64_t)r;
 	}
-	if (f->read && f->done != offset)
+	if (f->done != offset)
 		return diag_error(EXIT_BUILD, "%s: a stream cannot go back",
 				  w->path);
 	while (got < want) {
-		ssize_t r = f->read ? f->read(f->reader, buf + got, want - got)
-				    : pread(f->fd, buf + got, want - got,
-					    (off_t)(offset + got));
-
-		if (r < 0 && f->read)
-			return EXIT_BUILD;	/* the stream said why */
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = f->read(f->reader, buf + got, want - got);
 		if (r < 0)
-			return diag_error(EXIT_BUILD, "%s: cannot read: %s",
-					  w->path, strerror(errno));
+			return EXIT_BUILD;	/* the stream said why */
 		if (r == 0)
-			return diag_error(EXIT_BUILD,
-					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
-					  w->path, (unsigned long long)(offset + got),
-					  (unsigned long long)f->size);
+			return shrank(w, f, offset + got);
 		got += (size_t)r;
 	}
+	return 0;
+}
+
+static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
+		uint64_t offset)
+{
+	size_t want = offset >= f->size ? 0 :
+		      f->size - offset < len ? (size_t)(f->size - offset) : len;
+	int r = 0;
+
+	if (f->mem)
+		memcpy(buf, f->mem + offset, want);
+	else if (f->read)
+		r = fill_stream(w, f, buf, len, want, offset);
+	else if (want)
+		r = fill_host(w, f, buf, want, offset);
+	if (r)
+		return r;
 	memset(buf + want, 0, len - want);
 	f->done = offset + want;
 	return 0;

@@ -45,6 +45,7 @@
 
 #include "depfile.h"
 #include "diag.h"
+#include "fullio.h"
 #include "output.h"
 #include "strbuf.h"
 
@@ -240,23 +241,15 @@ static int format(struct strbuf *sb, const char *target,
 static int write_all(const char *file, const char *text, size_t len)
 {
 	struct output out;
-	int r;
+	int r, err;
 
 	if ((r = output_open(&out, file, "depfile", 0644)))
 		return r;
-	while (len) {
-		ssize_t n = write(out.fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = diag_error(EXIT_BUILD, "%s: cannot write: %s", file,
-				       strerror(n < 0 ? errno : EIO));
-			output_abort(&out);
-			return r;
-		}
-		text += n;
-		len -= (size_t)n;
+	if ((err = write_full(out.fd, text, len))) {
+		r = diag_error(EXIT_BUILD, "%s: cannot write: %s", file,
+			       strerror(err));
+		output_abort(&out);
+		return r;
 	}
 	return output_commit(&out);
 }

@@ -22,6 +22,7 @@
 
 #include "diag.h"
 #include "disk-read.h"
+#include "fullio.h"
 #include "qcow2.h"
 
 #define OFFSET_MASK 0x00fffffffffffe00ULL	/* bits 9-55 of L1/L2 entries */
@@ -62,27 +63,6 @@ static uint32_t be32(const uint8_t *p)
 static uint64_t be64(const uint8_t *p)
 {
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-/* pread all of LEN bytes: a short read is a truncated file (EIO). */
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* ---- qcow2 ---- */
@@ -157,7 +137,7 @@ static int load_l1(struct disk_reader *r, uint64_t l1_offset)
 		free(raw);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	err = pread_full(r->fd, raw, (size_t)r->l1_size * 8, l1_offset);
+	err = pread_full(r->fd, raw, (size_t)r->l1_size * 8, l1_offset, NULL);
 	for (i = 0; !err && i < r->l1_size; i++)
 		r->l1[i] = be64(raw + 8 * i);
 	free(raw);
@@ -175,7 +155,7 @@ static int qcow2_open(struct disk_reader *r)
 	if (r->file_size < 72)
 		return bad_qcow2(r, "the header is truncated");
 	memset(h, 0, sizeof(h));
-	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0);
+	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0, NULL);
 	if (err)
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	if ((err = check_header(r, h)) || (err = load_l1(r, be64(h + 40))))
@@ -203,7 +183,7 @@ static int l2_entry(struct disk_reader *r, uint64_t vc, uint64_t *e)
 		return EIO;	/* QEMU: "L2 table offset unaligned" */
 	if (!s->valid || s->index != i1) {
 		s->valid = 0;
-		if ((err = pread_full(r->fd, s->table, r->cs, l2off)))
+		if ((err = pread_full(r->fd, s->table, r->cs, l2off, NULL)))
 			return err;
 		s->index = i1;
 		s->valid = 1;
@@ -233,7 +213,7 @@ static int inflate_cluster(struct disk_reader *r, uint64_t vc, uint64_t e)
 		len = r->file_size - off;
 	if (!r->zin && !(r->zin = malloc(2 * r->cs)))
 		return ENOMEM;
-	if ((err = pread_full(r->fd, r->zin, (size_t)len, off)))
+	if ((err = pread_full(r->fd, r->zin, (size_t)len, off, NULL)))
 		return err;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, -12) != Z_OK)
@@ -272,7 +252,7 @@ static int read_in_cluster(struct disk_reader *r, uint64_t vc, uint64_t in,
 	}
 	if (host & (r->cs - 1))
 		return EIO;
-	return pread_full(r->fd, buf, len, host + in);
+	return pread_full(r->fd, buf, len, host + in, NULL);
 }
 
 static int qcow2_read(struct disk_reader *r, uint8_t *buf, size_t len,
@@ -318,7 +298,7 @@ static int recognise(struct disk_reader *r)
 	uint8_t magic[4] = { 0 };
 	int err;
 
-	if (r->file_size >= 4 && (err = pread_full(r->fd, magic, 4, 0)))
+	if (r->file_size >= 4 && (err = pread_full(r->fd, magic, 4, 0, NULL)))
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	if (!memcmp(magic, "QFI\xfb", 4)) {
 		r->qcow2 = 1;
@@ -418,7 +398,7 @@ int disk_reader_read(struct disk_reader *r, void *buf, size_t len,
 		return EINVAL;
 	if (r->qcow2)
 		return qcow2_read(r, buf, len, off);
-	return pread_full(r->fd, buf, len, off);
+	return pread_full(r->fd, buf, len, off, NULL);
 }
 
 /* ---- a read-only io_manager ---- */
