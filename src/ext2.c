@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <ext2fs/ext2fs.h>
 
+#include "array.h"
 #include "diag.h"
 #include "ext2.h"
 #include "fullio.h"
@@ -550,15 +551,9 @@ static errcode_t alloc_blocks(struct writer *w, blk64_t n)
 
 		if ((err = alloc_run(w, n, &r)))
 			return err;
-		if (w->nruns == w->runcap) {
-			size_t cap = w->runcap ? w->runcap * 2 : 16;
-			struct run *nr = realloc(w->runs, cap * sizeof(*nr));
-
-			if (!nr)
-				return EXT2_ET_NO_MEMORY;
-			w->runs = nr;
-			w->runcap = cap;
-		}
+		if (array_grow(&w->runs, &w->runcap, w->nruns + 1,
+			       sizeof(*w->runs), 16))
+			return EXT2_ET_NO_MEMORY;
 		w->runs[w->nruns++] = r;
 		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len, +1);
 		n -= r.len;
@@ -675,15 +670,8 @@ static int extents_push(struct extents *e, blk64_t b, uint64_t l)
 		e->v[e->n - 1].len++;
 		return 0;
 	}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-		struct run *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (array_grow(&e->v, &e->cap, e->n + 1, sizeof(*e->v), 8))
+		return -1;
 	e->v[e->n].start = b;
 	e->v[e->n].len = 1;
 	e->v[e->n].logical = l;
@@ -918,15 +906,9 @@ static int defer(struct writer *w, const struct tree_inode *ino)
 {
 	struct deferred *d;
 
-	if (w->ndeferred == w->defcap) {
-		size_t cap = w->defcap ? w->defcap * 2 : 64;
-		struct deferred *n = realloc(w->deferred, cap * sizeof(*n));
-
-		if (!n)
-			return diag_error(EXIT_BUILD, "out of memory");
-		w->deferred = n;
-		w->defcap = cap;
-	}
+	if (array_grow(&w->deferred, &w->defcap, w->ndeferred + 1,
+		       sizeof(*w->deferred), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	d = &w->deferred[w->ndeferred];
 	memset(d, 0, sizeof(*d));
 	d->stream = ino->stream;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "tree.h"
 
@@ -214,15 +215,12 @@ static struct tree_node *node_new(struct tree_node *parent, const char *name,
 
 static int kid_append(struct tree_node *dir, struct tree_node *kid)
 {
-	if (dir->nkids == dir->cap) {
-		uint32_t cap = dir->cap ? dir->cap * 2 : 8;
-		struct tree_node **k = realloc(dir->kids, cap * sizeof(*k));
+	size_t cap = dir->cap;	/* 32 bits in every node: a copy */
 
-		if (!k)
-			return -1;
-		dir->kids = k;
-		dir->cap = cap;
-	}
+	if (array_grow(&dir->kids, &cap, (size_t)dir->nkids + 1,
+		       sizeof(*dir->kids), 8))
+		return -1;
+	dir->cap = (uint32_t)cap;
 	dir->kids[dir->nkids++] = kid;
 	return 0;
 }
@@ -580,15 +578,9 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 
 int tree_add_input(struct tree *t, const char *host_path)
 {
-	if (t->ninputs == t->inputcap) {
-		size_t cap = t->inputcap ? t->inputcap * 2 : 64;
-		char **n = realloc(t->inputs, cap * sizeof(*n));
-
-		if (!n)
-			return diag_error(EXIT_BUILD, "out of memory");
-		t->inputs = n;
-		t->inputcap = cap;
-	}
+	if (array_grow(&t->inputs, &t->inputcap, t->ninputs + 1,
+		       sizeof(*t->inputs), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	if (!(t->inputs[t->ninputs] = strdup(host_path)))
 		return diag_error(EXIT_BUILD, "out of memory");
 	t->ninputs++;

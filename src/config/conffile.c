@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "conffile.h"
 #include "diag.h"
 
@@ -269,17 +270,13 @@ const char *conffile_name(const char *path)
 static int slurp(FILE *f, char **text, size_t *len)
 {
 	size_t cap = 0, n;
-	char *t;
 
 	*text = NULL;
 	*len = 0;
 	do {
-		if (cap - *len < 4096) {
-			if (!(t = realloc(*text, cap = cap ? cap * 2 : 8192))) {
-				free(*text);
-				return ENOMEM;
-			}
-			*text = t;
+		if (array_grow(text, &cap, *len + 4096, 1, 8192)) {
+			free(*text);
+			return ENOMEM;
 		}
 		n = fread(*text + *len, 1, cap - *len - 1, f);
 		*len += n;

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "depfile.h"
 #include "diag.h"
 #include "fullio.h"
@@ -173,15 +174,8 @@ static int push(const char *path, void *arg)
 {
 	struct collect *c = arg;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		const char **v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (array_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v), 256))
+		return -1;
 	c->v[c->n++] = path;
 	return 0;
 }

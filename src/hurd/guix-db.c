@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "diag.h"
 #include "guix-db.h"
 #include "strbuf.h"
@@ -101,15 +102,8 @@ int guix_db_add(struct guix_db *db, const char *path, const char *deriver,
 	if (db->sorted)
 		return diag_error(EXIT_BUILD, "%s: registered after the database was laid out",
 				  path);
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 64;
-		struct store_item *v = realloc(db->items, cap * sizeof(*v));
-
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		db->items = v;
-		db->cap = cap;
-	}
+	if (array_grow(&db->items, &db->cap, db->n + 1, sizeof(*db->items), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	it = &db->items[db->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = strdup(path);

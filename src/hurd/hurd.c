@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "diag.h"
 #include "hurd.h"
 
@@ -124,15 +125,8 @@ static int add_entry(struct hurd_translators *tt, const char *path,
 	struct hurd_translator *t;
 	const char *p;
 
-	if (tt->n == tt->cap) {
-		size_t cap = tt->cap ? tt->cap * 2 : 128;
-		struct hurd_translator *v = realloc(tt->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		tt->v = v;
-		tt->cap = cap;
-	}
+	if (array_grow(&tt->v, &tt->cap, tt->n + 1, sizeof(*tt->v), 128))
+		return -1;
 	t = &tt->v[tt->n];
 	memset(t, 0, sizeof(*t));
 	t->path = strdup(path);

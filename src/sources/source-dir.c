@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "dirlist.h"
 #include "source.h"
@@ -153,15 +154,10 @@ static int find_extents(struct dir_walk *w, struct tree_inode *ino)
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0)
 			hole = end;
-		if (ino->nextents == cap) {
-			struct tree_extent *n = realloc(ino->extents,
-							(cap = cap ? cap * 2 : 8) * sizeof(*n));
-
-			if (!n) {
-				close(fd);
-				return diag_error(EXIT_BUILD, "out of memory");
-			}
-			ino->extents = n;
+		if (array_grow(&ino->extents, &cap, ino->nextents + 1,
+			       sizeof(*ino->extents), 8)) {
+			close(fd);
+			return diag_error(EXIT_BUILD, "out of memory");
 		}
 		ino->extents[ino->nextents].offset = (uint64_t)data;
 		ino->extents[ino->nextents].length = (uint64_t)(hole - data);

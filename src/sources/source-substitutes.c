@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "guix-db.h"
 #include "nar.h"
@@ -412,18 +413,16 @@ static int load(struct closure *c, const char *path, const char *referrer)
 		return r;
 	}
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		char **p = realloc(c->paths, cap * sizeof(*p));
-		struct narinfo *in = p ? realloc(c->infos, cap * sizeof(*in)) : NULL;
+		/* Two arrays of one length: the capacity is theirs once both
+		 * have grown. */
+		size_t pcap = c->cap, icap = c->cap;
 
-		if (p)
-			c->paths = p;
-		if (!in) {
+		if (array_grow(&c->paths, &pcap, c->n + 1, sizeof(*c->paths), 64) ||
+		    array_grow(&c->infos, &icap, c->n + 1, sizeof(*c->infos), 64)) {
 			narinfo_free(&ni);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
-		c->infos = in;
-		c->cap = cap;
+		c->cap = pcap;
 	}
 	c->paths[c->n] = strdup(path);
 	c->infos[c->n++] = ni;
