@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "channel.h"
 #include "diag.h"
 #include "disk-read.h"
 #include "fullio.h"
@@ -403,56 +404,24 @@ int disk_reader_read(struct disk_reader *r, void *buf, size_t len,
 
 /* ---- a read-only io_manager ---- */
 
-struct region {
-	struct disk_reader *r;
-	uint64_t offset, size;
-};
-
 void disk_reader_io_name(struct disk_reader *r, uint64_t offset, uint64_t size,
 			 char *buf, size_t len)
 {
-	snprintf(buf, len, "diskread:%p:%" PRIu64 ":%" PRIu64, (void *)r,
-		 offset, size);
+	channel_name("diskread", r, offset, size, buf, len);
 }
 
 static errcode_t rio_open(const char *name, int flags, io_channel *out)
 {
-	struct region *g;
-	io_channel ch;
-	void *ptr;
-	uint64_t offset, size;
-
 	if (flags & IO_FLAG_RW)
 		return EROFS;
-	if (sscanf(name, "diskread:%p:%" SCNu64 ":%" SCNu64, &ptr, &offset,
-		   &size) != 3)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	ch = calloc(1, sizeof(*ch));
-	g = calloc(1, sizeof(*g));
-	if (!ch || !g || !(ch->name = strdup(name))) {
-		free(ch);
-		free(g);
-		return EXT2_ET_NO_MEMORY;
-	}
-	g->r = ptr;
-	g->offset = offset;
-	g->size = size;
-	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	ch->manager = disk_reader_io_manager;
-	ch->block_size = 1024;
-	ch->refcount = 1;
-	ch->private_data = g;
-	*out = ch;
-	return 0;
+	return channel_open(name, "diskread", disk_reader_io_manager,
+			    sizeof(struct channel_region), out);
 }
 
 static errcode_t rio_close(io_channel ch)
 {
-	if (--ch->refcount > 0)
-		return 0;
-	free(ch->private_data);
-	free(ch->name);
-	free(ch);
+	if (--ch->refcount == 0)
+		channel_free(ch);
 	return 0;
 }
 
@@ -465,7 +434,7 @@ static errcode_t rio_set_blksize(io_channel ch, int blksize)
 static errcode_t rio_read64(io_channel ch, unsigned long long blk, int count,
 			    void *buf)
 {
-	struct region *g = ch->private_data;
+	struct channel_region *g = ch->private_data;
 	uint64_t off = blk * (uint64_t)ch->block_size, len;
 
 	/* A negative count is a byte count (libext2fs's convention). */
@@ -473,7 +442,7 @@ static errcode_t rio_read64(io_channel ch, unsigned long long blk, int count,
 			: (uint64_t)count * ch->block_size;
 	if (off > g->size || len > g->size - off)
 		return EXT2_ET_SHORT_READ;
-	return disk_reader_read(g->r, buf, (size_t)len, g->offset + off)
+	return disk_reader_read(g->disk, buf, (size_t)len, g->offset + off)
 		       ? EXT2_ET_SHORT_READ
 		       : 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "disk-read.h"
 #include "disk.h"
 
 #define DISK (8 << 20)
@@ -367,6 +368,11 @@ START_TEST(channel_names_and_options)
 	ck_assert_int_eq(disk_io_manager->open("/dev/sda", IO_FLAG_RW, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	ck_assert_int_eq(disk_io_manager->open("disk:0x1:2", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	/* The other manager's names are not this one's. */
+	ck_assert_int_eq(disk_io_manager->open("diskread:0x1:0:1", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	ck_assert_int_eq(disk_reader_io_manager->open("disk:0x1:0:1", 0, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	/* A region without a disk is for sizing: no I/O at all. */
 	disk_io_name(NULL, 0, REGION, name, sizeof(name));
