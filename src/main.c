@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <ext2fs/ext2fs.h>
 
 #include "boot.h"
@@ -64,16 +63,6 @@ static void usage(FILE *f)
 	      "2 bad command line or configuration.\n"
 	      "SOURCE_DATE_EPOCH sets every generated time stamp (default 1).\n",
 	      f);
-}
-
-/* The installed types, or the source tree's when running uninstalled. */
-static int load_builtin_types(struct image_types *reg)
-{
-	struct stat st;
-
-	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
-		return image_types_load_dir(reg, TYPESDIR, 1);
-	return image_types_load_dir(reg, SRCTYPESDIR, 0);
 }
 
 /* --json: one object on one line, {"image_types": [...]}; the key names
@@ -197,7 +186,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	err = load_builtin_types(&reg);
+	err = image_types_load_builtin(&reg);
 	for (i = 0; !err && i < ndirs; i++)
 		err = image_types_load_dir(&reg, dirs[i], 1);
 	free(dirs);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conffile.h"
 #include "diag.h"
@@ -264,6 +265,15 @@ int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 	}
 	dirlist_free(names, n);
 	return r;
+}
+
+int image_types_load_builtin(struct image_types *reg)
+{
+	struct stat st;
+
+	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
+		return image_types_load_dir(reg, TYPESDIR, 1);
+	return image_types_load_dir(reg, SRCTYPESDIR, 0);
 }
 
 void image_types_free(struct image_types *reg)
