@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "check-run.h"
 
 static char dir[] = "/tmp/check_config.XXXXXX";
 static char file[256];
@@ -682,7 +683,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
 	int failed;
 
 	if (!mkdtemp(dir))
@@ -707,11 +707,8 @@ int main(void)
 	tcase_add_test(tc, a_byte_order_mark_is_skipped);
 	tcase_add_test(tc, huge_values_leave_the_reason_in_the_message);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	unlink(file);
 	rmdir(dir);
-	return failed ? 1 : 0;
+	return failed;
 }

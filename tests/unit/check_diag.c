@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "check-run.h"
 
 /* A string of N bytes of C, malloc'd. */
 static char *filled(size_t n, char c)
@@ -162,8 +163,6 @@ int main(void)
 {
 	Suite *s = suite_create("diag");
 	TCase *tc = tcase_create("diag");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, short_values_are_kept_and_escaped);
 	tcase_add_test(tc, long_values_are_cut_at_60_bytes);
@@ -172,9 +171,5 @@ int main(void)
 	tcase_add_test(tc, quoted_parts_of_foreign_messages_are_shortened);
 	tcase_add_test(tc, held_warnings_wait_for_the_outcome);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

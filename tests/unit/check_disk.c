@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "disk-read.h"
 #include "disk.h"
+#include "check-run.h"
 
 #define DISK (8 << 20)
 #define OFF (1 << 20)
@@ -394,8 +395,6 @@ int main(void)
 {
 	Suite *s = suite_create("disk");
 	TCase *tc = tcase_create("disk");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, random_io_reads_back_and_lands_at_the_offset);
@@ -405,9 +404,5 @@ int main(void)
 	tcase_add_test(tc, the_format_registry);
 	tcase_add_test(tc, channel_names_and_options);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

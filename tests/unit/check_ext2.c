@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "ext2.h"
 #include "size.h"
+#include "check-run.h"
 
 static struct tree t;
 static struct ext2_plan plan;
@@ -376,8 +377,6 @@ int main(void)
 {
 	Suite *s = suite_create("ext2");
 	TCase *tc = tcase_create("ext2");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_counts_the_small_tree);
@@ -392,9 +391,5 @@ int main(void)
 	tcase_add_test(tc, file_size_limits);
 	tcase_add_test(tc, oversized_attributes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "grub.h"
 #include "hurd-boot.h"
+#include "check-run.h"
 
 #define HEAD                                                                   \
 	"# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n" \
@@ -669,8 +670,6 @@ int main(void)
 {
 	Suite *s = suite_create("hurd-boot");
 	TCase *chain = tcase_create("chain"), *guix = tcase_create("guix");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(chain, setup, teardown);
 	tcase_add_test(chain, classic_entry_is_exactly_grubs_10_hurd);
@@ -694,9 +693,5 @@ int main(void)
 	tcase_add_test(guix, guix_missing_module_is_named);
 	tcase_add_test(guix, malformed_parameters_are_refused_with_the_byte);
 	suite_add_tcase(s, guix);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "disk.h"
 #include "image-type.h"
+#include "check-run.h"
 
 static char dir[] = "/tmp/check_image_type.XXXXXX";
 
@@ -448,7 +449,6 @@ int main(void)
 {
 	Suite *s = suite_create("image-type");
 	TCase *tc = tcase_create("image-type");
-	SRunner *sr;
 	pid_t pid;
 	int failed;
 
@@ -469,10 +469,7 @@ int main(void)
 	tcase_add_test(tc, the_shipped_types);
 	tcase_add_test(tc, the_builtin_types);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	pid = fork();
 	if (pid == 0) {
 		execlp("rm", "rm", "-rf", dir, (char *)NULL);
@@ -480,5 +477,5 @@ int main(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -20,6 +20,7 @@
 #include "inspect.h"
 #include "json-out.h"
 #include "qcow2.h"
+#include "check-run.h"
 
 #define SIZE (6 << 20)
 #define SPLIT (137 * 512 + 200)	/* inside a cluster and a sector */
@@ -595,8 +596,6 @@ int main(void)
 {
 	Suite *s = suite_create("inspect");
 	TCase *tc = tcase_create("inspect");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -611,9 +610,5 @@ int main(void)
 	tcase_add_test(tc, grub_prefix_in_core_img);
 	tcase_add_test(tc, a_damaged_file_system_is_named);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

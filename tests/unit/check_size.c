@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "size.h"
+#include "check-run.h"
 
 /* Parse TEXT, which must be accepted, and return the bytes. */
 static uint64_t parsed(const char *text)
@@ -196,8 +197,6 @@ int main(void)
 {
 	Suite *s = suite_create("size");
 	TCase *tc = tcase_create("size");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, plain_numbers_and_bytes);
 	tcase_add_test(tc, every_suffix_is_a_binary_multiple);
@@ -209,9 +208,5 @@ int main(void)
 	tcase_add_test(tc, formatting_picks_a_binary_unit);
 	tcase_add_test(tc, formatting_respects_the_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

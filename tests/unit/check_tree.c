@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "tree.h"
+#include "check-run.h"
 
 #define MTIME 42
 
@@ -586,8 +587,6 @@ int main(void)
 {
 	Suite *s = suite_create("tree");
 	TCase *tc = tcase_create("tree");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_fresh_tree_is_an_empty_root);
@@ -609,9 +608,5 @@ int main(void)
 	tcase_add_test(tc, paths_of_nodes);
 	tcase_add_test(tc, fifty_thousand_names_in_one_directory);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "array.h"
 #include "fullio.h"
+#include "check-run.h"
 
 START_TEST(arrays_double_from_their_first_size)
 {
@@ -77,16 +78,10 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, arrays_double_from_their_first_size);
 	tcase_add_test(tc, an_overflow_leaves_the_array_as_it_was);
 	tcase_add_test(tc, full_reads_and_writes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
