@@ -24,10 +24,6 @@
 int guix_db_add_files(struct tree *t, struct store_items *db,
 		      const char *system, int64_t mtime);
 
-/* The database file as SQLite bytes (malloc'd). */
-int guix_db_serialize(struct store_items *db, int64_t registration_time,
-		      void **out, size_t *len);
-
 /* Tree observer for the ext2 writer: feeds every registered, unhashed
  * item's nodes and bytes, in the writer's (sorted) order, to a NAR
  * hasher. */

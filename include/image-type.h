@@ -48,6 +48,9 @@ struct image_types {
  * name replaces an earlier one.  Missing directories are skipped unless
  * REQUIRED (the ones the user named).  Returns 0 or an exit status. */
 int image_types_load_dir(struct image_types *reg, const char *dir, int required);
+/* The installed types (TYPESDIR), or the source tree's (SRCTYPESDIR) when
+ * mkhurdimg runs uninstalled and TYPESDIR does not exist. */
+int image_types_load_builtin(struct image_types *reg);
 void image_types_free(struct image_types *reg);
 
 /* Find NAME; on failure the message lists the known types. */

@@ -32,7 +32,7 @@ struct secret_file {
 
 struct secret_files {
 	struct secret_file *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Every file under DIR, sorted by name, as Guix's find-files lists them:

@@ -167,6 +167,12 @@ struct tree_node *tree_lookup(const struct tree *t, const char *path);
 struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops);
 
 
+/* FN on the host path of every file of T taken from the host (empty ones
+ * too), in no particular order and possibly more than once (hard links).
+ * Stops at, and returns, FN's first non-zero value. */
+int tree_each_host_file(struct tree *t, int (*fn)(const char *path, void *arg),
+			void *arg);
+
 /* Entries the tool itself makes (root-owned unless said, with MTIME).
  * Each returns 0 or EXIT_BUILD with a message recorded. */
 /* A directory, unless PATH exists already (a source made it: kept). */
@@ -193,9 +199,6 @@ int tree_read_content(const struct tree_inode *ino, const char *name,
  * directory or a file under it has hard links outside it.  Call it on
  * the deepest mount point first. */
 int tree_detach(struct tree *t, const char *path, struct tree *out);
-
-/* Remove PATH and everything under it; 0 if removed, -1 if absent. */
-int tree_remove(struct tree *t, const char *path);
 
 /* Sort directories, count links and subdirectories.  Call once all
  * sources are in, before walking. */

@@ -61,7 +61,7 @@ static int add_translators(struct run *r)
 		if (c->remove && hurd_translator_remove(&tt, c->path))
 			err = diag_error_at(EXIT_USAGE, r->cfg.file, c->line,
 					    "translator '%s': remove = true, but no translator is set there",
-					    c->path);
+					    diag_value(c->path));
 		else if (!c->remove)
 			err = hurd_translator_set(&tt, c->path, c->argv, c->argc,
 						  (uint32_t)c->mode);
@@ -82,7 +82,7 @@ static int register_store(struct run *r)
 	if (r->cfg.guix_system && !store_items_find(&r->store, r->cfg.guix_system))
 		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
 				     "guix-system %s is not in the closure",
-				     r->cfg.guix_system);
+				     diag_value(r->cfg.guix_system));
 	return guix_db_add_files(&r->tree, &r->store, r->cfg.guix_system,
 				 r->timestamp);
 }
@@ -332,32 +332,154 @@ static int print_json(struct run *r, const char *path)
 	return 0;
 }
 
-/* --depfile: the config and type file first, then every input. */
+/* --depfile: the config and type file first, then every input.  A
+ * configuration on standard input is no file Make can watch. */
 static int write_depfile(struct run *r, const struct build_options *o,
 			 const char *path)
 {
-	const char *first[2] = { o->config, r->type->file };
+	const char *first[2];
+	size_t n = 0;
 
 	struct tree **trees = calloc(r->layout.nparts + 1, sizeof(*trees));
-	size_t i, n = 0;
+	size_t i, ntrees = 0;
 	int err;
 
+	if (strcmp(o->config, "-"))
+		first[n++] = o->config;
+	if (r->type->file)
+		first[n++] = r->type->file;
 	if (!trees)
 		return diag_error(EXIT_BUILD, "out of memory");
-	trees[n++] = &r->tree;
+	trees[ntrees++] = &r->tree;
 	for (i = 0; i < r->layout.nparts; i++)
 		if (r->layout.parts[i].detached)
-			trees[n++] = &r->layout.parts[i].own;
-	err = depfile_write(o->depfile, path, first, r->type->file ? 2 : 1,
-			    &r->inputs, trees, n);
+			trees[ntrees++] = &r->layout.parts[i].own;
+	err = depfile_write(o->depfile, path, first, n, &r->inputs, trees, ntrees);
 	free(trees);
 	return err;
 }
 
-int build_image(const struct build_options *o, const struct image_types *types)
+/* Options that only a qcow2 type, or only compression, has any use for
+ * are refused elsewhere rather than ignored. */
+static int check_applies(struct run *r, const struct build_options *o)
+{
+	static const char *const qcow2_only[] = { "--compress", "--cluster-size",
+						  "--preallocation", "--threads" };
+	const char *given[] = { o->compress ? "" : NULL, o->cluster_size,
+				o->preallocation, o->threads ? "" : NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(given) / sizeof(*given); i++)
+		if (given[i] && strcmp(r->type->format, "qcow2"))
+			return diag_error(EXIT_USAGE, "%s needs a qcow2 image type; %s is %s",
+					  qcow2_only[i], r->type->name,
+					  r->type->format);
+	if (o->threads && !r->disk_opts.compress)
+		return diag_error(EXIT_USAGE,
+				  "--threads is for compression: give --compress too (%s does not compress)",
+				  r->type->name);
+	return 0;
+}
+
+/* ---- outputs that are inputs ---- */
+
+struct clash {
+	const char *option;		/* "--output", "--depfile" */
+	const char *what;		/* "image", "depfile" */
+	const char *path;
+	struct output_id id;
+};
+
+/* WHAT is the input's part ("the configuration file"), or NULL for
+ * one of the sources' files. */
+static int refuse_clash(const struct clash *c, const char *what,
+			const char *input)
+{
+	return diag_error(EXIT_USAGE, "the %s %s is the same file as %s%s%s%s; choose another %s",
+			  c->what, diag_value(c->path), what ? what : "",
+			  what ? " " : "", diag_value(input),
+			  what ? "" : ", an input of the image", c->option);
+}
+
+/* Before anything is read: the outputs against each other, the
+ * configuration and the image type file. */
+static int check_outputs(const struct run *r, const struct build_options *o,
+			 struct clash *c, size_t n)
+{
+	size_t i;
+
+	if (n == 2 && output_id_same(&c[0].id, &c[1].id))
+		return refuse_clash(&c[1], "the image", c[0].path);
+	for (i = 0; i < n; i++) {
+		if (strcmp(o->config, "-") && output_id_is_input(&c[i].id, o->config))
+			return refuse_clash(&c[i], "the configuration file", o->config);
+		if (r->type->file && output_id_is_input(&c[i].id, r->type->file))
+			return refuse_clash(&c[i], "the image type file", r->type->file);
+	}
+	return 0;
+}
+
+struct clashes {
+	struct clash *c;
+	size_t n;
+};
+
+static int input_clash(const char *input, void *arg)
+{
+	const struct clashes *cs = arg;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (output_id_is_input(&cs->c[i].id, input))
+			return refuse_clash(&cs->c[i], NULL, input);
+	return 0;
+}
+
+/* Once the sources are read: the outputs against every input.  Only an
+ * output that exists can be one. */
+static int check_inputs(struct run *r, struct clash *c, size_t n)
+{
+	struct clashes cs = { c, n };
+	size_t i;
+	int err = 0;
+
+	if (!(c[0].id.exists || (n == 2 && c[1].id.exists)))
+		return 0;
+	for (i = 0; !err && i < r->inputs.n; i++)
+		err = input_clash(r->inputs.paths[i], &cs);
+	if (!err)
+		err = tree_each_host_file(&r->tree, input_clash, &cs);
+	for (i = 0; !err && i < r->layout.nparts; i++)
+		if (r->layout.parts[i].detached)
+			err = tree_each_host_file(&r->layout.parts[i].own,
+						  input_clash, &cs);
+	return err;
+}
+
+static size_t outputs(const struct build_options *o, const char *path,
+		      struct clash c[2])
+{
+	size_t n = 0;
+
+	c[n].option = "--output";
+	c[n].what = "image";
+	c[n].path = path;
+	output_id_get(path, &c[n++].id);
+	if (o->depfile) {
+		c[n].option = "--depfile";
+		c[n].what = "depfile";
+		c[n].path = o->depfile;
+		output_id_get(o->depfile, &c[n++].id);
+	}
+	return n;
+}
+
+static int build(const struct build_options *o, const struct image_types *types)
 {
 	struct config_kinds kinds;
 	struct run r;
+	struct clash clash[2];
+	size_t nclash;
 	const char *path;
 	double t0, t1;
 	int err;
@@ -373,24 +495,26 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	r.disk_opts.prealloc_metadata = r.type->prealloc_metadata;
 	r.disk_opts.compress = r.type->compress || o->compress;
 	r.disk_opts.threads = o->threads;
-	if (r.disk_opts.compress && strcmp(r.type->format, "qcow2"))
-		return diag_error(EXIT_USAGE,
-				  "--compress needs a qcow2 image type; %s is %s",
-				  r.type->name, r.type->format);
+	if ((err = check_applies(&r, o)))
+		return err;
+	path = o->output ? o->output : r.type->output;
+	nclash = outputs(o, path, clash);
+	if ((err = check_outputs(&r, o, clash, nclash)))
+		return err;
 	if (o->cluster_size) {
 		int bits = qcow2_cluster_bits(o->cluster_size);
 
 		if (bits < 0)
 			return diag_error(EXIT_USAGE,
 					  "--cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
-					  o->cluster_size);
+					  diag_value(o->cluster_size));
 		r.disk_opts.cluster_bits = (unsigned)bits;
 	}
 	if (o->preallocation) {
 		if (strcmp(o->preallocation, "off") && strcmp(o->preallocation, "metadata"))
 			return diag_error(EXIT_USAGE,
 					  "--preallocation '%s' is not one of: off, metadata",
-					  o->preallocation);
+					  diag_value(o->preallocation));
 		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
 	}
 	registry_config_kinds(r.type, &kinds);
@@ -398,9 +522,10 @@ int build_image(const struct build_options *o, const struct image_types *types)
 		config_free(&r.cfg);
 		return err;
 	}
-	path = o->output ? o->output : r.type->output;
 	t0 = progress_clock();
 	err = decide(&r, o);
+	if (!err)
+		err = check_inputs(&r, clash, nclash);
 	t1 = progress_clock();
 	r.seconds[0] = t1 - t0;
 	if (!err)
@@ -417,8 +542,10 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	r.seconds[1] = progress_clock() - t1;
 	if (!err)
 		diag_verbose("writing the image: %.2f s", r.seconds[1]);
-	if (!err)
+	if (!err) {
+		diag_release_warnings(0);
 		report(&r, path);
+	}
 	if (!err && o->json)
 		err = print_json(&r, path);
 	if (r.boot.ops && r.boot.ops->release)
@@ -429,5 +556,17 @@ int build_image(const struct build_options *o, const struct image_types *types)
 	inputs_free(&r.inputs);
 	store_items_free(&r.store);
 	config_free(&r.cfg);
+	return err;
+}
+
+/* Warnings wait for the outcome: a failed build says only why. */
+int build_image(const struct build_options *o, const struct image_types *types)
+{
+	int err;
+
+	output_catch_signals("mkhurdimg");
+	diag_hold_warnings();
+	err = build(o, types);
+	diag_release_warnings(err != 0);
 	return err;
 }

@@ -21,8 +21,10 @@
 #include <unistd.h>
 #include <ext2fs/ext2fs.h>
 
+#include "array.h"
 #include "diag.h"
 #include "ext2.h"
+#include "fullio.h"
 #include "progress.h"
 #include "size.h"
 
@@ -544,15 +546,9 @@ static errcode_t alloc_blocks(struct writer *w, blk64_t n)
 
 		if ((err = alloc_run(w, n, &r)))
 			return err;
-		if (w->nruns == w->runcap) {
-			size_t cap = w->runcap ? w->runcap * 2 : 16;
-			struct run *nr = realloc(w->runs, cap * sizeof(*nr));
-
-			if (!nr)
-				return EXT2_ET_NO_MEMORY;
-			w->runs = nr;
-			w->runcap = cap;
-		}
+		if (array_grow(&w->runs, &w->runcap, w->nruns + 1,
+			       sizeof(*w->runs), 16))
+			return EXT2_ET_NO_MEMORY;
 		w->runs[w->nruns++] = r;
 		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len, +1);
 		n -= r.len;
@@ -583,56 +579,79 @@ struct filler {
 	tree_stream_read read;	/* or a stream entry */
 	void *reader;
 	uint64_t size, done;
+	int regular;		/* a regular file's: counted by the progress */
 };
 
 /* LEN bytes of F from byte OFFSET into BUF, zero-padded past its end.
  * Host files are read with pread, so holes can be skipped; memory and
  * streams are dense and read in order. */
-static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
-		uint64_t offset)
+static int shrank(struct writer *w, const struct filler *f, uint64_t at)
 {
-	size_t want = offset >= f->size ? 0 :
-		      f->size - offset < len ? (size_t)(f->size - offset) : len;
+	return diag_error(EXIT_BUILD,
+			  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
+			  w->path, (unsigned long long)at, (unsigned long long)f->size);
+}
+
+/* WANT bytes of the host file of F at OFFSET. */
+static int fill_host(struct writer *w, struct filler *f, char *buf,
+		     size_t want, uint64_t offset)
+{
+	size_t got;
+	int err = pread_full(f->fd, buf, want, offset, &got);
+
+	if (err)
+		return diag_error(EXIT_BUILD, "%s: cannot read: %s", w->path,
+				  strerror(err));
+	return got < want ? shrank(w, f, offset + got) : 0;
+}
+
+/* WANT bytes of the stream entry of F at OFFSET (BUF holds LEN).  A
+ * stream reads holes as zeros: the bytes before OFFSET are read past. */
+static int fill_stream(struct writer *w, struct filler *f, char *buf,
+		       size_t len, size_t want, uint64_t offset)
+{
 	size_t got = 0;
+	long r;
 
-	if (f->mem) {
-		memcpy(buf, f->mem + offset, want);
-		got = want;
-	}
-	while (f->read && f->done < offset) {
-		/* A stream reads holes as zeros: read past them. */
+	while (f->done < offset) {
 		uint64_t skip = offset - f->done;
-		long r = f->read(f->reader, buf,
-				 skip < len ? (size_t)skip : len);
 
+		r = f->read(f->reader, buf, skip < len ? (size_t)skip : len);
 		if (r <= 0)
 			return r < 0 ? EXIT_BUILD :
 			       diag_error(EXIT_BUILD, "%s: the stream ended early",
 					  w->path);
 		f->done += (uint64_t)r;
 	}
-	if (f->read && f->done != offset)
+	if (f->done != offset)
 		return diag_error(EXIT_BUILD, "%s: a stream cannot go back",
 				  w->path);
 	while (got < want) {
-		ssize_t r = f->read ? f->read(f->reader, buf + got, want - got)
-				    : pread(f->fd, buf + got, want - got,
-					    (off_t)(offset + got));
-
-		if (r < 0 && f->read)
-			return EXIT_BUILD;	/* the stream said why */
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = f->read(f->reader, buf + got, want - got);
 		if (r < 0)
-			return diag_error(EXIT_BUILD, "%s: cannot read: %s",
-					  w->path, strerror(errno));
+			return EXIT_BUILD;	/* the stream said why */
 		if (r == 0)
-			return diag_error(EXIT_BUILD,
-					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
-					  w->path, (unsigned long long)(offset + got),
-					  (unsigned long long)f->size);
+			return shrank(w, f, offset + got);
 		got += (size_t)r;
 	}
+	return 0;
+}
+
+static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
+		uint64_t offset)
+{
+	size_t want = offset >= f->size ? 0 :
+		      f->size - offset < len ? (size_t)(f->size - offset) : len;
+	int r = 0;
+
+	if (f->mem)
+		memcpy(buf, f->mem + offset, want);
+	else if (f->read)
+		r = fill_stream(w, f, buf, len, want, offset);
+	else if (want)
+		r = fill_host(w, f, buf, want, offset);
+	if (r)
+		return r;
 	memset(buf + want, 0, len - want);
 	f->done = offset + want;
 	return 0;
@@ -646,15 +665,8 @@ static int extents_push(struct extents *e, blk64_t b, uint64_t l)
 		e->v[e->n - 1].len++;
 		return 0;
 	}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-		struct run *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (array_grow(&e->v, &e->cap, e->n + 1, sizeof(*e->v), 8))
+		return -1;
 	e->v[e->n].start = b;
 	e->v[e->n].len = 1;
 	e->v[e->n].logical = l;
@@ -687,11 +699,20 @@ static void observe(struct writer *w, const struct filler *f, const char *buf,
 	}
 }
 
+/* The bytes of F in [AT, AT + LEN): what the progress counts of a chunk.
+ * Its total is the plan's bytes, the summary's figure. */
+static uint64_t content_in(const struct filler *f, uint64_t at, uint64_t len)
+{
+	uint64_t end = at + len < f->size ? at + len : f->size;
+
+	return f->regular && at < end ? end - at : 0;
+}
+
 /* Write the data extents V[0..N) from F, at most a chunk per write. */
 static int write_data(struct writer *w, struct filler *f, const struct run *v,
 		      size_t n)
 {
-	uint64_t seen = 0;
+	uint64_t seen = 0, counted = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -710,12 +731,15 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
-			progress_add(c * EXT2_BLOCK, 0);
+			progress_add(content_in(f, at, c * EXT2_BLOCK), 0);
+			counted += content_in(f, at, c * EXT2_BLOCK);
 			start += c;
 			left -= c;
 		}
 	}
 	observe(w, f, NULL, f->size, &seen, f->size);
+	if (f->regular && f->size > counted)
+		progress_add(f->size - counted, 0);	/* its holes */
 	return 0;
 }
 
@@ -877,15 +901,9 @@ static int defer(struct writer *w, const struct tree_inode *ino)
 {
 	struct deferred *d;
 
-	if (w->ndeferred == w->defcap) {
-		size_t cap = w->defcap ? w->defcap * 2 : 64;
-		struct deferred *n = realloc(w->deferred, cap * sizeof(*n));
-
-		if (!n)
-			return diag_error(EXIT_BUILD, "out of memory");
-		w->deferred = n;
-		w->defcap = cap;
-	}
+	if (array_grow(&w->deferred, &w->defcap, w->ndeferred + 1,
+		       sizeof(*w->deferred), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	d = &w->deferred[w->ndeferred];
 	memset(d, 0, sizeof(*d));
 	d->stream = ino->stream;
@@ -922,7 +940,7 @@ static int replay_sink(void *ctx, uint64_t token, uint64_t size,
 {
 	struct replay *rp = ctx;
 	struct deferred key, *d;
-	struct filler f = { -1, NULL, read, reader, 0, 0 };
+	struct filler f = { -1, NULL, read, reader, 0, 0, 1 };
 
 	key.token = token;
 	d = bsearch(&key, rp->v, rp->n, sizeof(*rp->v), deferred_cmp);
@@ -988,7 +1006,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 {
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
-	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
+	struct filler f = { -1, NULL, NULL, NULL, 0, 0, S_ISREG(ino->mode) };
 	struct stat opened = { 0 };
 	char *dirbuf = NULL;
 	errcode_t err;
@@ -999,8 +1017,11 @@ static int write_content(struct writer *w, struct tree_node *n,
 		memcpy(inode->i_block, ino->data, ino->size);
 		return 0;
 	}
-	if (data == 0)
+	if (data == 0) {
+		if (f.regular)
+			progress_add(ino->size, 0);	/* all hole */
 		return 0;
+	}
 	if (tree_is_dir(ino)) {
 		dirbuf = build_dir(n, data);
 		if (!dirbuf)
@@ -1240,7 +1261,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	w.next_ino = lf->inode->ino + 1;
 	tree_visit_begin(t);
 	tree_walk(t, number_node, &w);
-	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
+	progress_start(plan->bytes, plan->files);
 	tree_visit_begin(t);
 	r = tree_walk(t, write_node, &w);
 	if (!r)

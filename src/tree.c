@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "tree.h"
 
@@ -251,15 +252,12 @@ static struct tree_node *node_new(struct tree_node *parent, const char *name,
 
 static int kid_append(struct tree_node *dir, struct tree_node *kid)
 {
-	if (dir->nkids == dir->cap) {
-		uint32_t cap = dir->cap ? dir->cap * 2 : 8;
-		struct tree_node **k = realloc(dir->kids, cap * sizeof(*k));
+	size_t cap = dir->cap;	/* 32 bits in every node: a copy */
 
-		if (!k)
-			return -1;
-		dir->kids = k;
-		dir->cap = cap;
-	}
+	if (array_grow(&dir->kids, &cap, (size_t)dir->nkids + 1,
+		       sizeof(*dir->kids), 8))
+		return -1;
+	dir->cap = (uint32_t)cap;
 	dir->kids[dir->nkids++] = kid;
 	return 0;
 }
@@ -610,6 +608,28 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 	return n;
 }
 
+struct each_host {
+	int (*fn)(const char *path, void *arg);
+	void *arg;
+};
+
+/* Empty files too: they have no content, but writing into one changes
+ * the image. */
+static int host_file(struct tree_node *n, void *arg)
+{
+	const struct each_host *e = arg;
+
+	return n->inode->host_path ? e->fn(n->inode->host_path, e->arg) : 0;
+}
+
+int tree_each_host_file(struct tree *t, int (*fn)(const char *path, void *arg),
+			void *arg)
+{
+	struct each_host e = { fn, arg };
+
+	return tree_walk(t, host_file, &e);
+}
+
 struct tree_node *tree_lookup(const struct tree *t, const char *path)
 {
 	const char *name;
@@ -664,17 +684,6 @@ int tree_add_data(struct tree *t, const char *path, uint32_t mode,
 	}
 	ino->mtime = mtime;
 	return tree_put(t, path, ino, NULL) ? EXIT_BUILD : 0;
-}
-
-int tree_remove(struct tree *t, const char *path)
-{
-	struct tree_node *n = tree_lookup(t, path);
-
-	if (!n || n == t->root)
-		return -1;
-	kid_remove(n->parent, n);
-	node_free(t, n, 1);
-	return 0;
 }
 
 static int kid_cmp(const void *a, const void *b)

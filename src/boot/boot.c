@@ -37,9 +37,11 @@
 #endif
 #endif
 
+#include "array.h"
 #include "boot.h"
 #include "cli.h"
 #include "diag.h"
+#include "fullio.h"
 #include "image-type.h"
 #include "registry.h"
 #include "secret-service.h"
@@ -205,15 +207,9 @@ void console_match_free(struct console_match *m)
 
 static void line_add(struct console_match *m, char c)
 {
-	char *n;
-
-	if (m->len + 1 >= m->cap) {
-		n = realloc(m->line, m->cap * 2);
-		if (!n)
-			return;	/* keep what fits: a short line is no match */
-		m->line = n;
-		m->cap *= 2;
-	}
+	/* Out of memory, keep what fits: a short line is no match. */
+	if (array_grow(&m->line, &m->cap, m->len + 2, 1, 256))
+		return;
 	m->line[m->len++] = c;
 	m->line[m->len] = '\0';
 }
@@ -311,21 +307,16 @@ static void words_add(struct words *w, const char *fmt, ...)
 
 static void words_add(struct words *w, const char *fmt, ...)
 {
-	char **n, *s, tmp[1];
+	char *s, tmp[1];
 	va_list ap;
 	int len;
 
 	va_start(ap, fmt);
 	len = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (w->n + 2 > w->cap) {
-		n = realloc(w->v, (w->cap ? w->cap * 2 : 32) * sizeof(*n));
-		if (!n) {
-			w->oom = 1;
-			return;
-		}
-		w->v = n;
-		w->cap = w->cap ? w->cap * 2 : 32;
+	if (array_grow(&w->v, &w->cap, w->n + 2, sizeof(*w->v), 32)) {
+		w->oom = 1;
+		return;
 	}
 	s = len < 0 ? NULL : malloc((size_t)len + 1);
 	if (!s) {
@@ -642,19 +633,8 @@ static void stop(pid_t pid)
 
 static void echo(int *on, const char *buf, size_t n)
 {
-	ssize_t w;
-
-	while (*on && n) {
-		w = write(1, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*on = 0;	/* nobody reads stdout: go on matching */
-			return;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
+	if (*on && n && write_full(1, buf, n))
+		*on = 0;	/* nobody reads stdout: go on matching */
 }
 
 enum outcome { RAN_MATCH, RAN_EXITED, RAN_TIMEOUT, RAN_SILENT, RAN_SIGNAL,
@@ -890,13 +870,6 @@ static int file_format(const char *image, const char **format)
 	return 0;
 }
 
-static int load_types(struct image_types *reg)
-{
-	if (!access(TYPESDIR, R_OK | X_OK))
-		return image_types_load_dir(reg, TYPESDIR, 1);
-	return image_types_load_dir(reg, SRCTYPESDIR, 0);
-}
-
 /* Format and architecture: from -t, checked against the file, or from the
  * file with a 32-bit guest. */
 static int image_kind(const struct boot_opts *o, const char **format,
@@ -914,7 +887,7 @@ static int image_kind(const struct boot_opts *o, const char **format,
 	*is64 = 0;
 	if (!o->type)
 		return 0;
-	err = load_types(&reg);
+	err = image_types_load_builtin(&reg);
 	if (!err)
 		err = image_types_find(&reg, o->type, &t);
 	if (!err) {

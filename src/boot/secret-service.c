@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cli.h"
 #include "diag.h"
 #include "dirlist.h"
@@ -56,14 +57,10 @@
 static int add_file(struct secret_files *f, const char *source,
 		    size_t root_len, const struct stat *st)
 {
-	struct secret_file *v, *e;
+	struct secret_file *e;
 
-	if ((f->n & (f->n - 1)) == 0) {	/* 0, 1, 2, 4, ...: grow */
-		v = realloc(f->v, (f->n ? f->n * 2 : 8) * sizeof(*v));
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		f->v = v;
-	}
+	if (array_grow(&f->v, &f->cap, f->n + 1, sizeof(*f->v), 8))
+		return diag_error(EXIT_BUILD, "out of memory");
 	e = &f->v[f->n];
 	e->source = strdup(source);
 	if (!e->source)

@@ -109,11 +109,11 @@ static cfg_opt_t top_opts[] = {
 int config_check_size(cfg_t *cfg, cfg_opt_t *opt)
 {
 	uint64_t bytes;
+	char why[160];
 
 	if (size_parse_or_guess(cfg_opt_getnstr(opt, 0), &bytes)) {
-		cfg_error(cfg,
-			  "size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-			  cfg_opt_getnstr(opt, 0));
+		size_explain(cfg_opt_getnstr(opt, 0), why, sizeof(why));
+		cfg_error(cfg, "size '%s' %s", diag_value(cfg_opt_getnstr(opt, 0)), why);
 		return -1;
 	}
 	return 0;
@@ -146,10 +146,24 @@ int config_check_range(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* "644" is 01204 to libconfuse: a mode written without its leading 0 is
+ * a mistake, never a decimal mode. */
+static int decimal_looking(const char *text)
+{
+	return text && text[0] >= '1' && text[0] <= '9' &&
+	       strspn(text, "0123456789") == strlen(text);
+}
+
 int config_check_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
+	const char *text = conffile_value_text(opt->name, cfg->line);
 
+	if (decimal_looking(text)) {
+		cfg_error(cfg, "mode %s has no leading 0, so it would be read as decimal (%#lo); write modes in octal, as 0%s",
+			  text, v, text);
+		return -1;
+	}
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
 		if (v < 0)
 			cfg_error(cfg, "mode %ld is out of range (0 to 07777)", v);
@@ -176,7 +190,7 @@ static int validate_translators(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 
 	if (strcmp(v, "guix") && strcmp(v, "none")) {
-		cfg_error(cfg, "translators '%s' is not one of: guix, none", v);
+		cfg_error(cfg, "translators '%s' is not one of: guix, none", diag_value(v));
 		return -1;
 	}
 	return 0;
@@ -192,7 +206,8 @@ static int validate_format(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	if (strcmp(v, "xattr") && strcmp(v, "legacy")) {
-		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy", v);
+		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy",
+			  diag_value(v));
 		return -1;
 	}
 	return 0;
@@ -204,38 +219,16 @@ static int validate_image_path(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (!v || v[0] != '/') {
 		cfg_error(cfg, "%s '%s' must be an absolute path inside the image",
-			  opt->name, v ? v : "");
+			  opt->name, diag_value(v));
 		return -1;
 	}
 	return 0;
-}
-
-/* V for a message: control characters as \n, \t or \xHH. */
-static const char *shown(const char *v, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *v && o + 5 < len; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, len - o, "\\n");
-		else if (c == '\t')
-			o += (size_t)snprintf(buf + o, len - o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /* RFC 1123 host names: it goes into /etc/hostname and /etc/hosts. */
 static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char buf[512];
 
 	if (!v || !*v) {
 		cfg_error(cfg, "host-name must not be empty");
@@ -245,7 +238,7 @@ static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(v))
 		return 0;
 	cfg_error(cfg, "host-name '%s' is not a host name (letters, digits, '-' and '.')",
-		  shown(v ? v : "", buf, sizeof(buf)));
+		  diag_value(v));
 	return -1;
 }
 
@@ -366,7 +359,7 @@ static int collect_rules(cfg_t *cfg, struct os_config *out)
 		if (r->glob[0] != '/')
 			return diag_error_at(EXIT_USAGE, out->file, r->line,
 					     "permissions '%s': the pattern must be an absolute path inside the image",
-					     r->glob);
+					     diag_value(r->glob));
 	}
 	return 0;
 }
@@ -397,15 +390,15 @@ static int collect_translators(cfg_t *cfg, struct os_config *out)
 		if (t->path[0] != '/')
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s' must be an absolute path inside the image",
-					     t->path);
+					     diag_value(t->path));
 		if (t->remove && t->argc)
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s': give either command or remove, not both",
-					     t->path);
+					     diag_value(t->path));
 		if (!t->remove && (!t->argc || !*t->argv[0]))
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s' has no command (or use remove = true)",
-					     t->path);
+					     diag_value(t->path));
 	}
 	return 0;
 }
@@ -441,7 +434,8 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 		g->line = start_line(sec, 0);
 		if (!valid_account_name(g->name))
 			return diag_error_at(EXIT_USAGE, out->file, g->line,
-					     "group '%s': not a valid group name", g->name);
+					     "group '%s': not a valid group name",
+					     diag_value(g->name));
 	}
 	for (i = 0; i < nu; i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "user", i);
@@ -464,13 +458,14 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 			u->groups[k] = xstrdup(cfg_getnstr(sec, "supplementary-groups", k));
 		if (!valid_account_name(u->name))
 			return diag_error_at(EXIT_USAGE, out->file, u->line,
-					     "user '%s': not a valid user name", u->name);
+					     "user '%s': not a valid user name",
+					     diag_value(u->name));
 		if (strpbrk(u->comment, ":\n") || strpbrk(u->password, ":\n") ||
 		    u->home[0] != '/' || u->shell[0] != '/' || strchr(u->home, ':') ||
 		    strchr(u->shell, ':'))
 			return diag_error_at(EXIT_USAGE, out->file, u->line,
 					     "user '%s': comment and password may not hold ':' or a newline; home and shell must be absolute paths",
-					     u->name);
+					     diag_value(u->name));
 	}
 	return 0;
 }
@@ -515,7 +510,7 @@ static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
 		if (!ssh_word(o->accept_env[i]))
 			return diag_error_at(EXIT_USAGE, out->file, line,
 					     "accepted-environment '%s' is not one word",
-					     o->accept_env[i]);
+					     diag_value(o->accept_env[i]));
 	}
 	for (i = 0; i < o->nsubsystems; i++) {
 		const char *v = cfg_getnstr(sec, "subsystems", i), *sp = strchr(v, ' ');
@@ -523,7 +518,8 @@ static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
 		o->subsystems[i] = xstrdup(v);
 		if (!sp || sp == v || !sp[1] || strpbrk(v, "\t\n\r"))
 			return diag_error_at(EXIT_USAGE, out->file, line,
-					     "subsystems entry '%s' is not \"NAME COMMAND\"", v);
+					     "subsystems entry '%s' is not \"NAME COMMAND\"",
+					     diag_value(v));
 	}
 	return 0;
 }
@@ -538,11 +534,11 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 	    strcmp(prl, "prohibit-password"))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
-				     prl);
+				     diag_value(prl));
 	if (!one_of(cfg_getstr(sec, "log-level"), log_levels))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "log-level '%s' is not one of: quiet, fatal, error, info, verbose, debug, debug1, debug2, debug3",
-				     cfg_getstr(sec, "log-level"));
+				     diag_value(cfg_getstr(sec, "log-level")));
 	o->enabled = 1;
 	o->line = line;
 	o->port = cfg_getint(sec, "port-number");
@@ -568,7 +564,7 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 	if (o->pid_file[0] != '/' || strpbrk(o->pid_file, " \t\n\r"))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "pid-file '%s' must be an absolute path without blanks",
-				     o->pid_file);
+				     diag_value(o->pid_file));
 	return ssh_lists(sec, out, line);
 }
 
@@ -583,7 +579,7 @@ static int collect_services(cfg_t *cfg, struct os_config *out)
 		if (strcmp(cfg_title(sec), "openssh"))
 			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "service '%s' is not known (known: openssh)",
-					     cfg_title(sec));
+					     diag_value(cfg_title(sec)));
 		if ((r = collect_openssh(sec, out)))
 			return r;
 	}
@@ -601,7 +597,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 		if (strcmp(cfg_title(sec), "/"))
 			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "file-system '%s': only the root file system \"/\" is supported",
-					     cfg_title(sec));
+					     diag_value(cfg_title(sec)));
 		root = sec;
 	}
 	if (!root) {
@@ -616,7 +612,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	if (strlen(out->fs_label) > 16)
 		return diag_error_at(EXIT_USAGE, out->file, start_line(root, 0),
 				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
-				     out->fs_label);
+				     diag_value(out->fs_label));
 	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
 	out->max_depth = (unsigned)cfg_getint(root, "max-depth");
 	return 0;
@@ -753,7 +749,7 @@ static int load(const char *path, const struct config_kinds *kinds,
 
 	memset(out, 0, sizeof(*out));
 	label_line = 0;
-	out->file = xstrdup(path);
+	out->file = xstrdup(conffile_name(path));
 	partition = partition_options(kinds);
 	boot = joined(bootloader_opts, sizeof(bootloader_opts) / sizeof(*bootloader_opts) - 1,
 		      kinds->bootloader ? kinds->bootloader->opts : NULL);

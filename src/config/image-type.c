@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conffile.h"
 #include "diag.h"
@@ -55,7 +56,7 @@ static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", allowed[i]);
 	}
-	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, v ? v : "", list);
+	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, diag_value(v), list);
 	return -1;
 }
 
@@ -324,6 +325,15 @@ int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 	}
 	dirlist_free(names, n);
 	return r;
+}
+
+int image_types_load_builtin(struct image_types *reg)
+{
+	struct stat st;
+
+	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
+		return image_types_load_dir(reg, TYPESDIR, 1);
+	return image_types_load_dir(reg, SRCTYPESDIR, 0);
 }
 
 void image_types_free(struct image_types *reg)

@@ -26,6 +26,7 @@
 
 #include "disk.h"
 #include "image-type.h"
+#include "fullio.h"
 #include "qcow2.h"
 #include "size.h"
 
@@ -222,40 +223,15 @@ static int all_zero(const char *p, size_t n)
 	return n == 0;
 }
 
-static int pwrite_all(int fd, const char *p, size_t len, uint64_t off)
+/* Past the end of the file is a hole still to be written: zeros. */
+static int pread_zero(int fd, void *buf, size_t len, uint64_t off)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
+	size_t got;
+	int err = pread_full(fd, buf, len, off, &got);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, char *p, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, (off_t)(off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0) {	/* a hole at the end of the file */
-			memset(p + got, 0, n - got);
-			break;
-		}
-		got += (size_t)r;
-	}
-	return 0;
+	if (!err)
+		memset((char *)buf + got, 0, len - got);
+	return err;
 }
 
 /* ---- plain clusters ---- */
@@ -294,7 +270,7 @@ static int plain_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 			run += more;
 		}
 		n = (size_t)run;
-		if ((err = pwrite_all(d->fd, p, n, host + in)))
+		if ((err = pwrite_full(d->fd, p, n, host + in)))
 			return err;
 next:
 		p += n;
@@ -434,7 +410,7 @@ static int flush_batch(struct disk *d)
 			uint64_t off = q->next;
 			uint64_t sectors = ((off + j->outlen - 1) >> 9) - (off >> 9);
 
-			err = pwrite_all(d->fd, (char *)j->out, j->outlen, off);
+			err = pwrite_full(d->fd, (char *)j->out, j->outlen, off);
 			if (!err)
 				err = ref_range(q, off & ~511ULL, (sectors + 1) * 512);
 			*e = qcow2_compressed_entry(off, j->outlen, q->cb);
@@ -442,7 +418,7 @@ static int flush_batch(struct disk *d)
 		} else if (!err) {
 			err = new_cluster(q, &host);
 			if (!err)
-				err = pwrite_all(d->fd, (char *)j->data, q->cs, host);
+				err = pwrite_full(d->fd, (char *)j->data, q->cs, host);
 			*e = host;
 		}
 		free(j->out);
@@ -497,7 +473,7 @@ static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
 		return 0;
 	}
 	if (!(*e & QCOW2_COMPRESSED))
-		return pread_all(d->fd, (char *)buf, q->cs, *e);
+		return pread_zero(d->fd, (char *)buf, q->cs, *e);
 	{
 		uint64_t off = *e & ((1ULL << x) - 1);
 		uint64_t sectors = (*e & ~QCOW2_COMPRESSED) >> x;
@@ -507,7 +483,7 @@ static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
 
 		if (!in)
 			return ENOMEM;
-		if ((err = pread_all(d->fd, (char *)in, len, off))) {
+		if ((err = pread_zero(d->fd, (char *)in, len, off))) {
 			free(in);
 			return err;
 		}
@@ -599,7 +575,7 @@ static int q_pread(struct disk *d, void *buf, size_t len, uint64_t off)
 				memcpy(p, tmp + in, n);
 		} else if (!(err = lookup(q, off >> q->cb, 0, &host))) {
 			if (host)
-				err = pread_all(d->fd, p, n, host + in);
+				err = pread_zero(d->fd, p, n, host + in);
 			else
 				memset(p, 0, n);
 		}
@@ -668,7 +644,7 @@ static int q_finish(struct disk *d)
 			/* The copied flag is for plain clusters only. */
 			put_be64(buf + 8 * k, !e ? 0 : e & QCOW2_COMPRESSED ? e : qcow2_entry(e));
 		}
-		err = pwrite_all(d->fd, (char *)buf, q->cs, l2_off[i]);
+		err = pwrite_full(d->fd, (char *)buf, q->cs, l2_off[i]);
 	}
 	l1_clusters = ((uint64_t)q->l1_size * 8 + q->cs - 1) / q->cs;
 	if (!l1_clusters)
@@ -685,7 +661,7 @@ static int q_finish(struct disk *d)
 		for (k = 0; k < per && i * per + k < q->l1_size; k++)
 			if (l2_off[i * per + k])
 				put_be64(buf + 8 * k, qcow2_entry(l2_off[i * per + k]));
-		err = pwrite_all(d->fd, (char *)buf, q->cs, at);
+		err = pwrite_full(d->fd, (char *)buf, q->cs, at);
 	}
 	/* The refcounts, counting themselves. */
 	used = (q->next + q->cs - 1) >> q->cb;
@@ -703,13 +679,13 @@ static int q_finish(struct disk *d)
 			buf[2 * (c - first)] = (uint8_t)(q->rc[c] >> 8);
 			buf[2 * (c - first) + 1] = (uint8_t)q->rc[c];
 		}
-		err = pwrite_all(d->fd, (char *)buf, q->cs, rb_off + i * q->cs);
+		err = pwrite_full(d->fd, (char *)buf, q->cs, rb_off + i * q->cs);
 	}
 	for (i = 0; i < tclusters && !err; i++) {
 		memset(buf, 0, q->cs);
 		for (k = 0; k < per && i * per + k < nblocks; k++)
 			put_be64(buf + 8 * k, rb_off + (i * per + k) * q->cs);
-		err = pwrite_all(d->fd, (char *)buf, q->cs, rt_off + i * q->cs);
+		err = pwrite_full(d->fd, (char *)buf, q->cs, rt_off + i * q->cs);
 	}
 	if (!err) {
 		memset(&h, 0, sizeof(h));
@@ -721,7 +697,7 @@ static int q_finish(struct disk *d)
 		h.refcount_table_clusters = (uint32_t)tclusters;
 		memset(buf, 0, q->cs);
 		qcow2_encode_header(&h, buf);
-		err = pwrite_all(d->fd, (char *)buf, q->cs, 0);
+		err = pwrite_full(d->fd, (char *)buf, q->cs, 0);
 	}
 	if (!err && ftruncate(d->fd, (off_t)end))
 		err = errno;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "fullio.h"
 
 static int raw_open(struct disk *d)
 {
@@ -17,46 +18,18 @@ static int raw_open(struct disk *d)
 
 static int raw_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(d->fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return pwrite_full(d->fd, buf, len, off);
 }
 
+/* Past the end of the file is a hole still to be written: zeros. */
 static int raw_pread(struct disk *d, void *buf, size_t len, uint64_t off)
 {
-	char *p = buf;
+	size_t got;
+	int err = pread_full(d->fd, buf, len, off, &got);
 
-	while (len) {
-		ssize_t n = pread(d->fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0) {
-			memset(p, 0, len);
-			return 0;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (!err)
+		memset((char *)buf + got, 0, len - got);
+	return err;
 }
 
 static int raw_finish(struct disk *d)

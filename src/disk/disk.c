@@ -8,12 +8,12 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ext2fs/ext2fs.h>
 
+#include "channel.h"
 #include "diag.h"
 #include "disk.h"
 
@@ -127,8 +127,7 @@ struct cache_slot {
 };
 
 struct region {
-	struct disk *disk;
-	uint64_t offset, size;
+	struct channel_region at;	/* at.disk: the struct disk */
 	struct cache_slot cache[CACHE_SLOTS];
 	char *cache_mem;
 };
@@ -136,8 +135,7 @@ struct region {
 void disk_io_name(struct disk *d, uint64_t offset, uint64_t size, char *buf,
 		  size_t len)
 {
-	snprintf(buf, len, "disk:%p:%" PRIu64 ":%" PRIu64, (void *)d, offset,
-		 size);
+	channel_name("disk", d, offset, size, buf, len);
 }
 
 static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
@@ -148,15 +146,15 @@ static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
 
 	/* A negative count is a byte count (libext2fs's convention). */
 	len = count < 0 ? (uint64_t)-count : (uint64_t)count * ch->block_size;
-	if (!r->disk)		/* a region for sizing only */
+	if (!r->at.disk)	/* a region for sizing only */
 		return EROFS;
-	if (off > r->size || len > r->size - off)
+	if (off > r->at.size || len > r->at.size - off)
 		return EXT2_ET_LLSEEK_FAILED;
 	/* Through disk_write/disk_read, so that a failure is explained
 	 * once, naming the image file. */
 	if (wbuf)
-		return disk_write(r->disk, wbuf, len, r->offset + off) ? EIO : 0;
-	return disk_read(r->disk, rbuf, len, r->offset + off) ? EIO : 0;
+		return disk_write(r->at.disk, wbuf, len, r->at.offset + off) ? EIO : 0;
+	return disk_read(r->at.disk, rbuf, len, r->at.offset + off) ? EIO : 0;
 }
 
 static errcode_t slot_flush(io_channel ch, struct cache_slot *s)
@@ -205,31 +203,8 @@ static errcode_t cache_flush_all(io_channel ch)
 
 static errcode_t dio_open(const char *name, int flags, io_channel *out)
 {
-	struct region *r;
-	io_channel ch;
-	void *ptr;
-	uint64_t offset, size;
-
-	if (sscanf(name, "disk:%p:%" SCNu64 ":%" SCNu64, &ptr, &offset,
-		   &size) != 3)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	ch = calloc(1, sizeof(*ch));
-	r = calloc(1, sizeof(*r));
-	if (!ch || !r || !(ch->name = strdup(name))) {
-		free(ch);
-		free(r);
-		return EXT2_ET_NO_MEMORY;
-	}
-	r->disk = ptr;
-	r->offset = offset;
-	r->size = size;
-	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	ch->manager = disk_io_manager;
-	ch->block_size = 1024;
-	ch->refcount = 1;
-	ch->private_data = r;
-	*out = ch;
-	return 0;
+	return channel_open(name, "disk", disk_io_manager, sizeof(struct region),
+			    out);
 }
 
 static errcode_t dio_close(io_channel ch)
@@ -241,9 +216,7 @@ static errcode_t dio_close(io_channel ch)
 		return 0;
 	err = cache_flush_all(ch);
 	free(r->cache_mem);
-	free(r);
-	free(ch->name);
-	free(ch);
+	channel_free(ch);
 	return err;
 }
 
@@ -313,7 +286,7 @@ static errcode_t dio_write64(io_channel ch, unsigned long long blk, int count,
 	errcode_t err;
 
 	if (((unsigned long long)blk + span(ch, count)) * (uint64_t)ch->block_size >
-	    r->size)
+	    r->at.size)
 		return EXT2_ET_LLSEEK_FAILED;	/* now, not when it is flushed */
 	if (count != 1 || !r->cache_mem) {
 		/* A byte-count write (the superblock) may cover only part of

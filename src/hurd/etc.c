@@ -463,14 +463,15 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 		return 0;
 	if (!*cfg->timezone || strstr(cfg->timezone, "..") || cfg->timezone[0] == '/')
 		return diag_error(EXIT_USAGE, "%s: timezone '%s' is not a zone name like Europe/Amsterdam",
-				  cfg->file, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone));
 	memset(&z, 0, sizeof(z));
 	z.zone = cfg->timezone;
 	tree_walk(t, find_zone, &z);
 	if (!*z.found)
 		return diag_error(EXIT_BUILD,
 				  "%s: timezone %s: no share/zoneinfo/%s in the image; add the tzdata package to the closure",
-				  cfg->file, cfg->timezone, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone),
+				  diag_value(cfg->timezone));
 	sb_init(&b);
 	sb_addf(&b, "%s\n", cfg->timezone);
 	if ((r = put_text(t, "/etc/timezone", &b, 0644, mtime)))
@@ -539,7 +540,8 @@ static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
 	int r = 0;
 
 	if (!d)
-		return diag_error(EXIT_BUILD, "%s: secrets: %s", host, strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: secrets: %s", diag_value(host),
+				  strerror(errno));
 	r = inputs_add(in, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];
@@ -563,6 +565,9 @@ static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
 		} else {
 			ino->mtime = mtime;
 			r = tree_put(t, ip, ino, NULL) ? EXIT_BUILD : 0;
+			/* Empty, it has no content to list it by. */
+			if (!r && !st.st_size)
+				r = inputs_add(in, hp);
 		}
 	}
 	closedir(d);

@@ -116,7 +116,8 @@ static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 	return r;
 }
 
-int guix_db_serialize(struct store_items *db, int64_t regtime, void **out, size_t *len)
+/* The database file as SQLite bytes (malloc'd). */
+static int serialize(struct store_items *db, int64_t regtime, void **out, size_t *len)
 {
 	sqlite3 *s = NULL;
 	size_t *order = calloc(db->n + 1, sizeof(*order)), n = 0, i;
@@ -174,7 +175,7 @@ static int make_db(void *ctx, void **data, size_t *len)
 			return diag_error(EXIT_BUILD,
 					  "%s: no NAR hash when the database was written (is the store directory sorted after /var?)",
 					  f->db->items[i].path);
-	return guix_db_serialize(f->db, f->mtime, data, len);
+	return serialize(f->db, f->mtime, data, len);
 }
 
 /* The size of a nar follows from the tree alone: names, file sizes,
@@ -254,7 +255,7 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 			return r;
 	/* The size, from the same rows with hashes not known yet: every
 	 * hash has the same length, so the file has the same pages. */
-	if ((r = guix_db_serialize(db, mtime, &bytes, &len)))
+	if ((r = serialize(db, mtime, &bytes, &len)))
 		return r;
 	free(bytes);
 	f = calloc(1, sizeof(*f));

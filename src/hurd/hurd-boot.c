@@ -24,7 +24,8 @@
 /* The parameters file is a few kilobytes; this is far above any. */
 #define PARAMETERS_MAX (1 << 20)
 
-int hurd_boot_has_arg(char *const *args, size_t nargs, const char *word)
+/* Does ARGS hold the word WORD? ("noide" switches i586 to rumpdisk.) */
+static int has_arg(char *const *args, size_t nargs, const char *word)
 {
 	size_t i;
 
@@ -309,11 +310,11 @@ static int chain_args(struct hurd_boot *b, const struct os_config *cfg)
 		       b->root_partition, b->driver == DRIVER_WD ? "wd" : "hd")))
 		return r;
 	if (b->driver == DRIVER_WD &&
-	    !hurd_boot_has_arg(cfg->kernel_args, cfg->nkernel_args, "noide") &&
+	    !has_arg(cfg->kernel_args, cfg->nkernel_args, "noide") &&
 	    (r = push(&e->args, &e->nargs, strdup("noide"))))
 		return r;
 	if (cfg->serial &&
-	    !hurd_boot_has_arg(cfg->kernel_args, cfg->nkernel_args, "console=com0") &&
+	    !has_arg(cfg->kernel_args, cfg->nkernel_args, "console=com0") &&
 	    (r = push(&e->args, &e->nargs, strdup("console=com0"))))
 		return r;
 	for (i = 0; i < cfg->nkernel_args; i++)
@@ -359,7 +360,7 @@ static int decide_chain(struct hurd_boot *b, const struct tree *t,
 	int r;
 
 	b->driver = type->driver == DRIVER_WD ||
-				    hurd_boot_has_arg(cfg->kernel_args,
+				    has_arg(cfg->kernel_args,
 						      cfg->nkernel_args, "noide")
 			    ? DRIVER_WD
 			    : DRIVER_HD;
@@ -393,13 +394,13 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 	if (!tree_follow(t, cfg->guix_system, &hops))
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s is not in the closure",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	snprintf(path, sizeof(path), "%s/parameters", cfg->guix_system);
 	n = tree_follow(t, path, &hops);
 	if (!n || (n->inode->mode & S_IFMT) != S_IFREG)
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s has no parameters file in the image: name the system item that `guix system build' prints, and put its closure in the sources",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
 		snprintf(name, sizeof(name), "%s", n->inode->host_path);
@@ -590,7 +591,7 @@ static int decide_guix(struct hurd_boot *b, const struct tree *t,
 	}
 	/* Guix's grub.scm: rumpdisk on hurd64, or when asked with noide. */
 	b->driver = !strcmp(type->system, "x86_64-gnu") ||
-				    hurd_boot_has_arg(p.kernel_args, p.nkernel_args,
+				    has_arg(p.kernel_args, p.nkernel_args,
 						      "noide")
 			    ? DRIVER_WD
 			    : DRIVER_HD;

@@ -56,10 +56,13 @@ static int size_of(struct layout_part *p, const struct layout_request *rq,
 	*size = is_root(p, rq) ? rq->cfg->fs_size : p->cfg->size;
 	*given = *size != 0;
 	if (is_root(p, rq) && rq->size) {
-		if (size_parse_or_guess(rq->size, size))
-			return diag_error(EXIT_USAGE,
-					  "--size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-					  rq->size);
+		char why[160];
+
+		if (size_parse_or_guess(rq->size, size)) {
+			size_explain(rq->size, why, sizeof(why));
+			return diag_error(EXIT_USAGE, "--size '%s' %s",
+					  diag_value(rq->size), why);
+		}
 		*given = *size != 0;
 	}
 	return 0;

@@ -523,11 +523,12 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 	tree_add_stream(t, rd.stream);
 	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "archive '%s': %s", src->path, strerror(errno));
+				     "archive '%s': %s", diag_value(src->path),
+				     strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "archive '%s' is a directory; use a directory section",
-				     src->path);
+				     diag_value(src->path));
 	rd.file_size = (uint64_t)st.st_size;
 	rd.stream->priv = malloc(sizeof(st));
 	if (!rd.stream->priv)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "diag.h"
 #include "source-closure.h"
 
@@ -58,14 +59,9 @@ static int read_lines(struct graph *g)
 			return diag_error_at(EXIT_BUILD, g->file, (int)g->nlines + 1,
 					     "a NUL byte in the closure file");
 		}
-		if (g->nlines == lcap) {
-			char **n = realloc(g->lines, (lcap = lcap ? lcap * 2 : 256) *
-							     sizeof(char *));
-
-			if (!n)
-				break;
-			g->lines = n;
-		}
+		if (array_grow(&g->lines, &lcap, g->nlines + 1, sizeof(*g->lines),
+			       256))
+			break;
 		if (!(g->lines[g->nlines] = strdup(line)))
 			break;
 		g->nlines++;
@@ -118,14 +114,8 @@ static struct item *add_item(struct graph *g, const char *path, int line)
 {
 	struct item *it;
 
-	if (g->n == g->cap) {
-		struct item *n = realloc(g->items, (g->cap = g->cap ? g->cap * 2 : 64) *
-							   sizeof(*n));
-
-		if (!n)
-			return NULL;
-		g->items = n;
-	}
+	if (array_grow(&g->items, &g->cap, g->n + 1, sizeof(*g->items), 64))
+		return NULL;
 	it = &g->items[g->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = strdup(path);
@@ -285,7 +275,7 @@ static int closure_add(struct source_ctx *c, const struct os_source *src)
 	if (stat(store, &st) || !S_ISDIR(st.st_mode)) {
 		r = diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				  "store '%s' is not a directory on this host",
-				  store);
+				  diag_value(store));
 		goto out;
 	}
 	if ((r = inputs_add(c->inputs, src->path)) || (r = read_lines(&g)) ||

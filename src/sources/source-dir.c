@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "dirlist.h"
 #include "source-dir.h"
@@ -154,15 +155,10 @@ static int find_extents(struct dir_walk *w, struct tree_inode *ino)
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0)
 			hole = end;
-		if (ino->nextents == cap) {
-			struct tree_extent *n = realloc(ino->extents,
-							(cap = cap ? cap * 2 : 8) * sizeof(*n));
-
-			if (!n) {
-				close(fd);
-				return diag_error(EXIT_BUILD, "out of memory");
-			}
-			ino->extents = n;
+		if (array_grow(&ino->extents, &cap, ino->nextents + 1,
+			       sizeof(*ino->extents), 8)) {
+			close(fd);
+			return diag_error(EXIT_BUILD, "out of memory");
 		}
 		ino->extents[ino->nextents].offset = (uint64_t)data;
 		ino->extents[ino->nextents].length = (uint64_t)(hole - data);
@@ -260,8 +256,14 @@ static int add_entry(struct dir_walk *w, const struct stat *st)
 		return EXIT_BUILD;
 	if (links && link_add(w, st->st_dev, st->st_ino, w->image))
 		return diag_error(EXIT_BUILD, "out of memory");
-	/* A directory is an input too: an entry added to it changes it. */
-	if (!S_ISREG(st->st_mode) && inputs_add(w->c->inputs, w->host))
+	/* What Make must watch besides the host files still in the tree: a
+	 * directory (an entry added or removed changes it), an empty file (no
+	 * content to copy, but writing into it changes the image), a device
+	 * or FIFO.  Not a symlink: Make would follow it, and a dangling one
+	 * would make the image out of date forever; replacing a symlink
+	 * changes its directory, which is listed. */
+	if (!S_ISLNK(st->st_mode) && !(S_ISREG(st->st_mode) && st->st_size) &&
+	    inputs_add(w->c->inputs, w->host))
 		return EXIT_BUILD;
 	if (S_ISDIR(st->st_mode))
 		return add_children(w);
@@ -298,12 +300,12 @@ static int dir_add(struct source_ctx *c, const struct os_source *src)
 
 	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "directory '%s': %s", src->path,
+				     "directory '%s': %s", diag_value(src->path),
 				     strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
-				     src->path);
+				     diag_value(src->path));
 	return source_copy_tree(c, src->path, src->target, COPY_FOLLOW_TOP);
 }
 

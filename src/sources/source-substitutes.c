@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "diag.h"
 #include "nar.h"
 #include "narinfo.h"
@@ -405,18 +406,16 @@ static int load(struct closure *c, const char *path, const char *referrer)
 		return r;
 	}
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		char **p = realloc(c->paths, cap * sizeof(*p));
-		struct narinfo *in = p ? realloc(c->infos, cap * sizeof(*in)) : NULL;
+		/* Two arrays of one length: the capacity is theirs once both
+		 * have grown. */
+		size_t pcap = c->cap, icap = c->cap;
 
-		if (p)
-			c->paths = p;
-		if (!in) {
+		if (array_grow(&c->paths, &pcap, c->n + 1, sizeof(*c->paths), 64) ||
+		    array_grow(&c->infos, &icap, c->n + 1, sizeof(*c->infos), 64)) {
 			narinfo_free(&ni);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
-		c->infos = in;
-		c->cap = cap;
+		c->cap = pcap;
 	}
 	c->paths[c->n] = strdup(path);
 	c->infos[c->n++] = ni;
@@ -570,7 +569,7 @@ static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 	if (!d->nroots)
 		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
 				     "substitutes '%s': give the root store paths in roots = { ... }",
-				     src->path);
+				     diag_value(src->path));
 	if (d->public_key && ((r = inputs_add(sc->inputs, d->public_key)) ||
 			      (r = narsig_key_load(d->public_key, &key))))
 		return r;

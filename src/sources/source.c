@@ -52,7 +52,7 @@ int source_parse_path_target(cfg_t *sec, const struct os_config *cfg,
 	if (src->target[0] != '/')
 		return diag_error_at(EXIT_USAGE, cfg->file, line,
 				     "target '%s' must be an absolute path inside the image",
-				     src->target);
+				     diag_value(src->target));
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diag.h"
 #include "store.h"
 
@@ -41,15 +42,8 @@ int store_items_add(struct store_items *s, const char *path,
 	if (s->sorted)
 		return diag_error(EXIT_BUILD, "%s: registered after the database was laid out",
 				  path);
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct store_item *v = realloc(s->items, cap * sizeof(*v));
-
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		s->items = v;
-		s->cap = cap;
-	}
+	if (array_grow(&s->items, &s->cap, s->n + 1, sizeof(*s->items), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	it = &s->items[s->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = strdup(path);

@@ -4,20 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diag.h"
 #include "inputs.h"
 
 int inputs_add(struct inputs *in, const char *path)
 {
-	if (in->n == in->cap) {
-		size_t cap = in->cap ? in->cap * 2 : 64;
-		char **v = realloc(in->paths, cap * sizeof(*v));
-
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		in->paths = v;
-		in->cap = cap;
-	}
+	if (array_grow(&in->paths, &in->cap, in->n + 1, sizeof(*in->paths), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	if (!(in->paths[in->n] = strdup(path)))
 		return diag_error(EXIT_BUILD, "out of memory");
 	in->n++;

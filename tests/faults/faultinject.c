@@ -16,7 +16,10 @@
  *                        size, new bytes and time, once open),
  *                        rewrite-during (the same, at the caller's first
  *                        pread of it: while it is being copied),
- *                        touch-after (only a new mtime, once open)
+ *                        touch-after (only a new mtime, once open),
+ *                        pause (create FAULT_PAUSE/paused, then wait
+ *                        until FAULT_PAUSE/resume exists: a window in
+ *                        the middle of a build, for another run)
  * FAULT_COUNT also counts the opens of FAULT_MUTATE as "open N".
  */
 #define _GNU_SOURCE
@@ -196,6 +199,26 @@ static long mutate_at(void)
 	return k ? atol(k) : 1;
 }
 
+/* Say so in FAULT_PAUSE/paused, and wait (two minutes at most) for
+ * FAULT_PAUSE/resume. */
+static void pause_here(void)
+{
+	const char *dir = env("FAULT_PAUSE");
+	char paused[PATH_MAX], resume[PATH_MAX];
+	struct timespec tick = { 0, 10000000 };
+	FILE *f;
+	int i;
+
+	if (!dir)
+		return;
+	snprintf(paused, sizeof(paused), "%s/paused", dir);
+	snprintf(resume, sizeof(resume), "%s/resume", dir);
+	if ((f = fopen(paused, "w")))
+		fclose(f);
+	for (i = 0; i < 12000 && access(resume, F_OK); i++)
+		nanosleep(&tick, NULL);
+}
+
 /* Before the open: truncate or remove.  Returns the action for after. */
 static const char *mutate_before(const char *path)
 {
@@ -208,6 +231,8 @@ static const char *mutate_before(const char *path)
 		if (truncate(path, st.st_size / 2)) {}
 	} else if (!strcmp(act, "remove")) {
 		unlink(path);
+	} else if (!strcmp(act, "pause")) {
+		pause_here();
 	}
 	return act;
 }

@@ -4,7 +4,9 @@
 # option "mkhurdimg --help" prints is documented under OPTIONS in
 # mkhurdimg.1 and every option documented there exists (likewise INSPECT,
 # BOOT and SEND-SECRETS against "mkhurdimg inspect --help", "boot --help"
-# and "send-secrets --help" once those subcommands are built); every key of src/config/config.c's option tables is
+# and "send-secrets --help" once those subcommands are built), and README's
+# Command line section lists every long option of --help; every key of
+# src/config/config.c's option tables is
 # documented in mkhurdimg.conf.5 under its own section, and every key of
 # src/config/image-type.c under IMAGE TYPE FILES (read from the sources, so a new
 # key without documentation fails here); --help fits 24 lines; the bash
@@ -78,6 +80,12 @@ check_options() {	# WHAT HELP-FILE SECTION
 n=$(wc -l < build.help)
 [ "$n" -le 24 ] && ok "mkhurdimg --help fits one screen ($n lines)" || bad "mkhurdimg --help is $n lines, more than 24"
 check_options build build.help OPTIONS
+# README's "Command line" section lists every long option of --help too.
+sed -n '/^Command line$/,/^Exit status/p' "$top_srcdir/README" | longopts > readme.opts
+missing=$(comm -23 <(longopts < build.help) readme.opts | tr '\n' ' ')
+[ -s readme.opts ] && [ -z "$missing" ] &&
+	ok "README's Command line lists the $(longopts < build.help | wc -l) long options of --help" ||
+	bad "README's Command line lacks: ${missing:-its section}"
 for sub in inspect boot send-secrets; do
 	SUB=$(echo $sub | tr '[:lower:]' '[:upper:]')
 	# Built when its --help starts "Usage: mkhurdimg SUB" (before, the

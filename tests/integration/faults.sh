@@ -16,7 +16,13 @@
 #  * SIGKILL at points spread over a build leaves the target either as it
 #    was or complete, and at most a temporary file named
 #    .TARGET.mkhurdimg-PID.XXXXXX, which the next run removes;
-#  * SIGINT, SIGTERM and SIGHUP remove the temporary file;
+#  * SIGINT, SIGTERM and SIGHUP remove the temporary file, and say on one
+#    line that the run was stopped and what, if anything, was written;
+#  * a temporary file is another run's as long as that run holds its lock,
+#    whatever its PID says: one locked by a process of another PID
+#    namespace (a CI container sharing the directory) is left alone, and a
+#    run there does not break a live run here; an unlocked one is stale
+#    even when its PID is alive;
 #  * a symlink at the target is replaced, not followed.
 . "$(dirname "$0")/lib.sh"
 shim=$top_builddir/tests/faults/faultinject.so
@@ -156,34 +162,93 @@ for pct in 5 10 20 30 45 60; do
 		bad "the run after SIGKILL at $pct% left [$(leftovers)] or a different image"
 	ok "SIGKILL at $pct%: target $state, temporary [${left% }] removed by the next run"
 done
-# Until PID's temporary file holds a MiB of data (it is writing), or PID
-# is gone: an event, not a guess at how fast this machine is now.
-writing() {
-	local f
-	for _ in $(seq 3000); do
-		for f in out/.x.img.mkhurdimg-"$1".*; do
-			[ -e "$f" ] && [ "$(stat -c %b "$f")" -gt 2048 ] && return 0
-		done
-		kill -0 "$1" 2>/dev/null || return 1
-		sleep 0.01
-	done
-	return 1
-}
-for sig in INT TERM HUP; do
+# Each signal while the shim holds the run in the middle of writing the
+# image (at the open of root/data, to copy it): an event, not a guess at
+# this machine's speed.  With --depfile, the depfile is in place by then.
+mkdir -p pause
+paused_run() {	# SIGNAL ARGS...: run, pause mid-image, send SIGNAL; sets rc
+	local sig=$1 pid
+	shift
+	rm -f pause/paused pause/resume
 	printf 'previous image\n' > out/x.img
-	"$MKHURDIMG" -q -o out/x.img os.conf &
+	FAULT_MUTATE=$PWD/root/data FAULT_ACTION=pause FAULT_PAUSE=$PWD/pause LD_PRELOAD=$shim \
+		"$MKHURDIMG" -q "$@" -o out/x.img os.conf 2> sig.err &
 	pid=$!
-	writing $pid || bad "SIG$sig: the build was never seen writing"
-	kill -$sig $pid
+	for _ in $(seq 3000); do
+		[ -e pause/paused ] || ! kill -0 $pid 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -"$sig" $pid
 	wait $pid
 	rc=$?
-	if [ $rc -gt 128 ] && printf 'previous image\n' | cmp -s - out/x.img &&
-		[ -z "$(leftovers)" ]; then
-		ok "SIG$sig: killed (status $rc), previous image kept, no temporary file"
+}
+declare -A said=([INT]=interrupted [TERM]=terminated [HUP]='hung up')
+declare -A num=([INT]=2 [TERM]=15 [HUP]=1)
+for sig in INT TERM HUP; do
+	rm -f out/x.img.d
+	paused_run $sig --depfile out/x.img.d
+	want="mkhurdimg: ${said[$sig]}; out/x.img.d was written, out/x.img was not"
+	if [ $rc = $((128 + num[$sig])) ] && printf 'previous image\n' | cmp -s - out/x.img &&
+		[ -e out/x.img.d ] && [ -z "$(leftovers | sed 's/x\.img\.d //')" ] &&
+		[ "$(cat sig.err)" = "$want" ]; then
+		ok "SIG$sig: killed (status $rc), previous image kept, no temporary file: $want"
 	else
-		bad "SIG$sig: status $rc, left [$(leftovers)]"
+		bad "SIG$sig: status $rc, left [$(leftovers)], said [$(cat sig.err)], want [$want]"
 	fi
 done
+rm -f out/x.img.d
+paused_run INT
+[ $rc = 130 ] && [ "$(cat sig.err)" = "mkhurdimg: interrupted; nothing was written" ] &&
+	printf 'previous image\n' | cmp -s - out/x.img && [ -z "$(leftovers)" ] &&
+	ok "SIGINT in the middle of the image, no depfile: $(cat sig.err)" ||
+	bad "SIGINT in the middle of the image: status $rc, said [$(cat sig.err)], left [$(leftovers)]"
+
+# ---- whose temporary file is it: its lock says, not its PID ----
+# A process that holds a lock on a temporary file is a live run, even
+# with a PID this namespace does not have; python3's lockf stands for it.
+gone=$(sh -c 'echo $$')	# a PID that has just ended
+if command -v python3 >/dev/null; then
+	foreign=out/.x.img.mkhurdimg-$gone.AbCdEf
+	head -c 4096 /dev/urandom > "$foreign"
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+b"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(120)' "$foreign" > lock.out &
+	holder=$!
+	for _ in $(seq 100); do [ -s lock.out ] && break; sleep 0.1; done
+	"$MKHURDIMG" -q -o out/x.img os.conf || bad "a build next to a locked temporary file failed"
+	[ -e "$foreign" ] && ok "a locked temporary file of a PID not seen here is left alone" ||
+		bad "a live run's temporary file (locked, PID $gone not seen here) was removed"
+	kill $holder; wait $holder 2>/dev/null
+	"$MKHURDIMG" -q -o out/x.img os.conf || bad "a build next to an unlocked temporary file failed"
+	[ ! -e "$foreign" ] && ok "once unlocked, it is stale: removed by the next run" ||
+		bad "an unlocked temporary file was kept"
+	rm -f "$foreign"
+fi
+stale=out/.x.img.mkhurdimg-$$.GhIjKl
+echo left > "$stale"
+"$MKHURDIMG" -q -o out/x.img os.conf || bad "a build next to a stale temporary file failed"
+[ ! -e "$stale" ] && ok "an unlocked temporary file is stale even though its PID ($$) is alive: removed" ||
+	{ bad "an unlocked temporary file with a live PID was kept"; rm -f "$stale"; }
+# The real thing: a run in another PID namespace (unshare -p, where this
+# run's PID does not exist) while a run here is paused by the shim in the
+# middle of writing its image (at the open of root/data, to copy it).
+if unshare -rpf true 2>/dev/null; then
+	printf 'previous image\n' > out/x.img
+	mkdir -p pause && rm -f pause/paused pause/resume
+	FAULT_MUTATE=$PWD/root/data FAULT_ACTION=pause FAULT_PAUSE=$PWD/pause LD_PRELOAD=$shim \
+		"$MKHURDIMG" -q -o out/x.img os.conf 2> long.err &
+	pid=$!
+	for _ in $(seq 600); do [ -e pause/paused ] && break; sleep 0.05; done
+	[ -e pause/paused ] && [ -n "$(leftovers)" ] || bad "the paused run has no temporary file: [$(leftovers)]"
+	unshare -rpf "$MKHURDIMG" -q -o out/x.img os.conf || bad "the run in another PID namespace failed"
+	touch pause/resume
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] && cmp -s out/x.img out/ref.img && [ -z "$(leftovers)" ] &&
+		ok "a run in another PID namespace leaves a live run's temporary file alone: both succeed" ||
+		bad "the live run, with another run in another PID namespace: status $rc, $(cat long.err)"
+else
+	echo "  note: unshare -rpf is not permitted here: no run in another PID namespace"
+fi
 rm -f root/big
 
 # ---- a symlink at the target is replaced, not followed ----

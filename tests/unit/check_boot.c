@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "check-run.h"
 #include "diag.h"
 #include "strbuf.h"
 
@@ -150,8 +151,6 @@ int main(void)
 {
 	Suite *s = suite_create("boot");
 	TCase *tc = tcase_create("console");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, matches_whole_lines_in_any_chunking);
 	tcase_add_test(tc, carriage_returns_and_escapes_are_left_out);
@@ -163,9 +162,5 @@ int main(void)
 	tc = tcase_create("offload");
 	tcase_add_test(tc, the_offload_entry_is_hurd_vm_s);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "registry.h"
 #include "diag.h"
+#include "check-run.h"
 
 /* Every kind's options, as mkhurdimg builds its schema. */
 static const struct config_kinds *all_kinds(void)
@@ -609,11 +610,74 @@ START_TEST(unreadable_files_are_named)
 }
 END_TEST
 
+/* A UTF-8 byte order mark is not part of the first key, and lines and
+ * the rest of the file are as without it. */
+START_TEST(a_byte_order_mark_is_skipped)
+{
+	struct os_config c;
+
+	load_ok("\xef\xbb\xbfhost-name = \"bom\"\nbootloader { timeout = 7 }\n", &c);
+	ck_assert_str_eq(c.host_name, "bom");
+	ck_assert_int_eq(c.boot_line, 2);
+	config_free(&c);
+	fails_at("\xef\xbb\xbf\nfrob = 1\n", 2, "no such option 'frob'");
+}
+END_TEST
+
+/* TEXT with every "@" replaced by 1 MiB of "x", malloc'd. */
+static char *huge(const char *text)
+{
+	size_t n = 1 << 20, len = strlen(text) + n;
+	char *out = malloc(len + 1), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *text; text++) {
+		if (*text == '@') {
+			memset(o, 'x', n);
+			o += n;
+		} else {
+			*o++ = *text;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A huge value is quoted by its first 60 bytes, then "...", then the
+ * reason: in our messages and in libconfuse's. */
+START_TEST(huge_values_leave_the_reason_in_the_message)
+{
+	static const struct {
+		const char *text, *before, *after;
+	} cases[] = {
+		{ "host-name = \"@\"\n", "host-name '", "...' is not a host name (letters, digits, '-' and '.')" },
+		{ "kernel = \"@\"\n", "kernel '", "...' must be an absolute path inside the image" },
+		{ "\n@ = 1\n", "no such option '", "...'" },
+		{ "file-system \"@\" { }\n", "file-system '", "...': only the root file system \"/\" is supported" },
+		{ "service \"openssh\" { log-level = \"@\" }\n", "log-level '", "...' is not one of: quiet" },
+	};
+	char x60[61], want[256];
+	size_t i;
+
+	memset(x60, 'x', 60);
+	x60[60] = '\0';
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *text = huge(cases[i].text);
+
+		snprintf(want, sizeof(want), "%s%s%s", cases[i].before, x60,
+			 cases[i].after);
+		fails_at(text, strchr(cases[i].text, '\n') < strchr(cases[i].text, '@') ? 2 : 1,
+			 want);
+		ck_assert_uint_lt(strlen(diag_message()), 300);
+		free(text);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
 	int failed;
 
 	if (!mkdtemp(dir))
@@ -635,12 +699,11 @@ int main(void)
 	tcase_add_test(tc, limits_are_inclusive);
 	tcase_add_test(tc, errors_in_a_long_section_point_into_it);
 	tcase_add_test(tc, unreadable_files_are_named);
+	tcase_add_test(tc, a_byte_order_mark_is_skipped);
+	tcase_add_test(tc, huge_values_leave_the_reason_in_the_message);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	unlink(file);
 	rmdir(dir);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "disk-read.h"
 #include "disk.h"
+#include "check-run.h"
 
 #define DISK (8 << 20)
 #define OFF (1 << 20)
@@ -368,6 +370,11 @@ START_TEST(channel_names_and_options)
 			 EXT2_ET_BAD_DEVICE_NAME);
 	ck_assert_int_eq(disk_io_manager->open("disk:0x1:2", IO_FLAG_RW, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
+	/* The other manager's names are not this one's. */
+	ck_assert_int_eq(disk_io_manager->open("diskread:0x1:0:1", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	ck_assert_int_eq(disk_reader_io_manager->open("disk:0x1:0:1", 0, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
 	/* A region without a disk is for sizing: no I/O at all. */
 	disk_io_name(NULL, 0, REGION, name, sizeof(name));
 	ck_assert_int_eq(disk_io_manager->open(name, IO_FLAG_RW, &c2), 0);
@@ -388,8 +395,6 @@ int main(void)
 {
 	Suite *s = suite_create("disk");
 	TCase *tc = tcase_create("disk");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, random_io_reads_back_and_lands_at_the_offset);
@@ -399,9 +404,5 @@ int main(void)
 	tcase_add_test(tc, the_format_registry);
 	tcase_add_test(tc, channel_names_and_options);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

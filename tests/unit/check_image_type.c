@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "disk.h"
 #include "image-type.h"
+#include "check-run.h"
 #include "qcow2.h"
 #include "registry.h"
 
@@ -442,11 +443,28 @@ START_TEST(the_shipped_types)
 }
 END_TEST
 
+/* Uninstalled (no TYPESDIR, unless mkhurdimg was installed here too),
+ * the built-in types are the source tree's. */
+START_TEST(the_builtin_types)
+{
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	const struct image_type *t;
+	struct stat st;
+
+	diag_clear();
+	ck_assert_msg(image_types_load_builtin(&reg) == 0, "%s", diag_message());
+	ck_assert_int_eq(image_types_find(&reg, "hurd-qcow2", &t), 0);
+	ck_assert_str_eq(t->format, "qcow2");
+	if (stat(TYPESDIR, &st))	/* then they came from SRCTYPESDIR */
+		ck_assert_int_eq(strncmp(t->file, SRCTYPESDIR "/", strlen(SRCTYPESDIR) + 1), 0);
+	image_types_free(&reg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image-type");
 	TCase *tc = tcase_create("image-type");
-	SRunner *sr;
 	pid_t pid;
 	int failed;
 
@@ -465,11 +483,9 @@ int main(void)
 	tcase_add_test(tc, directory_errors);
 	tcase_add_test(tc, unknown_names_list_the_known_ones);
 	tcase_add_test(tc, the_shipped_types);
+	tcase_add_test(tc, the_builtin_types);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	pid = fork();
 	if (pid == 0) {
 		execlp("rm", "rm", "-rf", dir, (char *)NULL);
@@ -477,5 +493,5 @@ int main(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qcow2.h"
+#include "check-run.h"
 
 static uint64_t be64(const uint8_t *p)
 {
@@ -117,8 +118,6 @@ int main(void)
 {
 	Suite *s = suite_create("qcow2");
 	TCase *tc = tcase_create("qcow2");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, header_is_version_3_big_endian);
 	tcase_add_test(tc, entries_carry_the_copied_flag);
@@ -126,9 +125,5 @@ int main(void)
 	tcase_add_test(tc, l1_covers_the_disk);
 	tcase_add_test(tc, refcounts_count_themselves);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

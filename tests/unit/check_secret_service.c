@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "diag.h"
 #include "secret-service.h"
 #include "strbuf.h"
@@ -73,7 +74,7 @@ END_TEST
 
 static char *header(struct secret_file *v, size_t n)
 {
-	struct secret_files f = { v, n };
+	struct secret_files f = { v, n, n };
 	struct strbuf b;
 
 	sb_init(&b);
@@ -195,8 +196,6 @@ int main(void)
 {
 	Suite *s = suite_create("secret-service");
 	TCase *tc = tcase_create("wire");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, greetings_guix_accepts);
 	tcase_add_test(tc, every_prefix_of_the_greeting_needs_more);
@@ -205,9 +204,5 @@ int main(void)
 	tcase_add_test(tc, quoting_for_messages);
 	tcase_add_test(tc, files_in_find_files_order);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

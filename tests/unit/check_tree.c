@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "tree.h"
+#include "check-run.h"
 
 #define MTIME 42
 
@@ -265,18 +266,17 @@ START_TEST(hard_links_share_an_inode)
 	ck_assert_ptr_eq(c->inode, ino);
 	ck_assert_uint_eq(ino->nlink, 3);
 	ck_assert_uint_eq(t.nnodes, 5);
-	/* The link survives removal of the first name. */
-	ck_assert_int_eq(tree_remove(&t, "/a"), 0);
-	ck_assert_ptr_null(tree_lookup(&t, "/a"));
+	/* The link survives the first name's replacement by another file. */
+	put_file("/a", "other");
+	ck_assert_ptr_ne(tree_lookup(&t, "/a")->inode, ino);
 	ck_assert_uint_eq(ino->nlink, 2);
 	ck_assert_mem_eq(data_of("/b"), "data", 4);
-	/* Removing a directory holding a name drops that one link only. */
-	ck_assert_int_eq(tree_remove(&t, "/sub"), 0);
+	/* Replacing a directory holding a name drops that one link only. */
+	put_file("/sub", "a file now");
+	ck_assert_ptr_null(tree_lookup(&t, "/sub/c"));
 	ck_assert_uint_eq(ino->nlink, 1);
 	ck_assert_mem_eq(data_of("/b"), "data", 4);
-	ck_assert_uint_eq(t.nnodes, 2);
-	ck_assert_int_eq(tree_remove(&t, "/b"), 0);
-	ck_assert_uint_eq(t.nnodes, 1);
+	ck_assert_uint_eq(t.nnodes, 4);
 }
 END_TEST
 
@@ -422,27 +422,26 @@ START_TEST(a_parent_that_is_a_file)
 }
 END_TEST
 
-START_TEST(removal_takes_the_subtree)
+START_TEST(replacing_takes_the_subtree)
 {
 	put_file("/a/b", "1");
 	put_file("/a/c/d", "2");
-	ck_assert_int_eq(tree_remove(&t, "/nope"), -1);
-	ck_assert_int_eq(tree_remove(&t, "/a/nope"), -1);
-	ck_assert_int_eq(tree_remove(&t, "/"), -1);
-	ck_assert_int_eq(tree_remove(&t, "a"), -1);
 	ck_assert_uint_eq(t.nnodes, 5);
-	ck_assert_int_eq(tree_remove(&t, "/a/c"), 0);
+	/* A file over a directory: what was under it is gone. */
+	put_file("/a/c", "a file");
 	ck_assert_ptr_null(tree_lookup(&t, "/a/c/d"));
-	ck_assert_ptr_null(tree_lookup(&t, "/a/c"));
-	ck_assert_uint_eq(tree_lookup(&t, "/a")->nkids, 1);
-	ck_assert_uint_eq(t.nnodes, 3);
-	ck_assert_int_eq(tree_remove(&t, "/a/c"), -1);
+	ck_assert_mem_eq(data_of("/a/c"), "a file", 6);
+	ck_assert_uint_eq(tree_lookup(&t, "/a")->nkids, 2);
+	ck_assert_uint_eq(t.nnodes, 4);
 	/* The name can be used again, as anything. */
-	put_file("/a/c", "again");
-	ck_assert_mem_eq(data_of("/a/c"), "again", 5);
-	ck_assert_int_eq(tree_remove(&t, "/a"), 0);
-	ck_assert_uint_eq(t.nnodes, 1);
-	ck_assert_uint_eq(t.root->nkids, 0);
+	put_dir("/a/c", 0755, 1);
+	put_file("/a/c/d", "again");
+	ck_assert_mem_eq(data_of("/a/c/d"), "again", 5);
+	ck_assert_uint_eq(t.nnodes, 5);
+	put_file("/a", "flat");
+	ck_assert_uint_eq(t.nnodes, 2);
+	ck_assert_uint_eq(t.root->nkids, 1);
+	ck_assert_ptr_null(tree_lookup(&t, "/a/b"));
 }
 END_TEST
 
@@ -543,50 +542,41 @@ START_TEST(fifty_thousand_names_in_one_directory)
 	struct tree_node *d, *n;
 	int i;
 
-	/* Reverse order: every insertion lands in a fresh probe run. */
+	/* Reverse order: every insertion lands in a fresh probe run.  Every
+	 * second name is a directory holding x. */
 	for (i = 49999; i >= 0; i--) {
-		snprintf(path, sizeof(path), "/d/f%05d", i);
+		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x", i);
 		quick_put(path);
 	}
 	d = tree_lookup(&t, "/d");
 	ck_assert_uint_eq(d->nkids, 50000);
-	ck_assert_uint_eq(t.nnodes, 50002);
-	ck_assert_uint_eq(t.used, 50001);
-	ck_assert_uint_ge(t.nslots, 65536); /* grown from 1024 slots */
+	ck_assert_uint_eq(t.nnodes, 75002);
+	ck_assert_uint_eq(t.used, 75001);
+	ck_assert_uint_ge(t.nslots, 131072); /* grown from 1024 slots */
 	for (i = 0; i < 50000; i++) {
-		snprintf(path, sizeof(path), "/d/f%05d", i);
+		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x", i);
 		if (!tree_lookup(&t, path))
 			ck_abort_msg("%s lost", path);
 	}
-	for (i = 0; i < 50000; i += 2) {
-		snprintf(path, sizeof(path), "/d/f%05d", i);
-		if (tree_remove(&t, path))
-			ck_abort_msg("%s not removed", path);
-	}
-	ck_assert_uint_eq(d->nkids, 25000);
-	ck_assert_uint_eq(t.nnodes, 25002);
-	ck_assert_uint_eq(t.used, 25001);
-	for (i = 0; i < 50000; i++) {
-		snprintf(path, sizeof(path), "/d/f%05d", i);
-		n = tree_lookup(&t, path);
-		if (i % 2 &&
-		    (!n || strcmp(n->name, path + 3) || n->parent != d))
-			ck_abort_msg("%s lost", path);
-		if (!(i % 2) && n)
-			ck_abort_msg("%s still there", path);
-	}
-	/* Put the removed half back over the holes: all are found. */
+	/* A file over each of those directories: 25000 names of x leave
+	 * the table, spread among the 50000 that stay. */
 	for (i = 0; i < 50000; i += 2) {
 		snprintf(path, sizeof(path), "/d/f%05d", i);
 		quick_put(path);
 	}
+	ck_assert_uint_eq(d->nkids, 50000);
+	ck_assert_uint_eq(t.nnodes, 50002);
+	ck_assert_uint_eq(t.used, 50001);
 	for (i = 0; i < 50000; i++) {
 		snprintf(path, sizeof(path), "/d/f%05d", i);
-		if (!tree_lookup(&t, path))
-			ck_abort_msg("%s lost after re-adding", path);
+		n = tree_lookup(&t, path);
+		if (!n || strcmp(n->name, path + 3) || n->parent != d ||
+		    tree_is_dir(n->inode))
+			ck_abort_msg("%s lost", path);
+		snprintf(path, sizeof(path), "/d/f%05d/x", i);
+		if (tree_lookup(&t, path))
+			ck_abort_msg("%s still there", path);
 	}
-	ck_assert_uint_eq(d->nkids, 50000);
-	ck_assert_uint_eq(t.used, 50001);
 	tree_finish(&t);
 	ck_assert_str_eq(d->kids[0]->name, "f00000");
 	ck_assert_str_eq(d->kids[49999]->name, "f49999");
@@ -597,8 +587,6 @@ int main(void)
 {
 	Suite *s = suite_create("tree");
 	TCase *tc = tcase_create("tree");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_fresh_tree_is_an_empty_root);
@@ -614,15 +602,11 @@ int main(void)
 	tcase_add_test(tc, a_link_onto_a_directory_is_refused);
 	tcase_add_test(tc, bad_paths_are_refused);
 	tcase_add_test(tc, a_parent_that_is_a_file);
-	tcase_add_test(tc, removal_takes_the_subtree);
+	tcase_add_test(tc, replacing_takes_the_subtree);
 	tcase_add_test(tc, walk_is_sorted_preorder_in_byte_order);
 	tcase_add_test(tc, walk_stops_when_asked);
 	tcase_add_test(tc, paths_of_nodes);
 	tcase_add_test(tc, fifty_thousand_names_in_one_directory);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
