@@ -292,8 +292,8 @@ static int count_translators(struct tree_node *n, void *arg)
 
 	if (!tree_visit_first(c->t, n->inode))	/* counted at another name */
 		return 0;
-	for (i = 0; i < n->inode->nxattrs; i++)
-		if (!strcmp(n->inode->xattrs[i].name, TRANSLATOR_XATTR))
+	for (i = 0; i < tree_inode_nxattrs(n->inode); i++)
+		if (!strcmp(tree_inode_xattrs(n->inode)[i].name, TRANSLATOR_XATTR))
 			c->n++;
 	return 0;
 }

@@ -45,28 +45,44 @@ struct collect {
 	size_t n, cap;
 };
 
-static int push(struct collect *c, char *path)
+/* A copy of PATH: a host file's path is made, not kept, by the tree. */
+static int push(struct collect *c, const char *path)
 {
+	char *copy = strdup(path);
+
+	if (!copy)
+		return -1;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		char **v = realloc(c->v, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			free(copy);
 			return -1;
+		}
 		c->v = v;
 		c->cap = cap;
 	}
-	c->v[c->n++] = path;
+	c->v[c->n++] = copy;
 	return 0;
+}
+
+static void collect_free(struct collect *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
 }
 
 static int host_file(struct tree_node *n, void *arg)
 {
-	const struct tree_inode *ino = n->inode;
+	char path[8192];
 
-	if (ino->content != CONTENT_HOST || !ino->host_path)
+	if (n->inode->content != CONTENT_HOST)
 		return 0;
-	return push(arg, ino->host_path) ? 1 : 0;
+	return push(arg, tree_host_path(n, path, sizeof(path))) ? 1 : 0;
 }
 
 static int path_cmp(const void *a, const void *b)
@@ -173,13 +189,13 @@ int depfile_write(const char *file, const char *target,
 	for (i = 0; !r && i < ntrees; i++)
 		r = tree_walk(trees[i], host_file, &c);
 	if (r) {
-		free(c.v);
+		collect_free(&c);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	if (c.n)
 		qsort(c.v, c.n, sizeof(*c.v), path_cmp);
 	r = format(&sb, target, first, nfirst, &c);
-	free(c.v);
+	collect_free(&c);
 	text = sb_take(&sb);
 	if (!r && !text)
 		r = diag_error(EXIT_BUILD, "out of memory");

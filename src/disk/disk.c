@@ -92,6 +92,20 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 	return err ? io_fail(d, "cannot write the image", err) : 0;
 }
 
+int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
+	      uint64_t off, int *caps, uint64_t *done)
+{
+	int err;
+
+	*done = 0;
+	if (!d->fmt->copy || !*caps)
+		return 0;
+	if (!in_range(d, len, off))
+		return io_fail(d, "write beyond the end of the disk", EINVAL);
+	err = d->fmt->copy(d, fd, src_off, len, off, caps, done);
+	return err ? io_fail(d, "cannot write the image", err) : 0;
+}
+
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
 {
 	int err;

@@ -402,10 +402,10 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 				     cfg->guix_system);
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
-		snprintf(name, sizeof(name), "%s", n->inode->host_path);
+		tree_host_path(n, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "%s (in the image)", path);
-	if ((r = tree_read_content(n->inode, name, PARAMETERS_MAX, &text, &len)))
+	if ((r = tree_read_content(n, name, PARAMETERS_MAX, &text, &len)))
 		return r;
 	r = guix_boot_params_parse(text, len, name, p);
 	free(text);
@@ -557,7 +557,7 @@ static void warn_undeclared(const struct tree *t, const struct os_config *cfg)
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/fstab");
 		n = tree_follow(t, path, &hops);
 		if (n && S_ISREG(n->inode->mode) &&
-		    tree_read_content(n->inode, path, 1 << 20, &text, &len))
+		    tree_read_content(n, path, 1 << 20, &text, &len))
 			diag_clear();	/* unreadable: as if it declared none */
 	}
 	for (i = 0; i < cfg->npartitions; i++) {
