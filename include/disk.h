@@ -64,6 +64,9 @@ int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	      const char *path, uint64_t size, const struct disk_options *opts);
 int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off);
 
+/* The message of a failed operation WHAT on D: EXIT_BUILD. */
+int disk_error(struct disk *d, const char *what, int err);
+
 /*
  * The zero-copy data path: put LEN bytes at SRC_OFF of the host file FD
  * at OFF in D, in the kernel, where the container maps disk offsets to
@@ -74,13 +77,15 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off);
  * is cleared from *CAPS, so the caller need not ask again for files of
  * the same file system.  *DONE gets the bytes done from the start; the
  * caller writes the rest itself (also after a short count or 0).
- * Returns 0, or EXIT_BUILD with a message for an error of the output (a
- * full disk).  Without a copy operation, nothing is done.
+ * Returns 0, or an errno value of the output (a full disk), without a
+ * message: helper threads call it, and so disk_pwrite.  Without a copy
+ * operation, nothing is done.
  */
 #define DISK_CLONE 1
 #define DISK_COPY 2
 int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 	      uint64_t off, int *caps, uint64_t *done);
+int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off);
 static inline int disk_can_copy(const struct disk *d)
 {
 	return d->fmt->copy != NULL;

@@ -86,8 +86,16 @@ struct tree_dir {
 	int indexed;		/* its entries are in the name hash */
 };
 
+/* The one pointer an inode's kind needs. */
+union tree_kind {
+	struct tree_dir *dir;	/* directories, once they have entries */
+	void *data;		/* symlink target, CONTENT_MEM bytes */
+	const struct tree_hostdir *host_dir;	/* scanned host file */
+};
+
 /* What few inodes have, kept apart so that the many do not pay for it. */
 struct tree_inode_more {
+	union tree_kind kind;	/* moved here from the inode */
 	struct tree_xattr *xattrs;
 	size_t nxattrs;
 	struct tree_extent *extents;	/* sorted; NULL: no holes */
@@ -107,13 +115,16 @@ struct tree_inode_more {
 };
 
 /*
- * An inode is 56 bytes: a tree holds a million of them.  The union says
- * which of its fields an inode of each kind uses; the rest is in MORE.
+ * An inode is 48 bytes: a tree holds a million of them.  The unions say
+ * which fields an inode of each kind uses.  Its kind's pointer is in the
+ * inode, or, once it has some of the rare fields (TREE_MORE), in the
+ * tree_inode_more the inode points to instead: use the accessors below.
  */
+#define TREE_MORE 1
 struct tree_inode {
 	uint16_t mode;		/* S_IFMT type bits and permissions */
 	uint8_t content;	/* enum tree_content */
-	uint8_t flags;		/* reserved */
+	uint8_t flags;		/* TREE_MORE */
 	uint32_t uid, gid;
 	uint32_t nlink;		/* names pointing here (set by tree_finish) */
 	int64_t mtime;		/* a scanned host file: its mtime on the host */
@@ -124,11 +135,9 @@ struct tree_inode {
 		uint32_t host_nsec;	/* scanned host file: st_mtim.tv_nsec */
 	};
 	union {
-		struct tree_dir *dir;	/* directories, once they have entries */
-		void *data;		/* symlink target, CONTENT_MEM bytes */
-		const struct tree_hostdir *host_dir;	/* scanned host file */
-	};
-	struct tree_inode_more *more;	/* or NULL */
+		union tree_kind kind;
+		struct tree_inode_more *more;	/* TREE_MORE */
+	} u;
 };
 
 /*
@@ -304,57 +313,92 @@ static inline int tree_is_dir(const struct tree_inode *ino)
 	return (ino->mode & 0170000) == 0040000;
 }
 
+/* The rare fields, or NULL. */
+static inline struct tree_inode_more *tree_inode_more(const struct tree_inode *ino)
+{
+	return ino->flags & TREE_MORE ? ino->u.more : NULL;
+}
+
+/* Where the kind's pointer is. */
+static inline union tree_kind *tree_kind(const struct tree_inode *ino)
+{
+	return (union tree_kind *)(ino->flags & TREE_MORE ? &ino->u.more->kind
+							 : &ino->u.kind);
+}
+
+static inline struct tree_dir *tree_inode_dir(const struct tree_inode *ino)
+{
+	return tree_is_dir(ino) ? tree_kind(ino)->dir : NULL;
+}
+
 /* A directory's entries (sorted once tree_finish ran); none for others. */
 static inline uint32_t tree_nkids(const struct tree_node *n)
 {
-	return tree_is_dir(n->inode) && n->inode->dir ? n->inode->dir->nkids : 0;
+	struct tree_dir *d = tree_inode_dir(n->inode);
+
+	return d ? d->nkids : 0;
 }
 
 static inline struct tree_node *const *tree_kids(const struct tree_node *n)
 {
-	return tree_nkids(n) ? n->inode->dir->kids : NULL;
+	return tree_nkids(n) ? tree_inode_dir(n->inode)->kids : NULL;
 }
 
 /* The rare fields, 0 or NULL where an inode has none. */
 static inline size_t tree_inode_nxattrs(const struct tree_inode *ino)
 {
-	return ino->more ? ino->more->nxattrs : 0;
+	return tree_inode_more(ino) ? tree_inode_more(ino)->nxattrs : 0;
 }
 
 static inline const struct tree_xattr *tree_inode_xattrs(const struct tree_inode *ino)
 {
-	return ino->more ? ino->more->xattrs : NULL;
+	return tree_inode_more(ino) ? tree_inode_more(ino)->xattrs : NULL;
 }
 
 /* NULL: no holes; else *N stretches hold data. */
 static inline const struct tree_extent *tree_inode_extents(const struct tree_inode *ino,
 							   size_t *n)
 {
-	*n = ino->more ? ino->more->nextents : 0;
-	return ino->more ? ino->more->extents : NULL;
+	const struct tree_inode_more *m = tree_inode_more(ino);
+
+	*n = m ? m->nextents : 0;
+	return m ? m->extents : NULL;
 }
 
 static inline uint32_t tree_inode_rdev_major(const struct tree_inode *ino)
 {
-	return ino->more ? ino->more->rdev_major : 0;
+	return tree_inode_more(ino) ? tree_inode_more(ino)->rdev_major : 0;
 }
 
 static inline uint32_t tree_inode_rdev_minor(const struct tree_inode *ino)
 {
-	return ino->more ? ino->more->rdev_minor : 0;
+	return tree_inode_more(ino) ? tree_inode_more(ino)->rdev_minor : 0;
 }
 
 static inline uint32_t tree_inode_min_blocks(const struct tree_inode *ino)
 {
-	return tree_is_dir(ino) && ino->dir ? ino->dir->min_blocks : 0;
+	struct tree_dir *d = tree_inode_dir(ino);
+
+	return d ? d->min_blocks : 0;
 }
 
-/* Symlink target or CONTENT_MEM bytes; NULL for every other inode. */
+/* Symlink target or CONTENT_MEM bytes (what tree_inode_set_symlink or
+ * tree_inode_set_data gave it); NULL for every other inode. */
 static inline const void *tree_inode_data(const struct tree_inode *ino)
 {
-	if ((ino->mode & 0170000) == 0120000 || ino->content == CONTENT_MEM)
-		return ino->data;
-	return NULL;
+	if (tree_is_dir(ino) || ino->content == CONTENT_HOST)
+		return NULL;
+	return tree_kind(ino)->data;
+}
+
+/* A scanned host file's directory (NULL for one set by path). */
+static inline const struct tree_hostdir *tree_inode_host_dir(const struct tree_inode *ino)
+{
+	const struct tree_inode_more *m = tree_inode_more(ino);
+
+	if (ino->content != CONTENT_HOST || (m && m->host_path))
+		return NULL;
+	return tree_kind(ino)->host_dir;
 }
 
 #endif

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "partition-table.h"
 #include "permissions.h"
+#include "pool.h"
 #include "progress.h"
 #include "qcow2.h"
 #include "registry.h"
@@ -201,8 +202,13 @@ static int decide(struct run *r, const struct build_options *o)
 	sc.inputs = &r->inputs;
 	sc.store = r->cfg.register_store ? &r->store : NULL;
 	sc.cfg = &r->cfg;
-	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
-	    (err = sources_add_all(&sc)) ||
+	/* --threads: the scan looks at entries on helper threads too. */
+	sc.pool = pool_new(o->threads ? o->threads : 2);
+	err = hurd_add_skeleton(&r->tree, r->timestamp);
+	if (!err)
+		err = sources_add_all(&sc);
+	pool_free(sc.pool);
+	if (err ||
 	    (err = decide_boot(r)) ||
 	    (err = etc_add(&r->tree, &r->inputs, &r->cfg, r->policy.driver,
 			   r->timestamp)) ||

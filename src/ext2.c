@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "ext2.h"
+#include "copier.h"
 #include "hostfile.h"
 #include "progress.h"
 #include "size.h"
@@ -497,12 +498,8 @@ struct writer {
 	struct hostfiles *hosts;	/* open host directories */
 	struct disk *disk;
 	uint64_t offset;	/* of the file system in the disk */
-	int copy;		/* host files by the kernel (disk_copy) */
-	struct {
-		uint64_t dev;	/* a source file system */
-		int caps;	/* what disk_copy can do from it */
-	} devcaps[8];
-	size_t ndevcaps;
+	struct copier *copier;	/* host files by the kernel, or NULL */
+	uint64_t seq;		/* nodes written, for the copier's errors */
 	struct tree_node *node;	/* being written; NULL: PATH says what */
 	char path[4096];	/* for messages (node_path) */
 };
@@ -894,62 +891,32 @@ static int host_changed(const struct tree_node *n, uint64_t size)
 			  (unsigned long long)size);
 }
 
-/* What the kernel can still do for files of N's file system. */
-static int *devcaps(struct writer *w, const struct tree_node *n)
-{
-	uint64_t dev = n->inode->more && n->inode->more->host_path ? 0 :
-		       n->inode->host_dir->dev;
-	size_t i, max = sizeof(w->devcaps) / sizeof(*w->devcaps);
-
-	for (i = 0; i < w->ndevcaps; i++)
-		if (w->devcaps[i].dev == dev)
-			return &w->devcaps[i].caps;
-	if (w->ndevcaps < max)
-		w->ndevcaps++;
-	i = w->ndevcaps - 1;
-	w->devcaps[i].dev = dev;
-	w->devcaps[i].caps = DISK_CLONE | DISK_COPY;
-	return &w->devcaps[i].caps;
-}
-
 /*
  * The zero-copy path for N's host file, whose blocks map_blocks() put in
- * w->data: each data extent is shared or copied by the kernel.  What the
- * kernel leaves (another file system, a short count) is read and written
- * here, from the first block not done to the end of the file.
+ * w->data: each data extent goes to the copier, which has the kernel put
+ * it in place (on a helper thread) and reads and writes what it leaves.
  */
 static int copy_host(struct writer *w, struct tree_node *n)
 {
-	struct filler f = { -1, n, NULL, NULL, NULL, n->inode->size, 0 };
-	struct hostfile_stamp stamp;
-	int *caps = devcaps(w, n), r;
+	struct copy_range *v = malloc(w->data.n * sizeof(*v));
+	uint64_t size = n->inode->size;
 	size_t i;
+	int r;
 
-	if ((r = open_host(w, n, &f.fd, &stamp)))
-		return r;
-	for (i = 0; !r && i < w->data.n; i++) {
-		struct run *v = &w->data.v[i];
-		uint64_t at = v->logical * EXT2_BLOCK, len = v->len * EXT2_BLOCK,
-			 done, b;
+	if (!v)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < w->data.n; i++) {
+		const struct run *d = &w->data.v[i];
 
-		if (len > f.size - at)
-			len = f.size - at;	/* the file ends in this block */
-		r = disk_copy(w->disk, f.fd, at, len,
-			      w->offset + v->start * EXT2_BLOCK, caps, &done);
-		if (!r && done < len) {
-			b = done / EXT2_BLOCK;
-			progress_add(b * EXT2_BLOCK, 0);
-			v->start += b;
-			v->len -= b;
-			v->logical += b;
-			r = write_data(w, &f, v, w->data.n - i);
-			break;
-		}
-		progress_add(v->len * EXT2_BLOCK, 0);
+		v[i].src = d->logical * EXT2_BLOCK;
+		v[i].len = d->len * EXT2_BLOCK;
+		if (v[i].len > size - v[i].src)
+			v[i].len = size - v[i].src;	/* the file ends here */
+		v[i].dst = w->offset + d->start * EXT2_BLOCK;
+		progress_add(d->len * EXT2_BLOCK, 0);
 	}
-	if (!r && !hostfile_unchanged(f.fd, &stamp))
-		r = host_changed(n, f.size);
-	close(f.fd);
+	r = copier_add(w->copier, w->seq, n, v, w->data.n);
+	free(v);
 	return r;
 }
 
@@ -970,8 +937,8 @@ static int defer(struct writer *w, const struct tree_inode *ino)
 	}
 	d = &w->deferred[w->ndeferred];
 	memset(d, 0, sizeof(*d));
-	d->stream = ino->more->stream;
-	d->token = ino->more->token;
+	d->stream = tree_inode_more(ino)->stream;
+	d->token = tree_inode_more(ino)->token;
 	d->size = ino->size;
 	d->n = w->data.n;
 	d->v = malloc(d->n * sizeof(*d->v));
@@ -1079,7 +1046,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 
 	count_blocks(n, &data, &meta);
 	if (S_ISLNK(ino->mode) && data == 0) {
-		memcpy(inode->i_block, ino->data, ino->size);
+		memcpy(inode->i_block, tree_inode_data(ino), ino->size);
 		return 0;
 	}
 	if (data == 0)
@@ -1092,7 +1059,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.size = data * EXT2_BLOCK;
 	} else if (ino->content == CONTENT_HOST) {
 		/* The zero-copy path opens it once its blocks are known. */
-		if (!w->copy && (r = open_host(w, n, &f.fd, &stamp)))
+		if (!w->copier && (r = open_host(w, n, &f.fd, &stamp)))
 			return r;
 		f.host = n;
 		f.size = ino->size;
@@ -1102,7 +1069,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 		void *gen;
 		size_t len;
 
-		if ((r = ino->more->gen(ino->more->gen_ctx, &gen, &len)))
+		if ((r = tree_inode_more(ino)->gen(tree_inode_more(ino)->gen_ctx, &gen, &len)))
 			return r;
 		if (len != ino->size) {
 			free(gen);
@@ -1114,7 +1081,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.mem = gen;
 		f.size = len;
 	} else {
-		f.mem = ino->data;
+		f.mem = tree_inode_data(ino);
 		f.size = ino->size;
 	}
 	err = alloc_blocks(w, data + meta);
@@ -1130,7 +1097,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 	}
 	if (ino->content == CONTENT_STREAM)
 		r = defer(w, ino);
-	else if (ino->content == CONTENT_HOST && w->copy)
+	else if (ino->content == CONTENT_HOST && w->copier)
 		r = copy_host(w, n);
 	else
 		r = write_data(w, &f, w->data.v, w->data.n);
@@ -1219,6 +1186,7 @@ static int write_node(struct tree_node *n, void *arg)
 
 	if (w->obs)
 		w->obs->node(w->obs->ctx, n);
+	w->seq++;
 	progress_add(0, 1);
 	if (!tree_visit_first(w->t, ino))	/* written at an earlier name */
 		return 0;
@@ -1302,8 +1270,6 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	w.obs = o->observer;
 	w.disk = d;
 	w.offset = offset;
-	/* Bytes come into this process only when something must see them. */
-	w.copy = disk_can_copy(d) && !w.obs;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
 	disk_io_name(d, offset, o->size, name, sizeof(name));
 	if ((err = fs_init(name, plan, o->size, &w.fs)))
@@ -1318,9 +1284,13 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 			ext2fs_inode_alloc_stats2(w.fs, i, +1, 0);
 	w.buf = malloc((size_t)CHUNK_BLOCKS * EXT2_BLOCK);
 	w.hosts = hostfiles_new();
-	if (!w.buf || !w.hosts) {
+	/* Bytes come into this process only when something must see them. */
+	if (disk_can_copy(d) && !w.obs)
+		w.copier = copier_new(d, d->opts.threads ? d->opts.threads : 2);
+	if (!w.buf || !w.hosts || (disk_can_copy(d) && !w.obs && !w.copier)) {
 		free(w.buf);
 		hostfiles_free(w.hosts);
+		copier_free(w.copier);
 		ext2fs_free(w.fs);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
@@ -1336,6 +1306,12 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
 	tree_visit_begin(t);
 	r = tree_walk(t, write_node, &w);
+	if (w.copier) {
+		int rc = copier_finish(w.copier, r ? w.seq : UINT64_MAX);
+
+		r = rc ? rc : r;
+		copier_free(w.copier);
+	}
 	if (!r)
 		r = write_streams(&w, t);
 	for (i = 0; i < w.ndeferred; i++) {

@@ -85,17 +85,17 @@ int hostfile_open(struct hostfiles *h, const struct tree_node *n)
 {
 	const struct tree_inode *ino = n->inode;
 
-	if (ino->more && ino->more->host_path)
-		return hostfile_open_at(h, NULL, ino->more->host_path);
-	return hostfile_open_at(h, ino->host_dir, tree_host_name(n));
+	if (!tree_inode_host_dir(ino))
+		return hostfile_open_at(h, NULL, tree_inode_more(ino)->host_path);
+	return hostfile_open_at(h, tree_inode_host_dir(ino), tree_host_name(n));
 }
 
 void hostfile_stamp(const struct tree_inode *ino, struct hostfile_stamp *s)
 {
 	s->size = ino->size;
-	if (ino->more && ino->more->host_path) {
-		s->sec = ino->more->host_mtime.tv_sec;
-		s->nsec = ino->more->host_mtime.tv_nsec;
+	if (!tree_inode_host_dir(ino)) {
+		s->sec = tree_inode_more(ino)->host_mtime.tv_sec;
+		s->nsec = tree_inode_more(ino)->host_mtime.tv_nsec;
 	} else {
 		s->sec = ino->mtime;
 		s->nsec = (long)ino->host_nsec;

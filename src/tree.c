@@ -170,14 +170,14 @@ static void slot_delete(struct tree *t, struct tree_node *node)
 
 static int is_indexed(const struct tree_node *dir)
 {
-	return dir && tree_is_dir(dir->inode) && dir->inode->dir &&
-	       dir->inode->dir->indexed;
+	return dir && tree_inode_dir(dir->inode) &&
+	       tree_inode_dir(dir->inode)->indexed;
 }
 
 /* Put DIR's entries in the hash: it is looked up by name now. */
 static int index_dir(struct tree *t, struct tree_node *dir)
 {
-	struct tree_dir *d = dir->inode->dir;
+	struct tree_dir *d = tree_inode_dir(dir->inode);
 	uint32_t i;
 
 	if (slot_reserve(t, d->nkids))
@@ -198,7 +198,7 @@ static struct tree_node *find_kid(const struct tree *ct, struct tree_node *dir,
 				  const char *name, size_t len)
 {
 	struct tree *t = (struct tree *)ct;
-	struct tree_dir *d = tree_is_dir(dir->inode) ? dir->inode->dir : NULL;
+	struct tree_dir *d = tree_inode_dir(dir->inode);
 	uint64_t h;
 	size_t mask, i;
 	uint32_t k;
@@ -233,11 +233,19 @@ struct tree_inode *tree_inode_new(struct tree *t, uint32_t mode)
 	return ino;
 }
 
+/* The rare fields, made on first need: the kind's pointer moves there. */
 static struct tree_inode_more *more_of(struct tree_inode *ino)
 {
-	if (!ino->more)
-		ino->more = calloc(1, sizeof(*ino->more));
-	return ino->more;
+	struct tree_inode_more *m;
+
+	if (ino->flags & TREE_MORE)
+		return ino->u.more;
+	if (!(m = calloc(1, sizeof(*m))))
+		return NULL;
+	m->kind = ino->u.kind;
+	ino->u.more = m;
+	ino->flags |= TREE_MORE;
+	return m;
 }
 
 static int has_data(const struct tree_inode *ino)
@@ -252,13 +260,13 @@ void tree_inode_free(struct tree_inode *ino)
 
 	if (!ino)
 		return;
-	if (tree_is_dir(ino) && ino->dir) {
-		free(ino->dir->kids);
-		free(ino->dir);
+	if (tree_inode_dir(ino)) {
+		free(tree_inode_dir(ino)->kids);
+		free(tree_inode_dir(ino));
 	} else if (has_data(ino)) {
-		free(ino->data);
+		free(tree_kind(ino)->data);
 	}
-	if ((m = ino->more)) {
+	if ((m = tree_inode_more(ino))) {
 		for (i = 0; i < m->nxattrs; i++) {
 			free(m->xattrs[i].name);
 			free(m->xattrs[i].value);
@@ -277,12 +285,12 @@ void tree_inode_free(struct tree_inode *ino)
 /* Forget INO's content (before it gets another). */
 static void clear_content(struct tree_inode *ino)
 {
-	struct tree_inode_more *m = ino->more;
+	struct tree_inode_more *m = tree_inode_more(ino);
 
 	if (has_data(ino))
-		free(ino->data);
+		free(tree_kind(ino)->data);
 	if (!tree_is_dir(ino))
-		ino->data = NULL;
+		tree_kind(ino)->data = NULL;
 	if (m) {
 		free(m->host_path);
 		m->host_path = NULL;
@@ -304,7 +312,7 @@ int tree_inode_set_symlink(struct tree_inode *ino, const char *target)
 	if (!copy)
 		return -1;
 	clear_content(ino);
-	ino->data = copy;
+	tree_kind(ino)->data = copy;
 	ino->size = strlen(target);
 	return 0;
 }
@@ -317,7 +325,7 @@ int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len)
 		return -1;
 	memcpy(copy, data, len);
 	clear_content(ino);
-	ino->data = copy;
+	tree_kind(ino)->data = copy;
 	ino->size = len;
 	ino->content = CONTENT_MEM;
 	return 0;
@@ -334,8 +342,8 @@ int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
 		return 0;	/* no content: nothing to read */
 	if (!more_of(ino) || !(copy = strdup(host_path)))
 		return -1;
-	ino->more->host_path = copy;
-	ino->more->host_mtime = st->st_mtim;
+	tree_inode_more(ino)->host_path = copy;
+	tree_inode_more(ino)->host_mtime = st->st_mtim;
 	ino->content = CONTENT_HOST;
 	return 0;
 }
@@ -348,7 +356,7 @@ int tree_inode_set_host_at(struct tree_inode *ino,
 	ino->mtime = st->st_mtim.tv_sec;
 	if (!st->st_size)
 		return 0;
-	ino->host_dir = dir;
+	tree_kind(ino)->host_dir = dir;
 	ino->host_nsec = (uint32_t)st->st_mtim.tv_nsec;
 	ino->content = CONTENT_HOST;
 	return 0;
@@ -364,8 +372,8 @@ int tree_inode_set_stream(struct tree_inode *ino, struct tree_stream *s,
 	if (!more_of(ino))
 		return -1;
 	ino->content = CONTENT_STREAM;
-	ino->more->stream = s;
-	ino->more->token = token;
+	tree_inode_more(ino)->stream = s;
+	tree_inode_more(ino)->token = token;
 	return 0;
 }
 
@@ -381,9 +389,9 @@ int tree_inode_set_gen(struct tree_inode *ino, uint64_t size,
 	}
 	ino->size = size;
 	ino->content = CONTENT_GEN;
-	ino->more->gen = gen;
-	ino->more->gen_ctx = ctx;
-	ino->more->gen_free = gen_free;
+	tree_inode_more(ino)->gen = gen;
+	tree_inode_more(ino)->gen_ctx = ctx;
+	tree_inode_more(ino)->gen_free = gen_free;
 	return 0;
 }
 
@@ -422,38 +430,44 @@ int tree_inode_add_xattr(struct tree_inode *ino, const char *name,
 
 int tree_inode_set_rdev(struct tree_inode *ino, uint32_t major, uint32_t minor)
 {
-	if (!major && !minor && !ino->more)
+	struct tree_inode_more *m;
+
+	if (!major && !minor && !tree_inode_more(ino))
 		return 0;
-	if (!more_of(ino))
+	if (!(m = more_of(ino)))
 		return -1;
-	ino->more->rdev_major = major;
-	ino->more->rdev_minor = minor;
+	m->rdev_major = major;
+	m->rdev_minor = minor;
 	return 0;
 }
 
 int tree_inode_set_extents(struct tree_inode *ino, struct tree_extent *v,
 			   size_t n)
 {
-	if (!more_of(ino))
+	struct tree_inode_more *m = more_of(ino);
+
+	if (!m)
 		return -1;
-	free(ino->more->extents);
-	ino->more->extents = v;
-	ino->more->nextents = n;
+	free(m->extents);
+	m->extents = v;
+	m->nextents = n;
 	return 0;
 }
 
 static struct tree_dir *dir_of(struct tree_inode *ino)
 {
-	if (!ino->dir)
-		ino->dir = calloc(1, sizeof(*ino->dir));
-	return ino->dir;
+	struct tree_dir **d = &tree_kind(ino)->dir;
+
+	if (!*d)
+		*d = calloc(1, sizeof(**d));
+	return *d;
 }
 
 int tree_inode_set_min_blocks(struct tree_inode *ino, uint32_t blocks)
 {
 	if (!tree_is_dir(ino) || !dir_of(ino))
 		return -1;
-	ino->dir->min_blocks = blocks;
+	tree_inode_dir(ino)->min_blocks = blocks;
 	return 0;
 }
 
@@ -492,12 +506,11 @@ const char *tree_hostdir_path(const struct tree_hostdir *d, char *buf,
 
 const char *tree_host_name(const struct tree_node *n)
 {
-	const struct tree_inode *ino = n->inode;
+	const struct tree_inode_more *m = tree_inode_more(n->inode);
 
-	if (ino->content != CONTENT_HOST ||
-	    (ino->more && ino->more->host_path))
+	if (!tree_inode_host_dir(n->inode))
 		return NULL;
-	return ino->more && ino->more->host_name ? ino->more->host_name : n->name;
+	return m && m->host_name ? m->host_name : n->name;
 }
 
 const char *tree_host_path(const struct tree_node *n, char *buf, size_t len)
@@ -509,11 +522,11 @@ const char *tree_host_path(const struct tree_node *n, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 		return buf;
 	}
-	if (ino->more && ino->more->host_path) {
-		snprintf(buf, len, "%s", ino->more->host_path);
+	if (!tree_inode_host_dir(ino)) {
+		snprintf(buf, len, "%s", tree_inode_more(ino)->host_path);
 		return buf;
 	}
-	tree_hostdir_path(ino->host_dir, buf, len);
+	tree_hostdir_path(tree_inode_host_dir(ino), buf, len);
 	at = strlen(buf);
 	snprintf(buf + at, len - at, "/%s", tree_host_name(n));
 	return buf;
@@ -603,7 +616,7 @@ static void node_free(struct tree *t, struct tree_node *n, int unhash)
 	uint32_t i, nk = tree_nkids(n);
 
 	for (i = 0; i < nk; i++)
-		node_free(t, n->inode->dir->kids[i], unhash);
+		node_free(t, tree_inode_dir(n->inode)->kids[i], unhash);
 	if (unhash && is_indexed(n->parent))
 		slot_delete(t, n);
 	inode_unref(n->inode);
@@ -639,7 +652,7 @@ void tree_free(struct tree *t)
 
 static void kid_remove(struct tree_node *dir, struct tree_node *kid)
 {
-	struct tree_dir *d = dir->inode->dir;
+	struct tree_dir *d = tree_inode_dir(dir->inode);
 	uint32_t i;
 
 	for (i = 0; i < d->nkids; i++)
@@ -820,9 +833,9 @@ static void merge_dir(struct tree_node *n, struct tree_inode *ino)
 	struct tree_inode *old = n->inode;
 
 	ino->nlink = old->nlink;
-	if (!ino->dir) {
-		ino->dir = old->dir;
-		old->dir = NULL;
+	if (!tree_kind(ino)->dir) {
+		tree_kind(ino)->dir = tree_kind(old)->dir;
+		tree_kind(old)->dir = NULL;
 	}
 	n->inode = ino;
 	tree_inode_free(old);
@@ -907,9 +920,8 @@ static void note_host_name(struct tree_node *target)
 	struct tree_inode *ino = target->inode;
 
 	/* The host file keeps the name it has in its host directory. */
-	if (ino->content == CONTENT_HOST && !ino->more->host_path &&
-	    !ino->more->host_name)
-		ino->more->host_name = target->name;
+	if (tree_inode_host_dir(ino) && !tree_inode_more(ino)->host_name)
+		tree_inode_more(ino)->host_name = target->name;
 }
 
 static int link_check(struct tree_node *old, struct tree_node *target,
@@ -1020,7 +1032,7 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 	snprintf(cur, sizeof(cur), "%s", path);
 	normalize(cur);
 	while ((n = tree_lookup(t, cur)) && (n->inode->mode & S_IFMT) == S_IFLNK) {
-		const char *target = n->inode->data;
+		const char *target = tree_inode_data(n->inode);
 
 		if (++*hops > 8 || !target)
 			return NULL;
@@ -1124,7 +1136,7 @@ static int sorted(struct tree_node *const *v, uint32_t n)
 
 static void finish_node(struct tree_node *n)
 {
-	struct tree_dir *d = n->inode->dir;
+	struct tree_dir *d = tree_inode_dir(n->inode);
 	uint32_t i;
 
 	/* Only a directory has subdirs: a file keeps its host_nsec there. */
@@ -1159,15 +1171,16 @@ void tree_visit_begin(struct tree *t)
  * need no mark. */
 static int visited(const struct tree *t, const struct tree_inode *ino)
 {
-	return ino->nlink > 1 && ino->more && ino->more->visit == t->visit;
+	return ino->nlink > 1 && tree_inode_more(ino) &&
+	       tree_inode_more(ino)->visit == t->visit;
 }
 
 int tree_visit_first(struct tree *t, struct tree_inode *ino)
 {
 	if (visited(t, ino))
 		return 0;
-	if (ino->nlink > 1 && ino->more)
-		ino->more->visit = t->visit;
+	if (ino->nlink > 1 && tree_inode_more(ino))
+		tree_inode_more(ino)->visit = t->visit;
 	return 1;
 }
 
@@ -1212,7 +1225,7 @@ static int walk_node(struct tree_node *n, int (*fn)(struct tree_node *, void *),
 
 	nk = tree_nkids(n);
 	for (i = 0; !r && i < nk; i++)
-		r = walk_node(n->inode->dir->kids[i], fn, arg);
+		r = walk_node(tree_inode_dir(n->inode)->kids[i], fn, arg);
 	return r;
 }
 
@@ -1284,7 +1297,7 @@ int tree_read_content(const struct tree_node *n, const char *name,
 		      size_t max, char **out, size_t *len)
 {
 	const struct tree_inode *ino = n->inode;
-	const struct tree_inode_more *m = ino->more;
+	const struct tree_inode_more *m = tree_inode_more(ino);
 	struct grab g = { name, m ? m->token : 0, NULL, (size_t)ino->size, 0 };
 	void *gen = NULL;
 	size_t genlen = 0;
@@ -1299,7 +1312,7 @@ int tree_read_content(const struct tree_node *n, const char *name,
 	case CONTENT_NONE:
 		break;
 	case CONTENT_MEM:
-		memcpy(g.buf, ino->data, g.len);
+		memcpy(g.buf, tree_inode_data(ino), g.len);
 		break;
 	case CONTENT_HOST:
 		r = read_host(n, g.buf, g.len);
@@ -1340,7 +1353,7 @@ static void mark_outside(struct tree *t, struct tree_node *n,
 		return;
 	tree_visit_first(t, n->inode);
 	for (i = 0; i < nk; i++)
-		mark_outside(t, n->inode->dir->kids[i], skip);
+		mark_outside(t, tree_inode_dir(n->inode)->kids[i], skip);
 }
 
 /* A node under N whose inode has a name outside N, or NULL. */
@@ -1352,7 +1365,7 @@ static struct tree_node *linked_outside(struct tree *t, struct tree_node *n)
 	if (visited(t, n->inode))
 		return n;
 	for (i = 0; i < nk; i++)
-		if ((found = linked_outside(t, n->inode->dir->kids[i])))
+		if ((found = linked_outside(t, tree_inode_dir(n->inode)->kids[i])))
 			return found;
 	return NULL;
 }
@@ -1365,7 +1378,7 @@ static size_t move_slots(struct tree *t, struct tree *out, struct tree_node *n)
 	int indexed = is_indexed(n);
 
 	for (i = 0; i < nk; i++) {
-		struct tree_node *kid = n->inode->dir->kids[i];
+		struct tree_node *kid = tree_inode_dir(n->inode)->kids[i];
 
 		if (indexed) {
 			slot_delete(t, kid);
@@ -1383,7 +1396,7 @@ static struct tree_node *stand_in(struct tree *t, struct tree_node *n)
 	struct tree_inode *ino = tree_inode_new(t, n->inode->mode);
 	struct tree_node *m = ino ? node_new(t, n->parent, n->name, strlen(n->name), ino)
 				  : NULL;
-	struct tree_dir *pd = n->parent->inode->dir;
+	struct tree_dir *pd = tree_inode_dir(n->parent->inode);
 	uint32_t i;
 
 	if (!m)
@@ -1416,7 +1429,7 @@ static struct tree_node *new_root(struct tree *out, struct tree_node *n,
 	if (!r)
 		return NULL;
 	for (i = 0; i < nk; i++) {
-		struct tree_node *kid = n->inode->dir->kids[i];
+		struct tree_node *kid = tree_inode_dir(n->inode)->kids[i];
 
 		if (indexed)
 			slot_delete(out, kid);

@@ -420,7 +420,7 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 	} else if (S_ISLNK(ino->mode)) {
 		TOK(h, "symlink");
 		TOK(h, "target");
-		put_str(h, ino->data, ino->size);
+		put_str(h, tree_inode_data(ino), ino->size);
 		TOK(h, ")");
 		if (depth > 0)
 			TOK(h, ")");

@@ -469,9 +469,9 @@ static char *system_hurd(const struct tree *t, const char *system,
 
 	snprintf(path, sizeof(path), "%s/hurd", system);
 	n = tree_lookup(t, path);
-	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && n->inode->data &&
-	    ((char *)n->inode->data)[0] == '/')
-		return strdup(n->inode->data);
+	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && tree_inode_data(n->inode) &&
+	    ((const char *)tree_inode_data(n->inode))[0] == '/')
+		return strdup(tree_inode_data(n->inode));
 	for (i = 0; i < p->nmodules; i++) {
 		const char *f = p->modules[i].words[0], *s = strstr(f, "/hurd/");
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "pool.h"
 #include "source-dir.h"
 
 /* The *xattrat calls (Linux 6.13) have the same number everywhere. */
@@ -214,10 +215,6 @@ static void listing_free(struct listing *l)
 
 /* ---- one entry ---- */
 
-static int add_entry(struct dir_walk *w, const struct at *at,
-		     struct tree_node *dir, int put_flags, const char *image,
-		     int fd, const struct stat *st);
-
 static int add_children(struct dir_walk *w, int fd,
 			const struct tree_hostdir *hd, struct tree_node *node);
 
@@ -269,35 +266,53 @@ static int find_extents(struct dir_walk *w, const struct at *at,
 	return 0;
 }
 
+/*
+ * What the scan learns of one entry, before it goes in the tree: its
+ * status, its xattrs in the user. and gnu. namespaces (NAME\0, 4-byte
+ * length, value, one after another) and a symlink's target.  Looking is
+ * done on helper threads too, so it records no message: a failure is an
+ * errno and the step that failed.
+ */
+struct look {
+	struct stat st;
+	int fd;			/* a directory, opened: -1 for the rest */
+	int err;		/* 0, or why STEP failed */
+	const char *step;
+	char *xattrs;
+	size_t xlen;
+	char *target;
+};
+
 static int xattrat_missing;	/* the kernel has no *xattrat calls */
 
 static int no_xattrat(void)
 {
 	/* ENOSYS, or EPERM from a seccomp filter that does not know them. */
 	if (errno == ENOSYS || errno == EPERM)
-		xattrat_missing = 1;
-	return xattrat_missing;
+		__atomic_store_n(&xattrat_missing, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&xattrat_missing, __ATOMIC_RELAXED);
 }
 
 /* The names of the entry's xattrs: through FD when it is open (a
- * directory), else relative to its directory. */
-static ssize_t list_xattrs(struct dir_walk *w, const struct at *at, int fd,
+ * directory), else relative to its directory; by PATH on kernels before
+ * the *xattrat calls. */
+static ssize_t list_xattrs(const struct at *at, const char *path, int fd,
 			   char *buf, size_t len)
 {
 	ssize_t r;
 
 	if (fd >= 0)
 		return flistxattr(fd, buf, len);
-	if (!xattrat_missing) {
+	if (!__atomic_load_n(&xattrat_missing, __ATOMIC_RELAXED)) {
 		r = syscall(SYS_listxattrat, at->dirfd, at->name,
 			    AT_SYMLINK_NOFOLLOW, buf, len);
 		if (r >= 0 || !no_xattrat())
 			return r;
 	}
-	return llistxattr(w->host, buf, len);
+	return llistxattr(path, buf, len);
 }
 
-static ssize_t get_xattr(struct dir_walk *w, const struct at *at, int fd,
+static ssize_t get_xattr(const struct at *at, const char *path, int fd,
 			 const char *name, char *buf, size_t len)
 {
 	struct xattr_args_at args = { (uint64_t)(uintptr_t)buf, (uint32_t)len, 0 };
@@ -305,46 +320,146 @@ static ssize_t get_xattr(struct dir_walk *w, const struct at *at, int fd,
 
 	if (fd >= 0)
 		return fgetxattr(fd, name, buf, len);
-	if (!xattrat_missing) {
+	if (!__atomic_load_n(&xattrat_missing, __ATOMIC_RELAXED)) {
 		r = syscall(SYS_getxattrat, at->dirfd, at->name,
 			    AT_SYMLINK_NOFOLLOW, name, &args, sizeof(args));
 		if (r >= 0 || !no_xattrat())
 			return r;
 	}
-	return lgetxattr(w->host, name, buf, len);
+	return lgetxattr(path, name, buf, len);
+}
+
+static int look_fail(struct look *l, const char *step)
+{
+	l->err = errno;
+	l->step = step;
+	return -1;
+}
+
+static int keep_xattr(struct look *l, const char *name, const char *value,
+		      size_t len)
+{
+	size_t nl = strlen(name) + 1;
+	uint32_t len32 = (uint32_t)len;
+	char *p = realloc(l->xattrs, l->xlen + nl + 4 + len);
+
+	if (!p)
+		return errno = ENOMEM, look_fail(l, "cannot list extended attributes");
+	memcpy(p + l->xlen, name, nl);
+	memcpy(p + l->xlen + nl, &len32, 4);
+	memcpy(p + l->xlen + nl + 4, value, len);
+	l->xattrs = p;
+	l->xlen += nl + 4 + len;
+	return 0;
 }
 
 /* Extended attributes in the user. and gnu. namespaces only: any other
  * (security., system., trusted.) makes the Hurd's listxattr fail.  Each
  * entry's are listed: one file among thousands may have some. */
-static int copy_xattrs(struct dir_walk *w, const struct at *at, int fd,
-		       struct tree_inode *ino)
+static int look_xattrs(const struct at *at, const char *path, struct look *l)
 {
 	char names[65536], value[65536], *p;
-	ssize_t len = list_xattrs(w, at, fd, names, sizeof(names));
+	ssize_t len = list_xattrs(at, path, l->fd, names, sizeof(names));
 
 	if (len < 0)
 		return errno == ENOTSUP || errno == ENOSYS ? 0 :
-		       fail_host(w, "cannot list extended attributes");
+		       look_fail(l, "cannot list extended attributes");
 	for (p = names; p < names + len; p += strlen(p) + 1) {
 		ssize_t vl;
 
 		if (strncmp(p, "user.", 5) && strncmp(p, "gnu.", 4))
 			continue;
-		vl = get_xattr(w, at, fd, p, value, sizeof(value));
+		vl = get_xattr(at, path, l->fd, p, value, sizeof(value));
 		if (vl < 0)
-			return fail_host(w, "cannot read an extended attribute");
-		if (tree_inode_add_xattr(ino, p, value, (size_t)vl))
+			return look_fail(l, "cannot read an extended attribute");
+		if (keep_xattr(l, p, value, (size_t)vl))
+			return -1;
+	}
+	return 0;
+}
+
+static int look_link(const struct at *at, struct look *l)
+{
+	char target[4096];
+	ssize_t len = readlinkat(at->dirfd, at->name, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return look_fail(l, "cannot read the symlink");
+	target[len] = '\0';
+	if (!(l->target = strdup(target)))
+		return errno = ENOMEM, look_fail(l, "cannot read the symlink");
+	return 0;
+}
+
+/* Everything but a directory: one look from where it is.  PATH is for
+ * kernels without listxattrat. */
+static void look_at(const struct at *at, const char *path, struct look *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (fstatat(at->dirfd, at->name, &l->st, AT_SYMLINK_NOFOLLOW)) {
+		look_fail(l, "cannot stat");
+		return;
+	}
+	if (S_ISDIR(l->st.st_mode))
+		return;		/* opened by the walk when it gets there */
+	if (!look_xattrs(at, path, l) && S_ISLNK(l->st.st_mode))
+		look_link(at, l);
+}
+
+/* A directory: opened, and looked at through its descriptor. */
+static void look_dir(const struct at *at, int follow, struct look *l)
+{
+	int open_err;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = openat(at->dirfd, at->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+						(follow ? 0 : O_NOFOLLOW));
+	open_err = errno;
+	if (l->fd >= 0) {
+		if (fstat(l->fd, &l->st))
+			look_fail(l, "cannot stat");
+		else
+			look_xattrs(at, NULL, l);
+		return;
+	}
+	/* Not a directory (any more), or one that cannot be read. */
+	look_at(at, NULL, l);
+	if (!l->err && S_ISDIR(l->st.st_mode)) {
+		errno = open_err;
+		look_fail(l, "cannot read the directory");
+	}
+}
+
+static void look_free(struct look *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->xattrs);
+	free(l->target);
+}
+
+static int copy_xattrs(struct dir_walk *w, const struct look *l,
+		       struct tree_inode *ino)
+{
+	const char *p = l->xattrs;
+
+	while (p && p < l->xattrs + l->xlen) {
+		size_t nl = strlen(p) + 1;
+		uint32_t len;
+
+		memcpy(&len, p + nl, 4);
+		if (tree_inode_add_xattr(ino, p, p + nl + 4, len))
 			return diag_error(EXIT_BUILD, "out of memory");
+		p += nl + 4 + len;
 	}
 	return 0;
 }
 
 static int set_content(struct dir_walk *w, const struct at *at,
-		       struct tree_inode *ino, const struct stat *st)
+		       struct tree_inode *ino, const struct look *l)
 {
-	char target[4096];
-	ssize_t len;
+	const struct stat *st = &l->st;
 	int r;
 
 	switch (st->st_mode & S_IFMT) {
@@ -358,11 +473,7 @@ static int set_content(struct dir_walk *w, const struct at *at,
 			return find_extents(w, at, ino);
 		return 0;
 	case S_IFLNK:
-		len = readlinkat(at->dirfd, at->name, target, sizeof(target) - 1);
-		if (len < 0)
-			return fail_host(w, "cannot read the symlink");
-		target[len] = '\0';
-		return tree_inode_set_symlink(ino, target) ?
+		return tree_inode_set_symlink(ino, l->target) ?
 			       diag_error(EXIT_BUILD, "out of memory") : 0;
 	case S_IFCHR:
 	case S_IFBLK:
@@ -394,28 +505,31 @@ static int put_link(struct dir_walk *w, const struct at *at,
 	return tree_link_in(w->t, dir, at->name, first, put_flags) ? EXIT_BUILD : 0;
 }
 
-/* The entry AT, whose status is ST; FD is open on it if it is a
- * directory (and then owned here), else -1. */
+/* The entry AT, as L saw it (a directory's descriptor included). */
 static int add_entry(struct dir_walk *w, const struct at *at,
 		     struct tree_node *dir, int put_flags, const char *image,
-		     int fd, const struct stat *st)
+		     struct look *l)
 {
+	const struct stat *st = &l->st;
 	struct tree_inode *ino;
-	struct link_slot *l;
+	struct link_slot *lk;
 	struct tree_node *node;
 	int links = !(w->flags & COPY_NO_HARDLINKS) && !S_ISDIR(st->st_mode) &&
 		    st->st_nlink > 1;
 	int r;
 
-	if (links && (l = link_find(w, st->st_dev, st->st_ino)))
-		return put_link(w, at, dir, put_flags, image, l->node);
+	if (l->err) {
+		errno = l->err;
+		return fail_host(w, l->step);
+	}
+	if (links && (lk = link_find(w, st->st_dev, st->st_ino)))
+		return put_link(w, at, dir, put_flags, image, lk->node);
 	ino = tree_inode_new(w->t, st->st_mode & (S_IFMT | 07777));
 	if (ino)
 		ino->mtime = st->st_mtim.tv_sec;
 	if (!ino)
 		r = diag_error(EXIT_BUILD, "out of memory");
-	else if ((r = set_content(w, at, ino, st)) ||
-		 (r = copy_xattrs(w, at, fd, ino)))
+	else if ((r = set_content(w, at, ino, l)) || (r = copy_xattrs(w, l, ino)))
 		tree_inode_free(ino);
 	else
 		r = put_entry(w, at, dir, put_flags, image, ino, &node);
@@ -424,50 +538,85 @@ static int add_entry(struct dir_walk *w, const struct at *at,
 	/* A directory is an input too: an entry added to it changes it. */
 	if (!r && !S_ISREG(st->st_mode))
 		r = inputs_add(w->c->inputs, w->host);
-	if (!r && fd >= 0) {
+	if (!r && l->fd >= 0) {
 		const struct tree_hostdir *hd = at->hd ?
 			tree_hostdir_add(w->t, at->hd, at->name, st->st_dev) :
 			tree_hostdir_add(w->t, NULL, w->host, st->st_dev);
 
-		r = hd ? add_children(w, fd, hd, node) :
+		r = hd ? add_children(w, l->fd, hd, node) :
 			 diag_error(EXIT_BUILD, "out of memory");
 	}
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
-/* The entry NAME of directory FD: a directory is opened, the rest is
- * looked at from where it is. */
-static int add_child(struct dir_walk *w, const struct at *at,
-		     unsigned char type, struct tree_node *dir, int put_flags)
-{
-	struct stat st;
-	int fd = -1, open_err = 0;
+/* ---- a directory's entries, looked at by several threads ---- */
 
-	if (type == DT_DIR || type == DT_UNKNOWN) {
-		fd = openat(at->dirfd, at->name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		open_err = errno;
-		if (fd >= 0 && fstat(fd, &st)) {
-			close(fd);
-			return fail_host(w, "cannot stat");
-		}
+#define BATCH 4096		/* entries looked at before they go in */
+#define SPLIT 32		/* fewer are looked at by this thread alone */
+
+struct batch {
+	const struct listing *l;
+	size_t first;
+	int dirfd;
+	const char *dirpath;	/* for kernels without listxattrat */
+	struct look *looks;
+};
+
+static void look_one(void *ctx, size_t i)
+{
+	struct batch *b = ctx;
+	const struct dirent_ref *e = &b->l->v[b->first + i];
+	struct at at = { b->dirfd, e->name, NULL };
+	char path[8192];
+
+	/* Directories are opened by the walk itself, one at a time. */
+	if (e->type == DT_DIR) {
+		b->looks[i].fd = -2;
+		return;
 	}
-	/* Not a directory (any more): one look from its directory. */
-	if (fd < 0 && fstatat(at->dirfd, at->name, &st, AT_SYMLINK_NOFOLLOW))
-		return fail_host(w, "cannot stat");
-	if (fd < 0 && S_ISDIR(st.st_mode))	/* it cannot be opened */
-		return errno = open_err ? open_err : ENOTDIR,
-		       fail_host(w, "cannot read the directory");
-	return add_entry(w, at, dir, put_flags, NULL, fd, &st);
+	/* The path, should the kernel turn out not to have listxattrat. */
+	snprintf(path, sizeof(path), "%s/%s", b->dirpath, e->name);
+	look_at(&at, path, &b->looks[i]);
+}
+
+static int add_batch(struct dir_walk *w, struct batch *b, size_t n,
+		     const struct tree_hostdir *hd, struct tree_node *node,
+		     int flags)
+{
+	size_t hl = strlen(w->host), i;
+	int r = 0;
+
+	pool_run(w->c->pool, n, SPLIT, look_one, b);
+	for (i = 0; !r && i < n; i++) {
+		struct at at = { b->dirfd, b->l->v[b->first + i].name, hd };
+		struct look *l = &b->looks[i];
+
+		if (hl + 1 + strlen(at.name) >= sizeof(w->host)) {
+			r = diag_error(EXIT_BUILD, "%s/%s: path too long", w->host,
+				       at.name);
+			break;
+		}
+		w->host[hl] = '/';
+		strcpy(w->host + hl + 1, at.name);
+		/* A directory (or an entry that became one): opened now. */
+		if (l->fd == -2 || (!l->err && S_ISDIR(l->st.st_mode)))
+			look_dir(&at, 0, l);
+		r = add_entry(w, &at, node, flags, NULL, l);
+		look_free(l);	/* a directory is closed once it is in */
+		w->host[hl] = '\0';
+	}
+	for (; i < n; i++)
+		if (b->looks[i].fd != -2)
+			look_free(&b->looks[i]);
+	return r;
 }
 
 static int add_children(struct dir_walk *w, int fd,
 			const struct tree_hostdir *hd, struct tree_node *node)
 {
-	size_t hl = strlen(w->host), i;
 	struct listing l;
+	struct batch b;
+	size_t i;
 	int r = list_dir(fd, &l), flags;
 
 	if (r) {
@@ -479,19 +628,18 @@ static int add_children(struct dir_walk *w, int fd,
 	flags = tree_nkids(node) ? 0 : TREE_PUT_NEW;
 	if (flags && tree_reserve(node, (uint32_t)l.n))
 		r = diag_error(EXIT_BUILD, "out of memory");
-	for (i = 0; !r && i < l.n; i++) {
-		struct at at = { fd, l.v[i].name, hd };
-
-		if (hl + 1 + strlen(at.name) >= sizeof(w->host)) {
-			r = diag_error(EXIT_BUILD, "%s/%s: path too long", w->host,
-				       at.name);
-			break;
-		}
-		w->host[hl] = '/';
-		strcpy(w->host + hl + 1, at.name);
-		r = add_child(w, &at, l.v[i].type, node, flags);
-		w->host[hl] = '\0';
+	b.l = &l;
+	b.dirfd = fd;
+	b.dirpath = w->host;
+	b.looks = calloc(l.n < BATCH ? l.n + 1 : BATCH, sizeof(*b.looks));
+	if (!r && !b.looks)
+		r = diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; !r && i < l.n; i += BATCH) {
+		b.first = i;
+		r = add_batch(w, &b, l.n - i < BATCH ? l.n - i : BATCH, hd, node,
+			      flags);
 	}
+	free(b.looks);
 	listing_free(&l);
 	return r;
 }
@@ -502,7 +650,8 @@ int source_copy_tree(struct source_ctx *c, const char *host, const char *image,
 	struct dir_walk w;
 	struct at at = { AT_FDCWD, host, NULL };
 	struct stat st;
-	int r, fd = -1;
+	struct look l;
+	int r;
 
 	memset(&w, 0, sizeof(w));
 	w.c = c;
@@ -511,13 +660,14 @@ int source_copy_tree(struct source_ctx *c, const char *host, const char *image,
 	snprintf(w.host, sizeof(w.host), "%s", host);
 	if ((flags & COPY_FOLLOW_TOP ? stat(w.host, &st) : lstat(w.host, &st)))
 		return fail_host(&w, "cannot stat");
-	if (S_ISDIR(st.st_mode)) {
-		fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-				(flags & COPY_FOLLOW_TOP ? 0 : O_NOFOLLOW));
-		if (fd < 0)
-			return fail_host(&w, "cannot read the directory");
-	}
-	r = add_entry(&w, &at, NULL, 0, image, fd, &st);
+	/* The top, by its path: a directory is followed if it is named
+	 * through a symlink (COPY_FOLLOW_TOP), as stat() above. */
+	if (S_ISDIR(st.st_mode))
+		look_dir(&at, flags & COPY_FOLLOW_TOP, &l);
+	else
+		look_at(&at, host, &l);
+	r = add_entry(&w, &at, NULL, 0, image, &l);
+	look_free(&l);
 	free(w.links);
 	return r;
 }

@@ -191,9 +191,15 @@ fi
 # ---- signals ----
 head -c 120000000 /dev/urandom > root/big
 "$MKHURDIMG" -q -o out/ref.img os.conf || bad "big clean build failed"
-t0=$(date +%s%N)
-"$MKHURDIMG" -q -o out/x.img os.conf
-ms=$((($(date +%s%N) - t0) / 1000000))
+# The quickest of three builds: a signal sent at a share of a slow one
+# could come after the end of a quick one.
+ms=
+for i in 1 2 3; do
+	t0=$(date +%s%N)
+	"$MKHURDIMG" -q -o out/x.img os.conf
+	t=$((($(date +%s%N) - t0) / 1000000))
+	[ -z "$ms" ] || [ "$t" -lt "$ms" ] && ms=$t
+done
 ok "a build of the big tree takes $ms ms"
 for pct in 5 10 20 30 45 60; do
 	printf 'previous image\n' > out/x.img

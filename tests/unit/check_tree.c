@@ -73,7 +73,7 @@ static const char *data_of(const char *path)
 
 	ck_assert_msg(n != NULL, "%s missing", path);
 	ck_assert_int_eq(n->inode->content, CONTENT_MEM);
-	return n->inode->data;
+	return tree_inode_data(n->inode);
 }
 
 START_TEST(a_fresh_tree_is_an_empty_root)
@@ -103,10 +103,10 @@ START_TEST(inode_defaults)
 	ck_assert_int_eq(tree_inode_set_data(ino, "hello", 5), 0);
 	ck_assert_uint_eq(ino->size, 5);
 	ck_assert_int_eq(ino->content, CONTENT_MEM);
-	ck_assert_mem_eq(ino->data, "hello", 5);
+	ck_assert_mem_eq(tree_inode_data(ino), "hello", 5);
 	ck_assert_int_eq(tree_inode_set_symlink(ino, "../target"), 0);
 	ck_assert_uint_eq(ino->size, 9);
-	ck_assert_str_eq(ino->data, "../target");
+	ck_assert_str_eq(tree_inode_data(ino), "../target");
 	ck_assert_int_eq(tree_inode_add_xattr(ino, "gnu.translator", "a", 2),
 			 0);
 	ck_assert_int_eq(tree_inode_add_xattr(ino, "user.x", "1", 1), 0);
