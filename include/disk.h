@@ -41,7 +41,7 @@ struct disk_options {
 	unsigned cluster_bits;	/* qcow2: 9..21; 0 = the format's default */
 	int prealloc_metadata;	/* qcow2: map every cluster (preallocation=metadata) */
 	int compress;		/* qcow2: deflate clusters */
-	unsigned threads;	/* qcow2: compression threads; 0 = 2 */
+	unsigned threads;	/* --threads: compression, copies; 0 = 2 */
 };
 
 struct disk {

@@ -25,6 +25,7 @@
 #include "ext2.h"
 #include "copier.h"
 #include "hostfile.h"
+#include "prefetch.h"
 #include "progress.h"
 #include "size.h"
 
@@ -499,6 +500,7 @@ struct writer {
 	struct disk *disk;
 	uint64_t offset;	/* of the file system in the disk */
 	struct copier *copier;	/* host files by the kernel, or NULL */
+	struct prefetch *pf;	/* or host files read ahead, or NULL */
 	uint64_t seq;		/* nodes written, for the copier's errors */
 	struct tree_node *node;	/* being written; NULL: PATH says what */
 	char path[4096];	/* for messages (node_path) */
@@ -920,6 +922,35 @@ static int copy_host(struct writer *w, struct tree_node *n)
 	return r;
 }
 
+/* N's host file as the helper read it ahead: its bytes or its open
+ * descriptor, or why it failed, told here, in the writer's order.  If
+ * the helper lost the order (it cannot), the writer reads by itself. */
+static int take_host(struct writer *w, const struct tree_node *n,
+		     struct prefetched *pre)
+{
+	char path[8192];
+	int r = 0;
+
+	if (prefetch_take(w->pf, n, pre)) {
+		prefetch_stop(w->pf);
+		w->pf = NULL;
+		return 0;
+	}
+	if (pre->err == ENOENT)
+		r = diag_error(EXIT_BUILD,
+			       "%s: the file disappeared while the image was built",
+			       tree_host_path(n, path, sizeof(path)));
+	else if (pre->err)
+		r = diag_error(EXIT_BUILD, "%s: cannot open: %s",
+			       tree_host_path(n, path, sizeof(path)),
+			       strerror(pre->err));
+	else if (pre->changed)
+		r = host_changed(n, n->inode->size);
+	if (r)
+		prefetch_release(pre);
+	return r;
+}
+
 /* Allocate, write and map the content of N into INODE. */
 /* Keep where INO's blocks are until its stream is replayed. */
 static int defer(struct writer *w, const struct tree_inode *ino)
@@ -1039,6 +1070,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
 	struct filler f = { -1, NULL, NULL, NULL, NULL, 0, 0 };
+	struct prefetched pre = { NULL, -1, NULL, 0, 0 };
 	struct hostfile_stamp stamp;
 	char *dirbuf = NULL;
 	errcode_t err;
@@ -1049,8 +1081,13 @@ static int write_content(struct writer *w, struct tree_node *n,
 		memcpy(inode->i_block, tree_inode_data(ino), ino->size);
 		return 0;
 	}
-	if (data == 0)
+	/* Every host file the helper read ahead is taken, in order. */
+	if (ino->content == CONTENT_HOST && w->pf && (r = take_host(w, n, &pre)))
+		return r;
+	if (data == 0) {
+		prefetch_release(&pre);
 		return 0;
+	}
 	if (tree_is_dir(ino)) {
 		dirbuf = build_dir(n, data);
 		if (!dirbuf)
@@ -1058,9 +1095,15 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.mem = dirbuf;
 		f.size = data * EXT2_BLOCK;
 	} else if (ino->content == CONTENT_HOST) {
-		/* The zero-copy path opens it once its blocks are known. */
-		if (!w->copier && (r = open_host(w, n, &f.fd, &stamp)))
-			return r;
+		hostfile_stamp(ino, &stamp);
+		if (pre.bytes) {	/* read and checked */
+			f.mem = pre.bytes;
+		} else if (pre.fd >= 0) {	/* opened */
+			f.fd = pre.fd;
+			pre.fd = -1;
+		} else if (!w->copier && (r = open_host(w, n, &f.fd, &stamp))) {
+			return r;	/* the zero-copy path opens it later */
+		}
 		f.host = n;
 		f.size = ino->size;
 	} else if (ino->content == CONTENT_STREAM) {
@@ -1109,6 +1152,7 @@ static int write_content(struct writer *w, struct tree_node *n,
 out:
 	if (f.fd >= 0)
 		close(f.fd);
+	prefetch_release(&pre);
 	free(dirbuf);
 	return r;
 }
@@ -1262,6 +1306,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	char name[128];
 	errcode_t err;
 	ext2_ino_t i;
+	unsigned threads;
 	int r;
 
 	memset(&w, 0, sizeof(w));
@@ -1284,9 +1329,11 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 			ext2fs_inode_alloc_stats2(w.fs, i, +1, 0);
 	w.buf = malloc((size_t)CHUNK_BLOCKS * EXT2_BLOCK);
 	w.hosts = hostfiles_new();
-	/* Bytes come into this process only when something must see them. */
+	/* Bytes come into this process only when something must see them;
+	 * then a helper reads them ahead (--threads 1: no helper at all). */
+	threads = d->opts.threads ? d->opts.threads : 2;
 	if (disk_can_copy(d) && !w.obs)
-		w.copier = copier_new(d, d->opts.threads ? d->opts.threads : 2);
+		w.copier = copier_new(d, threads > 1 ? threads : 0);
 	if (!w.buf || !w.hosts || (disk_can_copy(d) && !w.obs && !w.copier)) {
 		free(w.buf);
 		hostfiles_free(w.hosts);
@@ -1304,8 +1351,11 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	tree_visit_begin(t);
 	tree_walk(t, number_node, &w);
 	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
+	if (!w.copier && threads > 1)
+		w.pf = prefetch_start(t);
 	tree_visit_begin(t);
 	r = tree_walk(t, write_node, &w);
+	prefetch_stop(w.pf);
 	if (w.copier) {
 		int rc = copier_finish(w.copier, r ? w.seq : UINT64_MAX);
 

@@ -289,13 +289,16 @@ static void mutate_after(const char *act)
 	close(fd);
 }
 
-/* The first read of the victim while it is being copied. */
+/* The first read of the victim while it is being copied (by whichever
+ * thread: only that descriptor counts). */
 static void reading(int fd)
 {
+	int expected = fd;
+
 	if (fd < 0)
 		return;
-	if (fd == __atomic_exchange_n(&victim_fd, -1, __ATOMIC_SEQ_CST) &&
-	    fd >= 0)
+	if (__atomic_compare_exchange_n(&victim_fd, &expected, -1, 0,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		mutate_after("rewrite-after");
 	if (is_victim_fd(fd))
 		count(C_READ);

@@ -100,42 +100,48 @@ done
 
 # ---- inputs that change under the build ----
 declare -A want=(
-	[truncate]='changed while the image was built (was 300000 bytes)'
+	[truncate]='changed while the image was built (was SIZE bytes)'
 	[remove]='disappeared while the image was built'
-	[grow-after]='changed while the image was built (was 300000 bytes)'
-	[rewrite-after]='changed while the image was built (was 300000 bytes)'
-	[rewrite-during]='changed while the image was built (was 300000 bytes)')
+	[grow-after]='changed while the image was built (was SIZE bytes)'
+	[rewrite-after]='changed while the image was built (was SIZE bytes)'
+	[rewrite-during]='changed while the image was built (was SIZE bytes)')
 cp -p root/data data.orig
 # The raw image takes the file's bytes in the kernel, the qcow2 image
-# reads them: both paths must see the change.
-for type in hurd-raw hurd-qcow2; do
-	FAULT_DIR=$outdir FAULT_MUTATE=$PWD/root/data FAULT_COUNT=$PWD/counts \
+# reads them (a helper reads a small file ahead of the writer, the writer
+# a large one): every path must see the change.
+head -c 3000 /dev/urandom > root/small
+cp -p root/small small.orig
+for case in hurd-raw:data hurd-qcow2:data hurd-qcow2:small; do
+	type=${case%:*} f=${case#*:}
+	size=$(stat -c %s "$f.orig")
+	FAULT_DIR=$outdir FAULT_MUTATE=$PWD/root/$f FAULT_COUNT=$PWD/counts \
 		LD_PRELOAD=$shim "$MKHURDIMG" -q -t $type -o out/x.img os.conf ||
 		bad "$type: counting run failed"
 	count() { awk -v c="$1" '$1 == c { print $2 }' counts; }
 	if [ "$(count fstatat)" = 1 ] && [ "$(count open)" = 1 ] && [ "$(count path)" = 0 ]; then
-		ok "$type: root/data looked at once by the scan (fstatat), opened once (openat), never by path"
+		ok "$type: root/$f looked at once by the scan (fstatat), opened once (openat), never by path"
 	else
-		bad "$type: root/data: $(tr '\n' ' ' < counts)"
+		bad "$type: root/$f: $(tr '\n' ' ' < counts)"
 	fi
 	if [ $type = hurd-raw ] && ! [ "$(count copy_file_range)" -gt 0 ]; then
 		bad "$type: no copy_file_range into the image: $(tr '\n' ' ' < counts)"
 	fi
 	for act in truncate remove grow-after rewrite-after rewrite-during; do
-		cp -p data.orig root/data
+		cp -p $f.orig root/$f
 		printf 'previous image\n' > out/x.img
-		err=$(FAULT_MUTATE=$PWD/root/data FAULT_ACTION=$act LD_PRELOAD=$shim \
+		err=$(FAULT_MUTATE=$PWD/root/$f FAULT_ACTION=$act LD_PRELOAD=$shim \
 			"$MKHURDIMG" -q -t $type -o out/x.img os.conf 2>&1)
 		rc=$?
-		if [ $rc = 1 ] && [ "$err" = "mkhurdimg: root/data: the file ${want[$act]}" ] &&
+		if [ $rc = 1 ] && [ "$err" = "mkhurdimg: root/$f: the file ${want[$act]/SIZE/$size}" ] &&
 			printf 'previous image\n' | cmp -s - out/x.img && [ -z "$(leftovers)" ]; then
-			ok "$type: input $act: refused, nothing left"
+			ok "$type: root/$f: input $act: refused, nothing left"
 		else
-			bad "$type: input $act: exit $rc, [$err], left [$(leftovers)]"
+			bad "$type: root/$f: input $act: exit $rc, [$err], left [$(leftovers)]"
 		fi
 	done
+	cp -p $f.orig root/$f
 done
-cp -p data.orig root/data
+rm -f root/small
 
 # ---- the kernel's copy and its fallbacks ----
 # Every shape of file data: empty, a byte, around a block, a megabyte and

@@ -24,7 +24,7 @@ def stage_of_c(path):
     if len(parts) == 2:
         base = os.path.basename(path)[:-2]
         return {"tree": "tree", "hostfile": "tree", "ext2": "ext2",
-                "copier": "ext2"}.get(base, "top")
+                "copier": "ext2", "prefetch": "ext2"}.get(base, "top")
     return "top" if parts[1] == "inspect" else parts[1]
 mods = {c: stage_of_c(c) for c in glob.glob("src/**/*.c", recursive=True)}
 # A header is its module's; these have no .c of their own name.
