@@ -594,6 +594,111 @@ START_TEST(fifty_thousand_names_in_one_directory)
 }
 END_TEST
 
+/* A source filling a new directory from one listing: no name is hashed
+ * until someone looks one up, and then the directory is found whole. */
+START_TEST(a_listing_goes_in_without_the_hash)
+{
+	struct tree_node *d = put_dir("/d", 0755, MTIME), *n;
+	char name[32];
+	int i;
+
+	ck_assert_int_eq(tree_reserve(d, 1000), 0);
+	for (i = 999; i >= 0; i--) {
+		snprintf(name, sizeof(name), "f%03d", i);
+		ck_assert_int_eq(tree_put_in(&t, d, name,
+					     tree_inode_new(&t, S_IFREG | 0644),
+					     TREE_PUT_NEW, &n), 0);
+		ck_assert_ptr_eq(n->parent, d);
+	}
+	ck_assert_uint_eq(tree_nkids(d), 1000);
+	ck_assert_uint_eq(t.used, 0);
+	ck_assert_ptr_nonnull(tree_lookup(&t, "/d/f500"));
+	ck_assert_uint_eq(t.used, 1000);
+	/* Indexed now: a later source looks its names up. */
+	ck_assert_int_eq(tree_put_in(&t, d, "f500", tree_inode_new(&t, S_IFDIR | 0700),
+				     0, &n), 0);
+	ck_assert_uint_eq(tree_nkids(d), 1000);
+	ck_assert_ptr_eq(tree_lookup(&t, "/d/f500"), n);
+	ck_assert_uint_eq(t.used, 1000);
+	tree_finish(&t);
+	ck_assert_str_eq(tree_kids(d)[0]->name, "f000");
+	ck_assert_str_eq(tree_kids(d)[999]->name, "f999");
+}
+END_TEST
+
+/* tree_put_in says what tree_put would of the same path. */
+START_TEST(put_in_checks_the_name)
+{
+	struct tree_node *d = put_dir("/a/b", 0755, MTIME), *n;
+	char big[300];
+
+	t.max_depth = 3;
+	ck_assert_int_eq(tree_put_in(&t, d, "c", tree_inode_new(&t, S_IFREG | 0644),
+				     0, &n), 0);
+	diag_clear();
+	ck_assert_int_eq(tree_put_in(&t, n->parent, "..", tree_inode_new(&t, S_IFREG | 0644),
+				     0, &n), -1);
+	ck_assert_str_eq(diag_message(), "/a/b/..: not a canonical path in the image");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	diag_clear();
+	ck_assert_int_eq(tree_put_in(&t, d, big, tree_inode_new(&t, S_IFREG | 0644),
+				     0, &n), -1);
+	ck_assert_msg(strstr(diag_message(), "a name is longer than 255 bytes"), "%s",
+		      diag_message());
+	d = tree_lookup(&t, "/a/b/c")->parent;
+	ck_assert_int_eq(tree_put_in(&t, d, "deep", tree_inode_new(&t, S_IFDIR | 0755),
+				     0, &n), 0);
+	diag_clear();
+	ck_assert_int_eq(tree_put_in(&t, n, "deeper", tree_inode_new(&t, S_IFREG | 0644),
+				     0, &n), -1);
+	ck_assert_str_eq(diag_message(),
+			 "/a/b/deep/deeper: more than 3 levels deep (max-depth in the file-system section)");
+}
+END_TEST
+
+/* A scanned host file is its directory and its name there, kept when
+ * its first name in the tree goes and a hard link stays. */
+START_TEST(a_host_file_keeps_its_name)
+{
+	const struct tree_hostdir *root = tree_hostdir_add(&t, NULL, "src/tree", 1);
+	const struct tree_hostdir *sub = tree_hostdir_add(&t, root, "sub", 1);
+	struct tree_inode *ino = tree_inode_new(&t, S_IFREG | 0644);
+	struct tree_node *d = put_dir("/x", 0755, MTIME), *n;
+	struct stat st;
+	char path[256];
+
+	memset(&st, 0, sizeof(st));
+	st.st_size = 10;
+	st.st_mtim.tv_sec = 1234;
+	st.st_mtim.tv_nsec = 5678;
+	ck_assert_int_eq(tree_inode_set_host_at(ino, sub, &st), 0);
+	ck_assert_int_eq(ino->mtime, 1234);
+	ck_assert_uint_eq(ino->host_nsec, 5678);
+	ck_assert_int_eq(tree_put_in(&t, d, "file", ino, TREE_PUT_NEW, &n), 0);
+	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)), "src/tree/sub/file");
+	ck_assert_int_eq(tree_link(&t, "/y", n), 0);
+	ck_assert_int_eq(tree_inode_add_xattr(ino, "user.a", "b", 1), 0);
+	ck_assert_int_eq(tree_remove(&t, "/x/file"), 0);
+	n = tree_lookup(&t, "/y");
+	ck_assert_ptr_eq(n->inode, ino);
+	ck_assert_str_eq(tree_host_name(n), "file");
+	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)), "src/tree/sub/file");
+	/* The rare fields took the host directory along. */
+	ck_assert_ptr_eq(tree_inode_host_dir(ino), sub);
+	tree_finish(&t);
+	ck_assert_uint_eq(ino->host_nsec, 5678);	/* not a directory's count */
+}
+END_TEST
+
+/* What a million entries cost: an inode is 48 bytes. */
+START_TEST(an_inode_is_small)
+{
+	ck_assert_uint_eq(sizeof(struct tree_inode), 48);
+	ck_assert_uint_eq(sizeof(struct tree_node), 16);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tree");
@@ -620,6 +725,10 @@ int main(void)
 	tcase_add_test(tc, walk_stops_when_asked);
 	tcase_add_test(tc, paths_of_nodes);
 	tcase_add_test(tc, fifty_thousand_names_in_one_directory);
+	tcase_add_test(tc, a_listing_goes_in_without_the_hash);
+	tcase_add_test(tc, put_in_checks_the_name);
+	tcase_add_test(tc, a_host_file_keeps_its_name);
+	tcase_add_test(tc, an_inode_is_small);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
