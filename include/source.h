@@ -20,6 +20,7 @@ struct source_ctx {
 	struct store_items *store;	/* store items to register, or NULL
 					 * (register-store = false) */
 	const struct os_config *cfg;	/* its file, for messages */
+	struct pool *pool;		/* helper threads, or NULL */
 };
 
 struct source_kind {

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "partition-table.h"
 #include "permissions.h"
+#include "pool.h"
 #include "progress.h"
 #include "qcow2.h"
 #include "registry.h"
@@ -201,8 +202,13 @@ static int decide(struct run *r, const struct build_options *o)
 	sc.inputs = &r->inputs;
 	sc.store = r->cfg.register_store ? &r->store : NULL;
 	sc.cfg = &r->cfg;
-	if ((err = hurd_add_skeleton(&r->tree, r->timestamp)) ||
-	    (err = sources_add_all(&sc)) ||
+	/* --threads: the scan looks at entries on helper threads too. */
+	sc.pool = pool_new(o->threads ? o->threads : 2);
+	err = hurd_add_skeleton(&r->tree, r->timestamp);
+	if (!err)
+		err = sources_add_all(&sc);
+	pool_free(sc.pool);
+	if (err ||
 	    (err = decide_boot(r)) ||
 	    (err = etc_add(&r->tree, &r->inputs, &r->cfg, r->policy.driver,
 			   r->timestamp)) ||
@@ -292,8 +298,8 @@ static int count_translators(struct tree_node *n, void *arg)
 
 	if (!tree_visit_first(c->t, n->inode))	/* counted at another name */
 		return 0;
-	for (i = 0; i < n->inode->nxattrs; i++)
-		if (!strcmp(n->inode->xattrs[i].name, TRANSLATOR_XATTR))
+	for (i = 0; i < tree_inode_nxattrs(n->inode); i++)
+		if (!strcmp(tree_inode_xattrs(n->inode)[i].name, TRANSLATOR_XATTR))
 			c->n++;
 	return 0;
 }
@@ -359,14 +365,15 @@ static int write_depfile(struct run *r, const struct build_options *o,
 	return err;
 }
 
-/* Options that only a qcow2 type, or only compression, has any use for
- * are refused elsewhere rather than ignored. */
+/* Options that only a qcow2 type has any use for are refused elsewhere
+ * rather than ignored.  --threads applies to every type: the scan and
+ * the copies use it too. */
 static int check_applies(struct run *r, const struct build_options *o)
 {
 	static const char *const qcow2_only[] = { "--compress", "--cluster-size",
-						  "--preallocation", "--threads" };
+						  "--preallocation" };
 	const char *given[] = { o->compress ? "" : NULL, o->cluster_size,
-				o->preallocation, o->threads ? "" : NULL };
+				o->preallocation };
 	size_t i;
 
 	for (i = 0; i < sizeof(given) / sizeof(*given); i++)
@@ -374,10 +381,6 @@ static int check_applies(struct run *r, const struct build_options *o)
 			return diag_error(EXIT_USAGE, "%s needs a qcow2 image type; %s is %s",
 					  qcow2_only[i], r->type->name,
 					  r->type->format);
-	if (o->threads && !r->disk_opts.compress)
-		return diag_error(EXIT_USAGE,
-				  "--threads is for compression: give --compress too (%s does not compress)",
-				  r->type->name);
 	return 0;
 }
 

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	      "      --cluster-size=SIZE qcow2 cluster size (default 64KiB, up to 2MiB)\n"
 	      "      --preallocation=off|metadata  qcow2: map every cluster up front\n"
 	      "      --compress          qcow2: deflate the clusters (as qemu-img convert -c)\n"
-	      "      --threads=N         compression threads (default 2; same output for any N)\n"
+	      "      --threads=N         threads to scan, copy, compress (default 2)\n"
 	      "      --depfile=FILE      write a Make rule: the image depends on every input\n"
 	      "      --json              print the result as one JSON object on stdout\n"
 	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"

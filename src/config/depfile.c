@@ -166,18 +166,30 @@ static int put(struct strbuf *sb, const char *path, enum place place)
 }
 
 struct collect {
-	const char **v;
+	char **v;
 	size_t n, cap;
 };
 
+/* A copy of PATH: a host file's path is made for the call, not kept. */
 static int push(const char *path, void *arg)
 {
 	struct collect *c = arg;
+	char *copy;
 
-	if (array_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v), 256))
+	if (array_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v), 256) ||
+	    !(copy = strdup(path)))
 		return -1;
-	c->v[c->n++] = path;
+	c->v[c->n++] = copy;
 	return 0;
+}
+
+static void collect_free(struct collect *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
 }
 
 static int path_cmp(const void *a, const void *b)
@@ -190,23 +202,31 @@ static int unique_inputs(struct collect *c, const char *const *first,
 			 size_t nfirst)
 {
 	struct collect all = { NULL, 0, 0 };
+	const char *prev = NULL;	/* the last one kept or skipped */
 	size_t i, k;
 
 	for (i = 0; i < nfirst; i++)
 		if (push(first[i], &all))
-			return -1;
+			goto fail;
 	if (c->n)
 		qsort(c->v, c->n, sizeof(*c->v), path_cmp);
 	for (i = 0; i < c->n; i++) {
 		for (k = 0; k < nfirst && strcmp(first[k], c->v[i]); k++)
 			;
-		if (k == nfirst && (!i || strcmp(c->v[i], c->v[i - 1])) &&
-		    push(c->v[i], &all))
-			return -1;
+		if (k < nfirst || (prev && !strcmp(c->v[i], prev)))
+			continue;
+		prev = c->v[i];
+		if (array_grow(&all.v, &all.cap, all.n + 1, sizeof(*all.v), 256))
+			goto fail;
+		all.v[all.n++] = c->v[i];
+		c->v[i] = NULL;
 	}
-	free(c->v);
+	collect_free(c);
 	*c = all;
 	return 0;
+fail:
+	collect_free(&all);
+	return -1;
 }
 
 static int format(struct strbuf *sb, const char *target,
@@ -265,11 +285,11 @@ int depfile_write(const char *file, const char *target,
 	for (i = 0; !r && i < ntrees; i++)
 		r = tree_each_host_file(trees[i], push, &c);
 	if (r || unique_inputs(&c, first, nfirst)) {
-		free(c.v);
+		collect_free(&c);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	r = format(&sb, target, &c);
-	free(c.v);
+	collect_free(&c);
 	text = sb_take(&sb);
 	if (!r && !text)
 		r = diag_error(EXIT_BUILD, "out of memory");

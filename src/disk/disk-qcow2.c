@@ -33,6 +33,7 @@
 #define DEFAULT_CLUSTER_BITS 16		/* 64 KiB, QEMU's default */
 
 #define BATCH 64			/* clusters compressed together */
+#define COMBINE (1 << 20)		/* adjacent writes gathered into one */
 
 /* A cluster being filled (compressed mode). */
 struct open_cluster {
@@ -65,6 +66,9 @@ struct qcow2 {
 	size_t nopen, capopen;
 	struct job batch[BATCH];
 	size_t nbatch;
+	char *wbuf;			/* COMBINE bytes for [woff, woff + wlen) */
+	uint64_t woff;
+	size_t wlen;
 };
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -183,8 +187,9 @@ static int q_open(struct disk *d)
 	q->threads = d->opts.threads ? d->opts.threads : 2;
 	q->l1_size = qcow2_l1_size(d->size, q->cb);
 	q->l2 = calloc(q->l1_size ? q->l1_size : 1, sizeof(*q->l2));
+	q->wbuf = malloc(COMBINE);
 	d->priv = q;
-	if (!q->l2)
+	if (!q->l2 || !q->wbuf)
 		return ENOMEM;
 	return new_cluster(q, &h);	/* cluster 0: the header, written last */
 }
@@ -234,6 +239,44 @@ static int pread_zero(int fd, void *buf, size_t len, uint64_t off)
 	return err;
 }
 
+/*
+ * Writes that follow each other in the file go out as one.  Clusters are
+ * appended in the order they are first written, so the writer's run of
+ * one-block writes (a small file each) lands in the file back to back.
+ * Whatever reads the file flushes first.
+ */
+static int flush_writes(struct disk *d)
+{
+	struct qcow2 *q = d->priv;
+	int err;
+
+	if (!q->wlen)
+		return 0;
+	err = pwrite_full(d->fd, q->wbuf, q->wlen, q->woff);
+	q->wlen = 0;
+	return err;
+}
+
+static int put(struct disk *d, const char *p, size_t len, uint64_t off)
+{
+	struct qcow2 *q = d->priv;
+	int err;
+
+	if (q->wlen && q->woff + q->wlen == off && q->wlen + len <= COMBINE) {
+		memcpy(q->wbuf + q->wlen, p, len);
+		q->wlen += len;
+		return 0;
+	}
+	if ((err = flush_writes(d)))
+		return err;
+	if (len >= COMBINE)
+		return pwrite_full(d->fd, p, len, off);
+	memcpy(q->wbuf, p, len);
+	q->woff = off;
+	q->wlen = len;
+	return 0;
+}
+
 /* ---- plain clusters ---- */
 
 static int plain_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
@@ -270,7 +313,7 @@ static int plain_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 			run += more;
 		}
 		n = (size_t)run;
-		if ((err = pwrite_full(d->fd, p, n, host + in)))
+		if ((err = put(d, p, n, host + in)))
 			return err;
 next:
 		p += n;
@@ -410,7 +453,7 @@ static int flush_batch(struct disk *d)
 			uint64_t off = q->next;
 			uint64_t sectors = ((off + j->outlen - 1) >> 9) - (off >> 9);
 
-			err = pwrite_full(d->fd, (char *)j->out, j->outlen, off);
+			err = put(d, (char *)j->out, j->outlen, off);
 			if (!err)
 				err = ref_range(q, off & ~511ULL, (sectors + 1) * 512);
 			*e = qcow2_compressed_entry(off, j->outlen, q->cb);
@@ -418,7 +461,7 @@ static int flush_batch(struct disk *d)
 		} else if (!err) {
 			err = new_cluster(q, &host);
 			if (!err)
-				err = pwrite_full(d->fd, (char *)j->data, q->cs, host);
+				err = put(d, (char *)j->data, q->cs, host);
 			*e = host;
 		}
 		free(j->out);
@@ -458,6 +501,8 @@ static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
 	size_t i;
 	int err;
 
+	if ((err = flush_writes(d)))
+		return err;
 	if (o) {
 		memcpy(buf, o->data, q->cs);
 		return 0;
@@ -562,7 +607,7 @@ static int q_pread(struct disk *d, void *buf, size_t len, uint64_t off)
 	struct qcow2 *q = d->priv;
 	uint8_t *tmp = q->compress ? malloc(q->cs) : NULL;
 	char *p = buf;
-	int err = 0;
+	int err = flush_writes(d);
 
 	if (q->compress && !tmp)
 		return ENOMEM;
@@ -644,7 +689,7 @@ static int q_finish(struct disk *d)
 			/* The copied flag is for plain clusters only. */
 			put_be64(buf + 8 * k, !e ? 0 : e & QCOW2_COMPRESSED ? e : qcow2_entry(e));
 		}
-		err = pwrite_full(d->fd, (char *)buf, q->cs, l2_off[i]);
+		err = put(d, (char *)buf, q->cs, l2_off[i]);
 	}
 	l1_clusters = ((uint64_t)q->l1_size * 8 + q->cs - 1) / q->cs;
 	if (!l1_clusters)
@@ -661,7 +706,7 @@ static int q_finish(struct disk *d)
 		for (k = 0; k < per && i * per + k < q->l1_size; k++)
 			if (l2_off[i * per + k])
 				put_be64(buf + 8 * k, qcow2_entry(l2_off[i * per + k]));
-		err = pwrite_full(d->fd, (char *)buf, q->cs, at);
+		err = put(d, (char *)buf, q->cs, at);
 	}
 	/* The refcounts, counting themselves. */
 	used = (q->next + q->cs - 1) >> q->cb;
@@ -679,13 +724,13 @@ static int q_finish(struct disk *d)
 			buf[2 * (c - first)] = (uint8_t)(q->rc[c] >> 8);
 			buf[2 * (c - first) + 1] = (uint8_t)q->rc[c];
 		}
-		err = pwrite_full(d->fd, (char *)buf, q->cs, rb_off + i * q->cs);
+		err = put(d, (char *)buf, q->cs, rb_off + i * q->cs);
 	}
 	for (i = 0; i < tclusters && !err; i++) {
 		memset(buf, 0, q->cs);
 		for (k = 0; k < per && i * per + k < nblocks; k++)
 			put_be64(buf + 8 * k, rb_off + (i * per + k) * q->cs);
-		err = pwrite_full(d->fd, (char *)buf, q->cs, rt_off + i * q->cs);
+		err = put(d, (char *)buf, q->cs, rt_off + i * q->cs);
 	}
 	if (!err) {
 		memset(&h, 0, sizeof(h));
@@ -697,7 +742,9 @@ static int q_finish(struct disk *d)
 		h.refcount_table_clusters = (uint32_t)tclusters;
 		memset(buf, 0, q->cs);
 		qcow2_encode_header(&h, buf);
-		err = pwrite_full(d->fd, (char *)buf, q->cs, 0);
+		err = put(d, (char *)buf, q->cs, 0);
+		if (!err)
+			err = flush_writes(d);
 	}
 	if (!err && ftruncate(d->fd, (off_t)end))
 		err = errno;
@@ -729,6 +776,7 @@ static void q_close(struct disk *d)
 	free(q->open);
 	free(q->l2);
 	free(q->rc);
+	free(q->wbuf);
 	free(q);
 	d->priv = NULL;
 }

@@ -56,10 +56,11 @@ const char *disk_format_names(void)
 	return buf;
 }
 
-static int io_fail(struct disk *d, const char *what, int err)
+int disk_error(struct disk *d, const char *what, int err)
 {
 	return diag_error(EXIT_BUILD, "%s: %s: %s", d->path, what, strerror(err));
 }
+
 
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	      const char *path, uint64_t size, const struct disk_options *opts)
@@ -74,7 +75,7 @@ int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	d->path = path;
 	d->size = size;
 	err = fmt->open(d);
-	return err ? io_fail(d, "cannot create the disk", err) : 0;
+	return err ? disk_error(d, "cannot create the disk", err) : 0;
 }
 
 static int in_range(struct disk *d, size_t len, uint64_t off)
@@ -87,9 +88,28 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 	int err;
 
 	if (!in_range(d, len, off))
-		return io_fail(d, "write beyond the end of the disk", EINVAL);
+		return disk_error(d, "write beyond the end of the disk", EINVAL);
 	err = d->fmt->pwrite(d, buf, len, off);
-	return err ? io_fail(d, "cannot write the image", err) : 0;
+	return err ? disk_error(d, "cannot write the image", err) : 0;
+}
+
+int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
+	      uint64_t off, int *caps, uint64_t *done)
+{
+	int err;
+
+	*done = 0;
+	if (!d->fmt->copy || !*caps)
+		return 0;
+	if (!in_range(d, len, off))
+		return EINVAL;
+	err = d->fmt->copy(d, fd, src_off, len, off, caps, done);
+	return err;
+}
+
+int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
+{
+	return in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) : EINVAL;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
@@ -97,16 +117,16 @@ int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
 	int err;
 
 	if (!in_range(d, len, off))
-		return io_fail(d, "read beyond the end of the disk", EINVAL);
+		return disk_error(d, "read beyond the end of the disk", EINVAL);
 	err = d->fmt->pread(d, buf, len, off);
-	return err ? io_fail(d, "read failed", err) : 0;
+	return err ? disk_error(d, "read failed", err) : 0;
 }
 
 int disk_finish(struct disk *d)
 {
 	int err = d->fmt->finish(d);
 
-	return err ? io_fail(d, "cannot finish the disk", err) : 0;
+	return err ? disk_error(d, "cannot finish the disk", err) : 0;
 }
 
 void disk_close(struct disk *d)

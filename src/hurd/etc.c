@@ -379,8 +379,8 @@ static const char *store_program(const struct tree *t, const char *store,
 	size_t plen = strlen(package);
 	uint32_t i;
 
-	for (i = 0; dir && i < dir->nkids; i++) {
-		const char *name = dir->kids[i]->name, *dash = strchr(name, '-');
+	for (i = 0; dir && i < tree_nkids(dir); i++) {
+		const char *name = tree_kids(dir)[i]->name, *dash = strchr(name, '-');
 		struct tree_node *n;
 
 		if (!dash || strncmp(dash + 1, package, plen) || dash[1 + plen] != '-' ||

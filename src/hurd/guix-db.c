@@ -200,10 +200,10 @@ static uint64_t nar_node_size(const struct tree_node *n)
 		s += str_size(7) + str_size(6) + str_size(ino->size);
 	} else {
 		s += str_size(9);
-		for (i = 0; i < n->nkids; i++)
+		for (i = 0; i < tree_nkids(n); i++)
 			s += str_size(5) + str_size(1) + str_size(4) +
-			     str_size(strlen(n->kids[i]->name)) + str_size(4) +
-			     nar_node_size(n->kids[i]) + str_size(1);
+			     str_size(strlen(tree_kids(n)[i]->name)) + str_size(4) +
+			     nar_node_size(tree_kids(n)[i]) + str_size(1);
 	}
 	return s + str_size(1);		/* ")" */
 }
@@ -268,7 +268,10 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 	f->db = db;
 	f->mtime = mtime;
 	ino->mtime = mtime;
-	tree_inode_set_gen(ino, len, make_db, f, gen_free);
+	if (tree_inode_set_gen(ino, len, make_db, f, gen_free)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
 	if (tree_put(t, "/var/guix/db/db.sqlite", ino, NULL))
 		return EXIT_BUILD;
 	/* The daemon's schema version, so its first start opens, not creates. */
@@ -418,7 +421,7 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 	} else if (S_ISLNK(ino->mode)) {
 		TOK(h, "symlink");
 		TOK(h, "target");
-		put_str(h, ino->data, ino->size);
+		put_str(h, tree_inode_data(ino), ino->size);
 		TOK(h, ")");
 		if (depth > 0)
 			TOK(h, ")");

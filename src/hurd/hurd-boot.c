@@ -403,10 +403,10 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 				     diag_value(cfg->guix_system));
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
-		snprintf(name, sizeof(name), "%s", n->inode->host_path);
+		tree_host_path(n, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "%s (in the image)", path);
-	if ((r = tree_read_content(n->inode, name, PARAMETERS_MAX, &text, &len)))
+	if ((r = tree_read_content(n, name, PARAMETERS_MAX, &text, &len)))
 		return r;
 	r = guix_boot_params_parse(text, len, name, p);
 	free(text);
@@ -470,9 +470,9 @@ static char *system_hurd(const struct tree *t, const char *system,
 
 	snprintf(path, sizeof(path), "%s/hurd", system);
 	n = tree_lookup(t, path);
-	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && n->inode->data &&
-	    ((char *)n->inode->data)[0] == '/')
-		return strdup(n->inode->data);
+	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && tree_inode_data(n->inode) &&
+	    ((const char *)tree_inode_data(n->inode))[0] == '/')
+		return strdup(tree_inode_data(n->inode));
 	for (i = 0; i < p->nmodules; i++) {
 		const char *f = p->modules[i].words[0], *s = strstr(f, "/hurd/");
 
@@ -558,7 +558,7 @@ static void warn_undeclared(const struct tree *t, const struct os_config *cfg)
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/fstab");
 		n = tree_follow(t, path, &hops);
 		if (n && S_ISREG(n->inode->mode) &&
-		    tree_read_content(n->inode, path, 1 << 20, &text, &len))
+		    tree_read_content(n, path, 1 << 20, &text, &len))
 			diag_clear();	/* unreadable: as if it declared none */
 	}
 	for (i = 0; i < cfg->npartitions; i++) {

@@ -106,13 +106,15 @@ static int hash_node(struct tree_node *n, void *arg)
 	hash_u64(md, ino->gid);
 	hash_u64(md, (uint64_t)ino->mtime);
 	hash_u64(md, ino->size);
-	hash_u64(md, (uint64_t)ino->rdev_major << 32 | ino->rdev_minor);
-	if (ino->data)
-		gcry_md_write(md, ino->data, ino->size);
-	for (i = 0; i < ino->nxattrs; i++) {
-		gcry_md_write(md, ino->xattrs[i].name,
-			      strlen(ino->xattrs[i].name) + 1);
-		gcry_md_write(md, ino->xattrs[i].value, ino->xattrs[i].len);
+	hash_u64(md, (uint64_t)tree_inode_rdev_major(ino) << 32 |
+		     tree_inode_rdev_minor(ino));
+	if (tree_inode_data(ino))
+		gcry_md_write(md, tree_inode_data(ino), ino->size);
+	for (i = 0; i < tree_inode_nxattrs(ino); i++) {
+		const struct tree_xattr *x = &tree_inode_xattrs(ino)[i];
+
+		gcry_md_write(md, x->name, strlen(x->name) + 1);
+		gcry_md_write(md, x->value, x->len);
 	}
 	return 0;
 }

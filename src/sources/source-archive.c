@@ -105,20 +105,26 @@ static int copy_xattrs(struct archive_entry *e, struct tree_inode *ino)
 static int sparse_map(struct archive_entry *e, struct tree_inode *ino)
 {
 	int n = archive_entry_sparse_reset(e), i;
+	struct tree_extent *v;
 	la_int64_t off, len;
+	size_t count = 0;
 
 	if (n <= 0)
 		return 0;
-	ino->extents = calloc((size_t)n, sizeof(*ino->extents));
-	if (!ino->extents)
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
 		return -1;
 	for (i = 0; i < n && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK;
 	     i++) {
 		if (len <= 0)
 			continue;
-		ino->extents[ino->nextents].offset = (uint64_t)off;
-		ino->extents[ino->nextents].length = (uint64_t)len;
-		ino->nextents++;
+		v[count].offset = (uint64_t)off;
+		v[count].length = (uint64_t)len;
+		count++;
+	}
+	if (tree_inode_set_extents(ino, v, count)) {
+		free(v);
+		return -1;
 	}
 	return 0;
 }
@@ -333,9 +339,10 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		if (check_duplicate(rd, name, path, shared->mode & S_IFMT) ||
 		    tree_link(rd->t, path, first))
 			return EXIT_BUILD;
-		if (size > 0)	/* cpio: the data comes with the last link */
-			tree_inode_set_stream(shared, rd->stream, token,
-					      (uint64_t)size);
+		/* cpio: the data comes with the last link */
+		if (size > 0 && tree_inode_set_stream(shared, rd->stream, token,
+						      (uint64_t)size))
+			return diag_error(EXIT_BUILD, "out of memory");
 		return 0;
 	}
 	ino = tree_inode_new(rd->t, type | (archive_entry_perm(e) & 07777));
@@ -353,14 +360,17 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 					  rd->file, name);
 		}
 	} else if (type == AE_IFREG && size > 0) {
-		tree_inode_set_stream(ino, rd->stream, token, (uint64_t)size);
-		if (sparse_map(e, ino)) {
+		if (tree_inode_set_stream(ino, rd->stream, token, (uint64_t)size) ||
+		    sparse_map(e, ino)) {
 			tree_inode_free(ino);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
 	} else if (type == AE_IFCHR || type == AE_IFBLK) {
-		ino->rdev_major = archive_entry_rdevmajor(e);
-		ino->rdev_minor = archive_entry_rdevminor(e);
+		if (tree_inode_set_rdev(ino, (uint32_t)archive_entry_rdevmajor(e),
+					(uint32_t)archive_entry_rdevminor(e))) {
+			tree_inode_free(ino);
+			return diag_error(EXIT_BUILD, "out of memory");
+		}
 	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFIFO &&
 		   type != AE_IFSOCK) {
 		tree_inode_free(ino);

@@ -201,9 +201,10 @@ static int on_regular(void *ctx, const char *rel, int exec, uint64_t size,
 	struct unpack *u = ctx;
 	struct tree_inode *ino = tree_inode_new(u->t, S_IFREG | (exec ? 0555 : 0444));
 
-	if (!ino)
+	if (!ino || tree_inode_set_stream(ino, u->stream, u->tokens++, size)) {
+		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
-	tree_inode_set_stream(ino, u->stream, u->tokens++, size);
+	}
 	return put(u, rel, ino);
 }
 

@@ -23,7 +23,8 @@ def stage_of_c(path):
     parts = path.split("/")
     if len(parts) == 2:
         base = os.path.basename(path)[:-2]
-        return {"tree": "tree", "ext2": "ext2"}.get(base, "top")
+        return {"tree": "tree", "hostfile": "tree", "ext2": "ext2",
+                "copier": "ext2", "prefetch": "ext2"}.get(base, "top")
     return "top" if parts[1] == "inspect" else parts[1]
 mods = {c: stage_of_c(c) for c in glob.glob("src/**/*.c", recursive=True)}
 # A header is its module's; these have no .c of their own name.

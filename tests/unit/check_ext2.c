@@ -115,7 +115,7 @@ START_TEST(plan_counts_the_small_tree)
 	lf = tree_lookup(&t, "/lost+found");
 	ck_assert_ptr_nonnull(lf);
 	ck_assert_uint_eq(lf->inode->mode, S_IFDIR | 0700);
-	ck_assert_uint_eq(lf->inode->min_blocks, LOST_FOUND_BLOCKS);
+	ck_assert_uint_eq(tree_inode_min_blocks(lf->inode), LOST_FOUND_BLOCKS);
 	ck_assert_uint_eq(t.root->inode->subdirs, 2);
 	ck_assert_uint_eq(tree_lookup(&t, "/a")->inode->nlink, 2);
 	/* The planning marks are cleared again. */
@@ -136,7 +136,7 @@ START_TEST(an_existing_lost_found_is_kept)
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
 	ck_assert_ptr_eq(tree_lookup(&t, "/lost+found"), lf);
 	ck_assert_uint_eq(lf->inode->mode, S_IFDIR | 0755);
-	ck_assert_uint_eq(lf->inode->min_blocks, LOST_FOUND_BLOCKS);
+	ck_assert_uint_eq(tree_inode_min_blocks(lf->inode), LOST_FOUND_BLOCKS);
 	ck_assert_ptr_nonnull(tree_lookup(&t, "/lost+found/x"));
 	ck_assert_uint_eq(plan.files, 3);
 	ck_assert_uint_eq(plan.inodes, 13);
@@ -338,8 +338,7 @@ START_TEST(file_size_limits)
 	n->inode->size = 3ULL << 40;
 	e->offset = (3ULL << 40) - 4096;
 	e->length = 4096;
-	n->inode->extents = e;
-	n->inode->nextents = 1;
+	ck_assert_int_eq(tree_inode_set_extents(n->inode, e, 1), 0);
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
 	ck_assert_uint_eq(plan.blocks, 1 + 4 + 4);
 	ck_assert_uint_eq(plan.bytes, 3ULL << 40);
