@@ -403,9 +403,11 @@ static void put_pattern(const char *path, size_t len,
 	ck_assert_int_eq(tree_inode_set_data(ino, data, len), 0);
 	free(data);
 	if (extents) {
-		ino->extents = malloc(n * sizeof(*extents));
-		memcpy(ino->extents, extents, n * sizeof(*extents));
-		ino->nextents = n;
+		struct tree_extent *v = malloc(n * sizeof(*v));
+
+		ck_assert_ptr_nonnull(v);
+		memcpy(v, extents, n * sizeof(*extents));
+		ck_assert_int_eq(tree_inode_set_extents(ino, v, n), 0);
 	}
 	ino->uid = 70000;	/* above 16 bits: the Hurd's high half */
 	ck_assert_int_eq(tree_put(&t, path, ino, NULL), 0);
