@@ -3,6 +3,7 @@
 #define MKHURDIMG_OUTPUT_H
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct output {
@@ -50,6 +51,8 @@ void output_id_get(const char *target, struct output_id *id);
  * when ID is not a regular file or a symlink: output_open refuses those,
  * and a rename could not replace them anyway. */
 int output_id_is_input(const struct output_id *id, const char *input);
+/* The same, for an input whose status ST the caller has (a scan's). */
+int output_id_is_file(const struct output_id *id, const struct stat *st);
 /* Do two outputs name the same file? */
 int output_id_same(const struct output_id *a, const struct output_id *b);
 

@@ -21,6 +21,11 @@ struct source_ctx {
 					 * (register-store = false) */
 	const struct os_config *cfg;	/* its file, for messages */
 	struct pool *pool;		/* helper threads, or NULL */
+	/* Called on every regular file a scan takes, with the status the
+	 * scan has (no second look): not 0 stops the build with that
+	 * status, its message recorded.  NULL: nothing to check. */
+	int (*check_file)(void *arg, const char *path, const struct stat *st);
+	void *check_arg;
 };
 
 struct source_kind {

@@ -261,6 +261,10 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
  * FN's first non-zero value. */
 int tree_each_host_file(struct tree *t, int (*fn)(const char *path, void *arg),
 			void *arg);
+/* The same for the files given by path (tree_inode_set_host) only, not
+ * those of a scanned directory: a source checked those as it scanned. */
+int tree_each_host_path_file(struct tree *t,
+			     int (*fn)(const char *path, void *arg), void *arg);
 
 /* Entries the tool itself makes (root-owned unless said, with MTIME).
  * Each returns 0 or EXIT_BUILD with a message recorded. */

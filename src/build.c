@@ -173,8 +173,106 @@ static int plan_layout(struct run *r, const struct build_options *o)
 	return 0;
 }
 
+/* ---- outputs that are inputs ---- */
+
+struct clash {
+	const char *option;		/* "--output", "--depfile" */
+	const char *what;		/* "image", "depfile" */
+	const char *path;
+	struct output_id id;
+};
+
+/* WHAT is the input's part ("the configuration file"), or NULL for
+ * one of the sources' files. */
+static int refuse_clash(const struct clash *c, const char *what,
+			const char *input)
+{
+	return diag_error(EXIT_USAGE, "the %s %s is the same file as %s%s%s%s; choose another %s",
+			  c->what, diag_value(c->path), what ? what : "",
+			  what ? " " : "", diag_value(input),
+			  what ? "" : ", an input of the image", c->option);
+}
+
+/* Before anything is read: the outputs against each other, the
+ * configuration and the image type file. */
+static int check_outputs(const struct run *r, const struct build_options *o,
+			 struct clash *c, size_t n)
+{
+	size_t i;
+
+	if (n == 2 && output_id_same(&c[0].id, &c[1].id))
+		return refuse_clash(&c[1], "the image", c[0].path);
+	for (i = 0; i < n; i++) {
+		if (strcmp(o->config, "-") && output_id_is_input(&c[i].id, o->config))
+			return refuse_clash(&c[i], "the configuration file", o->config);
+		if (r->type->file && output_id_is_input(&c[i].id, r->type->file))
+			return refuse_clash(&c[i], "the image type file", r->type->file);
+	}
+	return 0;
+}
+
+struct clashes {
+	struct clash *c;
+	size_t n;
+};
+
+static int input_clash(const char *input, void *arg)
+{
+	const struct clashes *cs = arg;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (output_id_is_input(&cs->c[i].id, input))
+			return refuse_clash(&cs->c[i], NULL, input);
+	return 0;
+}
+
+/* A regular file a scan takes, by the status it has. */
+static int scanned_clash(void *arg, const char *path, const struct stat *st)
+{
+	const struct clashes *cs = arg;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (output_id_is_file(&cs->c[i].id, st))
+			return refuse_clash(&cs->c[i], NULL, path);
+	return 0;
+}
+
+/* Only an output that exists can be an input. */
+static int any_exists(const struct clashes *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		if (cs->c[i].id.exists)
+			return 1;
+	return 0;
+}
+
+/* Once the sources are read: the outputs against every input the scans
+ * did not check as they went (scanned_clash), each looked up by path. */
+static int check_inputs(struct run *r, const struct clashes *cs)
+{
+	size_t i;
+	int err = 0;
+
+	if (!any_exists(cs))
+		return 0;
+	for (i = 0; !err && i < r->inputs.n; i++)
+		err = input_clash(r->inputs.paths[i], (void *)cs);
+	if (!err)
+		err = tree_each_host_path_file(&r->tree, input_clash, (void *)cs);
+	for (i = 0; !err && i < r->layout.nparts; i++)
+		if (r->layout.parts[i].detached)
+			err = tree_each_host_path_file(&r->layout.parts[i].own,
+						       input_clash, (void *)cs);
+	return err;
+}
+
 /* Everything that decides the image, before a byte is written. */
-static int decide(struct run *r, const struct build_options *o)
+static int decide(struct run *r, const struct build_options *o,
+		  const struct clashes *cs)
 {
 	const struct partition_table *table;
 	struct source_ctx sc;
@@ -204,6 +302,8 @@ static int decide(struct run *r, const struct build_options *o)
 	sc.cfg = &r->cfg;
 	/* --threads: the scan looks at entries on helper threads too. */
 	sc.pool = pool_new(o->threads ? o->threads : 2);
+	sc.check_file = any_exists(cs) ? scanned_clash : NULL;
+	sc.check_arg = (void *)cs;
 	err = hurd_add_skeleton(&r->tree, r->timestamp);
 	if (!err)
 		err = sources_add_all(&sc);
@@ -384,81 +484,6 @@ static int check_applies(struct run *r, const struct build_options *o)
 	return 0;
 }
 
-/* ---- outputs that are inputs ---- */
-
-struct clash {
-	const char *option;		/* "--output", "--depfile" */
-	const char *what;		/* "image", "depfile" */
-	const char *path;
-	struct output_id id;
-};
-
-/* WHAT is the input's part ("the configuration file"), or NULL for
- * one of the sources' files. */
-static int refuse_clash(const struct clash *c, const char *what,
-			const char *input)
-{
-	return diag_error(EXIT_USAGE, "the %s %s is the same file as %s%s%s%s; choose another %s",
-			  c->what, diag_value(c->path), what ? what : "",
-			  what ? " " : "", diag_value(input),
-			  what ? "" : ", an input of the image", c->option);
-}
-
-/* Before anything is read: the outputs against each other, the
- * configuration and the image type file. */
-static int check_outputs(const struct run *r, const struct build_options *o,
-			 struct clash *c, size_t n)
-{
-	size_t i;
-
-	if (n == 2 && output_id_same(&c[0].id, &c[1].id))
-		return refuse_clash(&c[1], "the image", c[0].path);
-	for (i = 0; i < n; i++) {
-		if (strcmp(o->config, "-") && output_id_is_input(&c[i].id, o->config))
-			return refuse_clash(&c[i], "the configuration file", o->config);
-		if (r->type->file && output_id_is_input(&c[i].id, r->type->file))
-			return refuse_clash(&c[i], "the image type file", r->type->file);
-	}
-	return 0;
-}
-
-struct clashes {
-	struct clash *c;
-	size_t n;
-};
-
-static int input_clash(const char *input, void *arg)
-{
-	const struct clashes *cs = arg;
-	size_t i;
-
-	for (i = 0; i < cs->n; i++)
-		if (output_id_is_input(&cs->c[i].id, input))
-			return refuse_clash(&cs->c[i], NULL, input);
-	return 0;
-}
-
-/* Once the sources are read: the outputs against every input.  Only an
- * output that exists can be one. */
-static int check_inputs(struct run *r, struct clash *c, size_t n)
-{
-	struct clashes cs = { c, n };
-	size_t i;
-	int err = 0;
-
-	if (!(c[0].id.exists || (n == 2 && c[1].id.exists)))
-		return 0;
-	for (i = 0; !err && i < r->inputs.n; i++)
-		err = input_clash(r->inputs.paths[i], &cs);
-	if (!err)
-		err = tree_each_host_file(&r->tree, input_clash, &cs);
-	for (i = 0; !err && i < r->layout.nparts; i++)
-		if (r->layout.parts[i].detached)
-			err = tree_each_host_file(&r->layout.parts[i].own,
-						  input_clash, &cs);
-	return err;
-}
-
 static size_t outputs(const struct build_options *o, const char *path,
 		      struct clash c[2])
 {
@@ -482,6 +507,7 @@ static int build(const struct build_options *o, const struct image_types *types)
 	struct config_kinds kinds;
 	struct run r;
 	struct clash clash[2];
+	struct clashes cs = { clash, 0 };
 	size_t nclash;
 	const char *path;
 	double t0, t1;
@@ -502,6 +528,7 @@ static int build(const struct build_options *o, const struct image_types *types)
 		return err;
 	path = o->output ? o->output : r.type->output;
 	nclash = outputs(o, path, clash);
+	cs.n = nclash;
 	if ((err = check_outputs(&r, o, clash, nclash)))
 		return err;
 	if (o->cluster_size) {
@@ -526,9 +553,9 @@ static int build(const struct build_options *o, const struct image_types *types)
 		return err;
 	}
 	t0 = progress_clock();
-	err = decide(&r, o);
+	err = decide(&r, o, &cs);
 	if (!err)
-		err = check_inputs(&r, clash, nclash);
+		err = check_inputs(&r, &cs);
 	t1 = progress_clock();
 	r.seconds[0] = t1 - t0;
 	if (!err)

@@ -1049,6 +1049,7 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 struct each_host {
 	int (*fn)(const char *path, void *arg);
 	void *arg;
+	int by_path_only;
 };
 
 static int host_file(struct tree_node *n, void *arg)
@@ -1056,7 +1057,8 @@ static int host_file(struct tree_node *n, void *arg)
 	const struct each_host *e = arg;
 	char path[8192];
 
-	if (n->inode->content != CONTENT_HOST)
+	if (n->inode->content != CONTENT_HOST ||
+	    (e->by_path_only && tree_inode_host_dir(n->inode)))
 		return 0;
 	return e->fn(tree_host_path(n, path, sizeof(path)), e->arg);
 }
@@ -1064,7 +1066,15 @@ static int host_file(struct tree_node *n, void *arg)
 int tree_each_host_file(struct tree *t, int (*fn)(const char *path, void *arg),
 			void *arg)
 {
-	struct each_host e = { fn, arg };
+	struct each_host e = { fn, arg, 0 };
+
+	return tree_walk(t, host_file, &e);
+}
+
+int tree_each_host_path_file(struct tree *t,
+			     int (*fn)(const char *path, void *arg), void *arg)
+{
+	struct each_host e = { fn, arg, 1 };
 
 	return tree_walk(t, host_file, &e);
 }

@@ -517,6 +517,9 @@ static int add_entry(struct dir_walk *w, const struct at *at,
 		errno = l->err;
 		return fail_host(w, l->step);
 	}
+	if (S_ISREG(st->st_mode) && w->c->check_file &&
+	    (r = w->c->check_file(w->c->check_arg, w->host, st)))
+		return r;
 	if (links && (lk = link_find(w, st->st_dev, st->st_ino)))
 		return put_link(w, at, dir, put_flags, image, lk->node);
 	ino = tree_inode_new(w->t, st->st_mode & (S_IFMT | 07777));

@@ -297,12 +297,17 @@ void output_id_get(const char *target, struct output_id *id)
 		 realpath(dir, real) ? real : dir, slash ? slash + 1 : target);
 }
 
+int output_id_is_file(const struct output_id *id, const struct stat *st)
+{
+	return id->exists && (S_ISREG(id->mode) || S_ISLNK(id->mode)) &&
+	       st->st_dev == id->dev && st->st_ino == id->ino;
+}
+
 int output_id_is_input(const struct output_id *id, const char *input)
 {
 	struct stat st;
 
-	return id->exists && (S_ISREG(id->mode) || S_ISLNK(id->mode)) &&
-	       !stat(input, &st) && st.st_dev == id->dev && st.st_ino == id->ino;
+	return id->exists && !stat(input, &st) && output_id_is_file(id, &st);
 }
 
 int output_id_same(const struct output_id *a, const struct output_id *b)
