@@ -24,6 +24,7 @@
 #include "decompress.h"
 #include "diag.h"
 #include "source.h"
+#include "zipcheck.h"
 
 #define BLOCK_SIZE 65536
 
@@ -613,6 +614,11 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	r = for_each(src->path, &rd.o, read_entry, &rd);
 	if (!r)
 		r = check_ratio(&rd);
+	/* A zip read by name is read by its central directory: its local
+	 * headers must agree (a zip inside a compression is read by those). */
+	if (!r && !rd.o.d &&
+	    (archive_format(rd.o.a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+		r = zip_check(src->path);
 	r = close_archive(src->path, &rd.o, r, ratio_of, &rd);
 	seen_free(&rd.seen);
 	return r;

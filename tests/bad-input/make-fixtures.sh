@@ -143,6 +143,20 @@ write("zip-truncated.zip", zgood[:zgood.index(hello) + 2000])
 bad = bytearray(zgood)
 bad[zgood.index(hello) + 2000] ^= 0x01               # hello.txt's data
 write("zip-bad-crc.zip", bytes(bad))
+# The central directory and the local headers disagree: libarchive reads
+# the first, unzip -t checks both.
+bad = bytearray(zgood)
+bad[zgood.index(b"srv/hello.txt") + 4] = ord("X")    # local name srv/Xello.txt
+write("zip-name-mismatch.zip", bytes(bad))
+bad = bytearray(zgood)
+bad[zgood.rindex(b"PK\x05\x06") + 4] = 1            # "this is disk 1"
+write("zip-split.zip", bytes(bad))
+bad = bytearray(zgood)
+cd = zgood.index(b"PK\x01\x02")                      # 8 bytes before it
+write("zip-stray-bytes.zip", zgood[:cd] + b"stray!!!" + zgood[cd:cd + 16] +
+      (int.from_bytes(zgood[cd + 16:cd + 20], "little")).to_bytes(4, "little") +
+      zgood[cd + 20:zgood.rindex(b"PK\x05\x06") + 16] +
+      (cd + 8).to_bytes(4, "little") + zgood[zgood.rindex(b"PK\x05\x06") + 20:])
 write("zip-dotdot.zip", zipped(zok + [("srv/../../etc/shadow", b"x\n")]))
 write("zip-absolute.zip", zipped(zok + [("/etc/shadow", b"x\n")]))
 
