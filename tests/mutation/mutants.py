@@ -47,7 +47,7 @@ MODULES = [
 # unbroken fixtures), the corruption sweep as one unit per form, so a
 # mutant runs only the cases that execute its line.
 UNIT = ["size", "tree", "config", "image_type", "mbr", "grub", "disk",
-        "qcow2", "ext2", "boot", "inspect", "sexp", "hurd_boot"]
+        "qcow2", "ext2", "boot", "inspect", "sexp", "hurd_boot", "sources"]
 INTEGRATION = [
     "tests/integration/oracles.sh", "tests/integration/qcow2.sh",
     "tests/integration/reproducible.sh", "tests/integration/closure.sh",
