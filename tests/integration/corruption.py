@@ -40,8 +40,8 @@ POSITIONS = 20
 EDGE = 32
 MTIME = 1700000000
 ROOT = os.geteuid() == 0
-MK = os.environ["MKHURDIMG"]
-TYPES = os.environ["TYPES"]
+MK = os.environ.get("MKHURDIMG", "mkhurdimg")
+TYPES = os.environ.get("TYPES", "")
 KEEP = os.environ.get("CORRUPTION_KEEP")
 ITEM = "/gnu/store/" + "c" * 32 + "-corrupt-item"
 
