@@ -492,9 +492,10 @@ def gcov_lines(cov, mods, known):
     gcda = {}
     for rel in mods:
         base = os.path.splitext(os.path.basename(rel))[0]
-        path = os.path.join(cov, os.path.dirname(rel), "libmkhurdimg_a-" + base + ".gcda")
-        if os.path.exists(path):
-            gcda[path] = rel
+        for name in (base + ".gcda", "libmkhurdimg_a-" + base + ".gcda"):
+            path = os.path.join(cov, os.path.dirname(rel), name)
+            if os.path.exists(path):
+                gcda[path] = rel
     out = {}
     if not gcda:
         return out
@@ -558,6 +559,19 @@ def git_state(srcdir):
 
 
 def cmd_run(a):
+    # From the start: a signal then raises Interrupted, which kills the
+    # running test's process group (sh) and restores the copy (below).
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        return run_all(a)
+    except Interrupted as e:
+        print("interrupted (%s) before any mutant; nothing was mutated" % e, flush=True)
+        return 130
+
+
+def run_all(a):
     srcdir, work = os.path.abspath(a.srcdir), os.path.abspath(a.workdir)
     os.makedirs(work, exist_ok=True)
     log = os.path.join(work, "run.log")
@@ -578,9 +592,6 @@ def cmd_run(a):
     pristine = {rel: open(os.path.join(tree, rel)).read() for rel in module_files(srcdir)}
     touched = set()
     results = []
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
     try:
         print("building the ASan copy in %s" % tree, flush=True)
         if build(tree, log, "-O1 -g", True, a.jobs) != 0:
