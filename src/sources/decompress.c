@@ -232,8 +232,6 @@ static const char *name_by_magic(int fd)
 		{ "zstd", 4, "\x28\xb5\x2f\xfd" },
 		{ "bzip2", 3, "BZh" },
 		{ "lzip", 4, "LZIP" },
-		{ "lz4", 4, "\x04\x22\x4d\x18" },
-		{ "compress (.Z)", 2, "\x1f\x9d" },
 	};
 	char head[8];
 	ssize_t n = pread(fd, head, sizeof(head), 0);

@@ -279,6 +279,41 @@ START_TEST(xz_through_libarchive_with_its_check)
 }
 END_TEST
 
+/* A filter that fails on the first block fails as the file is opened,
+ * when libarchive leaves no filter to ask the name of: the message still
+ * names the compression, by its magic number. */
+START_TEST(a_compression_failing_at_once_is_named)
+{
+	static const char *const tools[][2] = {
+		{ "xz -T1", "xz" }, { "zstd -q", "zstd" }, { "bzip2", "bzip2" }, { "lzip", "lzip" },
+	};
+	enum { LEN = 20000 };
+	uint8_t *data = text(LEN), buf[LEN];
+	char cmd[20000], want[64];
+	struct decomp *d;
+	size_t i, n;
+	FILE *f;
+
+	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		write_file(data, LEN);
+		snprintf(cmd, sizeof(cmd), "%s -c '%s' > '%s.z' 2>/dev/null && mv '%s.z' '%s'",
+			 tools[i][0], path, path, path, path);
+		if (system(cmd))
+			continue;	/* the tool is not here */
+		f = fopen(path, "rb");
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		buf[n / 2] ^= 0x55;
+		write_file(buf, n);
+		diag_clear();
+		ck_assert_int_eq(decomp_open(path, &d), EXIT_BUILD);
+		snprintf(want, sizeof(want), "compressed data (%s: ", tools[i][1]);
+		ck_assert_msg(strstr(diag_message(), want), "%s: %s", tools[i][1], diag_message());
+	}
+	free(data);
+}
+END_TEST
+
 /* ---- the archive source ---- */
 
 static void le16(uint8_t *p, unsigned v)
@@ -499,6 +534,7 @@ int main(void)
 	tcase_add_test(tc, a_plain_file_is_read_as_it_is);
 	tcase_add_test(tc, corruption_found_after_the_reader_failed);
 	tcase_add_test(tc, xz_through_libarchive_with_its_check);
+	tcase_add_test(tc, a_compression_failing_at_once_is_named);
 	tcase_add_test(tc, a_read_error_in_an_entry_is_an_error_not_its_end);
 	tcase_add_test(tc, a_gzipped_tar_is_checked_before_it_is_used);
 	suite_add_tcase(s, tc);
