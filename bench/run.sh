@@ -3,17 +3,37 @@
 #
 # Usage: bench/run.sh [TREE] [REPS]      (default /usr/share, 3)
 #
-# On one input tree, in one run, after a warm-up, REPS times each and the
-# median of each taken with /usr/bin/time -v:
-#   1. tar -cf of the tree into one file: the limit (one sequential file)
-#   2. mke2fs -t ext2 -o hurd -O ext_attr -d TREE, same size as ours
-#   3. step 2 plus qemu-img convert -O qcow2: Guix's pipeline
-#   4. mkhurdimg raw, 5. mkhurdimg qcow2,
-#   6. mkhurdimg qcow2 --compress beside qemu-img convert -c -O qcow2
-# with the ratios, peak RSS and image sizes; then mkhurdimg raw on 1/4,
-# 1/2 and all of the tree for the time per GiB and per 10,000 files.
-# Everything is written under $BENCH_DIR (default /dev/shm if it exists,
-# so the disk does not decide) and bench/RESULTS.md is rewritten.
+# Every comparison is a pair of commands run alternately, REPS times each
+# after one warm-up of each: the machine is shared, so what counts is the
+# ratio of runs made side by side.  The medians of each command and the
+# median of the per-pair ratios are reported, with the ratios' spread.
+#
+#  1. The shapes (issue 14, goals 1 and 2): TREE (/usr/share), a generated
+#     tree of 600,000 small files (100 x 60 directories of 100 files of
+#     0-3,000 bytes) and one of 160,000 files in one directory.  On each,
+#     mkhurdimg raw and qcow2 against tar -cf, and against mke2fs -t ext2
+#     -o hurd -d + qemu-img convert (TREE and the flat tree; on the small
+#     one, mke2fs -d alone).  mke2fs -d takes minutes on the flat tree
+#     (libext2fs 1.47.0 is quadratic there): it runs once.
+#  2. Growth (goal 3): raw images of 100,000 to 1,000,000 entries (a
+#     generated tree of directories of 100 files): time, peak RSS, and both
+#     per entry.
+#  3. Zero copy (goal 4): TREE with the image on TREE's own file system
+#     (copy_file_range works there, not into /dev/shm), and, when this runs
+#     as root with mkfs.btrfs, TREE copied onto a loop-mounted btrfs with
+#     the image beside it: time against tar, and the image's exclusive
+#     bytes (btrfs filesystem du) against the file tails it cannot share
+#     plus the file system's metadata.
+#  4. System calls (goal 5): strace -f on TREE, per entry, against tar
+#     (every call, also those strace -c leaves out, such as listxattrat).
+#     BENCH_BASELINE=PROGRAM counts an older mkhurdimg too.
+#  5. --compress against qemu-img convert -c, on TREE.
+#
+# The generated trees are kept under $BENCH_DIR/mkhurdimg-bench-trees (made
+# by bench/make-tree.py, the same bytes every time) for the next run.
+# Everything else is written under $BENCH_DIR (default /dev/shm if it
+# exists, so the disk does not decide) and removed; bench/RESULTS.md is
+# rewritten.  BENCH_QUICK=1 makes smaller trees, for trying the script.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/..}
@@ -23,16 +43,49 @@ tree=${1:-/usr/share}
 reps=${2:-3}
 out=${BENCH_OUT:-$top_srcdir/bench/RESULTS.md}
 base=${BENCH_DIR:-$([ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
+quick=${BENCH_QUICK:-}
 work=$(mktemp -d "$base/mkhurdimg-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-for p in /usr/bin/time mke2fs qemu-img tar; do
+cleanup() {
+	[ -n "${btrfs_mnt:-}" ] && umount "$btrfs_mnt" 2>/dev/null
+	rm -rf "$work" "${samefs_dir:-}"
+}
+trap cleanup EXIT
+for p in /usr/bin/time mke2fs qemu-img tar python3; do
 	command -v "$p" >/dev/null || { echo "bench: $p is needed" >&2; exit 1; }
 done
 [ -d "$tree" ] || { echo "bench: $tree is not a directory" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
 
-# A config for TREE (stand-in kernel and servers: this measures the file
-# system, not the boot).
-"$top_srcdir/examples/make-demo-root.sh" "$work/boot-root" >/dev/null
+# ---- inputs ----
+
+# The generated trees, made once.
+trees=$base/mkhurdimg-bench-trees${quick:+-quick}
+mkdir -p "$trees"
+make_tree() { # NAME SHAPE
+	local stamp
+	stamp="$(sha256sum < "$here/make-tree.py" | cut -c1-16) $2"
+	if [ "$(cat "$trees/$1.stamp" 2>/dev/null)" != "$stamp" ]; then
+		log "making the $1 tree ($2) under $trees"
+		rm -rf "$trees/$1" "$trees/$1.stamp"
+		"$here/make-tree.py" "$trees/$1" "$2" || exit 1
+		echo "$stamp" > "$trees/$1.stamp"
+	fi
+}
+if [ -n "$quick" ]; then
+	make_tree small files:20000
+	make_tree flat flat:16000
+	make_tree growth files:120000
+	sizes="10000 40000 120000"
+else
+	make_tree small small
+	make_tree flat flat
+	make_tree growth files:1000000
+	sizes="100000 250000 500000 1000000"
+fi
+
+# A config for trees (stand-in kernel and servers: this measures the
+# file system, not the boot).
+"$top_srcdir/examples/make-demo-root.sh" "$work/boot-root" >/dev/null || exit 1
 conf() { # FILE TREE...
 	local f=$1
 	shift
@@ -42,109 +95,348 @@ conf() { # FILE TREE...
 		for t in "$@"; do printf 'directory "%s" { target = "/data%s" }\n' "$t" "$t"; done
 	} > "$f"
 }
+entries() { find "$@" | wc -l; }
+mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 
-# measure NAME CMD...: median seconds and peak RSS over REPS runs.
-declare -A secs rss
-measure() {
-	local name=$1 i t m ts=() ms=()
+# ---- measuring ----
+
+# run NAME CMD...: one timed run; sets t and m (seconds, peak KiB).
+run() {
+	local name=$1
 	shift
-	"$@" >/dev/null 2>&1	# warm-up
-	for ((i = 0; i < reps; i++)); do
-		/usr/bin/time -v -o "$work/time" "$@" >/dev/null 2>&1 || { echo "bench: $name failed" >&2; }
-		t=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time" |
-			awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
-		m=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
-		ts+=("$t")
-		ms+=("$m")
-	done
-	secs[$name]=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	rss[$name]=$(printf '%s\n' "${ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	echo "bench: $name: ${secs[$name]} s, ${rss[$name]} KiB" >&2
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+		{ log "$name failed: $(tail -3 "$work/err")"; }
+	read -r t m < <(tail -1 "$work/time")
 }
 
-conf "$work/all.conf" "$tree"
-mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
-mk -t hurd-raw -o "$work/ours.img" "$work/all.conf" || exit 1
-fs_bytes=$(( $(stat -c %s "$work/ours.img") - 1048576 ))
-files=$(find "$tree" | wc -l)
-bytes=$(du -sb "$tree" | cut -f1)
-
-measure tar tar -cf "$work/out.tar" -C "$tree" .
-measure mke2fs sh -c "rm -f '$work/p.img'; mke2fs -q -F -t ext2 -o hurd -O ext_attr -d '$tree' '$work/p.img' $((fs_bytes / 1024))k"
-measure anchor sh -c "rm -f '$work/p.img' '$work/p.qcow2'; mke2fs -q -F -t ext2 -o hurd -O ext_attr -d '$tree' '$work/p.img' $((fs_bytes / 1024))k && qemu-img convert -O qcow2 '$work/p.img' '$work/p.qcow2'"
-measure raw "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/r.img" "$work/all.conf"
-measure qcow2 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-qcow2 -o "$work/q.qcow2" "$work/all.conf"
-measure compress "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-qcow2 --compress -o "$work/z.qcow2" "$work/all.conf"
-measure qemuc qemu-img convert -c -O qcow2 "$work/r.img" "$work/c.qcow2"
-size_z=$(stat -c %s "$work/z.qcow2")
-size_c=$(stat -c %s "$work/c.qcow2")
-size_q=$(stat -c %s "$work/q.qcow2")
-
-# Growth: 1/4, 1/2 and all of the tree.  The shares are every 4th and
-# every 2nd file of the sorted tree, copied (cpio -p) under $base, so
-# bytes and entries both shrink with the share; each time less a run on
-# an empty tree, as the fixed cost of a run (grub-mkimage, GRUB's
-# modules) is not growth.
-conf "$work/empty.conf"
-measure empty "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/empty.conf"
-t0=${secs[empty]}
-scale_rows=""
-for frac in 4 2 1; do
-	share=$tree
-	if [ "$frac" != 1 ]; then
-		share=$work/share$frac
-		(cd "$tree" && find . ! -type d -print0 | LC_ALL=C sort -z |
-			awk -v RS='\0' -v ORS='\0' -v f="$frac" 'NR % f == 1 || f == 1' |
-			cpio -0 -pdm --quiet "$share" 2>/dev/null)
+# pair KEY "CMD A" "CMD B" [N]: A and B alternately, N (REPS) times each
+# after a warm-up of each (none when N is 1).  Sets med[KEY.a], med[KEY.b]
+# (median seconds), rss[KEY.a], rss[KEY.b] (median peak KiB), and
+# ratio[KEY] (median of A/B per pair), lo[KEY] and hi[KEY] (its range).
+declare -A med rss ratio lo hi
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+pair() {
+	local key=$1 a=$2 b=$3 n=${4:-$reps} i ta=() tb=() ma=() mb=() rs=()
+	if [ "$n" -gt 1 ]; then
+		run "$key.a" sh -c "$a"
+		run "$key.b" sh -c "$b"
 	fi
-	conf "$work/part$frac.conf" "$share"
-	measure "part$frac" "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o "$work/s.img" "$work/part$frac.conf"
-	n=$(find "$share" | wc -l)
-	sum=$(du -sb "$share" | cut -f1)
-	t=${secs[part$frac]}
-	scale_rows+=$(awk -v f="$frac" -v b="$sum" -v n="$n" -v t="$t" -v t0="$t0" \
-		-v r="${rss[part$frac]}" 'BEGIN {
-		printf "| 1/%d | %.2f GiB | %d | %.2f | %.2f | %.2f | %.0f |\n", f, b / 2^30, n, t,
-		       (t - t0) / (b / 2^30), (t - t0) / (n / 10000), r / 1024 }')
-	scale_rows+=$'\n'
-	[ "$share" = "$tree" ] || rm -rf "$share"
+	for ((i = 0; i < n; i++)); do
+		run "$key.a" sh -c "$a"
+		ta+=("$t") ma+=("$m")
+		run "$key.b" sh -c "$b"
+		tb+=("$t") mb+=("$m")
+		rs+=("$(awk -v x="${ta[-1]}" -v y="$t" 'BEGIN { printf "%.4f", x / (y > 0 ? y : 0.001) }')")
+	done
+	med[$key.a]=$(printf '%s\n' "${ta[@]}" | median)
+	med[$key.b]=$(printf '%s\n' "${tb[@]}" | median)
+	rss[$key.a]=$(printf '%s\n' "${ma[@]}" | median)
+	rss[$key.b]=$(printf '%s\n' "${mb[@]}" | median)
+	ratio[$key]=$(printf '%s\n' "${rs[@]}" | median)
+	lo[$key]=$(printf '%s\n' "${rs[@]}" | sort -g | head -1)
+	hi[$key]=$(printf '%s\n' "${rs[@]}" | sort -g | tail -1)
+	log "$key: ${med[$key.a]} s / ${med[$key.b]} s = ${ratio[$key]} (${lo[$key]}-${hi[$key]})"
+}
+
+# single KEY CMD [N]: N runs (REPS) of one command, no warm-up when 1.
+single() {
+	local key=$1 c=$2 n=${3:-$reps} i ts=() ms=()
+	[ "$n" -gt 1 ] && run "$key" sh -c "$c"
+	for ((i = 0; i < n; i++)); do
+		run "$key" sh -c "$c"
+		ts+=("$t") ms+=("$m")
+	done
+	med[$key]=$(printf '%s\n' "${ts[@]}" | median)
+	rss[$key]=$(printf '%s\n' "${ms[@]}" | median)
+	log "$key: ${med[$key]} s, ${rss[$key]} KiB"
+}
+
+fs_size() { # IMAGE: bytes of the file system (the partition at 1 MiB)
+	echo $(( $(stat -c %s "$1") - 1048576 ))
+}
+
+q() { printf '%q' "$1"; }
+M=$(q "$MKHURDIMG")
+T=$(q "$top_srcdir/image-types")
+W=$(q "$work")
+
+# ---- 1. the shapes ----
+
+declare -A shape_path shape_entries shape_bytes
+shape_path[share]=$tree
+shape_path[small]=$trees/small
+shape_path[flat]=$trees/flat
+for s in share small flat; do
+	p=${shape_path[$s]}
+	shape_entries[$s]=$(entries "$p")
+	shape_bytes[$s]=$(du -sb "$p" | cut -f1)
+	conf "$work/$s.conf" "$p"
+	mk -t hurd-raw -o "$work/$s.img" "$work/$s.conf" || exit 1
+	fs=$(fs_size "$work/$s.img")
+	rm -f "$work/$s.img"
+	P=$(q "$p")
+	tarcmd="tar -cf $W/out.tar -C $P ."
+	pair "$s.raw" "$M -q --types-dir $T -t hurd-raw -o $W/r.img $W/$s.conf" "$tarcmd"
+	pair "$s.qcow2" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/$s.conf" "$tarcmd"
+	mke2fs="rm -f $W/p.img; mke2fs -q -F -t ext2 -o hurd -O ext_attr -d $P $W/p.img $((fs / 1024))k"
+	anchor="$mke2fs && qemu-img convert -O qcow2 $W/p.img $W/p.qcow2 && rm -f $W/p.img $W/p.qcow2"
+	if [ $s = small ]; then
+		pair "$s.mke2fs" "$mke2fs" "$M -q --types-dir $T -t hurd-raw -o $W/r.img $W/$s.conf"
+	else
+		pair "$s.anchor" "$anchor" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/$s.conf" \
+			"$([ $s = flat ] && echo 1 || echo "$reps")"
+	fi
+	rm -f "$work"/*.img "$work"/*.qcow2 "$work/out.tar"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# ---- 2. growth ----
+
+declare -A grow_n grow_t grow_m
+tops=$(cd "$trees/growth" && ls | sort)
+for size in $sizes; do
+	# Whole top directories (100 x 101 entries each) up to SIZE entries.
+	set --
+	n=0
+	for d in $tops; do
+		[ $n -ge "$size" ] && break
+		set -- "$@" "$trees/growth/$d"
+		n=$((n + $(entries "$trees/growth/$d")))
+	done
+	conf "$work/g$size.conf" "$@"
+	grow_n[$size]=$n
+	single "grow$size" "$M -q --types-dir $T -t hurd-raw -o $W/g.img $W/g$size.conf"
+	grow_t[$size]=${med[grow$size]}
+	grow_m[$size]=${rss[grow$size]}
+	rm -f "$work/g.img"
+done
+conf "$work/empty.conf"
+single empty "$M -q --types-dir $T -t hurd-raw -o $W/g.img $W/empty.conf"
+rm -f "$work/g.img"
+
+# ---- 3. zero copy ----
+
+# The image on TREE's own file system: copy_file_range copies in the
+# kernel there (across file systems it cannot).
+samefs_dir=
+for d in "$(dirname "$tree")" /var/tmp /tmp; do
+	if [ -w "$d" ] && [ "$(stat -c %d "$d")" = "$(stat -c %d "$tree")" ]; then
+		samefs_dir=$(mktemp -d "$d/mkhurdimg-bench.XXXXXX")
+		break
+	fi
+done
+if [ -n "$samefs_dir" ]; then
+	S=$(q "$samefs_dir")
+	pair samefs "$M -q --types-dir $T -t hurd-raw -o $S/r.img $W/share.conf" \
+		"tar -cf $S/out.tar -C $(q "$tree") ."
+	rm -rf "$samefs_dir"
+	samefs_dir=
+fi
+
+# On btrfs, with reflinks: the whole blocks of every file are shared.
+btrfs_note=
+if [ "$(id -u)" = 0 ] && command -v mkfs.btrfs >/dev/null && command -v btrfs >/dev/null; then
+	size=$(( (shape_bytes[share] * 4 / 1048576 + 2048) ))
+	if truncate -s "${size}M" "$work/btrfs.img" &&
+		mkfs.btrfs -q -f "$work/btrfs.img" >/dev/null 2>&1 &&
+		mkdir -p "$work/btrfs" &&
+		mount -o loop "$work/btrfs.img" "$work/btrfs" 2>"$work/err"; then
+		btrfs_mnt=$work/btrfs
+		cp -a "$tree" "$btrfs_mnt/share"
+		conf "$work/btrfs.conf" "$btrfs_mnt/share"
+		B=$(q "$btrfs_mnt")
+		pair btrfs "$M -q --types-dir $T -t hurd-raw -o $B/r.img $W/btrfs.conf" \
+			"tar -cf $B/out.tar -C $B/share ."
+		mk -t hurd-raw -o "$btrfs_mnt/r.img" "$work/btrfs.conf" && sync
+		excl=$(btrfs filesystem du -s --raw "$btrfs_mnt/r.img" | awk 'NR == 2 { print $2 }')
+		# What cannot be shared: each file's last partial block ...
+		tails=$(find "$btrfs_mnt/share" -type f -printf '%s\n' |
+			awk '$1 % 4096 { n++ } END { print n * 4096 }')
+		data=$(find "$btrfs_mnt/share" -type f -printf '%s\n' |
+			awk '{ s += int(($1 + 4095) / 4096) } END { print s * 4096 }')
+		# ... and what is not file data: the blocks the file system
+		# uses less the files' blocks, GRUB's boot sectors and core.img.
+		used=$(od -An -tu4 -j $((1048576 + 1024 + 4)) -N 12 "$btrfs_mnt/r.img" |
+			awk '{ print ($1 - $3) * 4096 }')
+		meta=$((used - data + 1048576))
+		bound=$(awk -v t="$tails" -v m="$meta" 'BEGIN { printf "%.0f", (t + m) * 1.05 }')
+		umount "$btrfs_mnt"
+		btrfs_mnt=
+	else
+		btrfs_note="no loop-mounted btrfs: $(tail -1 "$work/err" 2>/dev/null)"
+	fi
+	rm -f "$work/btrfs.img"
+else
+	btrfs_note="not measured: it needs root, mkfs.btrfs and btrfs (btrfs-progs)"
+fi
+
+# ---- 4. system calls ----
+
+# Every line of strace -f is a call (strace -c leaves out the calls it
+# has no name for, listxattrat among them); "resumed" halves, signals
+# and exits are not calls.
+count_calls() { # TRACE: calls, then the top ten as NAME=N
+	grep -v -e 'resumed>' -e '^[0-9]* *+++' -e '^[0-9]* *---' "$1" |
+		sed -E 's/^[0-9]+ +//; s/\(.*//' | sort | uniq -c | sort -rn |
+		awk '{ n += $1; if (NR <= 10) top = top " " $2 "=" $1 } END { print n top }'
+}
+declare -A calls
+if command -v strace >/dev/null; then
+	strace -f -qq -o "$work/tar.tr" tar -cf "$work/out.tar" -C "$tree" . >/dev/null 2>&1
+	calls[tar]=$(count_calls "$work/tar.tr")
+	rm -f "$work/tar.tr" "$work/out.tar"
+	strace -f -qq -o "$work/mk.tr" "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" \
+		-t hurd-raw -o "$work/r.img" "$work/share.conf" >/dev/null 2>&1
+	calls[mk]=$(count_calls "$work/mk.tr")
+	rm -f "$work/mk.tr" "$work/r.img"
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		strace -f -qq -o "$work/old.tr" "$BENCH_BASELINE" -q --types-dir "$top_srcdir/image-types" \
+			-t hurd-raw -o "$work/r.img" "$work/share.conf" >/dev/null 2>&1
+		calls[old]=$(count_calls "$work/old.tr")
+		rm -f "$work/old.tr" "$work/r.img"
+	fi
+fi
+
+# ---- 5. compression ----
+
+mk -t hurd-raw -o "$work/r.img" "$work/share.conf" || exit 1
+pair compress "$M -q --types-dir $T -t hurd-qcow2 --compress -o $W/z.qcow2 $W/share.conf" \
+	"qemu-img convert -c -O qcow2 $W/r.img $W/c.qcow2" 1
+size_z=$(stat -c %s "$work/z.qcow2")
+size_c=$(stat -c %s "$work/c.qcow2")
+rm -f "$work"/*.img "$work"/*.qcow2
+
+# ---- the report ----
+
+fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
+per_entry() { awk -v c="${1%% *}" -v n="$2" 'BEGIN { printf "%.2f", c / n }'; }
+verdict() { # VALUE OP LIMIT
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		ok = op == "<=" ? v <= l : v >= l; print ok ? "met" : "**not met**" }'
+}
+shape_desc() {
+	case $1 in
+	share) echo "$tree" ;;
+	small) echo "generated: ${quick:+(quick) }100 x 60 directories of 100 files of 0-3,000 bytes" ;;
+	flat) echo "generated: ${quick:+(quick) }160,000 files of 0-3,000 bytes in one directory" ;;
+	esac
+}
 {
 	echo "# mkhurdimg benchmark"
 	echo
-	echo "Written by bench/run.sh on $(date -u +%Y-%m-%d); medians of $reps runs after a warm-up,"
-	echo "timed with /usr/bin/time -v, files under $base."
+	echo "Written by bench/run.sh on $(date -u +%Y-%m-%d); $reps paired runs of each"
+	echo "comparison, alternating, after one warm-up of each, timed with /usr/bin/time;"
+	echo "medians, and the median and range of the per-pair ratios.  Files under $base"
+	echo "unless said.  The machine is shared: the ratios of runs made side by side"
+	echo "are the figures to read, and they move between runs of the bench."
 	echo
-	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)"
-	echo "- System: $(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r); e2fsprogs $(mke2fs -V 2>&1 | head -1 | awk '{ print $2 }'), $(qemu-img --version | head -1)"
-	echo "- Input: $tree, $(awk -v b="$bytes" 'BEGIN { printf "%.2f GiB", b / 2^30 }') in $files files and directories; file system $((fs_bytes >> 20)) MiB"
+	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- System: $(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r); e2fsprogs $(mke2fs -V 2>&1 | head -1 | awk '{ print $2 }'), $(qemu-img --version | head -1), $(tar --version | head -1)"
+	echo "- mkhurdimg $(cd "$top_srcdir" && git describe --always --dirty 2>/dev/null || echo '?'), default --threads"
 	echo
-	echo "| Step | Median s | Peak RSS MiB | Output |"
-	echo "| --- | ---: | ---: | --- |"
-	echo "| 1. tar -cf (the limit) | ${secs[tar]} | $((rss[tar] / 1024)) | one tar file |"
-	echo "| 2. mke2fs -d (anchor's file system) | ${secs[mke2fs]} | $((rss[mke2fs] / 1024)) | raw |"
-	echo "| 3. mke2fs -d + qemu-img convert (anchor) | ${secs[anchor]} | $((rss[anchor] / 1024)) | qcow2 |"
-	echo "| 4. mkhurdimg raw | ${secs[raw]} | $((rss[raw] / 1024)) | raw disk |"
-	echo "| 5. mkhurdimg qcow2 | ${secs[qcow2]} | $((rss[qcow2] / 1024)) | $size_q bytes |"
-	echo "| 6a. mkhurdimg qcow2 --compress | ${secs[compress]} | $((rss[compress] / 1024)) | $size_z bytes |"
-	echo "| 6b. qemu-img convert -c -O qcow2 | ${secs[qemuc]} | $((rss[qemuc] / 1024)) | $size_c bytes |"
+	echo "## 1. Tree shapes (goals 1 and 2)"
 	echo
-	echo "| Ratio | Value | Target |"
-	echo "| --- | ---: | --- |"
-	echo "| mkhurdimg raw / tar | $(ratio "${secs[raw]}" "${secs[tar]}") | at most 2.0 |"
-	echo "| mkhurdimg qcow2 / tar | $(ratio "${secs[qcow2]}" "${secs[tar]}") | at most 2.0 |"
-	echo "| anchor / mkhurdimg qcow2 | $(ratio "${secs[anchor]}" "${secs[qcow2]}") | at least 4 |"
-	echo "| qcow2 / raw | $(ratio "${secs[qcow2]}" "${secs[raw]}") | at most 1.10 |"
-	echo "| --compress / qemu-img convert -c (time) | $(ratio "${secs[compress]}" "${secs[qemuc]}") | at most 1.0 |"
-	echo "| --compress / qemu-img convert -c (size) | $(ratio "$size_z" "$size_c") | at most 1.05 |"
-	echo "| peak RSS of mkhurdimg (MiB) | $((rss[qcow2] / 1024)) | below 128 |"
+	echo "| Tree | Entries | Bytes | tar -cf s | raw s | raw / tar | qcow2 s | qcow2 / tar | anchor s | anchor / qcow2 | peak RSS MiB |"
+	echo "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | --- | ---: |"
+	for s in share small flat; do
+		if [ $s = small ]; then
+			anc="${med[$s.mke2fs.a]} (mke2fs -d alone)"
+			ar="$(fmt "${ratio[$s.mke2fs]}") (${lo[$s.mke2fs]}-${hi[$s.mke2fs]}) vs raw"
+		else
+			anc=${med[$s.anchor.a]}
+			ar="$(fmt "${ratio[$s.anchor]}") (${lo[$s.anchor]}-${hi[$s.anchor]})"
+		fi
+		echo "| $s: $(shape_desc $s) | ${shape_entries[$s]} | $(awk -v b="${shape_bytes[$s]}" 'BEGIN { printf "%.2f GiB", b / 2^30 }') | ${med[$s.raw.b]} | ${med[$s.raw.a]} | $(fmt "${ratio[$s.raw]}") (${lo[$s.raw]}-${hi[$s.raw]}) | ${med[$s.qcow2.a]} | $(fmt "${ratio[$s.qcow2]}") (${lo[$s.qcow2]}-${hi[$s.qcow2]}) | $anc | $ar | $((rss[$s.raw.a] / 1024)) |"
+	done
 	echo
-	echo "Growth (mkhurdimg raw; per GiB and per 10,000 entries less the $t0 s of a run on an empty tree):"
+	echo "The anchor is mke2fs -t ext2 -o hurd -O ext_attr -d + qemu-img convert -O qcow2"
+	echo "(Guix's pipeline), of the same size; on the flat tree it runs once (libext2fs"
+	echo "1.47.0 adds entries to a large directory in quadratic time)."
 	echo
-	echo "| Share | Bytes | Entries | Median s | s per GiB | s per 10,000 entries | Peak RSS MiB |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-	printf '%s' "$scale_rows"
+	echo "## 2. Growth (goal 3)"
+	echo
+	echo "Raw images of whole directories of the generated tree (directories of 100"
+	echo "files of 0-3,000 bytes, names like file-with-a-longish-name-042.txt); time"
+	echo "and memory per entry less a run on an empty tree (${med[empty]} s, $((rss[empty] / 1024)) MiB)."
+	echo
+	echo "| Entries | Median s | µs per entry | Peak RSS MiB | bytes per entry |"
+	echo "| ---: | ---: | ---: | ---: | ---: |"
+	for size in $sizes; do
+		awk -v n="${grow_n[$size]}" -v t="${grow_t[$size]}" -v m="${grow_m[$size]}" \
+			-v t0="${med[empty]}" -v m0="${rss[empty]}" 'BEGIN {
+			printf "| %d | %.2f | %.1f | %.0f | %.0f |\n", n, t, (t - t0) * 1e6 / n,
+			       m / 1024, (m - m0) * 1024 / n }'
+	done
+	echo
+	echo "## 3. Zero copy (goal 4)"
+	echo
+	if [ -n "${ratio[samefs]:-}" ]; then
+		echo "- $tree with the image and tar's output on its own file system ($(df --output=fstype "$tree" | tail -1)): mkhurdimg raw ${med[samefs.a]} s, tar ${med[samefs.b]} s, ratio $(fmt "${ratio[samefs]}") (${lo[samefs]}-${hi[samefs]})."
+	else
+		echo "- $tree with the image on its own file system: not measured (no writable directory there)."
+	fi
+	if [ -n "${ratio[btrfs]:-}" ]; then
+		echo "- $tree copied onto a loop-mounted btrfs, the image and tar's output beside it: mkhurdimg raw ${med[btrfs.a]} s, tar ${med[btrfs.b]} s, ratio $(fmt "${ratio[btrfs]}") (${lo[btrfs]}-${hi[btrfs]})."
+		echo "- The image's exclusive bytes (btrfs filesystem du): $excl; the files' tails, each rounded up to 4 KiB: $tails; the file system's metadata (blocks in use less the files' blocks, and the 1 MiB before the partition): $meta; their sum plus 5%: $bound."
+	else
+		echo "- btrfs: $btrfs_note."
+	fi
+	echo
+	echo "## 4. System calls (goal 5)"
+	echo
+	if [ -n "${calls[mk]:-}" ]; then
+		n=${shape_entries[share]}
+		echo "strace -f on $tree ($n entries), every call counted:"
+		echo
+		echo "| Program | Calls | Per entry | Most frequent |"
+		echo "| --- | ---: | ---: | --- |"
+		echo "| tar -cf | ${calls[tar]%% *} | $(per_entry "${calls[tar]}" "$n") | ${calls[tar]#* } |"
+		[ -n "${calls[old]:-}" ] &&
+			echo "| mkhurdimg before ($BENCH_BASELINE) | ${calls[old]%% *} | $(per_entry "${calls[old]}" "$n") | ${calls[old]#* } |"
+		echo "| mkhurdimg raw | ${calls[mk]%% *} | $(per_entry "${calls[mk]}" "$n") | ${calls[mk]#* } |"
+		echo
+		echo "(syscall_0x1d1 is listxattrat, syscall_0x1d0 getxattrat: strace $(strace -V | head -1 | awk '{ print $NF }') has no names for them.)"
+	else
+		echo "Not measured: strace is missing."
+	fi
+	echo
+	echo "## 5. Compression"
+	echo
+	echo "mkhurdimg qcow2 --compress ${med[compress.a]} s, $size_z bytes; qemu-img convert -c ${med[compress.b]} s, $size_c bytes (one pair)."
+	echo
+	echo "## Goals"
+	echo
+	echo "| Goal | Measured | Target | |"
+	echo "| --- | --- | --- | --- |"
+	for s in share small flat; do
+		for f in raw qcow2; do
+			echo "| 1. $s $f / tar | $(fmt "${ratio[$s.$f]}") | at most 1.2 | $(verdict "${ratio[$s.$f]}" '<=' 1.2) |"
+		done
+	done
+	for s in share flat; do
+		echo "| 2. $s: anchor / qcow2 | $(fmt "${ratio[$s.anchor]}") | at least 4 | $(verdict "${ratio[$s.anchor]}" '>=' 4) |"
+	done
+	echo "| 2. small: mke2fs -d / raw | $(fmt "${ratio[small.mke2fs]}") | above 1 | $(verdict "${ratio[small.mke2fs]}" '>=' 1.0001) |"
+	last=${sizes##* }
+	first=${sizes%% *}
+	echo "| 3. peak RSS at ${grow_n[$last]} entries | $((grow_m[$last] / 1024)) MiB | at most 128 MiB | $(verdict "$((grow_m[$last] / 1024))" '<=' 128) |"
+	lin=$(awk -v a="${grow_t[$first]}" -v na="${grow_n[$first]}" -v b="${grow_t[$last]}" \
+		-v nb="${grow_n[$last]}" -v t0="${med[empty]}" \
+		'BEGIN { printf "%.2f", ((b - t0) / nb) / ((a - t0) / na) }')
+	linm=$(awk -v a="${grow_m[$first]}" -v na="${grow_n[$first]}" -v b="${grow_m[$last]}" \
+		-v nb="${grow_n[$last]}" -v m0="${rss[empty]}" \
+		'BEGIN { printf "%.2f", ((b - m0) / nb) / ((a - m0) / na) }')
+	echo "| 3. time per entry, largest / smallest | $lin | linear: at most 1.2 | $(verdict "$lin" '<=' 1.2) |"
+	echo "| 3. memory per entry, largest / smallest | $linm | linear: at most 1.2 | $(verdict "$linm" '<=' 1.2) |"
+	if [ -n "${ratio[btrfs]:-}" ]; then
+		echo "| 4. btrfs: raw / tar | $(fmt "${ratio[btrfs]}") | at most 0.5 | $(verdict "${ratio[btrfs]}" '<=' 0.5) |"
+		echo "| 4. btrfs: exclusive bytes | $excl | at most $bound | $(verdict "$excl" '<=' "$bound") |"
+	else
+		echo "| 4. btrfs | not measured | | $btrfs_note |"
+	fi
+	if [ -n "${calls[mk]:-}" ]; then
+		pm=$(per_entry "${calls[mk]}" "${shape_entries[share]}")
+		pt=$(per_entry "${calls[tar]}" "${shape_entries[share]}")
+		echo "| 5. calls per entry | $pm | at most tar's $pt + 3 | $(verdict "$pm" '<=' "$(awk -v t="$pt" 'BEGIN { print t + 3 }')") |"
+	fi
 } > "$out"
 cat "$out"

@@ -8,20 +8,22 @@
 #include "disk.h"
 #include "hurd-boot.h"
 #include "image-type.h"
+#include "inputs.h"
 #include "tree.h"
 
 struct bootloader;
 
 struct bootloader_ops {
-	const char *name;
+	/* Its options in the bootloader section, and their parse step,
+	 * which sets os_config's BOOTLOADER to a struct of its own. */
+	struct conf_kind conf;
 	/* Check the host files, build what is built once (core.img) and add
-	 * the bootloader's files (modules, grub.cfg) to the tree.  Runs
-	 * after the sources, before the file system is laid out. */
+	 * the bootloader's files (modules, grub.cfg) to the tree; set GAP.
+	 * Runs after the sources, before the disk is laid out. */
 	int (*prepare)(struct bootloader *b, struct tree *t, int64_t mtime);
-	/* Write the boot code into SECTOR0 (which keeps its partition
-	 * table) and the sectors after it, once the file system is closed. */
-	int (*install)(struct bootloader *b, struct disk *d, uint8_t sector0[512],
-		       uint64_t root_offset);
+	/* Write the boot code into SECTOR0 (the table goes in after) and
+	 * the sectors after it, once the file systems are written. */
+	int (*install)(struct bootloader *b, struct disk *d, uint8_t sector0[512]);
 	void (*release)(struct bootloader *b);
 };
 
@@ -30,10 +32,15 @@ struct bootloader {
 	const struct os_config *cfg;
 	const struct image_type *type;
 	const struct hurd_boot *boot;	/* the entry to render */
+	struct inputs *inputs;		/* host files read, for --depfile */
+	const char *partmap;		/* the table's name for GRUB: msdos */
+	uint64_t gap;			/* bytes it needs after sector 0 */
 	void *priv;
 };
 
 const struct bootloader_ops *bootloader_find(const char *name);
+/* Their names, NULL-terminated. */
+const char *const *bootloader_names(void);
 
 extern const struct bootloader_ops bootloader_grub_pc;
 

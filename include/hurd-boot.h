@@ -59,9 +59,6 @@ int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
 		     const struct os_config *cfg, const struct image_type *type);
 void hurd_boot_free(struct hurd_boot *b);
 
-/* Does ARGS hold the word WORD? ("noide" switches i586 to rumpdisk.) */
-int hurd_boot_has_arg(char *const *args, size_t nargs, const char *word);
-
 /* GRUB's word quoting: S as is when it is plain, else in single quotes
  * with ' as '\'' (malloc'd, NULL when out of memory). */
 char *hurd_boot_quote(const char *s);

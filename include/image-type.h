@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 enum disk_driver { DRIVER_HD, DRIVER_WD };
 enum exec_server { EXEC_STATIC, EXEC_LDSO };
 
@@ -26,18 +28,29 @@ struct image_type {
 	int compress;		/* qcow2 compress = true */
 };
 
-/* "64KiB" -> 16; -1 unless a power of two from 512 bytes to 2 MiB. */
-int image_type_cluster_bits(const char *size);
+/* What type files name that higher stages own: the disk formats (each
+ * brings its options, e.g. qcow2's cluster-size, and the parse step that
+ * fills its fields of an image_type), the partition tables and the
+ * bootloaders (names).  Gathered by registry.c. */
+struct image_type_kinds {
+	const struct conf_kind *const *formats;	/* NULL-terminated */
+	const char *const *tables;		/* NULL-terminated */
+	const char *const *bootloaders;		/* NULL-terminated */
+};
 
 struct image_types {
 	struct image_type *types;
 	size_t n;
+	const struct image_type_kinds *kinds;	/* set before loading */
 };
 
 /* Load every *.conf of each directory, in order; a later definition of a
  * name replaces an earlier one.  Missing directories are skipped unless
  * REQUIRED (the ones the user named).  Returns 0 or an exit status. */
 int image_types_load_dir(struct image_types *reg, const char *dir, int required);
+/* The installed types (TYPESDIR), or the source tree's (SRCTYPESDIR) when
+ * mkhurdimg runs uninstalled and TYPESDIR does not exist. */
+int image_types_load_builtin(struct image_types *reg);
 void image_types_free(struct image_types *reg);
 
 /* Find NAME; on failure the message lists the known types. */
@@ -45,7 +58,8 @@ int image_types_find(const struct image_types *reg, const char *name,
 		     const struct image_type **out);
 
 /* Parse one type file (exposed for the unit tests). */
-int image_type_parse(const char *file, const char *name, struct image_type *out);
+int image_type_parse(const char *file, const char *name,
+		     const struct image_type_kinds *kinds, struct image_type *out);
 void image_type_free(struct image_type *t);
 
 #endif

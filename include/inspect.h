@@ -1,8 +1,9 @@
 /* inspect.h - mkhurdimg inspect: an existing image, read back read-only
  *
  * inspect.c runs the subcommand and prints; inspect-grub.c reads GRUB's
- * sectors and grub.cfg, inspect-fs.c the file system (translators,
- * listings, file contents).  The output format is documented at the top
+ * sectors and grub.cfg, inspect-super.c checks the file system before
+ * anything is read from it, inspect-fs.c reads it (translators, listings,
+ * file contents).  The output format is documented at the top
  * of inspect.c.
  */
 #ifndef MKHURDIMG_INSPECT_H
@@ -46,7 +47,29 @@ int inspect_grub_menu(const char *cfg, size_t len, struct inspect_grub *g);
 
 void inspect_grub_free(struct inspect_grub *g);
 
-/* ---- the file system (inspect-fs.c) ---- */
+/* ---- each partition's contents (inspect-parts.c) ---- */
+
+struct inspect_part {
+	const char *kind;	/* "ext2", "swap" or "raw" (not read) */
+	char label[17];
+	char uuid[37];
+	uint32_t os;		/* ext2: creator OS */
+	uint64_t block_size, blocks, free_blocks, inodes, free_inodes;
+	uint32_t version;	/* swap: 1 */
+	uint64_t pages;		/* swap: 4096-byte pages, the header's included */
+};
+
+/* What [OFF, OFF + SIZE) of R holds.  Never fails: unreadable is raw. */
+void inspect_part_probe(struct disk_reader *r, uint64_t off, uint64_t size,
+			struct inspect_part *p);
+void inspect_uuid_string(const uint8_t u[16], char s[37]);
+
+/* ---- the file system (inspect-super.c, inspect-fs.c) ---- */
+
+/* Is FS, as libext2fs opened it, consistent enough to describe (e2fsck's
+ * superblock checks, the inode tables in use, the root a directory)?
+ * 0, or 1 with what is wrong in WHY (LEN bytes). */
+int inspect_check_fs(ext2_filsys fs, char *why, size_t len);
 
 struct inspect_translator {
 	char *path;

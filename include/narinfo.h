@@ -25,7 +25,4 @@ int narinfo_parse(const char *file, const char *text, size_t len,
 		  struct narinfo *out);
 void narinfo_free(struct narinfo *ni);
 
-/* "sha256:" followed by 52 nix-base32 or 64 hex characters. */
-int narinfo_parse_hash(const char *text, uint8_t out[32]);
-
 #endif

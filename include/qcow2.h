@@ -9,6 +9,9 @@
 #define QCOW2_COMPRESSED (1ULL << 62)
 #define QCOW2_HEADER_LENGTH 104
 
+/* "64KiB" -> 16; -1 unless a power of two from 512 bytes to 2 MiB. */
+int qcow2_cluster_bits(const char *size);
+
 struct qcow2_header {
 	unsigned cluster_bits;
 	uint64_t size;

@@ -29,6 +29,7 @@ struct sexp {
 	size_t len;		/* string, symbol, bytevector: bytes; list: items */
 	long long integer;	/* integer; boolean: 1 for #t, 0 for #f */
 	struct sexp **items;	/* list */
+	size_t cap;		/* list: room for items */
 };
 
 /* Nesting deeper than this is refused (a stack, not a heap, reads it). */

@@ -1,21 +1,47 @@
-/* source.h - sources add entries to the tree; they never write the image */
+/* source.h - sources add entries to the tree; they never write the image
+ *
+ * A source kind is one file (source-*.c) and one line in source.c's
+ * table.  It declares its configuration section (its name, options, their
+ * checks and the parse step that reads a section into its own struct),
+ * and the step that adds what the section names to the tree.
+ */
 #ifndef MKHURDIMG_SOURCE_H
 #define MKHURDIMG_SOURCE_H
 
 #include "config.h"
+#include "inputs.h"
+#include "store.h"
 #include "tree.h"
 
-struct source_kind {
-	const char *name;	/* the config section: "directory", ... */
-	/* Add everything SRC holds under src->target.  0 or an exit status. */
-	int (*add)(struct tree *t, const struct os_config *cfg,
-		   const struct os_source *src);
+/* What a source adds to, besides the tree. */
+struct source_ctx {
+	struct tree *tree;
+	struct inputs *inputs;		/* host files read, for --depfile */
+	struct store_items *store;	/* store items to register, or NULL
+					 * (register-store = false) */
+	const struct os_config *cfg;	/* its file, for messages */
+	struct pool *pool;		/* helper threads, or NULL */
 };
 
-const struct source_kind *source_kind_find(const char *name);
+struct source_kind {
+	/* The section: its name ("directory"), options and parse step,
+	 * which fills an os_source (path, target, and data of its own). */
+	struct conf_kind conf;
+	/* Add everything SRC names under src->target.  0 or an exit status. */
+	int (*add)(struct source_ctx *c, const struct os_source *src);
+};
 
-/* Add every source of CFG in the order of the file. */
-int sources_add_all(struct tree *t, const struct os_config *cfg);
+/* The kinds' sections, for config_load; NULL-terminated. */
+const struct conf_kind *const *source_conf_kinds(void);
+
+/* Add every source of C->cfg in the order of the file. */
+int sources_add_all(struct source_ctx *c);
+
+/* The parse step most kinds share: the title is a host path (resolved
+ * against the configuration's directory), and "target" an absolute path
+ * in the image, when HAS_TARGET (the kind has that option; else "/"). */
+int source_parse_path_target(cfg_t *sec, const struct os_config *cfg,
+			     int line, struct os_source *src, int has_target);
 
 /* Copy the host file or directory HOST (not followed if a symlink, unless
  * COPY_FOLLOW_TOP) to IMAGE in the tree, recursively.  COPY_FOLLOW_TOP is
@@ -25,14 +51,7 @@ int sources_add_all(struct tree *t, const struct os_config *cfg);
  * store was deduplicated). */
 #define COPY_NO_HARDLINKS 1
 #define COPY_FOLLOW_TOP 2
-int source_copy_tree(struct tree *t, const char *host, const char *image,
+int source_copy_tree(struct source_ctx *c, const char *host, const char *image,
 		     int flags);
-
-/* The kinds (source-*.c). */
-extern const struct source_kind source_directory;
-extern const struct source_kind source_closure;
-extern const struct source_kind source_archive;
-extern const struct source_kind source_substitutes;
-extern const struct source_kind source_file;
 
 #endif

@@ -21,8 +21,13 @@
 #include <unistd.h>
 #include <ext2fs/ext2fs.h>
 
+#include "array.h"
 #include "diag.h"
 #include "ext2.h"
+#include "copier.h"
+#include "fullio.h"
+#include "hostfile.h"
+#include "prefetch.h"
 #include "progress.h"
 #include "size.h"
 
@@ -148,8 +153,11 @@ static uint64_t dir_blocks(const struct tree_node *n)
 	uint64_t blocks = 1;
 	uint32_t used = rec_len(1) + rec_len(2), i;
 
-	for (i = 0; i < n->nkids; i++) {
-		uint32_t r = rec_len(strlen(n->kids[i]->name));
+	uint32_t nk = tree_nkids(n);
+	struct tree_node *const *kids = tree_kids(n);
+
+	for (i = 0; i < nk; i++) {
+		uint32_t r = rec_len(strlen(kids[i]->name));
 
 		if (used + r > EXT2_BLOCK) {
 			blocks++;
@@ -157,8 +165,8 @@ static uint64_t dir_blocks(const struct tree_node *n)
 		}
 		used += r;
 	}
-	if (blocks < n->inode->min_blocks)
-		blocks = n->inode->min_blocks;
+	if (blocks < tree_inode_min_blocks(n->inode))
+		blocks = tree_inode_min_blocks(n->inode);
 	return blocks;
 }
 
@@ -180,9 +188,11 @@ static uint64_t logical_blocks(const struct tree_node *n)
 
 static void node_blockset(const struct tree_node *n, struct blockset *set)
 {
+	size_t next;
+
 	set->nblocks = logical_blocks(n);
-	set->ext = S_ISREG(n->inode->mode) ? n->inode->extents : NULL;
-	set->next = set->ext ? n->inode->nextents : 0;
+	set->ext = S_ISREG(n->inode->mode) ? tree_inode_extents(n->inode, &next) : NULL;
+	set->next = set->ext ? next : 0;
 }
 
 /* Data and indirect blocks of N. */
@@ -209,16 +219,17 @@ static int is_legacy(const struct tree_xattr *x, int legacy)
 /* Bytes of the EA block for INO's xattrs (0: none); -1 if too big. */
 static long xattr_bytes(const struct tree_inode *ino, int legacy)
 {
+	const struct tree_xattr *x = tree_inode_xattrs(ino);
 	size_t i, total = 32 + 4, n = 0;
 
-	for (i = 0; i < ino->nxattrs; i++) {
-		if (is_legacy(&ino->xattrs[i], legacy))
+	for (i = 0; i < tree_inode_nxattrs(ino); i++) {
+		if (is_legacy(&x[i], legacy))
 			continue;
 		n++;
-		const char *dot = strchr(ino->xattrs[i].name, '.');
-		size_t namelen = dot ? strlen(dot + 1) : strlen(ino->xattrs[i].name);
+		const char *dot = strchr(x[i].name, '.');
+		size_t namelen = dot ? strlen(dot + 1) : strlen(x[i].name);
 
-		total += ((16 + namelen + 3) & ~3u) + ((ino->xattrs[i].len + 3) & ~3u);
+		total += ((16 + namelen + 3) & ~3u) + ((x[i].len + 3) & ~3u);
 	}
 	if (!n)
 		return 0;
@@ -226,6 +237,7 @@ static long xattr_bytes(const struct tree_inode *ino, int legacy)
 }
 
 struct plan_walk {
+	struct tree *t;
 	struct ext2_plan *plan;
 	int legacy;
 	int err;
@@ -235,11 +247,12 @@ struct plan_walk {
 static const struct tree_xattr *legacy_record(const struct tree_inode *ino,
 					      int legacy)
 {
+	const struct tree_xattr *x = tree_inode_xattrs(ino);
 	size_t i;
 
-	for (i = 0; i < ino->nxattrs; i++)
-		if (is_legacy(&ino->xattrs[i], legacy))
-			return &ino->xattrs[i];
+	for (i = 0; i < tree_inode_nxattrs(ino); i++)
+		if (is_legacy(&x[i], legacy))
+			return &x[i];
 	return NULL;
 }
 
@@ -252,9 +265,8 @@ static int plan_node(struct tree_node *n, void *arg)
 	long xb;
 
 	w->plan->files++;
-	if (ino->ino)		/* another name of an inode already counted */
+	if (!tree_visit_first(w->t, ino))	/* counted at another name */
 		return 0;
-	ino->ino = 1;		/* mark; real numbers are given by the writer */
 	w->plan->inodes++;
 	if (tree_is_dir(ino) && ino->subdirs + 2 > EXT2_LINKS_MAX) {
 		tree_path(n, path, sizeof(path));
@@ -315,25 +327,19 @@ static int plan_node(struct tree_node *n, void *arg)
 	return 0;
 }
 
-static int clear_mark(struct tree_node *n, void *arg)
-{
-	n->inode->ino = 0;
-	return 0;
-}
-
 static int add_lost_found(struct tree *t)
 {
 	struct tree_node *lf = tree_lookup(t, "/lost+found");
 	struct tree_inode *ino;
 
-	if (lf && tree_is_dir(lf->inode)) {
-		lf->inode->min_blocks = LOST_FOUND_BLOCKS;
-		return 0;
-	}
+	if (lf && tree_is_dir(lf->inode))
+		return tree_inode_set_min_blocks(lf->inode, LOST_FOUND_BLOCKS) ?
+			       diag_error(EXIT_BUILD, "out of memory") : 0;
 	ino = tree_inode_new(t, S_IFDIR | 0700);
-	if (!ino)
+	if (!ino || tree_inode_set_min_blocks(ino, LOST_FOUND_BLOCKS)) {
+		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
-	ino->min_blocks = LOST_FOUND_BLOCKS;
+	}
 	if (lf)
 		diag_warn("/lost+found is not a directory in the sources; replacing it");
 	return tree_put(t, "/lost+found", ino, NULL) ? EXIT_BUILD : 0;
@@ -341,7 +347,7 @@ static int add_lost_found(struct tree *t)
 
 int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 {
-	struct plan_walk w = { plan, legacy, 0 };
+	struct plan_walk w = { t, plan, legacy, 0 };
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
@@ -349,9 +355,8 @@ int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 	if ((r = add_lost_found(t)))
 		return r;
 	tree_finish(t);
-	tree_walk(t, clear_mark, NULL);
+	tree_visit_begin(t);
 	tree_walk(t, plan_node, &w);
-	tree_walk(t, clear_mark, NULL);
 	plan->inodes += EXT2_GOOD_OLD_FIRST_INO - 1;	/* reserved 1..10 */
 	return w.err;
 }
@@ -491,8 +496,26 @@ struct writer {
 	struct deferred *deferred;	/* stream content, written last */
 	size_t ndeferred, defcap;
 	uint32_t next_ino;
-	char path[4096];	/* of the node being written, for messages */
+	struct tree *t;
+	const struct tree_inode *lost_found;
+	struct hostfiles *hosts;	/* open host directories */
+	struct disk *disk;
+	uint64_t offset;	/* of the file system in the disk */
+	struct copier *copier;	/* host files by the kernel, or NULL */
+	struct prefetch *pf;	/* or host files read ahead, or NULL */
+	uint64_t seq;		/* nodes written, for the copier's errors */
+	struct tree_node *node;	/* being written; NULL: PATH says what */
+	char path[4096];	/* for messages (node_path) */
 };
+
+/* What a message names: the node being written, made into a path only
+ * when there is something to say. */
+static const char *node_path(struct writer *w)
+{
+	if (w->node)
+		tree_path(w->node, w->path, sizeof(w->path));
+	return w->path;
+}
 
 /* An I/O error of the output was explained by the disk layer, which
  * names the image file (disk.c); keep that rather than the node. */
@@ -500,7 +523,7 @@ static int fail_fs(struct writer *w, errcode_t err, const char *what)
 {
 	if (diag_message())
 		return EXIT_BUILD;
-	return diag_error(EXIT_BUILD, "%s: %s: %s", w->path, what,
+	return diag_error(EXIT_BUILD, "%s: %s: %s", node_path(w), what,
 			  error_message(err));
 }
 
@@ -549,15 +572,9 @@ static errcode_t alloc_blocks(struct writer *w, blk64_t n)
 
 		if ((err = alloc_run(w, n, &r)))
 			return err;
-		if (w->nruns == w->runcap) {
-			size_t cap = w->runcap ? w->runcap * 2 : 16;
-			struct run *nr = realloc(w->runs, cap * sizeof(*nr));
-
-			if (!nr)
-				return EXT2_ET_NO_MEMORY;
-			w->runs = nr;
-			w->runcap = cap;
-		}
+		if (array_grow(&w->runs, &w->runcap, w->nruns + 1,
+			       sizeof(*w->runs), 16))
+			return EXT2_ET_NO_MEMORY;
 		w->runs[w->nruns++] = r;
 		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len, +1);
 		n -= r.len;
@@ -584,11 +601,64 @@ static blk64_t next_block(struct writer *w, struct cursor *c)
 
 struct filler {
 	int fd;			/* host file, or -1 */
+	const struct tree_node *host;	/* whose it is, for messages */
 	const char *mem;	/* memory content */
 	tree_stream_read read;	/* or a stream entry */
 	void *reader;
 	uint64_t size, done;
+	int regular;		/* a regular file's: counted by the progress */
 };
+
+static int host_changed(const struct tree_node *n, uint64_t size);
+
+/* WANT bytes of the host file of F at OFFSET.  Short: the file changed
+ * under the build, which host_changed says how. */
+static int fill_host(struct writer *w, struct filler *f, char *buf,
+		     size_t want, uint64_t offset)
+{
+	size_t got;
+	int err = pread_full(f->fd, buf, want, offset, &got);
+
+	if (err)
+		return diag_error(EXIT_BUILD, "%s: cannot read: %s",
+				  node_path(w), strerror(err));
+	return got < want ? host_changed(f->host, f->size) : 0;
+}
+
+/* WANT bytes of the stream entry of F at OFFSET (BUF holds LEN).  A
+ * stream reads holes as zeros: the bytes before OFFSET are read past. */
+static int fill_stream(struct writer *w, struct filler *f, char *buf,
+		       size_t len, size_t want, uint64_t offset)
+{
+	size_t got = 0;
+	long r;
+
+	while (f->done < offset) {
+		uint64_t skip = offset - f->done;
+
+		r = f->read(f->reader, buf, skip < len ? (size_t)skip : len);
+		if (r <= 0)
+			return r < 0 ? EXIT_BUILD :
+			       diag_error(EXIT_BUILD, "%s: the stream ended early",
+					  node_path(w));
+		f->done += (uint64_t)r;
+	}
+	if (f->done != offset)
+		return diag_error(EXIT_BUILD, "%s: a stream cannot go back",
+				  node_path(w));
+	while (got < want) {
+		r = f->read(f->reader, buf + got, want - got);
+		if (r < 0)
+			return EXIT_BUILD;	/* the stream said why */
+		if (r == 0)
+			return diag_error(EXIT_BUILD,
+					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
+					  node_path(w), (unsigned long long)(offset + got),
+					  (unsigned long long)f->size);
+		got += (size_t)r;
+	}
+	return 0;
+}
 
 /* LEN bytes of F from byte OFFSET into BUF, zero-padded past its end.
  * Host files are read with pread, so holes can be skipped; memory and
@@ -598,46 +668,16 @@ static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
 {
 	size_t want = offset >= f->size ? 0 :
 		      f->size - offset < len ? (size_t)(f->size - offset) : len;
-	size_t got = 0;
+	int r = 0;
 
-	if (f->mem) {
+	if (f->mem)
 		memcpy(buf, f->mem + offset, want);
-		got = want;
-	}
-	while (f->read && f->done < offset) {
-		/* A stream reads holes as zeros: read past them. */
-		uint64_t skip = offset - f->done;
-		long r = f->read(f->reader, buf,
-				 skip < len ? (size_t)skip : len);
-
-		if (r <= 0)
-			return r < 0 ? EXIT_BUILD :
-			       diag_error(EXIT_BUILD, "%s: the stream ended early",
-					  w->path);
-		f->done += (uint64_t)r;
-	}
-	if (f->read && f->done != offset)
-		return diag_error(EXIT_BUILD, "%s: a stream cannot go back",
-				  w->path);
-	while (got < want) {
-		ssize_t r = f->read ? f->read(f->reader, buf + got, want - got)
-				    : pread(f->fd, buf + got, want - got,
-					    (off_t)(offset + got));
-
-		if (r < 0 && f->read)
-			return EXIT_BUILD;	/* the stream said why */
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return diag_error(EXIT_BUILD, "%s: cannot read: %s",
-					  w->path, strerror(errno));
-		if (r == 0)
-			return diag_error(EXIT_BUILD,
-					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
-					  w->path, (unsigned long long)(offset + got),
-					  (unsigned long long)f->size);
-		got += (size_t)r;
-	}
+	else if (f->read)
+		r = fill_stream(w, f, buf, len, want, offset);
+	else if (want)
+		r = fill_host(w, f, buf, want, offset);
+	if (r)
+		return r;
 	memset(buf + want, 0, len - want);
 	f->done = offset + want;
 	return 0;
@@ -651,15 +691,8 @@ static int extents_push(struct extents *e, blk64_t b, uint64_t l)
 		e->v[e->n - 1].len++;
 		return 0;
 	}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-		struct run *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (array_grow(&e->v, &e->cap, e->n + 1, sizeof(*e->v), 8))
+		return -1;
 	e->v[e->n].start = b;
 	e->v[e->n].len = 1;
 	e->v[e->n].logical = l;
@@ -692,11 +725,20 @@ static void observe(struct writer *w, const struct filler *f, const char *buf,
 	}
 }
 
+/* The bytes of F in [AT, AT + LEN): what the progress counts of a chunk.
+ * Its total is the plan's bytes, the summary's figure. */
+static uint64_t content_in(const struct filler *f, uint64_t at, uint64_t len)
+{
+	uint64_t end = at + len < f->size ? at + len : f->size;
+
+	return f->regular && at < end ? end - at : 0;
+}
+
 /* Write the data extents V[0..N) from F, at most a chunk per write. */
 static int write_data(struct writer *w, struct filler *f, const struct run *v,
 		      size_t n)
 {
-	uint64_t seen = 0;
+	uint64_t seen = 0, counted = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -715,12 +757,15 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
-			progress_add(c * EXT2_BLOCK, 0);
+			progress_add(content_in(f, at, c * EXT2_BLOCK), 0);
+			counted += content_in(f, at, c * EXT2_BLOCK);
 			start += c;
 			left -= c;
 		}
 	}
 	observe(w, f, NULL, f->size, &seen, f->size);
+	if (f->regular && f->size > counted)
+		progress_add(f->size - counted, 0);	/* its holes */
 	return 0;
 }
 
@@ -799,10 +844,12 @@ static char *build_dir(const struct tree_node *n, uint64_t blocks)
 
 	if (!buf)
 		return NULL;
-	for (i = 0; i < (size_t)n->nkids + 2; i++) {
-		const char *name = i == 0 ? "." : i == 1 ? ".." : n->kids[i - 2]->name;
+	struct tree_node *const *kids = tree_kids(n);
+
+	for (i = 0; i < (size_t)tree_nkids(n) + 2; i++) {
+		const char *name = i == 0 ? "." : i == 1 ? ".." : kids[i - 2]->name;
 		uint32_t ino = i == 0 ? n->inode->ino :
-			       i == 1 ? parent : n->kids[i - 2]->inode->ino;
+			       i == 1 ? parent : kids[i - 2]->inode->ino;
 		size_t len = strlen(name);
 		uint32_t r = rec_len(len);
 
@@ -832,48 +879,95 @@ static uint32_t clamp_time(int64_t t)
 	return (uint32_t)t;
 }
 
-static int open_host(struct writer *w, const struct tree_inode *ino, int *fd,
-		     struct stat *opened)
+/* N's host file, opened for its bytes: what the scan saw is in *STAMP,
+ * checked after the copy (hostfile_unchanged). */
+static int open_host(struct writer *w, const struct tree_node *n, int *fd,
+		     struct hostfile_stamp *stamp)
 {
-	struct stat st;
+	char path[8192];
 
-	*fd = open(ino->host_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0 && errno == ENOENT)
+	hostfile_stamp(n->inode, stamp);
+	*fd = hostfile_open(w->hosts, n);
+	if (*fd >= 0)
+		return 0;
+	tree_host_path(n, path, sizeof(path));
+	if (errno == ENOENT)
 		return diag_error(EXIT_BUILD,
 				  "%s: the file disappeared while the image was built",
-				  ino->host_path);
-	if (*fd < 0)
-		return diag_error(EXIT_BUILD, "%s: cannot open: %s",
-				  ino->host_path, strerror(errno));
-	/* Changed since the sources were read (the tree has its size). */
-	if (fstat(*fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != ino->size ||
-	    st.st_mtim.tv_sec != ino->host_mtime.tv_sec ||
-	    st.st_mtim.tv_nsec != ino->host_mtime.tv_nsec) {
-		close(*fd);
-		return diag_error(EXIT_BUILD,
-				  "%s: the file changed while the image was built (was %llu bytes)",
-				  ino->host_path, (unsigned long long)ino->size);
-	}
-	posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	*opened = st;
-	return 0;
+				  path);
+	return diag_error(EXIT_BUILD, "%s: cannot open: %s", path,
+			  strerror(errno));
 }
 
-/* After the copy: a file written to meanwhile (grown, or the same size
- * with new bytes) would be in the image half old, half new. */
-static int check_unchanged(const struct tree_inode *ino, int fd,
-			   const struct stat *opened)
+/* A file written to between the scan and the end of its copy (grown,
+ * shrunk, or the same size with new bytes) would be in the image half
+ * old, half new. */
+static int host_changed(const struct tree_node *n, uint64_t size)
 {
-	struct stat st;
+	char path[8192];
 
-	if (fstat(fd, &st) == 0 && st.st_size == opened->st_size &&
-	    st.st_mtim.tv_sec == opened->st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == opened->st_mtim.tv_nsec)
-		return 0;
 	return diag_error(EXIT_BUILD,
 			  "%s: the file changed while the image was built (was %llu bytes)",
-			  ino->host_path, (unsigned long long)ino->size);
+			  tree_host_path(n, path, sizeof(path)),
+			  (unsigned long long)size);
+}
+
+/*
+ * The zero-copy path for N's host file, whose blocks map_blocks() put in
+ * w->data: each data extent goes to the copier, which has the kernel put
+ * it in place (on a helper thread) and reads and writes what it leaves.
+ */
+static int copy_host(struct writer *w, struct tree_node *n)
+{
+	struct copy_range *v = malloc(w->data.n * sizeof(*v));
+	uint64_t size = n->inode->size;
+	size_t i;
+	int r;
+
+	if (!v)
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < w->data.n; i++) {
+		const struct run *d = &w->data.v[i];
+
+		v[i].src = d->logical * EXT2_BLOCK;
+		v[i].len = d->len * EXT2_BLOCK;
+		if (v[i].len > size - v[i].src)
+			v[i].len = size - v[i].src;	/* the file ends here */
+		v[i].dst = w->offset + d->start * EXT2_BLOCK;
+	}
+	progress_add(size, 0);	/* its content, holes too, as write_data */
+	r = copier_add(w->copier, w->seq, n, v, w->data.n);
+	free(v);
+	return r;
+}
+
+/* N's host file as the helper read it ahead: its bytes or its open
+ * descriptor, or why it failed, told here, in the writer's order.  If
+ * the helper lost the order (it cannot), the writer reads by itself. */
+static int take_host(struct writer *w, const struct tree_node *n,
+		     struct prefetched *pre)
+{
+	char path[8192];
+	int r = 0;
+
+	if (prefetch_take(w->pf, n, pre)) {
+		prefetch_stop(w->pf);
+		w->pf = NULL;
+		return 0;
+	}
+	if (pre->err == ENOENT)
+		r = diag_error(EXIT_BUILD,
+			       "%s: the file disappeared while the image was built",
+			       tree_host_path(n, path, sizeof(path)));
+	else if (pre->err)
+		r = diag_error(EXIT_BUILD, "%s: cannot open: %s",
+			       tree_host_path(n, path, sizeof(path)),
+			       strerror(pre->err));
+	else if (pre->changed)
+		r = host_changed(n, n->inode->size);
+	if (r)
+		prefetch_release(pre);
+	return r;
 }
 
 /* Allocate, write and map the content of N into INODE. */
@@ -882,23 +976,17 @@ static int defer(struct writer *w, const struct tree_inode *ino)
 {
 	struct deferred *d;
 
-	if (w->ndeferred == w->defcap) {
-		size_t cap = w->defcap ? w->defcap * 2 : 64;
-		struct deferred *n = realloc(w->deferred, cap * sizeof(*n));
-
-		if (!n)
-			return diag_error(EXIT_BUILD, "out of memory");
-		w->deferred = n;
-		w->defcap = cap;
-	}
+	if (array_grow(&w->deferred, &w->defcap, w->ndeferred + 1,
+		       sizeof(*w->deferred), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	d = &w->deferred[w->ndeferred];
 	memset(d, 0, sizeof(*d));
-	d->stream = ino->stream;
-	d->token = ino->token;
+	d->stream = tree_inode_more(ino)->stream;
+	d->token = tree_inode_more(ino)->token;
 	d->size = ino->size;
 	d->n = w->data.n;
 	d->v = malloc(d->n * sizeof(*d->v));
-	d->path = strdup(w->path);
+	d->path = strdup(node_path(w));
 	if (!d->v || !d->path) {
 		free(d->v);
 		free(d->path);
@@ -927,12 +1015,13 @@ static int replay_sink(void *ctx, uint64_t token, uint64_t size,
 {
 	struct replay *rp = ctx;
 	struct deferred key, *d;
-	struct filler f = { -1, NULL, read, reader, 0, 0 };
+	struct filler f = { -1, NULL, NULL, read, reader, 0, 0, 1 };
 
 	key.token = token;
 	d = bsearch(&key, rp->v, rp->n, sizeof(*rp->v), deferred_cmp);
 	if (!d)
 		return 0;	/* overridden by a later source: not in the image */
+	rp->w->node = NULL;
 	snprintf(rp->w->path, sizeof(rp->w->path), "%s", d->path);
 	if (size != d->size)
 		return diag_error(EXIT_BUILD,
@@ -993,19 +1082,27 @@ static int write_content(struct writer *w, struct tree_node *n,
 {
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
-	struct filler f = { -1, NULL, NULL, NULL, 0, 0 };
-	struct stat opened = { 0 };
+	struct filler f = { -1, NULL, NULL, NULL, NULL, 0, 0, S_ISREG(ino->mode) };
+	struct prefetched pre = { NULL, -1, NULL, 0, 0 };
+	struct hostfile_stamp stamp;
 	char *dirbuf = NULL;
 	errcode_t err;
 	int r = 0;
 
 	count_blocks(n, &data, &meta);
 	if (S_ISLNK(ino->mode) && data == 0) {
-		memcpy(inode->i_block, ino->data, ino->size);
+		memcpy(inode->i_block, tree_inode_data(ino), ino->size);
 		return 0;
 	}
-	if (data == 0)
+	/* Every host file the helper read ahead is taken, in order. */
+	if (ino->content == CONTENT_HOST && w->pf && (r = take_host(w, n, &pre)))
+		return r;
+	if (data == 0) {
+		if (f.regular)
+			progress_add(ino->size, 0);	/* all hole */
+		prefetch_release(&pre);
 		return 0;
+	}
 	if (tree_is_dir(ino)) {
 		dirbuf = build_dir(n, data);
 		if (!dirbuf)
@@ -1013,8 +1110,16 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.mem = dirbuf;
 		f.size = data * EXT2_BLOCK;
 	} else if (ino->content == CONTENT_HOST) {
-		if ((r = open_host(w, ino, &f.fd, &opened)))
-			return r;
+		hostfile_stamp(ino, &stamp);
+		if (pre.bytes) {	/* read and checked */
+			f.mem = pre.bytes;
+		} else if (pre.fd >= 0) {	/* opened */
+			f.fd = pre.fd;
+			pre.fd = -1;
+		} else if (!w->copier && (r = open_host(w, n, &f.fd, &stamp))) {
+			return r;	/* the zero-copy path opens it later */
+		}
+		f.host = n;
 		f.size = ino->size;
 	} else if (ino->content == CONTENT_STREAM) {
 		f.size = ino->size;
@@ -1022,26 +1127,26 @@ static int write_content(struct writer *w, struct tree_node *n,
 		void *gen;
 		size_t len;
 
-		if ((r = ino->gen(ino->gen_ctx, &gen, &len)))
+		if ((r = tree_inode_more(ino)->gen(tree_inode_more(ino)->gen_ctx, &gen, &len)))
 			return r;
 		if (len != ino->size) {
 			free(gen);
 			return diag_error(EXIT_BUILD,
 					  "%s: made %zu bytes, %llu were laid out",
-					  w->path, len, (unsigned long long)ino->size);
+					  node_path(w), len, (unsigned long long)ino->size);
 		}
 		dirbuf = gen;	/* freed with the directory buffer */
 		f.mem = gen;
 		f.size = len;
 	} else {
-		f.mem = ino->data;
+		f.mem = tree_inode_data(ino);
 		f.size = ino->size;
 	}
 	err = alloc_blocks(w, data + meta);
 	if (err) {
 		r = diag_error(EXIT_BUILD,
 			       "%s: the file system is full (this is a bug in the size computation: %s)",
-			       w->path, error_message(err));
+			       node_path(w), error_message(err));
 		goto out;
 	}
 	if ((err = map_blocks(w, n, inode))) {
@@ -1050,22 +1155,26 @@ static int write_content(struct writer *w, struct tree_node *n,
 	}
 	if (ino->content == CONTENT_STREAM)
 		r = defer(w, ino);
+	else if (ino->content == CONTENT_HOST && w->copier)
+		r = copy_host(w, n);
 	else
 		r = write_data(w, &f, w->data.v, w->data.n);
-	if (!r && f.fd >= 0)
-		r = check_unchanged(ino, f.fd, &opened);
+	if (!r && f.fd >= 0 && !hostfile_unchanged(f.fd, &stamp))
+		r = host_changed(n, ino->size);
 	if (r)
 		goto out;
 	ext2fs_iblk_set(w->fs, inode, data + meta);
 out:
 	if (f.fd >= 0)
 		close(f.fd);
+	prefetch_release(&pre);
 	free(dirbuf);
 	return r;
 }
 
 static int write_xattrs(struct writer *w, const struct tree_inode *ino)
 {
+	const struct tree_xattr *x = tree_inode_xattrs(ino);
 	struct ext2_xattr_handle *h;
 	errcode_t err;
 	size_t i;
@@ -1075,11 +1184,9 @@ static int write_xattrs(struct writer *w, const struct tree_inode *ino)
 	if ((err = ext2fs_xattrs_open(w->fs, ino->ino, &h)))
 		return fail_fs(w, err, "extended attributes");
 	err = ext2fs_xattrs_read(h);
-	for (i = 0; !err && i < ino->nxattrs; i++)
-		if (!is_legacy(&ino->xattrs[i], w->legacy))
-			err = ext2fs_xattr_set(h, ino->xattrs[i].name,
-					       ino->xattrs[i].value,
-					       ino->xattrs[i].len);
+	for (i = 0; !err && i < tree_inode_nxattrs(ino); i++)
+		if (!is_legacy(&x[i], w->legacy))
+			err = ext2fs_xattr_set(h, x[i].name, x[i].value, x[i].len);
 	if (!err)
 		err = ext2fs_xattrs_close(&h);
 	else
@@ -1116,14 +1223,14 @@ static int write_legacy(struct writer *w, const struct tree_inode *ino,
 
 static void set_device(struct ext2_inode *inode, const struct tree_inode *ino)
 {
+	uint32_t major = tree_inode_rdev_major(ino), minor = tree_inode_rdev_minor(ino);
+
 	/* Old-style encoding in i_block[0]: the Hurd reads st_rdev there. */
-	if (ino->rdev_major < 256 && ino->rdev_minor < 256) {
-		inode->i_block[0] = ext2fs_cpu_to_le32(ino->rdev_major << 8 |
-						       ino->rdev_minor);
+	if (major < 256 && minor < 256) {
+		inode->i_block[0] = ext2fs_cpu_to_le32(major << 8 | minor);
 	} else {
 		inode->i_block[1] = ext2fs_cpu_to_le32(
-			(ino->rdev_minor & 0xff) | (ino->rdev_major << 8) |
-			((ino->rdev_minor & ~0xffu) << 12));
+			(minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12));
 	}
 }
 
@@ -1138,10 +1245,11 @@ static int write_node(struct tree_node *n, void *arg)
 
 	if (w->obs)
 		w->obs->node(w->obs->ctx, n);
+	w->seq++;
 	progress_add(0, 1);
-	if (ino->nlink == 0)	/* written at an earlier name */
+	if (!tree_visit_first(w->t, ino))	/* written at an earlier name */
 		return 0;
-	tree_path(n, w->path, sizeof(w->path));
+	w->node = n;
 	memset(&inode, 0, sizeof(inode));
 	inode.i_mode = (uint16_t)ino->mode;
 	inode.i_uid = (uint16_t)ino->uid;
@@ -1170,10 +1278,7 @@ static int write_node(struct tree_node *n, void *arg)
 	if (err)
 		return fail_fs(w, err, "writing the inode");
 	ext2fs_inode_alloc_stats2(w->fs, ino->ino, +1, tree_is_dir(ino));
-	if ((r = write_xattrs(w, ino)))
-		return r;
-	ino->nlink = 0;		/* done: later names only point here */
-	return 0;
+	return write_xattrs(w, ino);
 }
 
 /* Inode numbers in sorted preorder: root 2, lost+found 11, then the rest. */
@@ -1181,21 +1286,9 @@ static int number_node(struct tree_node *n, void *arg)
 {
 	struct writer *w = arg;
 
-	if (!n->inode->ino)
+	if (tree_visit_first(w->t, n->inode) && n != w->t->root &&
+	    n->inode != w->lost_found)
 		n->inode->ino = w->next_ino++;
-	return 0;
-}
-
-/* write_node() consumes nlink as its "done" mark; put it back. */
-static int count_links(struct tree_node *n, void *arg)
-{
-	n->inode->nlink++;
-	return 0;
-}
-
-static int reset_links(struct tree_node *n, void *arg)
-{
-	n->inode->nlink = 0;
 	return 0;
 }
 
@@ -1228,11 +1321,15 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	char name[128];
 	errcode_t err;
 	ext2_ino_t i;
+	unsigned threads;
 	int r;
 
 	memset(&w, 0, sizeof(w));
+	w.t = t;
 	w.legacy = plan->legacy;
 	w.obs = o->observer;
+	w.disk = d;
+	w.offset = offset;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
 	disk_io_name(d, offset, o->size, name, sizeof(name));
 	if ((err = fs_init(name, plan, o->size, &w.fs)))
@@ -1246,7 +1343,16 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 		if (i != EXT2_ROOT_INO)
 			ext2fs_inode_alloc_stats2(w.fs, i, +1, 0);
 	w.buf = malloc((size_t)CHUNK_BLOCKS * EXT2_BLOCK);
-	if (!w.buf) {
+	w.hosts = hostfiles_new();
+	/* Bytes come into this process only when something must see them;
+	 * then a helper reads them ahead (--threads 1: no helper at all). */
+	threads = d->opts.threads ? d->opts.threads : 2;
+	if (disk_can_copy(d) && !w.obs)
+		w.copier = copier_new(d, threads > 1 ? threads : 0);
+	if (!w.buf || !w.hosts || (disk_can_copy(d) && !w.obs && !w.copier)) {
+		free(w.buf);
+		hostfiles_free(w.hosts);
+		copier_free(w.copier);
 		ext2fs_free(w.fs);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
@@ -1255,10 +1361,22 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	t->root->inode->ino = EXT2_ROOT_INO;
 	lf = tree_lookup(t, "/lost+found");
 	lf->inode->ino = EXT2_FIRST_INODE(w.fs->super);
+	w.lost_found = lf->inode;
 	w.next_ino = lf->inode->ino + 1;
+	tree_visit_begin(t);
 	tree_walk(t, number_node, &w);
-	progress_start(plan->blocks * EXT2_BLOCK, plan->files);
+	progress_start(plan->bytes, plan->files);
+	if (!w.copier && threads > 1)
+		w.pf = prefetch_start(t);
+	tree_visit_begin(t);
 	r = tree_walk(t, write_node, &w);
+	prefetch_stop(w.pf);
+	if (w.copier) {
+		int rc = copier_finish(w.copier, r ? w.seq : UINT64_MAX);
+
+		r = rc ? rc : r;
+		copier_free(w.copier);
+	}
 	if (!r)
 		r = write_streams(&w, t);
 	for (i = 0; i < w.ndeferred; i++) {
@@ -1267,8 +1385,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	}
 	free(w.deferred);
 	progress_end();
-	tree_walk(t, reset_links, NULL);
-	tree_walk(t, count_links, NULL);
+	hostfiles_free(w.hosts);
 	free(w.buf);
 	free(w.runs);
 	free(w.data.v);
@@ -1276,6 +1393,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 		ext2fs_free(w.fs);
 		return r;
 	}
+	w.node = NULL;
 	snprintf(w.path, sizeof(w.path), "%s", d->path);
 	w.fs->super->s_state = EXT2_VALID_FS;
 	err = ext2fs_close2(w.fs, 0);

@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <ext2fs/ext2fs.h>
 
 #include "boot.h"
 #include "build.h"
 #include "diag.h"
 #include "image-type.h"
 #include "inspect.h"
+#include "json-out.h"
+#include "registry.h"
+#include "secret-service.h"
 
 enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
        OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
@@ -40,15 +43,16 @@ static void usage(FILE *f)
 	fputs("Usage: mkhurdimg [OPTION]... CONFIG\n"
 	      "  or:  mkhurdimg inspect [--json] IMAGE [PATH]   (see inspect --help)\n"
 	      "  or:  mkhurdimg boot [OPTION]... IMAGE          (see boot --help)\n"
-	      "Build a bootable GNU/Hurd disk image from the system described in CONFIG,\n"
-	      "as an ordinary user: no loop devices, mounts, fakeroot or emulator.\n"
+	      "  or:  mkhurdimg send-secrets [OPTION]... DIR    (see send-secrets --help)\n"
+	      "Build a bootable GNU/Hurd disk image from CONFIG ('-': standard input) as an\n"
+	      "ordinary user: no loop devices, mounts, fakeroot or emulator.\n"
 	      "  -t, --image-type=TYPE   image type (default hurd-raw); see --list-image-types\n"
 	      "  -o, --output=FILE       image file (default: the type's, e.g. hurd.img)\n"
 	      "  -s, --size=SIZE         root file system size: guess, or e.g. 512M, 2GiB\n"
 	      "      --cluster-size=SIZE qcow2 cluster size (default 64KiB, up to 2MiB)\n"
 	      "      --preallocation=off|metadata  qcow2: map every cluster up front\n"
 	      "      --compress          qcow2: deflate the clusters (as qemu-img convert -c)\n"
-	      "      --threads=N         compression threads (default 2; same output for any N)\n"
+	      "      --threads=N         threads to scan, copy, compress (default 2)\n"
 	      "      --depfile=FILE      write a Make rule: the image depends on every input\n"
 	      "      --json              print the result as one JSON object on stdout\n"
 	      "      --types-dir=DIR     also load image types from DIR/*.conf\n"
@@ -63,17 +67,33 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* The installed types, or the source tree's when running uninstalled. */
-static int load_builtin_types(struct image_types *reg)
+/* --json: one object on one line, {"image_types": [...]}; the key names
+ * are an interface (mkhurdimg(1)). */
+static void list_types_json(const struct image_types *reg)
 {
-	struct stat st;
+	struct json_out j;
+	size_t i;
 
-	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
-		return image_types_load_dir(reg, TYPESDIR, 1);
-	return image_types_load_dir(reg, SRCTYPESDIR, 0);
+	json_init(&j, stdout);
+	json_begin_object(&j, NULL, 1);
+	json_begin_array(&j, "image_types", 1);
+	for (i = 0; i < reg->n; i++) {
+		const struct image_type *t = &reg->types[i];
+
+		json_begin_object(&j, NULL, 1);
+		json_string(&j, "name", t->name);
+		json_string(&j, "description", t->description);
+		json_string(&j, "system", t->system);
+		json_string(&j, "format", t->format);
+		json_string(&j, "output", t->output);
+		json_string(&j, "file", t->file);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
 }
 
-static void list_types(const struct image_types *reg)
+static int list_types(const struct image_types *reg, int json)
 {
 	const struct image_type *t;
 	size_t i;
@@ -81,8 +101,13 @@ static void list_types(const struct image_types *reg)
 	/* image_types_find sorts the registry. */
 	image_types_find(reg, "", &t);
 	diag_clear();
-	for (i = 0; i < reg->n; i++)
+	if (json)
+		list_types_json(reg);
+	for (i = 0; !json && i < reg->n; i++)
 		printf("%-14s %s\n", reg->types[i].name, reg->types[i].description);
+	if (fflush(stdout) || ferror(stdout))
+		return diag_error(EXIT_BUILD, "standard output: write error");
+	return 0;
 }
 
 /* Subcommands: "mkhurdimg NAME ARGS...".  Each gets argv from NAME on
@@ -95,6 +120,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "boot", boot_main },
 	{ "inspect", inspect_main },
+	{ "send-secrets", send_secrets_main },
 	{ NULL, NULL },
 };
 
@@ -113,12 +139,14 @@ int main(int argc, char **argv)
 	const struct subcommand *sub;
 	struct build_options o = { .type = "hurd-raw" };
 	char *end;
-	struct image_types reg = { NULL, 0 };
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
 	size_t ndirs = 0, i;
 	int c, list = 0, err;
 
 	diag_set_program("mkhurdimg");
+	/* libext2fs's messages are words only once its table is known. */
+	initialize_ext2_error_table();
 	if (argc > 1 && (sub = find_subcommand(argv[1]))) {
 		free(dirs);
 		err = sub->run(argc - 1, argv + 1);
@@ -161,12 +189,12 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	err = load_builtin_types(&reg);
+	err = image_types_load_builtin(&reg);
 	for (i = 0; !err && i < ndirs; i++)
 		err = image_types_load_dir(&reg, dirs[i], 1);
 	free(dirs);
 	if (!err && list) {
-		list_types(&reg);
+		err = list_types(&reg, o.json);
 	} else if (!err) {
 		if (optind != argc - 1) {
 			fprintf(stderr, "mkhurdimg: %s\nTry 'mkhurdimg --help' for more information.\n",

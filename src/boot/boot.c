@@ -1,9 +1,13 @@
 /* boot.c - "mkhurdimg boot": an image in QEMU, its serial console on stdout
  *
- * The machine is the one Guix's hurd-vm service (the childhurd) runs:
- * qemu-system-x86_64 even for 32-bit guests, 2048 MiB, an rtl8139 on user
- * networking with ssh forwarded from 127.0.0.1:10022, --snapshot,
- * --no-reboot, and -M q35 for hurd64 with 3584 MiB or more (spec 6.4, 9.4).
+ * The machine is the one Guix's hurd-vm service (the childhurd) runs
+ * (gnu/services/virtualization.scm; spec guix-hurd-image.md 6.3, 6.4):
+ * qemu-system-x86_64 even for 32-bit guests, 2048 MiB, -M q35 for hurd64,
+ * an rtl8139 on user networking with hurd-vm's three forwards from
+ * 127.0.0.1 (11004 to the secret service's 1004, 10022 to ssh, 15900 to
+ * VNC, each plus 1000 * id), --snapshot and --no-reboot.  With --secrets,
+ * what its Shepherd service does next: send the secrets to the guest's
+ * secret service through the forward, and stop QEMU if that fails.
  * KVM is used only when /dev/kvm answers and QEMU then starts with it;
  * nothing depends on it.
  */
@@ -14,6 +18,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,23 +37,31 @@
 #endif
 #endif
 
+#include "array.h"
 #include "boot.h"
+#include "cli.h"
 #include "diag.h"
+#include "fullio.h"
 #include "image-type.h"
+#include "registry.h"
+#include "secret-service.h"
+#include "sexp.h"
 #include "size.h"
 #include "strbuf.h"
 
 #define DEFAULT_QEMU "qemu-system-x86_64"
 #define DEFAULT_MEMORY 2048	/* MiB: hurd-vm's memory-size */
-#define Q35_MEMORY 3584		/* hurd64 needs -M q35 from here on */
 #define SSH_HOST_PORT 10022	/* hurd-vm: 10022 + 1000 * id */
-#define SSH_GUEST_PORT 22
+#define MAX_ID 49		/* 15900 + 1000 * id stays a port number */
+#define HOST_KEY "/etc/ssh/ssh_host_ed25519_key.pub"	/* in --secrets */
+#define HOST_KEY_MAX 65536
 #define KVM_GRACE 10		/* s: a KVM start that fails sooner -> TCG */
 #define KILL_GRACE 5		/* s between SIGTERM and SIGKILL */
 #define MAX_FORWARDS 32
 #define MAX_LINE 65536		/* a longer console line is cut */
 
 #define TRY_HELP "Try 'mkhurdimg boot --help' for more information.\n"
+#define usage_error(...) cli_usage_error(TRY_HELP, __VA_ARGS__)
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
@@ -56,17 +69,26 @@ struct forward {
 	unsigned host, guest;
 };
 
+/* hurd-vm's forwards, in the order of its net-options: host port (plus
+ * 1000 * id) to guest port. */
+static const struct forward hurd_vm_forwards[] = {
+	{ 11004, SECRET_SERVICE_GUEST_PORT },	/* the secret service */
+	{ SSH_HOST_PORT, 22 },			/* ssh */
+	{ 15900, 5900 },			/* VNC */
+};
+
 struct boot_opts {
-	const char *image, *type, *qemu, *expect;
-	unsigned long memory, cpus, timeout;
-	int write, quiet, dry_run;
+	const char *image, *type, *qemu, *expect, *secrets, *offload_key;
+	unsigned long memory, cpus, timeout, id, handshake;
+	int write, quiet, dry_run, print_offload;
 	enum accel accel;
 	struct forward fwd[MAX_FORWARDS];
 	size_t nfwd;
 };
 
 enum { OPT_CPUS = 256, OPT_WRITE, OPT_FORWARD, OPT_NO_FORWARD, OPT_ACCEL,
-       OPT_EXPECT, OPT_TIMEOUT, OPT_QEMU, OPT_DRY_RUN, OPT_HELP };
+       OPT_EXPECT, OPT_TIMEOUT, OPT_QEMU, OPT_DRY_RUN, OPT_HELP, OPT_ID,
+       OPT_SECRETS, OPT_HANDSHAKE, OPT_PRINT_OFFLOAD, OPT_OFFLOAD_KEY };
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -80,6 +102,11 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "secrets", required_argument, NULL, OPT_SECRETS },
+	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+	{ "print-offload-entry", no_argument, NULL, OPT_PRINT_OFFLOAD },
+	{ "offload-key", required_argument, NULL, OPT_OFFLOAD_KEY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -90,61 +117,29 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mkhurdimg boot [OPTION]... IMAGE\n"
 	      "Boot IMAGE in QEMU as Guix's childhurd does; the serial console goes to stdout.\n"
-	      "\n"
-	      "  -t, --image-type=TYPE   hurd-raw, hurd-qcow2, hurd64-raw or hurd64-qcow2;\n"
-	      "                          default: qcow2 or raw as the file says, 32-bit\n"
-	      "  -m, --memory=SIZE       guest memory in MiB, or e.g. 4G (default 2048);\n"
-	      "                          hurd64 gets -M q35 from 3584 MiB on\n"
+	      "  -t, --image-type=TYPE   hurd-raw, hurd-qcow2, hurd64-raw (-M q35) or\n"
+	      "                          hurd64-qcow2; default: the file's format, 32-bit\n"
+	      "  -m, --memory=SIZE       guest memory in MiB, or e.g. 4G (default 2048)\n"
 	      "      --cpus=N            virtual CPUs (default: QEMU's, 1)\n"
 	      "      --write             write to IMAGE (default: -snapshot, IMAGE unchanged)\n"
-	      "      --forward=HOST:GUEST  forward 127.0.0.1:HOST to the guest's TCP port\n"
-	      "                          GUEST; repeatable, replaces the default 10022:22\n"
+	      "      --forward=HOST:GUEST  forward 127.0.0.1:HOST to the guest's port GUEST;\n"
+	      "                          repeatable; replaces 11004:1004,10022:22,15900:5900\n"
 	      "      --no-forward        no port forwards\n"
-	      "      --accel=auto|kvm|tcg  auto (default): KVM if /dev/kvm works, and TCG\n"
-	      "                          (software) if QEMU fails with KVM within 10 s\n"
+	      "      --id=N              add 1000*N to the default host ports, as hurd-vm\n"
+	      "      --secrets=DIR       send DIR's files to the guest's secret service (1004)\n"
+	      "      --handshake-timeout=SECONDS  wait that long for its greeting (180)\n"
+	      "      --print-offload-entry  print Guix's build-machine for this childhurd\n"
+	      "                          and exit; needs --secrets and --offload-key=FILE\n"
+	      "      --accel=auto|kvm|tcg  auto (default): KVM if it works, else TCG\n"
 	      "      --expect=REGEX      succeed and stop QEMU once a console line matches the\n"
 	      "                          POSIX ERE REGEX (CRs and escape sequences left out)\n"
 	      "      --timeout=SECONDS   stop QEMU after SECONDS and fail\n"
 	      "      --qemu=PROGRAM      the emulator (default qemu-system-x86_64)\n"
 	      "      --dry-run           print the QEMU command line and exit\n"
-	      "  -q, --quiet             with --expect, do not echo the console\n"
-	      "  -v, --verbose           say which command line runs and why\n"
-	      "Without --expect QEMU runs in the foreground; Ctrl-A X quits it.\n"
-	      "Exit status: 0 a match, or QEMU exited with 0; 1 no match, timeout or a\n"
-	      "failure of QEMU; 2 bad command line.\n",
+	      "  -q, --quiet, -v, --verbose  no console echo (with --expect); more messages\n"
+	      "Exit status: 0 a match, or QEMU exited with 0; 1 no match, timeout, a failure\n"
+	      "of QEMU or of the secrets; 2 bad command line.  Ctrl-A X quits QEMU.\n",
 	      f);
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(EXIT_USAGE, fmt, ap);
-	va_end(ap);
-	diag_print();
-	diag_clear();
-	fputs(TRY_HELP, stderr);
-	return EXIT_USAGE;
-}
-
-/* A decimal number from MIN to MAX, nothing else. */
-static int parse_number(const char *text, unsigned long min, unsigned long max,
-			unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* "2048" is MiB, as QEMU's -m; "4G", "512MiB" are sizes. */
@@ -152,7 +147,7 @@ static int parse_memory(const char *text, unsigned long *mib)
 {
 	uint64_t bytes;
 
-	if (!parse_number(text, 1, 1UL << 20, mib))
+	if (!cli_number(text, 1, 1UL << 20, mib))
 		return 0;
 	if (size_parse(text, &bytes) || bytes % (1 << 20) || bytes < (1 << 20) ||
 	    bytes > (1ULL << 40))
@@ -171,8 +166,8 @@ static int parse_forward(const char *text, struct forward *f)
 		return -1;
 	memcpy(buf, text, (size_t)(colon - text));
 	buf[colon - text] = '\0';
-	if (parse_number(buf, 1, 65535, &host) ||
-	    parse_number(colon + 1, 1, 65535, &guest))
+	if (cli_number(buf, 1, 65535, &host) ||
+	    cli_number(colon + 1, 1, 65535, &guest))
 		return -1;
 	f->host = (unsigned)host;
 	f->guest = (unsigned)guest;
@@ -212,15 +207,9 @@ void console_match_free(struct console_match *m)
 
 static void line_add(struct console_match *m, char c)
 {
-	char *n;
-
-	if (m->len + 1 >= m->cap) {
-		n = realloc(m->line, m->cap * 2);
-		if (!n)
-			return;	/* keep what fits: a short line is no match */
-		m->line = n;
-		m->cap *= 2;
-	}
+	/* Out of memory, keep what fits: a short line is no match. */
+	if (array_grow(&m->line, &m->cap, m->len + 2, 1, 256))
+		return;
 	m->line[m->len++] = c;
 	m->line[m->len] = '\0';
 }
@@ -318,21 +307,16 @@ static void words_add(struct words *w, const char *fmt, ...)
 
 static void words_add(struct words *w, const char *fmt, ...)
 {
-	char **n, *s, tmp[1];
+	char *s, tmp[1];
 	va_list ap;
 	int len;
 
 	va_start(ap, fmt);
 	len = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (w->n + 2 > w->cap) {
-		n = realloc(w->v, (w->cap ? w->cap * 2 : 32) * sizeof(*n));
-		if (!n) {
-			w->oom = 1;
-			return;
-		}
-		w->v = n;
-		w->cap = w->cap ? w->cap * 2 : 32;
+	if (array_grow(&w->v, &w->cap, w->n + 2, sizeof(*w->v), 32)) {
+		w->oom = 1;
+		return;
 	}
 	s = len < 0 ? NULL : malloc((size_t)len + 1);
 	if (!s) {
@@ -378,7 +362,7 @@ static int qemu_words(const struct boot_opts *o, const char *format, int is64,
 	words_add(w, "%s", o->qemu);
 	words_add(w, "-m");
 	words_add(w, "%lu", o->memory);
-	if (is64 && o->memory >= Q35_MEMORY) {
+	if (is64) {	/* hurd-vm: the default machine fails x86_64-gnu */
 		words_add(w, "-M");
 		words_add(w, "q35");
 	}
@@ -450,6 +434,86 @@ static void print_words(FILE *f, char **v)
 	fputc('\n', f);
 }
 
+/* ---- the secrets, sent while QEMU runs ---- */
+
+/* The client runs in a thread of its own, so that the loop below keeps
+ * draining and matching the console (QEMU blocks on a full pipe) while
+ * the client waits up to minutes for the guest.  Until it is joined,
+ * only it records messages through diag. */
+struct sender {
+	struct secret_peer peer;
+	struct secret_files files;
+	pthread_t thread;
+	int running;		/* started and not yet joined */
+	int done[2];		/* it writes a byte here when it ends */
+	int cancel[2];		/* we write one here to stop it */
+	int status;		/* what secret_service_send returned */
+};
+
+static void *sender_run(void *arg)
+{
+	struct sender *s = arg;
+
+	s->status = secret_service_send(&s->peer, &s->files);
+	if (write(s->done[1], "", 1) < 0) {
+		/* cannot happen: the pipe is empty; join reports anyway */
+	}
+	return NULL;
+}
+
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+
+static int sender_start(struct sender *s)
+{
+	sigset_t block, old;
+	size_t i;
+	int e;
+
+	if (pipe2(s->done, O_CLOEXEC) || pipe2(s->cancel, O_CLOEXEC)) {
+		e = errno;
+		close_pair(s->done);
+		return diag_error(EXIT_BUILD, "pipe: %s", strerror(e));
+	}
+	s->peer.cancel_fd = s->cancel[0];
+	/* The signals are the loop's, which the wake pipe interrupts. */
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(handled) / sizeof(*handled); i++)
+		sigaddset(&block, handled[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	e = pthread_create(&s->thread, NULL, sender_run, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		close_pair(s->done);
+		close_pair(s->cancel);
+		return diag_error(EXIT_BUILD, "cannot start a thread: %s",
+				  strerror(e));
+	}
+	s->running = 1;
+	return 0;
+}
+
+/* Wait for the client, after telling it to stop if CANCEL; its status. */
+static int sender_finish(struct sender *s, int cancel)
+{
+	if (cancel && write(s->cancel[1], "", 1) < 0) {
+		/* cannot happen: the pipe is empty */
+	}
+	pthread_join(s->thread, NULL);
+	s->running = 0;
+	close_pair(s->done);
+	close_pair(s->cancel);
+	return s->status;
+}
+
 /* ---- running QEMU ---- */
 
 static volatile sig_atomic_t caught;
@@ -466,8 +530,6 @@ static void on_signal(int sig)
 	}
 	errno = saved;
 }
-
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 
 static int setup_signals(void)
 {
@@ -571,135 +633,198 @@ static void stop(pid_t pid)
 
 static void echo(int *on, const char *buf, size_t n)
 {
-	ssize_t w;
-
-	while (*on && n) {
-		w = write(1, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*on = 0;	/* nobody reads stdout: go on matching */
-			return;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
+	if (*on && n && write_full(1, buf, n))
+		*on = 0;	/* nobody reads stdout: go on matching */
 }
 
 enum outcome { RAN_MATCH, RAN_EXITED, RAN_TIMEOUT, RAN_SILENT, RAN_SIGNAL,
-	       RAN_ERROR };
+	       RAN_SECRETS, RAN_ERROR };
+
+/* One run of QEMU, and what the loop knows of it. */
+struct run {
+	pid_t pid;
+	int con;		/* the console pipe, or -1 */
+	int echo_on, heard;
+	char last;		/* the last console byte */
+	double start;
+	struct console_match *m;
+	struct sender *snd;	/* NULL, or the secrets on their way */
+	int *status;		/* QEMU's wait status, once it exited */
+	int reaped;		/* QEMU exited and was waited for */
+};
+
+/* Console output: echoed, matched; 1 on a match. */
+static int console_chunk(struct run *r, const char *buf, size_t n)
+{
+	r->heard = 1;
+	echo(&r->echo_on, buf, n);
+	r->last = buf[n - 1];
+	return console_match_feed(r->m, buf, n);
+}
+
+/* QEMU is gone; what it wrote before it went is still in the pipe. */
+static enum outcome drain_exited(struct run *r)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (r->con >= 0 && (n = read(r->con, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (console_chunk(r, buf, (size_t)n))
+			return RAN_MATCH;
+	}
+	return RAN_EXITED;
+}
+
+/* Whether DEADLINE (0: none) or the silence limit has passed (*OUT says
+ * which); else how long poll may sleep, in *MS (-1: for ever). */
+static int time_is_up(const struct run *r, double deadline, double silence,
+		      int *ms, enum outcome *out)
+{
+	double wait_s = -1, left;
+
+	if (deadline > 0) {
+		wait_s = deadline - now();
+		if (wait_s <= 0) {
+			*out = RAN_TIMEOUT;
+			return 1;
+		}
+	}
+	if (silence > 0 && !r->heard) {
+		left = r->start + silence - now();
+		if (left <= 0) {
+			*out = RAN_SILENT;
+			return 1;
+		}
+		if (wait_s < 0 || left < wait_s)
+			wait_s = left;
+	}
+	*ms = wait_s < 0 ? -1 : (int)(wait_s * 1000) + 1;
+	return 0;
+}
+
+/* One wait for a signal, console output or the end of the secrets.
+ * Returns 1 with *OUT set when the run is over. */
+static int step(struct run *r, int ms, enum outcome *out)
+{
+	struct pollfd p[3] = { { wake[0], POLLIN, 0 } };
+	int icon = -1, isnd = -1;
+	char buf[4096], drain[64];
+	nfds_t np = 1;
+	ssize_t n;
+
+	if (r->con >= 0) {
+		icon = (int)np;
+		p[np++] = (struct pollfd){ r->con, POLLIN, 0 };
+	}
+	if (r->snd && r->snd->running) {
+		isnd = (int)np;
+		p[np++] = (struct pollfd){ r->snd->done[0], POLLIN, 0 };
+	}
+	if (poll(p, np, ms) < 0 && errno != EINTR) {
+		n = errno;
+		if (r->snd && r->snd->running)
+			sender_finish(r->snd, 1);	/* diag is ours again */
+		diag_error(EXIT_BUILD, "poll: %s", strerror((int)n));
+		*out = RAN_ERROR;
+		return 1;
+	}
+	while (read(wake[0], drain, sizeof(drain)) > 0)
+		;
+	if (isnd >= 0 && p[isnd].revents && sender_finish(r->snd, 0)) {
+		*out = RAN_SECRETS;
+		return 1;
+	}
+	if (icon >= 0 && (p[icon].revents & (POLLIN | POLLHUP | POLLERR))) {
+		n = read(r->con, buf, sizeof(buf));
+		if (n == 0) {
+			close(r->con);	/* QEMU is going: reap it */
+			r->con = -1;
+		} else if (n > 0 && console_chunk(r, buf, (size_t)n)) {
+			*out = RAN_MATCH;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Until the run is over; QEMU may still be running then. */
+static enum outcome run_loop(struct run *r, double deadline, double silence)
+{
+	enum outcome out;
+	int ms;
+
+	for (;;) {
+		if (caught)
+			return RAN_SIGNAL;
+		if (waitpid(r->pid, r->status, WNOHANG) == r->pid) {
+			r->reaped = 1;
+			return drain_exited(r);
+		}
+		if (time_is_up(r, deadline, silence, &ms, &out))
+			return out;
+		if (step(r, ms, &out))
+			return out;
+	}
+}
+
+/* The run ended with the secrets still on their way: stop them, before
+ * QEMU, whose end would close their connection.  Their failure is the
+ * run's when the console matched or the time ran out meanwhile; when QEMU
+ * went, it is only a consequence. */
+static enum outcome secrets_outcome(struct run *r, enum outcome out)
+{
+	int st;
+
+	if (!r->snd || !r->snd->running)
+		return out;
+	st = sender_finish(r->snd, 1);
+	if (st > 0 && (out == RAN_MATCH || out == RAN_TIMEOUT))
+		return RAN_SECRETS;
+	if (st > 0)
+		diag_clear();
+	if (st == SECRET_SERVICE_CANCELLED && out == RAN_MATCH)
+		diag_warn("the console matched before the secrets were sent; stopped sending them");
+	return out;
+}
 
 /* One run of QEMU.  DEADLINE is 0 for none; SILENCE > 0 gives up when
- * the console says nothing for that many seconds from the start. */
-static enum outcome run_once(char **argv, struct console_match *m, int quiet,
-			     double deadline, double silence, int *status)
+ * the console says nothing for that many seconds from the start.  SND,
+ * when not NULL, is sent to the guest meanwhile. */
+static enum outcome run_once(char **argv, struct console_match *m,
+			     struct sender *snd, int quiet, double deadline,
+			     double silence, int *status)
 {
-	double start = now(), wait_s;
-	int con[2] = { -1, -1 }, echo_on = !quiet, heard = 0, st, timeout_ms;
-	struct pollfd p[2];
-	char buf[4096], drain[64], last = '\n';
+	struct run r = { .pid = -1, .con = -1, .echo_on = !quiet, .last = '\n',
+			 .start = now(), .m = m, .snd = snd, .status = status };
+	int con[2] = { -1, -1 };
 	enum outcome out;
-	ssize_t n;
-	nfds_t np;
-	pid_t pid, r;
 
-	if (m && (pipe(con) || fcntl(con[0], F_SETFD, FD_CLOEXEC))) {
+	if (m && pipe2(con, O_CLOEXEC)) {
 		diag_error(EXIT_BUILD, "pipe: %s", strerror(errno));
 		return RAN_ERROR;
 	}
-	pid = spawn(argv, con[1]);
+	r.pid = spawn(argv, con[1]);
 	if (con[1] >= 0)
 		close(con[1]);
-	if (pid < 0) {
-		if (con[0] >= 0)
-			close(con[0]);
-		return RAN_ERROR;
-	}
-	for (;;) {
-		if (caught) {
-			stop(pid);
-			out = RAN_SIGNAL;
-			break;
-		}
-		r = waitpid(pid, &st, WNOHANG);
-		if (r == pid) {
-			*status = st;
-			out = RAN_EXITED;
-			/* What it wrote before it went is still in the pipe. */
-			while (con[0] >= 0 &&
-			       (n = read(con[0], buf, sizeof(buf))) != 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0)
-					break;
-				echo(&echo_on, buf, (size_t)n);
-				last = buf[n - 1];
-				if (console_match_feed(m, buf, (size_t)n)) {
-					out = RAN_MATCH;
-					break;
-				}
-			}
-			break;
-		}
-		wait_s = -1;
-		if (deadline > 0) {
-			wait_s = deadline - now();
-			if (wait_s <= 0) {
-				stop(pid);
-				out = RAN_TIMEOUT;
-				break;
-			}
-		}
-		if (silence > 0 && !heard) {
-			double left = start + silence - now();
-
-			if (left <= 0) {
-				stop(pid);
-				out = RAN_SILENT;
-				break;
-			}
-			if (wait_s < 0 || left < wait_s)
-				wait_s = left;
-		}
-		timeout_ms = wait_s < 0 ? -1 : (int)(wait_s * 1000) + 1;
-		p[0].fd = wake[0];
-		p[0].events = POLLIN;
-		np = 1;
-		if (con[0] >= 0) {
-			p[1].fd = con[0];
-			p[1].events = POLLIN;
-			np = 2;
-		}
-		if (poll(p, np, timeout_ms) < 0 && errno != EINTR) {
-			stop(pid);
-			diag_error(EXIT_BUILD, "poll: %s", strerror(errno));
-			out = RAN_ERROR;
-			break;
-		}
-		while (read(wake[0], drain, sizeof(drain)) > 0)
-			;
-		if (np == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(con[0], buf, sizeof(buf));
-			if (n == 0) {
-				close(con[0]);	/* QEMU is going: reap it */
-				con[0] = -1;
-			} else if (n > 0) {
-				heard = 1;
-				echo(&echo_on, buf, (size_t)n);
-				last = buf[n - 1];
-				if (console_match_feed(m, buf, (size_t)n)) {
-					stop(pid);
-					out = RAN_MATCH;
-					break;
-				}
-			}
-		}
+	r.con = con[0];
+	out = r.pid < 0 ? RAN_ERROR : RAN_EXITED;
+	if (r.pid >= 0 && snd && sender_start(snd)) {
+		stop(r.pid);
+		out = RAN_ERROR;
+	} else if (r.pid >= 0) {
+		out = secrets_outcome(&r, run_loop(&r, deadline, silence));
+		if (!r.reaped)
+			stop(r.pid);
 	}
 	/* End the console's last line, so what follows starts a line. */
-	if (out == RAN_MATCH && last != '\n')
-		echo(&echo_on, "\n", 1);
-	if (con[0] >= 0)
-		close(con[0]);
+	if (out == RAN_MATCH && r.last != '\n')
+		echo(&r.echo_on, "\n", 1);
+	if (r.con >= 0)
+		close(r.con);
 	return out;
 }
 
@@ -745,19 +870,12 @@ static int file_format(const char *image, const char **format)
 	return 0;
 }
 
-static int load_types(struct image_types *reg)
-{
-	if (!access(TYPESDIR, R_OK | X_OK))
-		return image_types_load_dir(reg, TYPESDIR, 1);
-	return image_types_load_dir(reg, SRCTYPESDIR, 0);
-}
-
 /* Format and architecture: from -t, checked against the file, or from the
  * file with a 32-bit guest. */
 static int image_kind(const struct boot_opts *o, const char **format,
 		      int *is64)
 {
-	struct image_types reg = { NULL, 0 };
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 	const char *found = "raw";
 	int err;
@@ -769,7 +887,7 @@ static int image_kind(const struct boot_opts *o, const char **format,
 	*is64 = 0;
 	if (!o->type)
 		return 0;
-	err = load_types(&reg);
+	err = image_types_load_builtin(&reg);
 	if (!err)
 		err = image_types_find(&reg, o->type, &t);
 	if (!err) {
@@ -784,15 +902,87 @@ static int image_kind(const struct boot_opts *o, const char **format,
 	return err;
 }
 
+/* hurd-vm's forwards, moved by --id as hurd-vm-port moves them. */
+static void add_default_forwards(struct boot_opts *o)
+{
+	size_t i, n = sizeof(hurd_vm_forwards) / sizeof(*hurd_vm_forwards);
+
+	for (i = 0; i < n; i++) {
+		o->fwd[i] = hurd_vm_forwards[i];
+		o->fwd[i].host += (unsigned)(1000 * o->id);
+	}
+	o->nfwd = n;
+}
+
+/* The host's end of the forward to the guest's secret service, or 0. */
+static unsigned secrets_port(const struct boot_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfwd; i++)
+		if (o->fwd[i].guest == SECRET_SERVICE_GUEST_PORT)
+			return o->fwd[i].host;
+	return 0;
+}
+
+/* The options that only make sense together. */
+static int check_childhurd_options(struct boot_opts *o)
+{
+	if (o->print_offload && !o->secrets)
+		return usage_error("--print-offload-entry needs --secrets DIR (the guest's host key is DIR%s)",
+				   HOST_KEY);
+	if (o->print_offload && !o->offload_key)
+		return usage_error("--print-offload-entry needs --offload-key FILE, the host's private key for the guest's offloading account");
+	if (o->offload_key && !o->print_offload)
+		return usage_error("--offload-key is only for --print-offload-entry");
+	if (o->handshake && !o->secrets)
+		return usage_error("--handshake-timeout is only for --secrets");
+	if (o->secrets && !o->print_offload && !secrets_port(o))
+		return usage_error("--secrets: no forward to the guest's port %d (the secret service); keep the default forwards or add --forward HOST:%d",
+				   SECRET_SERVICE_GUEST_PORT, SECRET_SERVICE_GUEST_PORT);
+	if (!o->handshake)
+		o->handshake = SECRET_SERVICE_HANDSHAKE;
+	return 0;
+}
+
+/* The childhurd's options: 0, a usage error, or -1 when C is not one. */
+static int childhurd_option(int c, struct boot_opts *o)
+{
+	switch (c) {
+	case OPT_ID:
+		if (cli_number(optarg, 1, MAX_ID, &o->id))
+			return usage_error("--id '%s': expected a number from 1 to %d",
+					   optarg, MAX_ID);
+		return 0;
+	case OPT_SECRETS:
+		if (!*optarg)
+			return usage_error("--secrets: empty directory name");
+		o->secrets = optarg;
+		return 0;
+	case OPT_HANDSHAKE:
+		if (cli_number(optarg, 1, 1000000, &o->handshake))
+			return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
+					   optarg);
+		return 0;
+	case OPT_PRINT_OFFLOAD:
+		o->print_offload = 1;
+		return 0;
+	case OPT_OFFLOAD_KEY:
+		if (!*optarg)
+			return usage_error("--offload-key: empty file name");
+		o->offload_key = optarg;
+		return 0;
+	}
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct boot_opts *o)
 {
 	unsigned long v;
-	int c, default_fwd;
+	int c, err, default_fwd;
 
 	o->qemu = DEFAULT_QEMU;
 	o->memory = DEFAULT_MEMORY;
-	o->fwd[0] = (struct forward){ SSH_HOST_PORT, SSH_GUEST_PORT };
-	o->nfwd = 1;
 	default_fwd = 1;
 
 	optind = 1;
@@ -808,7 +998,7 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 						   optarg);
 			break;
 		case OPT_CPUS:
-			if (parse_number(optarg, 1, 255, &o->cpus))
+			if (cli_number(optarg, 1, 255, &o->cpus))
 				return usage_error("--cpus '%s': expected a number from 1 to 255",
 						   optarg);
 			break;
@@ -816,8 +1006,7 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			o->write = 1;
 			break;
 		case OPT_FORWARD:
-			if (default_fwd)
-				o->nfwd = 0, default_fwd = 0;
+			default_fwd = 0;
 			if (o->nfwd == MAX_FORWARDS)
 				return usage_error("at most %d --forward options",
 						   MAX_FORWARDS);
@@ -845,7 +1034,7 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			o->expect = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_number(optarg, 1, 1000000, &v))
+			if (cli_number(optarg, 1, 1000000, &v))
 				return usage_error("--timeout '%s': expected whole seconds from 1 to 1000000",
 						   optarg);
 			o->timeout = v;
@@ -872,6 +1061,12 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			return usage_error("option '%s' needs an argument",
 					   argv[optind - 1]);
 		default:
+			err = childhurd_option(c, o);
+			if (err >= 0) {
+				if (err)
+					return err;
+				break;
+			}
 			if (optopt)
 				return usage_error("unknown option '-%c'", optopt);
 			return usage_error("unknown option '%s'",
@@ -883,7 +1078,9 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 	if (optind != argc - 1)
 		return usage_error("only one IMAGE may be given");
 	o->image = argv[optind];
-	return 0;
+	if (default_fwd)
+		add_default_forwards(o);
+	return check_childhurd_options(o);
 }
 
 static void reset_matcher(struct console_match *m)
@@ -893,15 +1090,276 @@ static void reset_matcher(struct console_match *m)
 	m->esc = 0;
 }
 
+/* ---- the offloading entry ---- */
+
+void boot_offload_entry(struct strbuf *b, unsigned port, const char *system,
+			const char *host_key, size_t key_len,
+			const char *private_key)
+{
+	/* hurd-vm-guix-extension's record, field for field, on one line as
+	 * Guile's write lays it out in machines.scm.  Where we chose:
+	 * - host-key: Guix writes (call-with-input-file KEY get-string-all),
+	 *   read when machines.scm is loaded; we print the key itself, as
+	 *   spec 6.7 shows it, without its trailing newline (guix offload
+	 *   splits the key into words, so the newline never mattered);
+	 * - systems: '("...") as in Guix's source; write would print
+	 *   (quote ("...")), which reads the same;
+	 * - the comment on overload-threshold (load reporting is off by 1 on
+	 *   the Hurd) is not printed, as write drops it too. */
+	sb_addf(b, "(build-machine (name \"localhost\") (port %u) (systems '(",
+		port);
+	sexp_add_string(b, system, strlen(system));
+	sb_add(b, ")) (host-key ");
+	sexp_add_string(b, host_key, key_len);
+	sb_add(b, ") (user \"offloading\") (overload-threshold 1.8) (private-key ");
+	sexp_add_string(b, private_key, strlen(private_key));
+	sb_add(b, "))\n");
+}
+
+/* FILE's bytes, NUL-terminated, if it has at most HOST_KEY_MAX; else an
+ * errno value (EFBIG when larger). */
+static int read_small_file(const char *file, char **text, size_t *len)
+{
+	ssize_t n;
+	int fd, e = 0;
+
+	*len = 0;
+	*text = malloc(HOST_KEY_MAX + 1);
+	if (!*text)
+		return ENOMEM;
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		e = errno;
+	while (!e && (n = read(fd, *text + *len, HOST_KEY_MAX + 1 - *len)) != 0) {
+		if (n < 0 && errno != EINTR)
+			e = errno;
+		else if (n > 0 && (*len += (size_t)n) > HOST_KEY_MAX)
+			e = EFBIG;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (e) {
+		free(*text);
+		*text = NULL;
+		return e;
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
+/* The guest's SSH host key: DIR's .pub, trailing white space cut. */
+static int read_host_key(const char *dir, char **key, size_t *len)
+{
+	size_t n = strlen(dir);
+	struct strbuf name;
+	char *file;
+	int err;
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	sb_init(&name);
+	sb_addf(&name, "%.*s%s", (int)n, dir, HOST_KEY);
+	file = sb_take(&name);
+	if (!file)
+		return diag_error(EXIT_BUILD, "out of memory");
+	err = read_small_file(file, key, len);
+	if (err == ENOENT)
+		err = diag_error(EXIT_BUILD, "cannot read the guest's SSH host key %s: %s; make the guest's keys with 'ssh-keygen -A -f %s'",
+				 file, strerror(err), dir);
+	else if (err == EFBIG)
+		err = diag_error(EXIT_BUILD, "%s is larger than %d bytes: not an SSH public key",
+				 file, HOST_KEY_MAX);
+	else if (err)
+		err = diag_error(EXIT_BUILD, "cannot read the guest's SSH host key %s: %s",
+				 file, strerror(err));
+	while (!err && *len && strchr(" \t\r\n", (*key)[*len - 1]))
+		(*key)[--*len] = '\0';
+	if (!err && (!*len || memchr(*key, '\n', *len)))
+		err = diag_error(EXIT_BUILD, "%s is %s: not an SSH public key",
+				 file, *len ? "more than one line" : "empty");
+	if (err) {
+		free(*key);
+		*key = NULL;
+	}
+	free(file);
+	return err;
+}
+
+/* NAME made absolute, for guix offload, which runs elsewhere. */
+static char *absolute(const char *name)
+{
+	struct strbuf b;
+	char *cwd;
+
+	if (*name == '/')
+		return strdup(name);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	sb_init(&b);
+	sb_addf(&b, "%s/%s", cwd, name);
+	free(cwd);
+	return sb_take(&b);
+}
+
+/* --print-offload-entry: the record, without starting anything. */
+static int print_offload_entry(const struct boot_opts *o, int is64)
+{
+	struct strbuf b;
+	char *key = NULL, *priv, *text = NULL;
+	size_t len = 0;
+	int err;
+
+	err = read_host_key(o->secrets, &key, &len);
+	if (err)
+		return err;
+	priv = absolute(o->offload_key);
+	if (priv) {
+		sb_init(&b);
+		boot_offload_entry(&b, SSH_HOST_PORT + 1000 * (unsigned)o->id,
+				   is64 ? "x86_64-gnu" : "i586-gnu", key, len,
+				   priv);
+		text = sb_take(&b);
+	}
+	if (!text)
+		err = diag_error(EXIT_BUILD, "%s",
+				 priv ? "out of memory" : strerror(errno));
+	else if (fputs(text, stdout) < 0 || fflush(stdout))
+		err = diag_error(EXIT_BUILD, "cannot write to standard output: %s",
+				 strerror(errno));
+	free(text);
+	free(priv);
+	free(key);
+	return err;
+}
+
+/* ---- the subcommand ---- */
+
+static int prepare_secrets(const struct boot_opts *o, struct sender *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->done[0] = s->done[1] = s->cancel[0] = s->cancel[1] = -1;
+	s->peer.host = SECRET_SERVICE_HOST;	/* QEMU's forwards listen there */
+	s->peer.port = secrets_port(o);
+	s->peer.retries = SECRET_SERVICE_RETRIES;
+	s->peer.handshake_timeout = (unsigned)o->handshake;
+	s->peer.cancel_fd = -1;
+	return secret_files_scan(o->secrets, &s->files);
+}
+
+static int init_matcher(const struct boot_opts *o, struct console_match *m)
+{
+	int err = console_match_init(m, o->expect);
+
+	if (err == EXIT_USAGE) {
+		diag_print();
+		diag_clear();
+		fputs(TRY_HELP, stderr);
+	}
+	return err;
+}
+
+static int choose_accel(const struct boot_opts *o, int *kvm)
+{
+	char why[256];
+
+	*kvm = 0;
+	if (o->accel == ACCEL_KVM) {
+		*kvm = 1;
+		if (!o->dry_run && kvm_probe(why, sizeof(why)))
+			return diag_error(EXIT_BUILD, "--accel=kvm: KVM is not usable: %s",
+					  why);
+	} else if (o->accel == ACCEL_AUTO) {
+		*kvm = !kvm_probe(why, sizeof(why));
+		if (*kvm)
+			diag_verbose("KVM works (/dev/kvm); TCG if QEMU fails with it");
+		else
+			diag_verbose("software emulation (TCG): %s", why);
+	}
+	return 0;
+}
+
+/* Run QEMU (W), and once more with TCG when it fails early with KVM. */
+static enum outcome run_qemu(const struct boot_opts *o, const char *format,
+			     int is64, int kvm, struct words *w,
+			     struct console_match *m, struct sender *snd,
+			     int *status)
+{
+	double deadline = o->timeout ? now() + (double)o->timeout : 0;
+	char st_text[96];
+	enum outcome out;
+
+	for (;;) {
+		double t0 = now();
+		int auto_kvm = kvm && o->accel == ACCEL_AUTO;
+
+		if (diag_get_level() >= DIAG_VERBOSE) {
+			fputs("mkhurdimg: ", stderr);
+			print_words(stderr, w->v);
+		}
+		out = run_once(w->v, m, snd, o->quiet, deadline,
+			       auto_kvm && m ? KVM_GRACE : 0, status);
+		if (!auto_kvm)
+			return out;
+		if (out == RAN_SILENT) {
+			diag_warn("QEMU with KVM printed nothing in %d s; trying again with TCG",
+				  KVM_GRACE);
+		} else if (out == RAN_EXITED && failed(*status) &&
+			   now() - t0 < KVM_GRACE) {
+			describe_status(*status, st_text, sizeof(st_text));
+			diag_warn("QEMU with KVM %s; trying again with TCG",
+				  st_text);
+		} else {
+			return out;
+		}
+		kvm = 0;
+		words_free(w);
+		if (qemu_words(o, format, is64, kvm, w))
+			return RAN_ERROR;
+		if (m)
+			reset_matcher(m);
+	}
+}
+
+/* The exit status for OUT, with its message. */
+static int report(const struct boot_opts *o, enum outcome out, int status)
+{
+	char st_text[96];
+
+	switch (out) {
+	case RAN_MATCH:
+		return EXIT_OK;
+	case RAN_TIMEOUT:
+		if (o->expect)
+			return diag_error(EXIT_BUILD, "no match for '%s' within %lu s",
+					  o->expect, o->timeout);
+		return diag_error(EXIT_BUILD, "QEMU was still running after %lu s: stopped it",
+				  o->timeout);
+	case RAN_EXITED:
+		describe_status(status, st_text, sizeof(st_text));
+		if (o->expect)
+			return diag_error(EXIT_BUILD, "QEMU %s before a match for '%s'",
+					  st_text, o->expect);
+		if (failed(status))
+			return diag_error(EXIT_BUILD, "QEMU %s", st_text);
+		return EXIT_OK;
+	case RAN_SIGNAL:	/* boot_main raises it */
+	case RAN_SECRETS:	/* the client said why */
+	case RAN_SILENT:	/* only with auto KVM, handled there */
+	case RAN_ERROR:
+		break;
+	}
+	return diag_message() ? EXIT_BUILD : diag_error(EXIT_BUILD, "QEMU failed");
+}
+
 int boot_main(int argc, char **argv)
 {
 	struct boot_opts o;
 	struct console_match match, *m = NULL;
+	struct sender snd, *sp = NULL;
 	struct words w = { NULL, 0, 0, 0 };
 	const char *format = "raw";
-	enum outcome out;
-	double start, deadline = 0;
-	char why[256], st_text[96];
+	enum outcome out = RAN_ERROR;
 	int err, is64 = 0, kvm = 0, status = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -909,121 +1367,42 @@ int boot_main(int argc, char **argv)
 	if (err)
 		return err < 0 ? EXIT_OK : err;
 	if (o.expect) {
-		err = console_match_init(&match, o.expect);
-		if (err == EXIT_USAGE) {
-			diag_print();
-			diag_clear();
-			fputs(TRY_HELP, stderr);
-			return EXIT_USAGE;
-		}
+		err = init_matcher(&o, &match);
 		if (err)
 			return err;
 		m = &match;
 	}
 	err = image_kind(&o, &format, &is64);
-	if (err)
+	if (!err && o.print_offload) {
+		err = print_offload_entry(&o, is64);
 		goto out;
-
-	if (o.accel == ACCEL_KVM) {
-		kvm = 1;
-		if (!o.dry_run && kvm_probe(why, sizeof(why))) {
-			err = diag_error(EXIT_BUILD, "--accel=kvm: KVM is not usable: %s",
-					 why);
-			goto out;
-		}
-	} else if (o.accel == ACCEL_AUTO) {
-		kvm = !kvm_probe(why, sizeof(why));
-		if (kvm)
-			diag_verbose("KVM works (/dev/kvm); TCG if QEMU fails with it");
-		else
-			diag_verbose("software emulation (TCG): %s", why);
 	}
-	err = qemu_words(&o, format, is64, kvm, &w);
-	if (err)
-		goto out;
-	if (o.dry_run) {
+	if (!err && o.secrets && !(err = prepare_secrets(&o, &snd)))
+		sp = &snd;
+	if (!err)
+		err = choose_accel(&o, &kvm);
+	if (!err)
+		err = qemu_words(&o, format, is64, kvm, &w);
+	if (!err && o.dry_run) {
 		print_words(stdout, w.v);
 		goto out;
 	}
-	err = setup_signals();
-	if (err)
-		goto out;
-
-	start = now();
-	if (o.timeout)
-		deadline = start + (double)o.timeout;
-	for (;;) {
-		double t0 = now();
-		int auto_kvm = kvm && o.accel == ACCEL_AUTO;
-
-		if (diag_get_level() >= DIAG_VERBOSE) {
-			fputs("mkhurdimg: ", stderr);
-			print_words(stderr, w.v);
-		}
-		out = run_once(w.v, m, o.quiet, deadline,
-			       auto_kvm && m ? KVM_GRACE : 0, &status);
-		if (!auto_kvm)
-			break;
-		if (out == RAN_SILENT) {
-			diag_warn("QEMU with KVM printed nothing in %d s; trying again with TCG",
-				  KVM_GRACE);
-		} else if (out == RAN_EXITED && failed(status) &&
-			   now() - t0 < KVM_GRACE) {
-			describe_status(status, st_text, sizeof(st_text));
-			diag_warn("QEMU with KVM %s; trying again with TCG",
-				  st_text);
-		} else {
-			break;
-		}
-		kvm = 0;
-		words_free(&w);
-		err = qemu_words(&o, format, is64, kvm, &w);
-		if (err)
-			goto out;
-		if (m)
-			reset_matcher(m);
-	}
-
-	switch (out) {
-	case RAN_MATCH:
-		err = EXIT_OK;
-		break;
-	case RAN_TIMEOUT:
-		if (m)
-			err = diag_error(EXIT_BUILD, "no match for '%s' within %lu s",
-					 o.expect, o.timeout);
-		else
-			err = diag_error(EXIT_BUILD, "QEMU was still running after %lu s: stopped it",
-					 o.timeout);
-		break;
-	case RAN_EXITED:
-		describe_status(status, st_text, sizeof(st_text));
-		if (m)
-			err = diag_error(EXIT_BUILD, "QEMU %s before a match for '%s'",
-					 st_text, o.expect);
-		else if (failed(status))
-			err = diag_error(EXIT_BUILD, "QEMU %s", st_text);
-		else
-			err = EXIT_OK;
-		break;
-	case RAN_SIGNAL:
-		/* Die of the same signal, as if QEMU and we were one. */
-		words_free(&w);
-		if (m)
-			console_match_free(m);
-		m = NULL;
-		signal(caught, SIG_DFL);
-		raise(caught);
-		err = EXIT_BUILD;
-		break;
-	case RAN_SILENT:	/* only with auto KVM, handled above */
-	case RAN_ERROR:
-		err = diag_message() ? EXIT_BUILD : diag_error(EXIT_BUILD, "QEMU failed");
-		break;
+	if (!err)
+		err = setup_signals();
+	if (!err) {
+		out = run_qemu(&o, format, is64, kvm, &w, m, sp, &status);
+		err = report(&o, out, status);
 	}
 out:
 	words_free(&w);
 	if (m)
 		console_match_free(m);
+	if (sp)
+		secret_files_free(&sp->files);
+	if (out == RAN_SIGNAL) {
+		/* Die of the same signal, as if QEMU and we were one. */
+		signal(caught, SIG_DFL);
+		raise(caught);
+	}
 	return err;
 }

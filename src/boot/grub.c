@@ -129,6 +129,48 @@ void grub_patch_boot_sector(uint8_t sector[512], const uint8_t boot_img[512],
 
 /* ---- the grub-pc bootloader ---- */
 
+/* Its options in the bootloader section. */
+struct grub_conf {
+	char *dir;		/* GRUB's i386-pc files on the host */
+	char *mkimage;		/* the grub-mkimage program */
+};
+
+static cfg_opt_t grub_opts[] = {
+	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
+	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
+	CFG_END()
+};
+
+static int grub_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		      void *object)
+{
+	struct os_config *c = object;
+	struct grub_conf *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return diag_error(EXIT_BUILD, "out of memory");
+	g->dir = config_resolve(cfg, cfg_getstr(sec, "grub-directory"));
+	g->mkimage = config_strdup(cfg_getstr(sec, "grub-mkimage"));
+	c->bootloader = g;
+	return 0;
+}
+
+static void grub_conf_free(void *data)
+{
+	struct grub_conf *g = data;
+
+	if (g) {
+		free(g->dir);
+		free(g->mkimage);
+	}
+	free(g);
+}
+
+static const struct grub_conf *g_conf(const struct bootloader *b)
+{
+	return b->cfg->bootloader;
+}
+
 struct grub_state {
 	uint8_t boot_img[512];
 	uint8_t *core;
@@ -176,7 +218,7 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 static int run_mkimage(struct bootloader *b, struct grub_state *g)
 {
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char out[4096], prefix[64];
+	char out[4096], prefix[64], partmap[32];
 	int fd, status, err = 0;
 	pid_t pid;
 
@@ -186,24 +228,25 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 		return diag_error(EXIT_BUILD, "%s: cannot create a temporary file: %s",
 				  out, strerror(errno));
 	close(fd);
-	snprintf(prefix, sizeof(prefix), "(,msdos%u)/boot/grub",
+	snprintf(prefix, sizeof(prefix), "(,%s%u)/boot/grub", b->partmap,
 		 b->boot->root_partition);
+	snprintf(partmap, sizeof(partmap), "part_%s", b->partmap);
 	pid = fork();
 	if (pid == 0) {
-		execlp(b->cfg->grub_mkimage, b->cfg->grub_mkimage, "-O", "i386-pc",
-		       "-d", b->cfg->grub_dir, "-o", out, "-p", prefix,
-		       "biosdisk", "part_msdos", "ext2", (char *)NULL);
+		execlp(g_conf(b)->mkimage, g_conf(b)->mkimage, "-O", "i386-pc",
+		       "-d", g_conf(b)->dir, "-o", out, "-p", prefix,
+		       "biosdisk", partmap, "ext2", (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		err = diag_error(EXIT_BUILD, "cannot run %s: %s",
-				 b->cfg->grub_mkimage, strerror(errno));
+				 g_conf(b)->mkimage, strerror(errno));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		err = grub_fail(b, "%s not found: install grub-common, or set grub-mkimage in the bootloader section",
-				b->cfg->grub_mkimage);
+				g_conf(b)->mkimage);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status))
 		err = grub_fail(b, "%s failed to make core.img (see its message above)",
-				b->cfg->grub_mkimage);
+				g_conf(b)->mkimage);
 	else if (read_file(out, &g->core, &g->core_len) || g->core_len < 512)
 		err = diag_error(EXIT_BUILD, "%s: cannot read core.img back", out);
 	unlink(out);
@@ -226,11 +269,9 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 		return 0;	/* not a file: nothing of GRUB's to copy */
 	}
 	ino->mtime = mtime;
-	ino->size = (uint64_t)st.st_size;
-	if (st.st_size) {
-		ino->content = CONTENT_HOST;
-		ino->host_mtime = st.st_mtim;
-		ino->host_path = strdup(host);
+	if (tree_inode_set_host(ino, host, &st)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	return tree_put(t, image, ino, NULL) ? EXIT_BUILD : 0;
 }
@@ -252,13 +293,13 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	int r = 0;
 
 	/* grub-mkimage reads kernel.img and the rest from here too. */
-	if (tree_add_input(t, b->cfg->grub_dir))
+	if (inputs_add(b->inputs, g_conf(b)->dir))
 		return EXIT_BUILD;
-	if (dirlist(b->cfg->grub_dir, grub_file, &names, &n))
+	if (dirlist(g_conf(b)->dir, grub_file, &names, &n))
 		return grub_fail(b, "%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
-				 b->cfg->grub_dir);
+				 g_conf(b)->dir);
 	for (i = 0; !r && i < n; i++)
-		r = add_host_file(t, b->cfg->grub_dir, names[i],
+		r = add_host_file(t, g_conf(b)->dir, names[i],
 				  "/boot/grub/i386-pc", mtime);
 	dirlist_free(names, n);
 	return r;
@@ -278,7 +319,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	if (!g)
 		return diag_error(EXIT_BUILD, "out of memory");
 	b->priv = g;
-	snprintf(bootimg, sizeof(bootimg), "%s/boot.img", c->grub_dir);
+	snprintf(bootimg, sizeof(bootimg), "%s/boot.img", g_conf(b)->dir);
 	if (read_file(bootimg, &data, &len) || len != 512) {
 		free(data);
 		return grub_fail(b, "%s: GRUB's boot.img is missing or not 512 bytes: install grub-pc-bin or set grub-directory in the bootloader section",
@@ -290,6 +331,7 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	    (r = tree_add_data(t, "/boot/grub/i386-pc/core.img", 0644, g->core,
 			       g->core_len, mtime)))
 		return r;
+	b->gap = g->core_len;	/* core.img at LBA 1 */
 	cfg = grub_cfg_generate(&settings, &b->boot->entry);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
@@ -299,15 +341,11 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 }
 
 static int grub_install(struct bootloader *b, struct disk *d,
-			uint8_t sector0[512], uint64_t root_offset)
+			uint8_t sector0[512])
 {
 	struct grub_state *g = b->priv;
 
-	if (512 + g->core_len > root_offset)
-		return diag_error(EXIT_BUILD,
-				  "GRUB's core.img (%zu bytes) does not fit in the %llu bytes before the root partition; use an image type with a larger root-offset",
-				  g->core_len, (unsigned long long)root_offset - 512);
-	/* core.img at LBA 1: grub-mkimage's own blocklist (start 2, the
+	/* The layout left b->gap bytes after sector 0.  core.img at LBA 1: grub-mkimage's own blocklist (start 2, the
 	 * rest of the image) is then already right. */
 	grub_patch_boot_sector(sector0, g->boot_img, 1);
 	return disk_write(d, g->core, g->core_len, 512);
@@ -324,7 +362,12 @@ static void grub_release(struct bootloader *b)
 }
 
 const struct bootloader_ops bootloader_grub_pc = {
-	.name = "grub-pc",
+	.conf = {
+		.name = "grub-pc",
+		.opts = grub_opts,
+		.parse = grub_parse,
+		.release = grub_conf_free,
+	},
 	.prepare = grub_prepare,
 	.install = grub_install,
 	.release = grub_release,

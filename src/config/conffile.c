@@ -8,10 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "conffile.h"
 #include "diag.h"
 
-void conffile_blank_comments(char *s, size_t len)
+/* Replace every comment (#, // to the end of the line, and the block
+ * form) of S with spaces, keeping newlines and quoted strings.
+ * libconfuse 3.3 miscounts lines after comments and rejects comments
+ * inside lists; blanking them first sidesteps both. */
+static void blank_comments(char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -49,10 +54,17 @@ static const char *parsing;
 
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char buf[512];
+	char *msg;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", buf);
+	/* libconfuse quotes the value ('%s') before the reason: whole, then
+	 * shortened, or a long value would push the reason out. */
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		diag_error(EXIT_BUILD, "out of memory");
+		return;
+	}
+	diag_shorten_quoted(msg);
+	diag_error_at(EXIT_USAGE, parsing, cfg->line, "%s", msg);
+	free(msg);
 }
 
 struct section {
@@ -63,6 +75,17 @@ struct section {
 static struct section *sections;
 static size_t nsections;
 /* Top-level options (NAME = ...), as sections with no title: kind "=NAME". */
+
+/* Unquoted values as they are written (NAME = TEXT, at any depth), by
+ * the line of the value: libconfuse keeps only what it converted, and
+ * "0644" and "644" are not the same mode. */
+struct value {
+	char *name, *text;
+	int line;
+};
+
+static struct value *values;
+static size_t nvalues;
 
 static void forget_sections(void)
 {
@@ -75,6 +98,30 @@ static void forget_sections(void)
 	free(sections);
 	sections = NULL;
 	nsections = 0;
+	for (i = 0; i < nvalues; i++) {
+		free(values[i].name);
+		free(values[i].text);
+	}
+	free(values);
+	values = NULL;
+	nvalues = 0;
+}
+
+/* The unquoted value at S (a number, a word) of option NAME, on LINE. */
+static void note_value(const char *name, size_t nlen, const char *s, int line)
+{
+	size_t len = 0;
+	struct value *v;
+
+	while (len < 64 && (isalnum((unsigned char)s[len]) || strchr("+-._", s[len])))
+		len++;
+	if (!len || !(v = realloc(values, (nvalues + 1) * sizeof(*v))))
+		return;
+	values = v;
+	v[nvalues].name = strndup(name, nlen);
+	v[nvalues].text = strndup(s, len);
+	v[nvalues].line = line;
+	nvalues++;
 }
 
 static void note_section(const char *kind, size_t klen, const char *title,
@@ -96,14 +143,20 @@ static void note_section(const char *kind, size_t klen, const char *title,
  * libconfuse 3.3 takes the end of the file as a closing brace. */
 static int scan_sections(const char *s)
 {
-	const char *ident = NULL, *title = NULL;
-	size_t ilen = 0, tlen = 0;
+	const char *ident = NULL, *title = NULL, *vname = NULL;
+	size_t ilen = 0, tlen = 0, vlen = 0;
 	int line = 1, iline = 0, depth = 0, open_line = 0;
 
 	forget_sections();
 	while (*s) {
 		char c = *s;
 
+		if (vname && !isspace((unsigned char)c)) {
+			/* The first token after NAME =. */
+			if (c != '"' && c != '\'' && c != '{')
+				note_value(vname, vlen, s, line);
+			vname = NULL;
+		}
 		if (c == '\n') {
 			line++;
 			s++;
@@ -148,6 +201,10 @@ static int scan_sections(const char *s)
 			iline = line;
 			title = NULL;
 		} else {
+			if (c == '=' && ident && !title) {
+				vname = ident;
+				vlen = ilen;
+			}
 			if (c == '=' && depth == 0 && ident && !title) {
 				char kind[128];
 
@@ -180,6 +237,16 @@ int conffile_section(const char *kind, const char *title, int nth, int *seq)
 	return 0;
 }
 
+const char *conffile_value_text(const char *name, int line)
+{
+	size_t i;
+
+	for (i = 0; i < nvalues; i++)
+		if (values[i].line == line && !strcmp(values[i].name, name))
+			return values[i].text;
+	return NULL;
+}
+
 int conffile_option(const char *name)
 {
 	char kind[128];
@@ -193,62 +260,68 @@ int conffile_option(const char *name)
 	return line;
 }
 
+const char *conffile_name(const char *path)
+{
+	return strcmp(path, "-") ? path : CONFFILE_STDIN;
+}
+
+/* All of F, NUL-terminated, into *TEXT (malloc'd).  0 or an errno value:
+ * EISDIR for a directory, EINVAL for a NUL byte in the text. */
+static int slurp(FILE *f, char **text, size_t *len)
+{
+	size_t cap = 0, n;
+
+	*text = NULL;
+	*len = 0;
+	do {
+		if (array_grow(text, &cap, *len + 4096, 1, 8192)) {
+			free(*text);
+			return ENOMEM;
+		}
+		n = fread(*text + *len, 1, cap - *len - 1, f);
+		*len += n;
+	} while (n);
+	if (ferror(f) || memchr(*text, '\0', *len)) {
+		int e = ferror(f) ? (errno ? errno : EIO) : EINVAL;
+
+		free(*text);
+		return e;
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
 int conffile_parse(cfg_t *cfg, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int r, e;
+	int in = !strcmp(path, "-"), open_line, e, r;
+	FILE *f = in ? stdin : fopen(path, "r");
+	char *text;
+	size_t len;
 
 	if (!f)
 		return CFG_FILE_ERROR;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
-
-			if (!t) {
-				free(text);
-				fclose(f);
-				errno = ENOMEM;
-				return CFG_FILE_ERROR;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	e = ferror(f) ? (errno ? errno : EIO) : 0;	/* EISDIR for a directory */
-	fclose(f);
+	e = slurp(f, &text, &len);
+	if (!in)
+		fclose(f);
 	if (e) {
-		free(text);
 		errno = e;
 		return CFG_FILE_ERROR;
 	}
-	if (memchr(text, '\0', len)) {
+	/* A UTF-8 byte order mark (some editors write one) is not part of the
+	 * first key: blanked, so columns and lines stay as they were. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		memset(text, ' ', 3);
+	blank_comments(text, len);
+	parsing = conffile_name(path);
+	if ((open_line = scan_sections(text))) {
 		free(text);
-		errno = EINVAL;
-		return CFG_FILE_ERROR;
-	}
-	text[len] = '\0';
-	conffile_blank_comments(text, len);
-	parsing = path;
-	{
-		int open_line = scan_sections(text);
-
-		if (open_line) {
-			free(text);
-			diag_error_at(EXIT_USAGE, path, open_line,
-				      "this section is not closed: a '}' is missing");
-			return CFG_PARSE_ERROR;
-		}
+		diag_error_at(EXIT_USAGE, parsing, open_line,
+			      "this section is not closed: a '}' is missing");
+		return CFG_PARSE_ERROR;
 	}
 	cfg_set_error_function(cfg, on_error);
 	free(cfg->filename);
-	cfg->filename = strdup(path);
+	cfg->filename = strdup(parsing);
 	r = cfg_parse_buf(cfg, text);
 	free(text);
 	return r;

@@ -9,40 +9,11 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "config-partitions.h"
 #include "config.h"
 #include "diag.h"
 #include "size.h"
 #include "tree.h"
-
-static const char *const source_kinds[] = { "directory", "closure", "archive",
-					    "substitutes", "file" };
-
-static cfg_opt_t directory_opts[] = {
-	CFG_STR("target", "/", CFGF_NONE),
-	CFG_END()
-};
-
-/* Archives and nars: uncompressed bytes per compressed byte, at most. */
-static cfg_opt_t archive_opts[] = {
-	CFG_STR("target", "/", CFGF_NONE),
-	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_END()
-};
-
-static cfg_opt_t substitutes_opts[] = {
-	CFG_STR_LIST("roots", "{}", CFGF_NONE),
-	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
-	CFG_END()
-};
-
-static cfg_opt_t file_opts[] = {
-	CFG_STR("contents", "", CFGF_NONE),
-	CFG_INT("mode", 0644, CFGF_NONE),
-	CFG_INT("owner", 0, CFGF_NONE),
-	CFG_INT("group", 0, CFGF_NONE),
-	CFG_END()
-};
 
 static cfg_opt_t permissions_opts[] = {
 	CFG_INT("owner", -1, CFGF_NONE),
@@ -97,11 +68,6 @@ static cfg_opt_t service_opts[] = {
 	CFG_END()
 };
 
-static cfg_opt_t closure_opts[] = {
-	CFG_STR("store", "/gnu/store", CFGF_NONE),
-	CFG_END()
-};
-
 static cfg_opt_t fs_opts[] = {
 	CFG_STR("label", "hurd", CFGF_NONE),
 	CFG_STR("size", "guess", CFGF_NONE),
@@ -109,11 +75,10 @@ static cfg_opt_t fs_opts[] = {
 	CFG_END()
 };
 
-static cfg_opt_t bootloader_opts[] = {
+/* What every bootloader has; the image type's bootloader adds its own. */
+static const cfg_opt_t bootloader_opts[] = {
 	CFG_INT("timeout", 5, CFGF_NONE),
 	CFG_BOOL("serial", cfg_false, CFGF_NONE),
-	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
-	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
 	CFG_END()
 };
 
@@ -125,12 +90,6 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("hurd", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("kernel-arguments", NULL, CFGF_NODEFAULT),
 	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("bootloader", bootloader_opts, CFGF_MULTI),
-	CFG_SEC("directory", directory_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("closure", closure_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("archive", archive_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("substitutes", substitutes_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("file", file_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("translators", "guix", CFGF_NONE),
 	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
@@ -147,14 +106,14 @@ static cfg_opt_t top_opts[] = {
 	CFG_END()
 };
 
-static int validate_size(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_size(cfg_t *cfg, cfg_opt_t *opt)
 {
 	uint64_t bytes;
+	char why[160];
 
 	if (size_parse_or_guess(cfg_opt_getnstr(opt, 0), &bytes)) {
-		cfg_error(cfg,
-			  "size '%s' is not a size: use guess or a number with K, M, G, KiB, MiB or GiB",
-			  cfg_opt_getnstr(opt, 0));
+		size_explain(cfg_opt_getnstr(opt, 0), why, sizeof(why));
+		cfg_error(cfg, "size '%s' %s", diag_value(cfg_opt_getnstr(opt, 0)), why);
 		return -1;
 	}
 	return 0;
@@ -171,7 +130,7 @@ static const struct int_range {
 	{ "max-ratio", 0, 1000000, "1 to 1000000, or 0 for no limit" },
 };
 
-static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_range(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 	size_t i;
@@ -187,10 +146,24 @@ static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
+/* "644" is 01204 to libconfuse: a mode written without its leading 0 is
+ * a mistake, never a decimal mode. */
+static int decimal_looking(const char *text)
+{
+	return text && text[0] >= '1' && text[0] <= '9' &&
+	       strspn(text, "0123456789") == strlen(text);
+}
+
+int config_check_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
+	const char *text = conffile_value_text(opt->name, cfg->line);
 
+	if (decimal_looking(text)) {
+		cfg_error(cfg, "mode %s has no leading 0, so it would be read as decimal (%#lo); write modes in octal, as 0%s",
+			  text, v, text);
+		return -1;
+	}
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
 		if (v < 0)
 			cfg_error(cfg, "mode %ld is out of range (0 to 07777)", v);
@@ -201,7 +174,7 @@ static int validate_mode(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int validate_id(cfg_t *cfg, cfg_opt_t *opt)
+int config_check_id(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 
@@ -217,7 +190,7 @@ static int validate_translators(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 
 	if (strcmp(v, "guix") && strcmp(v, "none")) {
-		cfg_error(cfg, "translators '%s' is not one of: guix, none", v);
+		cfg_error(cfg, "translators '%s' is not one of: guix, none", diag_value(v));
 		return -1;
 	}
 	return 0;
@@ -233,7 +206,8 @@ static int validate_format(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	if (strcmp(v, "xattr") && strcmp(v, "legacy")) {
-		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy", v);
+		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy",
+			  diag_value(v));
 		return -1;
 	}
 	return 0;
@@ -245,38 +219,16 @@ static int validate_image_path(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (!v || v[0] != '/') {
 		cfg_error(cfg, "%s '%s' must be an absolute path inside the image",
-			  opt->name, v ? v : "");
+			  opt->name, diag_value(v));
 		return -1;
 	}
 	return 0;
-}
-
-/* V for a message: control characters as \n, \t or \xHH. */
-static const char *shown(const char *v, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *v && o + 5 < len; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, len - o, "\\n");
-		else if (c == '\t')
-			o += (size_t)snprintf(buf + o, len - o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /* RFC 1123 host names: it goes into /etc/hostname and /etc/hosts. */
 static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	char buf[512];
 
 	if (!v || !*v) {
 		cfg_error(cfg, "host-name must not be empty");
@@ -286,7 +238,7 @@ static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(v))
 		return 0;
 	cfg_error(cfg, "host-name '%s' is not a host name (letters, digits, '-' and '.')",
-		  shown(v ? v : "", buf, sizeof(buf)));
+		  diag_value(v));
 	return -1;
 }
 
@@ -301,7 +253,7 @@ static int note_line(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static char *xstrdup(const char *s)
+char *config_strdup(const char *s)
 {
 	char *r = strdup(s ? s : "");
 
@@ -311,6 +263,8 @@ static char *xstrdup(const char *s)
 	}
 	return r;
 }
+
+#define xstrdup config_strdup
 
 char *config_resolve(const struct os_config *cfg, const char *path)
 {
@@ -345,89 +299,43 @@ static int cmp_source_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* A store path as the closure and substitutes sources name items. */
-static int is_store_path(const char *p)
+static size_t count_sources(cfg_t *cfg, const struct config_kinds *kinds)
 {
-	const char *slash = strrchr(p, '/');
+	const struct conf_kind *const *k;
+	size_t n = 0;
 
-	return p[0] == '/' && slash && slash != p && slash[1] && slash[1] != '.' &&
-	       !strstr(p, "//") && !strstr(p, "/./") && !strstr(p, "/../");
+	for (k = kinds->sources; k && *k; k++)
+		n += cfg_size(cfg, (*k)->name);
+	return n;
 }
 
-static int check_roots(const struct os_config *out, const struct os_source *s)
+/* Each source section, read by its kind, then put in the file's order. */
+static int collect_sources(cfg_t *cfg, struct os_config *out,
+			   const struct config_kinds *kinds)
 {
-	size_t i;
-
-	for (i = 0; i < s->nroots; i++)
-		if (!is_store_path(s->roots[i]))
-			return diag_error_at(EXIT_USAGE, out->file, s->line,
-					     "'%s' is not a store path (/STORE/HASH-NAME)",
-					     s->roots[i]);
-	return 0;
-}
-
-static int collect_sources(cfg_t *cfg, struct os_config *out)
-{
-	size_t k, i, n = 0, total = 0;
+	const struct conf_kind *const *k;
+	size_t i, n = count_sources(cfg, kinds);
 	int r;
 
-	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++)
-		total += cfg_size(cfg, source_kinds[k]);
-	out->sources = calloc(total ? total : 1, sizeof(*out->sources));
+	out->sources = calloc(n ? n : 1, sizeof(*out->sources));
 	if (!out->sources)
 		return diag_error(EXIT_BUILD, "out of memory");
-	for (k = 0; k < sizeof(source_kinds) / sizeof(*source_kinds); k++) {
-		for (i = 0; i < cfg_size(cfg, source_kinds[k]); i++) {
-			cfg_t *sec = cfg_getnsec(cfg, source_kinds[k], i);
-			struct os_source *s = &out->sources[n++];
+	for (k = kinds->sources; k && *k; k++) {
+		for (i = 0; i < cfg_size(cfg, (*k)->name); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, (*k)->name, i);
+			struct os_source *s = &out->sources[out->nsources++];
 
-			s->kind = xstrdup(source_kinds[k]);
-			s->path = config_resolve(out, cfg_title(sec));
-			if (!strcmp(s->kind, "closure")) {
-				s->target = xstrdup("/");
-				s->store = config_resolve(out, cfg_getstr(sec, "store"));
-			} else if (!strcmp(s->kind, "file")) {
-				/* The title is a path in the image, not on the host. */
-				free(s->path);
-				s->path = xstrdup(cfg_title(sec));
-				s->target = xstrdup(cfg_title(sec));
-				s->contents = xstrdup(cfg_getstr(sec, "contents"));
-				s->mode = cfg_getint(sec, "mode");
-				s->uid = (uint32_t)cfg_getint(sec, "owner");
-				s->gid = (uint32_t)cfg_getint(sec, "group");
-			} else if (!strcmp(s->kind, "substitutes")) {
-				size_t j;
-
-				s->target = xstrdup("/");
-				s->max_ratio = cfg_getint(sec, "max-ratio");
-				s->nroots = cfg_size(sec, "roots");
-				s->roots = calloc(s->nroots + 1, sizeof(char *));
-				for (j = 0; s->roots && j < s->nroots; j++)
-					s->roots[j] = xstrdup(cfg_getnstr(sec, "roots", j));
-				if (cfg_size(sec, "public-key"))
-					s->public_key = config_resolve(
-						out, cfg_getstr(sec, "public-key"));
-			} else {
-				s->target = xstrdup(cfg_getstr(sec, "target"));
-				if (!strcmp(s->kind, "archive"))
-					s->max_ratio = cfg_getint(sec, "max-ratio");
-			}
+			s->kind = *k;
 			s->line = start_line(sec, 0);
-			conffile_section(source_kinds[k], cfg_title(sec), 0, &s->seq);
-			out->nsources = n;
-			if (s->target[0] != '/')
-				return diag_error_at(EXIT_USAGE, out->file, s->line,
-						     "%s '%s' must be an absolute path inside the image",
-						     strcmp(s->kind, "file") ? "target" : "file",
-						     s->target);
-			if ((r = check_roots(out, s)))
+			conffile_section((*k)->name, cfg_title(sec), 0, &s->seq);
+			if ((r = (*k)->parse(sec, out, s->line, s)))
 				return r;
 		}
 	}
-	out->nsources = n;
 	/* libconfuse groups sections by kind; the file's order is what counts. */
-	if (n)
-		qsort(out->sources, n, sizeof(*out->sources), cmp_source_seq);
+	if (out->nsources)
+		qsort(out->sources, out->nsources, sizeof(*out->sources),
+		      cmp_source_seq);
 	return 0;
 }
 
@@ -451,7 +359,7 @@ static int collect_rules(cfg_t *cfg, struct os_config *out)
 		if (r->glob[0] != '/')
 			return diag_error_at(EXIT_USAGE, out->file, r->line,
 					     "permissions '%s': the pattern must be an absolute path inside the image",
-					     r->glob);
+					     diag_value(r->glob));
 	}
 	return 0;
 }
@@ -482,15 +390,15 @@ static int collect_translators(cfg_t *cfg, struct os_config *out)
 		if (t->path[0] != '/')
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s' must be an absolute path inside the image",
-					     t->path);
+					     diag_value(t->path));
 		if (t->remove && t->argc)
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s': give either command or remove, not both",
-					     t->path);
+					     diag_value(t->path));
 		if (!t->remove && (!t->argc || !*t->argv[0]))
 			return diag_error_at(EXIT_USAGE, out->file, t->line,
 					     "translator '%s' has no command (or use remove = true)",
-					     t->path);
+					     diag_value(t->path));
 	}
 	return 0;
 }
@@ -526,7 +434,8 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 		g->line = start_line(sec, 0);
 		if (!valid_account_name(g->name))
 			return diag_error_at(EXIT_USAGE, out->file, g->line,
-					     "group '%s': not a valid group name", g->name);
+					     "group '%s': not a valid group name",
+					     diag_value(g->name));
 	}
 	for (i = 0; i < nu; i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "user", i);
@@ -549,13 +458,14 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 			u->groups[k] = xstrdup(cfg_getnstr(sec, "supplementary-groups", k));
 		if (!valid_account_name(u->name))
 			return diag_error_at(EXIT_USAGE, out->file, u->line,
-					     "user '%s': not a valid user name", u->name);
+					     "user '%s': not a valid user name",
+					     diag_value(u->name));
 		if (strpbrk(u->comment, ":\n") || strpbrk(u->password, ":\n") ||
 		    u->home[0] != '/' || u->shell[0] != '/' || strchr(u->home, ':') ||
 		    strchr(u->shell, ':'))
 			return diag_error_at(EXIT_USAGE, out->file, u->line,
 					     "user '%s': comment and password may not hold ':' or a newline; home and shell must be absolute paths",
-					     u->name);
+					     diag_value(u->name));
 	}
 	return 0;
 }
@@ -600,7 +510,7 @@ static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
 		if (!ssh_word(o->accept_env[i]))
 			return diag_error_at(EXIT_USAGE, out->file, line,
 					     "accepted-environment '%s' is not one word",
-					     o->accept_env[i]);
+					     diag_value(o->accept_env[i]));
 	}
 	for (i = 0; i < o->nsubsystems; i++) {
 		const char *v = cfg_getnstr(sec, "subsystems", i), *sp = strchr(v, ' ');
@@ -608,7 +518,8 @@ static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
 		o->subsystems[i] = xstrdup(v);
 		if (!sp || sp == v || !sp[1] || strpbrk(v, "\t\n\r"))
 			return diag_error_at(EXIT_USAGE, out->file, line,
-					     "subsystems entry '%s' is not \"NAME COMMAND\"", v);
+					     "subsystems entry '%s' is not \"NAME COMMAND\"",
+					     diag_value(v));
 	}
 	return 0;
 }
@@ -623,11 +534,11 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 	    strcmp(prl, "prohibit-password"))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
-				     prl);
+				     diag_value(prl));
 	if (!one_of(cfg_getstr(sec, "log-level"), log_levels))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "log-level '%s' is not one of: quiet, fatal, error, info, verbose, debug, debug1, debug2, debug3",
-				     cfg_getstr(sec, "log-level"));
+				     diag_value(cfg_getstr(sec, "log-level")));
 	o->enabled = 1;
 	o->line = line;
 	o->port = cfg_getint(sec, "port-number");
@@ -653,7 +564,7 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 	if (o->pid_file[0] != '/' || strpbrk(o->pid_file, " \t\n\r"))
 		return diag_error_at(EXIT_USAGE, out->file, line,
 				     "pid-file '%s' must be an absolute path without blanks",
-				     o->pid_file);
+				     diag_value(o->pid_file));
 	return ssh_lists(sec, out, line);
 }
 
@@ -668,7 +579,7 @@ static int collect_services(cfg_t *cfg, struct os_config *out)
 		if (strcmp(cfg_title(sec), "openssh"))
 			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "service '%s' is not known (known: openssh)",
-					     cfg_title(sec));
+					     diag_value(cfg_title(sec)));
 		if ((r = collect_openssh(sec, out)))
 			return r;
 	}
@@ -686,7 +597,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 		if (strcmp(cfg_title(sec), "/"))
 			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
 					     "file-system '%s': only the root file system \"/\" is supported",
-					     cfg_title(sec));
+					     diag_value(cfg_title(sec)));
 		root = sec;
 	}
 	if (!root) {
@@ -701,7 +612,7 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	if (strlen(out->fs_label) > 16)
 		return diag_error_at(EXIT_USAGE, out->file, start_line(root, 0),
 				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
-				     out->fs_label);
+				     diag_value(out->fs_label));
 	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
 	out->max_depth = (unsigned)cfg_getint(root, "max-depth");
 	return 0;
@@ -738,74 +649,172 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 			xstrdup(cfg_getnstr(cfg, "kernel-arguments", i));
 	out->timeout = cfg_getint(boot, "timeout");
 	out->serial = cfg_getbool(boot, "serial") == cfg_true;
-	out->grub_dir = config_resolve(out, cfg_getstr(boot, "grub-directory"));
-	out->grub_mkimage = xstrdup(cfg_getstr(boot, "grub-mkimage"));
 	out->boot_line = start_line(boot, 0);
 }
 
-static int load(const char *path, struct os_config *out)
+/* OPTS then MORE's options, in a new CFG_END-ended table. */
+static cfg_opt_t *joined(const cfg_opt_t *opts, size_t n, const cfg_opt_t *more)
 {
-	cfg_t *cfg;
+	size_t m = 0;
+	cfg_opt_t *v;
+
+	while (more && more[m].name)
+		m++;
+	if (!(v = calloc(n + m + 1, sizeof(*v))))	/* zeroed: CFG_END */
+		return NULL;
+	memcpy(v, opts, n * sizeof(*v));
+	if (m)
+		memcpy(v + n, more, m * sizeof(*v));
+	return v;
+}
+
+/* The schema: the top level's options, then the sections whose options
+ * the kinds bring: each source kind's, the partitions', the bootloader's. */
+static cfg_opt_t *schema(const struct config_kinds *kinds, cfg_opt_t *partition,
+			 cfg_opt_t *boot)
+{
+	size_t n = sizeof(top_opts) / sizeof(*top_opts) - 1, i = n;
+	const struct conf_kind *const *k;
+	cfg_opt_t *v;
+
+	for (k = kinds->sources; k && *k; k++)
+		n++;
+	if (!(v = joined(top_opts, i, NULL)) ||
+	    !(v = realloc(v, (n + 3) * sizeof(*v)))) {
+		free(v);
+		return NULL;
+	}
+	for (k = kinds->sources; k && *k; k++)
+		v[i++] = (cfg_opt_t)CFG_SEC((*k)->name, (*k)->opts,
+					    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	v[i++] = (cfg_opt_t)CFG_SEC("partition", partition,
+				    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	v[i++] = (cfg_opt_t)CFG_SEC("bootloader", boot, CFGF_MULTI);
+	v[i] = (cfg_opt_t)CFG_END();
+	return v;
+}
+
+/* The option checks the kinds bring, on their sections. */
+static void kind_checks(cfg_t *cfg, const struct config_kinds *kinds)
+{
+	const struct conf_kind *const *k;
+	const struct conf_check *c;
+	char name[128];
+
+	for (k = kinds->sources; k && *k; k++)
+		for (c = (*k)->checks; c && c->option; c++) {
+			snprintf(name, sizeof(name), "%s|%s", (*k)->name, c->option);
+			cfg_set_validate_func(cfg, name, c->check);
+		}
+	for (c = kinds->bootloader ? kinds->bootloader->checks : NULL; c && c->option; c++) {
+		snprintf(name, sizeof(name), "bootloader|%s", c->option);
+		cfg_set_validate_func(cfg, name, c->check);
+	}
+	partition_checks(cfg, kinds);
+}
+
+int config_image_path_ok(const char *p)
+{
+	const char *c;
+
+	if (p[0] != '/')
+		return 0;
+	if (!strcmp(p, "/"))
+		return 1;
+	for (c = p; *c; c++)
+		if (*c == '/' && (c[1] == '/' || c[1] == '\0' ||
+				  !strncmp(c + 1, "./", 2) || !strcmp(c + 1, ".") ||
+				  !strncmp(c + 1, "../", 3) || !strcmp(c + 1, "..")))
+			return 0;
+	return 1;
+}
+
+int config_check_label(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v && strlen(v) > 16) {
+		cfg_error(sec, "label '%s' is longer than 16 bytes", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int load(const char *path, const struct config_kinds *kinds,
+		struct os_config *out)
+{
+	cfg_opt_t *partition = NULL, *opts = NULL, *boot = NULL;
+	cfg_t *cfg = NULL;
 	int r, had_boot;
 
 	memset(out, 0, sizeof(*out));
 	label_line = 0;
-	out->file = xstrdup(path);
-	cfg = cfg_init(top_opts, CFGF_NONE);
-	if (!cfg)
+	out->file = xstrdup(conffile_name(path));
+	partition = partition_options(kinds);
+	boot = joined(bootloader_opts, sizeof(bootloader_opts) / sizeof(*bootloader_opts) - 1,
+		      kinds->bootloader ? kinds->bootloader->opts : NULL);
+	if (partition && boot)
+		opts = schema(kinds, partition, boot);
+	if (opts)
+		cfg = cfg_init(opts, CFGF_NONE);
+	if (!cfg) {
+		free(opts);
+		free(partition);
+		free(boot);
 		return diag_error(EXIT_BUILD, "out of memory");
-	cfg_set_validate_func(cfg, "file-system|size", validate_size);
-	cfg_set_validate_func(cfg, "bootloader|timeout", validate_range);
-	cfg_set_validate_func(cfg, "archive|max-ratio", validate_range);
-	cfg_set_validate_func(cfg, "file-system|max-depth", validate_range);
-	cfg_set_validate_func(cfg, "substitutes|max-ratio", validate_range);
+	}
+	kind_checks(cfg, kinds);
+	cfg_set_validate_func(cfg, "file-system|size", config_check_size);
+	cfg_set_validate_func(cfg, "bootloader|timeout", config_check_range);
+	cfg_set_validate_func(cfg, "file-system|max-depth", config_check_range);
 	cfg_set_validate_func(cfg, "kernel", validate_image_path);
 	cfg_set_validate_func(cfg, "hurd", validate_image_path);
 	cfg_set_validate_func(cfg, "file-system|label", note_line);
 	cfg_set_validate_func(cfg, "host-name", validate_host_name);
-	cfg_set_validate_func(cfg, "file|mode", validate_mode);
-	cfg_set_validate_func(cfg, "file|owner", validate_id);
-	cfg_set_validate_func(cfg, "file|group", validate_id);
-	cfg_set_validate_func(cfg, "permissions|mode", validate_mode);
-	cfg_set_validate_func(cfg, "translator|mode", validate_mode);
-	cfg_set_validate_func(cfg, "user|uid", validate_id);
-	cfg_set_validate_func(cfg, "group|gid", validate_id);
+	cfg_set_validate_func(cfg, "permissions|mode", config_check_mode);
+	cfg_set_validate_func(cfg, "translator|mode", config_check_mode);
+	cfg_set_validate_func(cfg, "user|uid", config_check_id);
+	cfg_set_validate_func(cfg, "group|gid", config_check_id);
 	cfg_set_validate_func(cfg, "translators", validate_translators);
 	cfg_set_validate_func(cfg, "translator-format", validate_format);
-	cfg_set_validate_func(cfg, "permissions|owner", validate_id);
-	cfg_set_validate_func(cfg, "permissions|group", validate_id);
+	cfg_set_validate_func(cfg, "permissions|owner", config_check_id);
+	cfg_set_validate_func(cfg, "permissions|group", config_check_id);
 
 	r = conffile_parse(cfg, path);
 	if (r == CFG_FILE_ERROR) {
 		int e = errno;
 
-		cfg_free(cfg);
-		return diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
-				  path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+		r = diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
+			       path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+		goto out;
 	}
 	if (r != CFG_SUCCESS) {
 		if (!diag_message())
 			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);
-		cfg_free(cfg);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
+		goto out;
 	}
-	r = single_section(cfg, out, "bootloader");
-	if (r) {
-		cfg_free(cfg);
-		return r;
-	}
+	if ((r = single_section(cfg, out, "bootloader")))
+		goto out;
 	/* No bootloader section: one with the defaults, at no line. */
 	had_boot = cfg_size(cfg, "bootloader") > 0;
 	if (!had_boot && !cfg_addtsec(cfg, "bootloader", NULL)) {
-		cfg_free(cfg);
-		return diag_error(EXIT_BUILD, "out of memory");
+		r = diag_error(EXIT_BUILD, "out of memory");
+		goto out;
 	}
 	collect_top(cfg, out);
 	if (!had_boot)
 		out->boot_line = 0;
+	out->bootloader_kind = kinds->bootloader;
+	if (kinds->bootloader &&
+	    (r = kinds->bootloader->parse(cfg_getsec(cfg, "bootloader"), out,
+					  out->boot_line, out)))
+		goto out;
 	r = collect_fs(cfg, out);
 	if (!r)
-		r = collect_sources(cfg, out);
+		r = partitions_collect(cfg, out, kinds);
+	if (!r)
+		r = collect_sources(cfg, out, kinds);
 	if (!r)
 		r = collect_rules(cfg, out);
 	if (!r)
@@ -823,13 +832,18 @@ static int load(const char *path, struct os_config *out)
 	if (!r && cfg_size(cfg, "secrets"))
 		out->secrets = config_resolve(out, cfg_getstr(cfg, "secrets"));
 	out->offloading = cfg_getbool(cfg, "offloading") == cfg_true;
+out:
 	cfg_free(cfg);
+	free(opts);
+	free(partition);
+	free(boot);
 	return r;
 }
 
-int config_load(const char *path, struct os_config *out)
+int config_load(const char *path, const struct config_kinds *kinds,
+		struct os_config *out)
 {
-	int r = load(path, out);
+	int r = load(path, kinds, out);
 
 	if (r)
 		config_free(out);
@@ -840,16 +854,12 @@ void config_free(struct os_config *cfg)
 {
 	size_t i, k;
 
+	partitions_free(cfg);
 	for (i = 0; i < cfg->nsources; i++) {
-		free(cfg->sources[i].kind);
+		if (cfg->sources[i].kind->release)
+			cfg->sources[i].kind->release(cfg->sources[i].data);
 		free(cfg->sources[i].path);
 		free(cfg->sources[i].target);
-		free(cfg->sources[i].store);
-		free(cfg->sources[i].public_key);
-		free(cfg->sources[i].contents);
-		for (k = 0; k < cfg->sources[i].nroots; k++)
-			free(cfg->sources[i].roots[k]);
-		free(cfg->sources[i].roots);
 	}
 	free(cfg->sources);
 	for (i = 0; i < cfg->nrules; i++)
@@ -900,7 +910,7 @@ void config_free(struct os_config *cfg)
 	free(cfg->kernel);
 	free(cfg->hurd);
 	free(cfg->fs_label);
-	free(cfg->grub_dir);
-	free(cfg->grub_mkimage);
+	if (cfg->bootloader_kind && cfg->bootloader_kind->release)
+		cfg->bootloader_kind->release(cfg->bootloader);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conffile.h"
 #include "diag.h"
 #include "dirlist.h"
-#include "disk.h"
 #include "image-type.h"
 #include "size.h"
 
@@ -25,11 +25,24 @@ static cfg_opt_t type_opts[] = {
 	CFG_STR("disk-driver", "hd", CFGF_NONE),
 	CFG_STR("exec-server", "static", CFGF_NONE),
 	CFG_STR("dynamic-linker", "/lib/ld.so.1", CFGF_NONE),
-	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
-	CFG_STR("preallocation", "off", CFGF_NONE),
-	CFG_BOOL("compress", cfg_false, CFGF_NONE),
 	CFG_END()
 };
+
+#define NTYPE_OPTS (sizeof(type_opts) / sizeof(*type_opts) - 1)
+
+/* The kinds of the file being parsed: validating callbacks take no
+ * argument of their own. */
+static const struct image_type_kinds *parsing;
+
+static const struct conf_kind *find_format(const char *name)
+{
+	const struct conf_kind *const *k;
+
+	for (k = parsing->formats; name && k && *k; k++)
+		if (!strcmp((*k)->name, name))
+			return *k;
+	return NULL;
+}
 
 static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 {
@@ -37,39 +50,40 @@ static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 	char list[256] = "";
 	size_t i;
 
-	for (i = 0; allowed[i]; i++) {
+	for (i = 0; allowed && allowed[i]; i++) {
 		if (v && !strcmp(v, allowed[i]))
 			return 0;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", allowed[i]);
 	}
-	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, v ? v : "", list);
+	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, diag_value(v), list);
 	return -1;
 }
 
 static int validate_format(cfg_t *cfg, cfg_opt_t *opt)
 {
+	const struct conf_kind *const *k;
 	const char *v = cfg_opt_getnstr(opt, 0);
+	char known[256] = "";
 
-	if (disk_format_find(v))
+	if (find_format(v))
 		return 0;
+	for (k = parsing->formats; k && *k; k++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+			 "%s%s", k == parsing->formats ? "" : ", ", (*k)->name);
 	cfg_error(cfg, "format '%s' is not a known disk format (known: %s)", v,
-		  disk_format_names());
+		  known);
 	return -1;
 }
 
 static int validate_table(cfg_t *cfg, cfg_opt_t *opt)
 {
-	static const char *const ok[] = { "mbr", NULL };
-
-	return one_of(cfg, opt, ok);
+	return one_of(cfg, opt, parsing->tables);
 }
 
 static int validate_bootloader(cfg_t *cfg, cfg_opt_t *opt)
 {
-	static const char *const ok[] = { "grub-pc", NULL };
-
-	return one_of(cfg, opt, ok);
+	return one_of(cfg, opt, parsing->bootloaders);
 }
 
 static int validate_driver(cfg_t *cfg, cfg_opt_t *opt)
@@ -100,34 +114,59 @@ static int validate_offset(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-int image_type_cluster_bits(const char *text)
+/* The type's options, and every format's (each once), which show unset
+ * when unset: the format applies its defaults, and another format's
+ * option is an error. */
+static cfg_opt_t *type_options(void)
 {
-	uint64_t v;
-	int bits;
+	const struct conf_kind *const *k;
+	size_t n = NTYPE_OPTS, i, j;
+	cfg_opt_t *v;
 
-	if (size_parse(text, &v))
-		return -1;
-	for (bits = 9; bits <= 21; bits++)
-		if (v == 1ULL << bits)
-			return bits;
-	return -1;
+	for (k = parsing->formats; k && *k; k++)
+		for (i = 0; (*k)->opts && (*k)->opts[i].name; i++)
+			n++;
+	if (!(v = calloc(n + 1, sizeof(*v))))	/* zeroed: CFG_END */
+		return NULL;
+	memcpy(v, type_opts, NTYPE_OPTS * sizeof(*v));
+	n = NTYPE_OPTS;
+	for (k = parsing->formats; k && *k; k++)
+		for (i = 0; (*k)->opts && (*k)->opts[i].name; i++) {
+			for (j = 0; j < n && strcmp(v[j].name, (*k)->opts[i].name); j++)
+				;
+			if (j < n)
+				continue;
+			v[n] = (*k)->opts[i];
+			v[n++].flags |= CFGF_NODEFAULT;
+		}
+	return v;
 }
 
-static int validate_cluster(cfg_t *cfg, cfg_opt_t *opt)
+static void format_checks(cfg_t *cfg)
 {
-	if (image_type_cluster_bits(cfg_opt_getnstr(opt, 0)) < 0) {
-		cfg_error(cfg, "cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
-			  cfg_opt_getnstr(opt, 0));
-		return -1;
-	}
-	return 0;
+	const struct conf_kind *const *k;
+	const struct conf_check *c;
+
+	for (k = parsing->formats; k && *k; k++)
+		for (c = (*k)->checks; c && c->option; c++)
+			cfg_set_validate_func(cfg, c->option, c->check);
 }
 
-static int validate_prealloc(cfg_t *cfg, cfg_opt_t *opt)
+/* An option of another format's, set in this file. */
+static const char *foreign_option(cfg_t *cfg, const struct conf_kind *format)
 {
-	static const char *const ok[] = { "off", "metadata", NULL };
+	const struct conf_kind *const *k;
+	const cfg_opt_t *o, *mine;
 
-	return one_of(cfg, opt, ok);
+	for (k = parsing->formats; k && *k; k++)
+		for (o = (*k)->opts; o && o->name; o++) {
+			for (mine = format->opts; mine && mine->name &&
+			     strcmp(mine->name, o->name); mine++)
+				;
+			if (!(mine && mine->name) && cfg_size(cfg, o->name))
+				return o->name;
+		}
+	return NULL;
 }
 
 static char *dup_opt(cfg_t *cfg, const char *name)
@@ -137,26 +176,45 @@ static char *dup_opt(cfg_t *cfg, const char *name)
 	return strdup(v ? v : "");
 }
 
-int image_type_parse(const char *file, const char *name, struct image_type *t)
+static int parse_with(const char *file, const char *name, struct image_type *t,
+		      cfg_opt_t *opts);
+
+int image_type_parse(const char *file, const char *name,
+		     const struct image_type_kinds *kinds, struct image_type *t)
+{
+	cfg_opt_t *opts;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	parsing = kinds;
+	if (!(opts = type_options()))
+		return diag_error(EXIT_BUILD, "out of memory");
+	r = parse_with(file, name, t, opts);
+	free(opts);
+	return r;
+}
+
+static int parse_with(const char *file, const char *name, struct image_type *t,
+		      cfg_opt_t *opts)
 {
 	static const char *const required[] = { "description", "system",
 						"format", "output" };
+	const struct conf_kind *format;
+	const char *other;
 	cfg_t *cfg;
 	size_t i;
 	int r;
 
-	memset(t, 0, sizeof(*t));
-	cfg = cfg_init(type_opts, CFGF_NONE);
+	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
+	format_checks(cfg);
 	cfg_set_validate_func(cfg, "format", validate_format);
 	cfg_set_validate_func(cfg, "partition-table", validate_table);
 	cfg_set_validate_func(cfg, "bootloader", validate_bootloader);
 	cfg_set_validate_func(cfg, "disk-driver", validate_driver);
 	cfg_set_validate_func(cfg, "exec-server", validate_exec);
 	cfg_set_validate_func(cfg, "root-offset", validate_offset);
-	cfg_set_validate_func(cfg, "cluster-size", validate_cluster);
-	cfg_set_validate_func(cfg, "preallocation", validate_prealloc);
 	r = conffile_parse(cfg, file);
 	if (r == CFG_FILE_ERROR) {
 		cfg_free(cfg);
@@ -189,11 +247,14 @@ int image_type_parse(const char *file, const char *name, struct image_type *t)
 	t->exec = strcmp(cfg_getstr(cfg, "exec-server"), "ld.so") ? EXEC_STATIC
 								   : EXEC_LDSO;
 	t->dynamic_linker = dup_opt(cfg, "dynamic-linker");
-	t->cluster_bits = (unsigned)image_type_cluster_bits(cfg_getstr(cfg, "cluster-size"));
-	t->prealloc_metadata = !strcmp(cfg_getstr(cfg, "preallocation"), "metadata");
-	t->compress = cfg_getbool(cfg, "compress") == cfg_true;
+	format = find_format(t->format);
+	if ((other = foreign_option(cfg, format)))
+		r = diag_error(EXIT_USAGE, "%s: %s is not an option of %s disks",
+			       file, other, t->format);
+	else
+		r = format->parse(cfg, NULL, 0, t);
 	cfg_free(cfg);
-	return 0;
+	return r;
 }
 
 void image_type_free(struct image_type *t)
@@ -257,13 +318,22 @@ int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 		}
 		sprintf(path, "%s/%s", dir, names[i]);
 		names[i][strlen(names[i]) - 5] = '\0';
-		r = image_type_parse(path, names[i], &t);
+		r = image_type_parse(path, names[i], reg->kinds, &t);
 		if (!r)
 			r = add_type(reg, &t);
 		free(path);
 	}
 	dirlist_free(names, n);
 	return r;
+}
+
+int image_types_load_builtin(struct image_types *reg)
+{
+	struct stat st;
+
+	if (!stat(TYPESDIR, &st) && S_ISDIR(st.st_mode))
+		return image_types_load_dir(reg, TYPESDIR, 1);
+	return image_types_load_dir(reg, SRCTYPESDIR, 0);
 }
 
 void image_types_free(struct image_types *reg)

@@ -25,11 +25,15 @@
 #include <zlib.h>
 
 #include "disk.h"
+#include "image-type.h"
+#include "fullio.h"
 #include "qcow2.h"
+#include "size.h"
 
 #define DEFAULT_CLUSTER_BITS 16		/* 64 KiB, QEMU's default */
 
 #define BATCH 64			/* clusters compressed together */
+#define COMBINE (1 << 20)		/* adjacent writes gathered into one */
 
 /* A cluster being filled (compressed mode). */
 struct open_cluster {
@@ -62,6 +66,9 @@ struct qcow2 {
 	size_t nopen, capopen;
 	struct job batch[BATCH];
 	size_t nbatch;
+	char *wbuf;			/* COMBINE bytes for [woff, woff + wlen) */
+	uint64_t woff;
+	size_t wlen;
 };
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -180,8 +187,9 @@ static int q_open(struct disk *d)
 	q->threads = d->opts.threads ? d->opts.threads : 2;
 	q->l1_size = qcow2_l1_size(d->size, q->cb);
 	q->l2 = calloc(q->l1_size ? q->l1_size : 1, sizeof(*q->l2));
+	q->wbuf = malloc(COMBINE);
 	d->priv = q;
-	if (!q->l2)
+	if (!q->l2 || !q->wbuf)
 		return ENOMEM;
 	return new_cluster(q, &h);	/* cluster 0: the header, written last */
 }
@@ -220,39 +228,52 @@ static int all_zero(const char *p, size_t n)
 	return n == 0;
 }
 
-static int pwrite_all(int fd, const char *p, size_t len, uint64_t off)
+/* Past the end of the file is a hole still to be written: zeros. */
+static int pread_zero(int fd, void *buf, size_t len, uint64_t off)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
+	size_t got;
+	int err = pread_full(fd, buf, len, off, &got);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (!err)
+		memset((char *)buf + got, 0, len - got);
+	return err;
 }
 
-static int pread_all(int fd, char *p, size_t n, uint64_t off)
+/*
+ * Writes that follow each other in the file go out as one.  Clusters are
+ * appended in the order they are first written, so the writer's run of
+ * one-block writes (a small file each) lands in the file back to back.
+ * Whatever reads the file flushes first.
+ */
+static int flush_writes(struct disk *d)
 {
-	size_t got = 0;
+	struct qcow2 *q = d->priv;
+	int err;
 
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, (off_t)(off + got));
+	if (!q->wlen)
+		return 0;
+	err = pwrite_full(d->fd, q->wbuf, q->wlen, q->woff);
+	q->wlen = 0;
+	return err;
+}
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0) {	/* a hole at the end of the file */
-			memset(p + got, 0, n - got);
-			break;
-		}
-		got += (size_t)r;
+static int put(struct disk *d, const char *p, size_t len, uint64_t off)
+{
+	struct qcow2 *q = d->priv;
+	int err;
+
+	if (q->wlen && q->woff + q->wlen == off && q->wlen + len <= COMBINE) {
+		memcpy(q->wbuf + q->wlen, p, len);
+		q->wlen += len;
+		return 0;
 	}
+	if ((err = flush_writes(d)))
+		return err;
+	if (len >= COMBINE)
+		return pwrite_full(d->fd, p, len, off);
+	memcpy(q->wbuf, p, len);
+	q->woff = off;
+	q->wlen = len;
 	return 0;
 }
 
@@ -292,7 +313,7 @@ static int plain_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 			run += more;
 		}
 		n = (size_t)run;
-		if ((err = pwrite_all(d->fd, p, n, host + in)))
+		if ((err = put(d, p, n, host + in)))
 			return err;
 next:
 		p += n;
@@ -432,7 +453,7 @@ static int flush_batch(struct disk *d)
 			uint64_t off = q->next;
 			uint64_t sectors = ((off + j->outlen - 1) >> 9) - (off >> 9);
 
-			err = pwrite_all(d->fd, (char *)j->out, j->outlen, off);
+			err = put(d, (char *)j->out, j->outlen, off);
 			if (!err)
 				err = ref_range(q, off & ~511ULL, (sectors + 1) * 512);
 			*e = qcow2_compressed_entry(off, j->outlen, q->cb);
@@ -440,7 +461,7 @@ static int flush_batch(struct disk *d)
 		} else if (!err) {
 			err = new_cluster(q, &host);
 			if (!err)
-				err = pwrite_all(d->fd, (char *)j->data, q->cs, host);
+				err = put(d, (char *)j->data, q->cs, host);
 			*e = host;
 		}
 		free(j->out);
@@ -480,6 +501,9 @@ static int read_closed(struct disk *d, uint64_t vc, uint8_t *buf)
 	size_t i;
 	int err;
 
+	/* Whatever reads the file flushes first. */
+	if ((err = flush_writes(d)))
+		return err;
 	for (i = 0; i < q->nbatch; i++) {
 		if (q->batch[i].vc == vc) {
 			memcpy(buf, q->batch[i].data, q->cs);
@@ -491,7 +515,7 @@ static int read_closed(struct disk *d, uint64_t vc, uint8_t *buf)
 		return 0;
 	}
 	if (!(*e & QCOW2_COMPRESSED))
-		return pread_all(d->fd, (char *)buf, q->cs, *e);
+		return pread_zero(d->fd, (char *)buf, q->cs, *e);
 	{
 		uint64_t off = *e & ((1ULL << x) - 1);
 		uint64_t sectors = (*e & ~QCOW2_COMPRESSED) >> x;
@@ -501,7 +525,7 @@ static int read_closed(struct disk *d, uint64_t vc, uint8_t *buf)
 
 		if (!in)
 			return ENOMEM;
-		if ((err = pread_all(d->fd, (char *)in, len, off))) {
+		if ((err = pread_zero(d->fd, (char *)in, len, off))) {
 			free(in);
 			return err;
 		}
@@ -595,7 +619,7 @@ static int q_pread(struct disk *d, void *buf, size_t len, uint64_t off)
 	struct qcow2 *q = d->priv;
 	uint8_t *tmp = q->compress ? malloc(q->cs) : NULL;
 	char *p = buf;
-	int err = 0;
+	int err = flush_writes(d);
 
 	if (q->compress && !tmp)
 		return ENOMEM;
@@ -608,7 +632,7 @@ static int q_pread(struct disk *d, void *buf, size_t len, uint64_t off)
 				memcpy(p, tmp + in, n);
 		} else if (!(err = lookup(q, off >> q->cb, 0, &host))) {
 			if (host)
-				err = pread_all(d->fd, p, n, host + in);
+				err = pread_zero(d->fd, p, n, host + in);
 			else
 				memset(p, 0, n);
 		}
@@ -677,7 +701,7 @@ static int q_finish(struct disk *d)
 			/* The copied flag is for plain clusters only. */
 			put_be64(buf + 8 * k, !e ? 0 : e & QCOW2_COMPRESSED ? e : qcow2_entry(e));
 		}
-		err = pwrite_all(d->fd, (char *)buf, q->cs, l2_off[i]);
+		err = put(d, (char *)buf, q->cs, l2_off[i]);
 	}
 	l1_clusters = ((uint64_t)q->l1_size * 8 + q->cs - 1) / q->cs;
 	if (!l1_clusters)
@@ -694,7 +718,7 @@ static int q_finish(struct disk *d)
 		for (k = 0; k < per && i * per + k < q->l1_size; k++)
 			if (l2_off[i * per + k])
 				put_be64(buf + 8 * k, qcow2_entry(l2_off[i * per + k]));
-		err = pwrite_all(d->fd, (char *)buf, q->cs, at);
+		err = put(d, (char *)buf, q->cs, at);
 	}
 	/* The refcounts, counting themselves. */
 	used = (q->next + q->cs - 1) >> q->cb;
@@ -712,13 +736,13 @@ static int q_finish(struct disk *d)
 			buf[2 * (c - first)] = (uint8_t)(q->rc[c] >> 8);
 			buf[2 * (c - first) + 1] = (uint8_t)q->rc[c];
 		}
-		err = pwrite_all(d->fd, (char *)buf, q->cs, rb_off + i * q->cs);
+		err = put(d, (char *)buf, q->cs, rb_off + i * q->cs);
 	}
 	for (i = 0; i < tclusters && !err; i++) {
 		memset(buf, 0, q->cs);
 		for (k = 0; k < per && i * per + k < nblocks; k++)
 			put_be64(buf + 8 * k, rb_off + (i * per + k) * q->cs);
-		err = pwrite_all(d->fd, (char *)buf, q->cs, rt_off + i * q->cs);
+		err = put(d, (char *)buf, q->cs, rt_off + i * q->cs);
 	}
 	if (!err) {
 		memset(&h, 0, sizeof(h));
@@ -730,7 +754,9 @@ static int q_finish(struct disk *d)
 		h.refcount_table_clusters = (uint32_t)tclusters;
 		memset(buf, 0, q->cs);
 		qcow2_encode_header(&h, buf);
-		err = pwrite_all(d->fd, (char *)buf, q->cs, 0);
+		err = put(d, (char *)buf, q->cs, 0);
+		if (!err)
+			err = flush_writes(d);
 	}
 	if (!err && ftruncate(d->fd, (off_t)end))
 		err = errno;
@@ -762,12 +788,81 @@ static void q_close(struct disk *d)
 	free(q->open);
 	free(q->l2);
 	free(q->rc);
+	free(q->wbuf);
 	free(q);
 	d->priv = NULL;
 }
 
+/* ---- its options in image type files ---- */
+
+int qcow2_cluster_bits(const char *text)
+{
+	uint64_t v;
+	int bits;
+
+	if (size_parse(text, &v))
+		return -1;
+	for (bits = 9; bits <= 21; bits++)
+		if (v == 1ULL << bits)
+			return bits;
+	return -1;
+}
+
+static cfg_opt_t q_opts[] = {
+	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
+	CFG_STR("preallocation", "off", CFGF_NONE),
+	CFG_BOOL("compress", cfg_false, CFGF_NONE),
+	CFG_END()
+};
+
+static int check_cluster(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (qcow2_cluster_bits(cfg_opt_getnstr(opt, 0)) < 0) {
+		cfg_error(cfg, "cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+			  cfg_opt_getnstr(opt, 0));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_prealloc(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v && (!strcmp(v, "off") || !strcmp(v, "metadata")))
+		return 0;
+	cfg_error(cfg, "preallocation '%s' is not one of: off, metadata", v ? v : "");
+	return -1;
+}
+
+static const struct conf_check q_checks[] = {
+	{ "cluster-size", check_cluster },
+	{ "preallocation", check_prealloc },
+	{ NULL, NULL },
+};
+
+/* OBJECT is the image_type; unset options take their defaults. */
+static int q_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		   void *object)
+{
+	struct image_type *t = object;
+
+	t->cluster_bits = (unsigned)qcow2_cluster_bits(
+		cfg_size(sec, "cluster-size") ? cfg_getstr(sec, "cluster-size") : "64KiB");
+	t->prealloc_metadata = cfg_size(sec, "preallocation") &&
+			       !strcmp(cfg_getstr(sec, "preallocation"), "metadata");
+	t->compress = cfg_size(sec, "compress") &&
+		      cfg_getbool(sec, "compress") == cfg_true;
+	return 0;
+}
+
 const struct disk_format disk_format_qcow2 = {
-	.name = "qcow2",
+	.conf = {
+		.name = "qcow2",
+		.opts = q_opts,
+		.checks = q_checks,
+		.parse = q_parse,
+	},
 	.open = q_open,
 	.pwrite = q_pwrite,
 	.pread = q_pread,

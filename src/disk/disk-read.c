@@ -20,8 +20,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "channel.h"
 #include "diag.h"
 #include "disk-read.h"
+#include "fullio.h"
 #include "qcow2.h"
 
 #define OFFSET_MASK 0x00fffffffffffe00ULL	/* bits 9-55 of L1/L2 entries */
@@ -62,27 +64,6 @@ static uint32_t be32(const uint8_t *p)
 static uint64_t be64(const uint8_t *p)
 {
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-/* pread all of LEN bytes: a short read is a truncated file (EIO). */
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* ---- qcow2 ---- */
@@ -157,7 +138,7 @@ static int load_l1(struct disk_reader *r, uint64_t l1_offset)
 		free(raw);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	err = pread_full(r->fd, raw, (size_t)r->l1_size * 8, l1_offset);
+	err = pread_full(r->fd, raw, (size_t)r->l1_size * 8, l1_offset, NULL);
 	for (i = 0; !err && i < r->l1_size; i++)
 		r->l1[i] = be64(raw + 8 * i);
 	free(raw);
@@ -175,7 +156,7 @@ static int qcow2_open(struct disk_reader *r)
 	if (r->file_size < 72)
 		return bad_qcow2(r, "the header is truncated");
 	memset(h, 0, sizeof(h));
-	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0);
+	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0, NULL);
 	if (err)
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	if ((err = check_header(r, h)) || (err = load_l1(r, be64(h + 40))))
@@ -203,7 +184,7 @@ static int l2_entry(struct disk_reader *r, uint64_t vc, uint64_t *e)
 		return EIO;	/* QEMU: "L2 table offset unaligned" */
 	if (!s->valid || s->index != i1) {
 		s->valid = 0;
-		if ((err = pread_full(r->fd, s->table, r->cs, l2off)))
+		if ((err = pread_full(r->fd, s->table, r->cs, l2off, NULL)))
 			return err;
 		s->index = i1;
 		s->valid = 1;
@@ -233,7 +214,7 @@ static int inflate_cluster(struct disk_reader *r, uint64_t vc, uint64_t e)
 		len = r->file_size - off;
 	if (!r->zin && !(r->zin = malloc(2 * r->cs)))
 		return ENOMEM;
-	if ((err = pread_full(r->fd, r->zin, (size_t)len, off)))
+	if ((err = pread_full(r->fd, r->zin, (size_t)len, off, NULL)))
 		return err;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, -12) != Z_OK)
@@ -272,7 +253,7 @@ static int read_in_cluster(struct disk_reader *r, uint64_t vc, uint64_t in,
 	}
 	if (host & (r->cs - 1))
 		return EIO;
-	return pread_full(r->fd, buf, len, host + in);
+	return pread_full(r->fd, buf, len, host + in, NULL);
 }
 
 static int qcow2_read(struct disk_reader *r, uint8_t *buf, size_t len,
@@ -318,7 +299,7 @@ static int recognise(struct disk_reader *r)
 	uint8_t magic[4] = { 0 };
 	int err;
 
-	if (r->file_size >= 4 && (err = pread_full(r->fd, magic, 4, 0)))
+	if (r->file_size >= 4 && (err = pread_full(r->fd, magic, 4, 0, NULL)))
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	if (!memcmp(magic, "QFI\xfb", 4)) {
 		r->qcow2 = 1;
@@ -328,17 +309,37 @@ static int recognise(struct disk_reader *r)
 	return 0;
 }
 
-/* Open PATH for reading only, and learn its size.  0 or an errno value. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFSOCK: return "a socket";
+	default: return "not a file";
+	}
+}
+
+/* Open PATH for reading only, and learn its size.  Only a regular file
+ * or a block device is read: the open does not wait for a FIFO's writer,
+ * and anything else is refused before the first read.  0 or EXIT_BUILD
+ * with a message. */
 static int open_file(struct disk_reader *r)
 {
 	struct stat st;
+	int err;
 
-	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(r->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (r->fd < 0 || fstat(r->fd, &st))
-		return errno;
-	if (S_ISDIR(st.st_mode))
-		return EISDIR;
-	return file_size(r->fd, &r->file_size);
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return diag_error(EXIT_BUILD, "%s: not a disk image: %s, not a regular file or block device",
+				  r->path, file_kind(st.st_mode));
+	if (fcntl(r->fd, F_SETFL, 0))
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+	if ((err = file_size(r->fd, &r->file_size)))
+		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
+	return 0;
 }
 
 int disk_reader_open(const char *path, struct disk_reader **out)
@@ -351,11 +352,7 @@ int disk_reader_open(const char *path, struct disk_reader **out)
 		free(r);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	if ((err = open_file(r))) {
-		disk_reader_close(r);
-		return diag_error(EXIT_BUILD, "%s: %s", path, strerror(err));
-	}
-	if ((err = recognise(r))) {
+	if ((err = open_file(r)) || (err = recognise(r))) {
 		disk_reader_close(r);
 		return err;
 	}
@@ -402,61 +399,29 @@ int disk_reader_read(struct disk_reader *r, void *buf, size_t len,
 		return EINVAL;
 	if (r->qcow2)
 		return qcow2_read(r, buf, len, off);
-	return pread_full(r->fd, buf, len, off);
+	return pread_full(r->fd, buf, len, off, NULL);
 }
 
 /* ---- a read-only io_manager ---- */
 
-struct region {
-	struct disk_reader *r;
-	uint64_t offset, size;
-};
-
 void disk_reader_io_name(struct disk_reader *r, uint64_t offset, uint64_t size,
 			 char *buf, size_t len)
 {
-	snprintf(buf, len, "diskread:%p:%" PRIu64 ":%" PRIu64, (void *)r,
-		 offset, size);
+	channel_name("diskread", r, offset, size, buf, len);
 }
 
 static errcode_t rio_open(const char *name, int flags, io_channel *out)
 {
-	struct region *g;
-	io_channel ch;
-	void *ptr;
-	uint64_t offset, size;
-
 	if (flags & IO_FLAG_RW)
 		return EROFS;
-	if (sscanf(name, "diskread:%p:%" SCNu64 ":%" SCNu64, &ptr, &offset,
-		   &size) != 3)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	ch = calloc(1, sizeof(*ch));
-	g = calloc(1, sizeof(*g));
-	if (!ch || !g || !(ch->name = strdup(name))) {
-		free(ch);
-		free(g);
-		return EXT2_ET_NO_MEMORY;
-	}
-	g->r = ptr;
-	g->offset = offset;
-	g->size = size;
-	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	ch->manager = disk_reader_io_manager;
-	ch->block_size = 1024;
-	ch->refcount = 1;
-	ch->private_data = g;
-	*out = ch;
-	return 0;
+	return channel_open(name, "diskread", disk_reader_io_manager,
+			    sizeof(struct channel_region), out);
 }
 
 static errcode_t rio_close(io_channel ch)
 {
-	if (--ch->refcount > 0)
-		return 0;
-	free(ch->private_data);
-	free(ch->name);
-	free(ch);
+	if (--ch->refcount == 0)
+		channel_free(ch);
 	return 0;
 }
 
@@ -469,7 +434,7 @@ static errcode_t rio_set_blksize(io_channel ch, int blksize)
 static errcode_t rio_read64(io_channel ch, unsigned long long blk, int count,
 			    void *buf)
 {
-	struct region *g = ch->private_data;
+	struct channel_region *g = ch->private_data;
 	uint64_t off = blk * (uint64_t)ch->block_size, len;
 
 	/* A negative count is a byte count (libext2fs's convention). */
@@ -477,7 +442,7 @@ static errcode_t rio_read64(io_channel ch, unsigned long long blk, int count,
 			: (uint64_t)count * ch->block_size;
 	if (off > g->size || len > g->size - off)
 		return EXT2_ET_SHORT_READ;
-	return disk_reader_read(g->r, buf, (size_t)len, g->offset + off)
+	return disk_reader_read(g->disk, buf, (size_t)len, g->offset + off)
 		       ? EXT2_ET_SHORT_READ
 		       : 0;
 }

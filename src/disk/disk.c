@@ -8,12 +8,12 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ext2fs/ext2fs.h>
 
+#include "channel.h"
 #include "diag.h"
 #include "disk.h"
 
@@ -29,9 +29,19 @@ const struct disk_format *disk_format_find(const char *name)
 	size_t i;
 
 	for (i = 0; name && i < NFORMATS; i++)
-		if (!strcmp(formats[i]->name, name))
+		if (!strcmp(formats[i]->conf.name, name))
 			return formats[i];
 	return NULL;
+}
+
+const struct conf_kind *const *disk_format_conf_kinds(void)
+{
+	static const struct conf_kind *v[NFORMATS + 1];
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		v[i] = &formats[i]->conf;
+	return v;
 }
 
 const char *disk_format_names(void)
@@ -42,14 +52,15 @@ const char *disk_format_names(void)
 	buf[0] = '\0';
 	for (i = 0; i < NFORMATS; i++)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-			 i ? ", " : "", formats[i]->name);
+			 i ? ", " : "", formats[i]->conf.name);
 	return buf;
 }
 
-static int io_fail(struct disk *d, const char *what, int err)
+int disk_error(struct disk *d, const char *what, int err)
 {
 	return diag_error(EXIT_BUILD, "%s: %s: %s", d->path, what, strerror(err));
 }
+
 
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	      const char *path, uint64_t size, const struct disk_options *opts)
@@ -64,7 +75,7 @@ int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	d->path = path;
 	d->size = size;
 	err = fmt->open(d);
-	return err ? io_fail(d, "cannot create the disk", err) : 0;
+	return err ? disk_error(d, "cannot create the disk", err) : 0;
 }
 
 static int in_range(struct disk *d, size_t len, uint64_t off)
@@ -77,9 +88,28 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 	int err;
 
 	if (!in_range(d, len, off))
-		return io_fail(d, "write beyond the end of the disk", EINVAL);
+		return disk_error(d, "write beyond the end of the disk", EINVAL);
 	err = d->fmt->pwrite(d, buf, len, off);
-	return err ? io_fail(d, "cannot write the image", err) : 0;
+	return err ? disk_error(d, "cannot write the image", err) : 0;
+}
+
+int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
+	      uint64_t off, int *caps, uint64_t *done)
+{
+	int err;
+
+	*done = 0;
+	if (!d->fmt->copy || !*caps)
+		return 0;
+	if (!in_range(d, len, off))
+		return EINVAL;
+	err = d->fmt->copy(d, fd, src_off, len, off, caps, done);
+	return err;
+}
+
+int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
+{
+	return in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) : EINVAL;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
@@ -87,16 +117,16 @@ int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
 	int err;
 
 	if (!in_range(d, len, off))
-		return io_fail(d, "read beyond the end of the disk", EINVAL);
+		return disk_error(d, "read beyond the end of the disk", EINVAL);
 	err = d->fmt->pread(d, buf, len, off);
-	return err ? io_fail(d, "read failed", err) : 0;
+	return err ? disk_error(d, "read failed", err) : 0;
 }
 
 int disk_finish(struct disk *d)
 {
 	int err = d->fmt->finish(d);
 
-	return err ? io_fail(d, "cannot finish the disk", err) : 0;
+	return err ? disk_error(d, "cannot finish the disk", err) : 0;
 }
 
 void disk_close(struct disk *d)
@@ -117,8 +147,7 @@ struct cache_slot {
 };
 
 struct region {
-	struct disk *disk;
-	uint64_t offset, size;
+	struct channel_region at;	/* at.disk: the struct disk */
 	struct cache_slot cache[CACHE_SLOTS];
 	char *cache_mem;
 };
@@ -126,8 +155,7 @@ struct region {
 void disk_io_name(struct disk *d, uint64_t offset, uint64_t size, char *buf,
 		  size_t len)
 {
-	snprintf(buf, len, "disk:%p:%" PRIu64 ":%" PRIu64, (void *)d, offset,
-		 size);
+	channel_name("disk", d, offset, size, buf, len);
 }
 
 static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
@@ -138,15 +166,15 @@ static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
 
 	/* A negative count is a byte count (libext2fs's convention). */
 	len = count < 0 ? (uint64_t)-count : (uint64_t)count * ch->block_size;
-	if (!r->disk)		/* a region for sizing only */
+	if (!r->at.disk)	/* a region for sizing only */
 		return EROFS;
-	if (off > r->size || len > r->size - off)
+	if (off > r->at.size || len > r->at.size - off)
 		return EXT2_ET_LLSEEK_FAILED;
 	/* Through disk_write/disk_read, so that a failure is explained
 	 * once, naming the image file. */
 	if (wbuf)
-		return disk_write(r->disk, wbuf, len, r->offset + off) ? EIO : 0;
-	return disk_read(r->disk, rbuf, len, r->offset + off) ? EIO : 0;
+		return disk_write(r->at.disk, wbuf, len, r->at.offset + off) ? EIO : 0;
+	return disk_read(r->at.disk, rbuf, len, r->at.offset + off) ? EIO : 0;
 }
 
 static errcode_t slot_flush(io_channel ch, struct cache_slot *s)
@@ -195,31 +223,8 @@ static errcode_t cache_flush_all(io_channel ch)
 
 static errcode_t dio_open(const char *name, int flags, io_channel *out)
 {
-	struct region *r;
-	io_channel ch;
-	void *ptr;
-	uint64_t offset, size;
-
-	if (sscanf(name, "disk:%p:%" SCNu64 ":%" SCNu64, &ptr, &offset,
-		   &size) != 3)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	ch = calloc(1, sizeof(*ch));
-	r = calloc(1, sizeof(*r));
-	if (!ch || !r || !(ch->name = strdup(name))) {
-		free(ch);
-		free(r);
-		return EXT2_ET_NO_MEMORY;
-	}
-	r->disk = ptr;
-	r->offset = offset;
-	r->size = size;
-	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	ch->manager = disk_io_manager;
-	ch->block_size = 1024;
-	ch->refcount = 1;
-	ch->private_data = r;
-	*out = ch;
-	return 0;
+	return channel_open(name, "disk", disk_io_manager, sizeof(struct region),
+			    out);
 }
 
 static errcode_t dio_close(io_channel ch)
@@ -231,9 +236,7 @@ static errcode_t dio_close(io_channel ch)
 		return 0;
 	err = cache_flush_all(ch);
 	free(r->cache_mem);
-	free(r);
-	free(ch->name);
-	free(ch);
+	channel_free(ch);
 	return err;
 }
 
@@ -303,7 +306,7 @@ static errcode_t dio_write64(io_channel ch, unsigned long long blk, int count,
 	errcode_t err;
 
 	if (((unsigned long long)blk + span(ch, count)) * (uint64_t)ch->block_size >
-	    r->size)
+	    r->at.size)
 		return EXT2_ET_LLSEEK_FAILED;	/* now, not when it is flushed */
 	if (count != 1 || !r->cache_mem) {
 		/* A byte-count write (the superblock) may cover only part of

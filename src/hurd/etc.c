@@ -379,8 +379,8 @@ static const char *store_program(const struct tree *t, const char *store,
 	size_t plen = strlen(package);
 	uint32_t i;
 
-	for (i = 0; dir && i < dir->nkids; i++) {
-		const char *name = dir->kids[i]->name, *dash = strchr(name, '-');
+	for (i = 0; dir && i < tree_nkids(dir); i++) {
+		const char *name = tree_kids(dir)[i]->name, *dash = strchr(name, '-');
 		struct tree_node *n;
 
 		if (!dash || strncmp(dash + 1, package, plen) || dash[1 + plen] != '-' ||
@@ -463,14 +463,15 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 		return 0;
 	if (!*cfg->timezone || strstr(cfg->timezone, "..") || cfg->timezone[0] == '/')
 		return diag_error(EXIT_USAGE, "%s: timezone '%s' is not a zone name like Europe/Amsterdam",
-				  cfg->file, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone));
 	memset(&z, 0, sizeof(z));
 	z.zone = cfg->timezone;
 	tree_walk(t, find_zone, &z);
 	if (!*z.found)
 		return diag_error(EXIT_BUILD,
 				  "%s: timezone %s: no share/zoneinfo/%s in the image; add the tzdata package to the closure",
-				  cfg->file, cfg->timezone, cfg->timezone);
+				  cfg->file, diag_value(cfg->timezone),
+				  diag_value(cfg->timezone));
 	sb_init(&b);
 	sb_addf(&b, "%s\n", cfg->timezone);
 	if ((r = put_text(t, "/etc/timezone", &b, 0644, mtime)))
@@ -531,16 +532,17 @@ static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtim
  * directory the configuration names, as the childhurd hands them over:
  * each file to the same path under /, root-owned, 0600.  Directories on
  * the way are made (0755) only where the image has none. */
-static int copy_secrets(struct tree *t, const char *host, const char *image,
-			int64_t mtime)
+static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
+			const char *image, int64_t mtime)
 {
 	DIR *d = opendir(host);
 	struct dirent *de;
 	int r = 0;
 
 	if (!d)
-		return diag_error(EXIT_BUILD, "%s: secrets: %s", host, strerror(errno));
-	r = tree_add_input(t, host);
+		return diag_error(EXIT_BUILD, "%s: secrets: %s", diag_value(host),
+				  strerror(errno));
+	r = inputs_add(in, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];
 		struct tree_inode *ino;
@@ -553,27 +555,52 @@ static int copy_secrets(struct tree *t, const char *host, const char *image,
 		if (lstat(hp, &st)) {
 			r = diag_error(EXIT_BUILD, "%s: %s", hp, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			r = copy_secrets(t, hp, ip, mtime);
+			r = copy_secrets(t, in, hp, ip, mtime);
 		} else if (!S_ISREG(st.st_mode)) {
 			r = diag_error(EXIT_BUILD, "%s: secrets must be regular files", hp);
 		} else if (!(ino = tree_inode_new(t, S_IFREG | 0600)) ||
-			   !(ino->host_path = strdup(hp))) {
+			   tree_inode_set_host(ino, hp, &st)) {
 			tree_inode_free(ino);
 			r = diag_error(EXIT_BUILD, "out of memory");
 		} else {
-			ino->size = (uint64_t)st.st_size;
-			ino->content = st.st_size ? CONTENT_HOST : CONTENT_NONE;
-			ino->host_mtime = st.st_mtim;
 			ino->mtime = mtime;
 			r = tree_put(t, ip, ino, NULL) ? EXIT_BUILD : 0;
+			/* Empty, it has no content to list it by. */
+			if (!r && !st.st_size)
+				r = inputs_add(in, hp);
 		}
 	}
 	closedir(d);
 	return r;
 }
 
-int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
-	    int64_t mtime)
+/* Every mounted file system and every swap partition, with the device
+ * names the disk driver gives: /dev/hd0sN (GNU Mach's IDE) or /dev/wd0sN
+ * (rumpdisk).  The root alone keeps its historical comment line. */
+static void fstab(struct strbuf *b, const struct os_config *cfg,
+		  enum disk_driver drv)
+{
+	const char *disk = drv == DRIVER_WD ? "wd0" : "hd0";
+	size_t i;
+
+	sb_add(b, cfg->npartitions > 1
+			  ? "# Written by " PACKAGE_STRING ": the file systems and swap.\n"
+			  : "# Written by " PACKAGE_STRING ": the root file system.\n");
+	for (i = 0; i < cfg->npartitions; i++) {
+		const struct os_partition *p = &cfg->partitions[i];
+		const char *type = p->kind ? p->kind->name : "ext2";
+
+		if (!strcmp(type, "swap"))
+			sb_addf(b, "/dev/%ss%zu\tnone\tswap\tsw\t0\t0\n", disk, i + 1);
+		else if (p->mount_point)
+			sb_addf(b, "/dev/%ss%zu\t%s\t%s\tdefaults\t0\t%d\n", disk,
+				i + 1, p->mount_point, type,
+				i == cfg->root_partition ? 1 : 2);
+	}
+}
+
+int etc_add(struct tree *t, struct inputs *in, const struct os_config *cfg,
+	    enum disk_driver drv, int64_t mtime)
 {
 	struct strbuf b;
 	int r;
@@ -586,12 +613,10 @@ int etc_add(struct tree *t, const struct os_config *cfg, enum disk_driver drv,
 		cfg->host_name);
 	if ((r = put_text(t, "/etc/hosts", &b, 0644, mtime)))
 		return r;
-	sb_add(&b, "# Written by " PACKAGE_STRING ": the root file system.\n");
-	sb_addf(&b, "/dev/%s0s1\t/\text2\tdefaults\t0\t1\n",
-		drv == DRIVER_WD ? "wd" : "hd");
+	fstab(&b, cfg, drv);
 	if ((r = put_text(t, "/etc/fstab", &b, 0644, mtime)) ||
 	    (r = accounts(t, cfg, mtime)) || (r = timezone_files(t, cfg, mtime)) ||
 	    (r = sshd_config(t, cfg, mtime)))
 		return r;
-	return cfg->secrets ? copy_secrets(t, cfg->secrets, "", mtime) : 0;
+	return cfg->secrets ? copy_secrets(t, in, cfg->secrets, "", mtime) : 0;
 }

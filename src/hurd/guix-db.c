@@ -42,96 +42,10 @@ static const char schema_sql[] =
 	" path text primary key not null,"
 	" time integer not null);";
 
-static void db_free(void *p)
-{
-	struct guix_db *db = p;
-	size_t i, k;
-
-	for (i = 0; i < db->n; i++) {
-		for (k = 0; k < db->items[i].nrefs; k++)
-			free(db->items[i].refs[k]);
-		free(db->items[i].refs);
-		free(db->items[i].path);
-		free(db->items[i].deriver);
-	}
-	free(db->items);
-	free(db->system);
-	free(db);
-}
-
-struct guix_db *guix_db_of(struct tree *t)
-{
-	if (!t->guix_db) {
-		t->guix_db = calloc(1, sizeof(struct guix_db));
-		t->guix_db_free = db_free;
-	}
-	return t->guix_db;
-}
-
-static int item_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct store_item *)a)->path,
-		      ((const struct store_item *)b)->path);
-}
-
-static struct store_item *find(const struct guix_db *db, const char *path)
-{
-	struct store_item key;
-	size_t i;
-
-	/* Sorted once registration is complete; linear before that. */
-	key.path = (char *)path;
-	if (db->sorted)
-		return bsearch(&key, db->items, db->n, sizeof(key), item_cmp);
-	for (i = 0; i < db->n; i++)
-		if (!strcmp(db->items[i].path, path))
-			return &db->items[i];
-	return NULL;
-}
-
-int guix_db_add(struct guix_db *db, const char *path, const char *deriver,
-		char *const *refs, size_t nrefs, const uint8_t *hash,
-		uint64_t nar_size)
-{
-	struct store_item *it;
-	size_t k;
-
-	if (find(db, path))
-		return 0;
-	if (db->sorted)
-		return diag_error(EXIT_BUILD, "%s: registered after the database was laid out",
-				  path);
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 64;
-		struct store_item *v = realloc(db->items, cap * sizeof(*v));
-
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		db->items = v;
-		db->cap = cap;
-	}
-	it = &db->items[db->n++];
-	memset(it, 0, sizeof(*it));
-	it->path = strdup(path);
-	it->deriver = deriver && *deriver ? strdup(deriver) : NULL;
-	it->refs = calloc(nrefs + 1, sizeof(char *));
-	if (!it->path || !it->refs)
-		return diag_error(EXIT_BUILD, "out of memory");
-	for (k = 0; k < nrefs; k++)
-		if (!(it->refs[it->nrefs++] = strdup(refs[k])))
-			return diag_error(EXIT_BUILD, "out of memory");
-	if (hash) {
-		memcpy(it->hash, hash, 32);
-		it->nar_size = nar_size;
-		it->hashed = 1;
-	}
-	return 0;
-}
-
 /* ---- the database file ---- */
 
 /* Leaves first: each item after everything it refers to. */
-static void order_visit(struct guix_db *db, size_t i, char *state, size_t *order,
+static void order_visit(struct store_items *db, size_t i, char *state, size_t *order,
 			size_t *n)
 {
 	size_t k;
@@ -140,7 +54,7 @@ static void order_visit(struct guix_db *db, size_t i, char *state, size_t *order
 		return;
 	state[i] = 1;
 	for (k = 0; k < db->items[i].nrefs; k++) {
-		struct store_item *r = find(db, db->items[i].refs[k]);
+		struct store_item *r = store_items_find(db, db->items[i].refs[k]);
 
 		if (r && r != &db->items[i])
 			order_visit(db, (size_t)(r - db->items), state, order, n);
@@ -154,7 +68,7 @@ static int sql_fail(sqlite3 *s, const char *what)
 			  s ? sqlite3_errmsg(s) : "out of memory");
 }
 
-static int insert_all(sqlite3 *s, struct guix_db *db, const size_t *order,
+static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 		      int64_t regtime, int64_t *ids)
 {
 	sqlite3_stmt *vp = NULL, *ref = NULL;
@@ -186,7 +100,7 @@ static int insert_all(sqlite3 *s, struct guix_db *db, const size_t *order,
 			r = sql_fail(s, it->path);
 		ids[order[i]] = sqlite3_last_insert_rowid(s);
 		for (k = 0; !r && k < it->nrefs; k++) {
-			struct store_item *t = find(db, it->refs[k]);
+			struct store_item *t = store_items_find(db, it->refs[k]);
 
 			if (!t)
 				continue;	/* checked when the closure was read */
@@ -202,7 +116,8 @@ static int insert_all(sqlite3 *s, struct guix_db *db, const size_t *order,
 	return r;
 }
 
-int guix_db_serialize(struct guix_db *db, int64_t regtime, void **out, size_t *len)
+/* The database file as SQLite bytes (malloc'd). */
+static int serialize(struct store_items *db, int64_t regtime, void **out, size_t *len)
 {
 	sqlite3 *s = NULL;
 	size_t *order = calloc(db->n + 1, sizeof(*order)), n = 0, i;
@@ -246,7 +161,7 @@ int guix_db_serialize(struct guix_db *db, int64_t regtime, void **out, size_t *l
 /* ---- the files ---- */
 
 struct db_file {
-	struct guix_db *db;
+	struct store_items *db;
 	int64_t mtime;
 };
 
@@ -260,7 +175,7 @@ static int make_db(void *ctx, void **data, size_t *len)
 			return diag_error(EXIT_BUILD,
 					  "%s: no NAR hash when the database was written (is the store directory sorted after /var?)",
 					  f->db->items[i].path);
-	return guix_db_serialize(f->db, f->mtime, data, len);
+	return serialize(f->db, f->mtime, data, len);
 }
 
 /* The size of a nar follows from the tree alone: names, file sizes,
@@ -285,10 +200,10 @@ static uint64_t nar_node_size(const struct tree_node *n)
 		s += str_size(7) + str_size(6) + str_size(ino->size);
 	} else {
 		s += str_size(9);
-		for (i = 0; i < n->nkids; i++)
+		for (i = 0; i < tree_nkids(n); i++)
 			s += str_size(5) + str_size(1) + str_size(4) +
-			     str_size(strlen(n->kids[i]->name)) + str_size(4) +
-			     nar_node_size(n->kids[i]) + str_size(1);
+			     str_size(strlen(tree_kids(n)[i]->name)) + str_size(4) +
+			     nar_node_size(tree_kids(n)[i]) + str_size(1);
 	}
 	return s + str_size(1);		/* ")" */
 }
@@ -298,7 +213,8 @@ static void gen_free(void *ctx)
 	free(ctx);
 }
 
-int guix_db_add_files(struct tree *t, int64_t mtime)
+int guix_db_add_files(struct tree *t, struct store_items *db,
+		      const char *system, int64_t mtime)
 {
 	static const struct {
 		const char *path;
@@ -313,17 +229,15 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 		{ "/var/tmp", 01777 },	   { "/var/lock", 01777 },
 		{ "/home", 0755 },
 	};
-	struct guix_db *db = t->guix_db;
 	struct tree_inode *ino;
 	struct db_file *f;
 	void *bytes;
 	size_t len, i;
 	int r;
 
-	if (!db || !db->n)
+	if (!db->n)
 		return 0;
-	qsort(db->items, db->n, sizeof(*db->items), item_cmp);
-	db->sorted = 1;		/* find() may bisect from now on */
+	store_items_sort(db);	/* find() may bisect from now on */
 	tree_finish(t);
 	for (i = 0; i < db->n; i++) {
 		struct tree_node *n;
@@ -341,7 +255,7 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 			return r;
 	/* The size, from the same rows with hashes not known yet: every
 	 * hash has the same length, so the file has the same pages. */
-	if ((r = guix_db_serialize(db, mtime, &bytes, &len)))
+	if ((r = serialize(db, mtime, &bytes, &len)))
 		return r;
 	free(bytes);
 	f = calloc(1, sizeof(*f));
@@ -354,11 +268,10 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 	f->db = db;
 	f->mtime = mtime;
 	ino->mtime = mtime;
-	ino->size = len;
-	ino->content = CONTENT_GEN;
-	ino->gen = make_db;
-	ino->gen_ctx = f;
-	ino->gen_free = gen_free;
+	if (tree_inode_set_gen(ino, len, make_db, f, gen_free)) {
+		tree_inode_free(ino);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
 	if (tree_put(t, "/var/guix/db/db.sqlite", ino, NULL))
 		return EXIT_BUILD;
 	/* The daemon's schema version, so its first start opens, not creates. */
@@ -367,9 +280,9 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 	    (r = tree_add_symlink(t, "/var/guix/gcroots/current-system", "/run/current-system", mtime)) ||
 	    (r = tree_add_symlink(t, "/var/guix/gcroots/profiles", "/var/guix/profiles", mtime)))
 		return r;
-	if (db->system &&
+	if (system &&
 	    ((r = tree_add_symlink(t, "/var/guix/profiles/system", "system-1-link", mtime)) ||
-	     (r = tree_add_symlink(t, "/var/guix/profiles/system-1-link", db->system, mtime))))
+	     (r = tree_add_symlink(t, "/var/guix/profiles/system-1-link", system, mtime))))
 		return r;
 	return 0;
 }
@@ -377,7 +290,7 @@ int guix_db_add_files(struct tree *t, int64_t mtime)
 /* ---- NAR hashing while the writer copies ---- */
 
 struct guix_db_hasher {
-	struct guix_db *db;
+	struct store_items *db;
 	struct store_item *item;	/* being hashed, or NULL */
 	size_t rootlen;
 	gcry_md_hd_t md;
@@ -460,7 +373,7 @@ static void finish_item(struct guix_db_hasher *h)
 	h->item = NULL;
 }
 
-struct guix_db_hasher *guix_db_hasher_new(struct guix_db *db)
+struct guix_db_hasher *guix_db_hasher_new(struct store_items *db)
 {
 	struct guix_db_hasher *h = calloc(1, sizeof(*h));
 
@@ -480,7 +393,7 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 			 path[h->rootlen] == '/'))
 		finish_item(h);
 	if (!h->item) {
-		struct store_item *it = find(h->db, path);
+		struct store_item *it = store_items_find(h->db, path);
 
 		if (!it || it->hashed || gcry_md_open(&h->md, GCRY_MD_SHA256, 0))
 			return;
@@ -508,7 +421,7 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 	} else if (S_ISLNK(ino->mode)) {
 		TOK(h, "symlink");
 		TOK(h, "target");
-		put_str(h, ino->data, ino->size);
+		put_str(h, tree_inode_data(ino), ino->size);
 		TOK(h, ")");
 		if (depth > 0)
 			TOK(h, ")");

@@ -24,7 +24,8 @@
 /* The parameters file is a few kilobytes; this is far above any. */
 #define PARAMETERS_MAX (1 << 20)
 
-int hurd_boot_has_arg(char *const *args, size_t nargs, const char *word)
+/* Does ARGS hold the word WORD? ("noide" switches i586 to rumpdisk.) */
+static int has_arg(char *const *args, size_t nargs, const char *word)
 {
 	size_t i;
 
@@ -309,11 +310,11 @@ static int chain_args(struct hurd_boot *b, const struct os_config *cfg)
 		       b->root_partition, b->driver == DRIVER_WD ? "wd" : "hd")))
 		return r;
 	if (b->driver == DRIVER_WD &&
-	    !hurd_boot_has_arg(cfg->kernel_args, cfg->nkernel_args, "noide") &&
+	    !has_arg(cfg->kernel_args, cfg->nkernel_args, "noide") &&
 	    (r = push(&e->args, &e->nargs, strdup("noide"))))
 		return r;
 	if (cfg->serial &&
-	    !hurd_boot_has_arg(cfg->kernel_args, cfg->nkernel_args, "console=com0") &&
+	    !has_arg(cfg->kernel_args, cfg->nkernel_args, "console=com0") &&
 	    (r = push(&e->args, &e->nargs, strdup("console=com0"))))
 		return r;
 	for (i = 0; i < cfg->nkernel_args; i++)
@@ -359,7 +360,7 @@ static int decide_chain(struct hurd_boot *b, const struct tree *t,
 	int r;
 
 	b->driver = type->driver == DRIVER_WD ||
-				    hurd_boot_has_arg(cfg->kernel_args,
+				    has_arg(cfg->kernel_args,
 						      cfg->nkernel_args, "noide")
 			    ? DRIVER_WD
 			    : DRIVER_HD;
@@ -393,19 +394,19 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 	if (!tree_follow(t, cfg->guix_system, &hops))
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s is not in the closure",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	snprintf(path, sizeof(path), "%s/parameters", cfg->guix_system);
 	n = tree_follow(t, path, &hops);
 	if (!n || (n->inode->mode & S_IFMT) != S_IFREG)
 		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
 				     "guix-system %s has no parameters file in the image: name the system item that `guix system build' prints, and put its closure in the sources",
-				     cfg->guix_system);
+				     diag_value(cfg->guix_system));
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
-		snprintf(name, sizeof(name), "%s", n->inode->host_path);
+		tree_host_path(n, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "%s (in the image)", path);
-	if ((r = tree_read_content(n->inode, name, PARAMETERS_MAX, &text, &len)))
+	if ((r = tree_read_content(n, name, PARAMETERS_MAX, &text, &len)))
 		return r;
 	r = guix_boot_params_parse(text, len, name, p);
 	free(text);
@@ -469,9 +470,9 @@ static char *system_hurd(const struct tree *t, const char *system,
 
 	snprintf(path, sizeof(path), "%s/hurd", system);
 	n = tree_lookup(t, path);
-	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && n->inode->data &&
-	    ((char *)n->inode->data)[0] == '/')
-		return strdup(n->inode->data);
+	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && tree_inode_data(n->inode) &&
+	    ((const char *)tree_inode_data(n->inode))[0] == '/')
+		return strdup(tree_inode_data(n->inode));
 	for (i = 0; i < p->nmodules; i++) {
 		const char *f = p->modules[i].words[0], *s = strstr(f, "/hurd/");
 
@@ -525,6 +526,52 @@ static int guix_check(const struct hurd_boot *b, const struct tree *t,
 	return 0;
 }
 
+/* Does the fstab TEXT mount something at DIR? */
+static int fstab_has(const char *text, const char *dir)
+{
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+		char dev[4096], mnt[4096];
+
+		if (*line == '#' || sscanf(line, "%4095s %4095s", dev, mnt) != 2)
+			continue;
+		if (!strcmp(mnt, dir))
+			return 1;
+	}
+	return 0;
+}
+
+/* A Guix system mounts the file systems its operating-system declares
+ * (its etc/fstab), not the image's /etc/fstab: a partition it does not
+ * know of is there, unmounted.  Say so. */
+static void warn_undeclared(const struct tree *t, const struct os_config *cfg)
+{
+	char path[4096], *text = NULL;
+	struct tree_node *etc, *n;
+	size_t len, i;
+	int hops;
+
+	snprintf(path, sizeof(path), "%s/etc", cfg->guix_system);
+	if ((etc = tree_follow(t, path, &hops))) {
+		tree_path(etc, path, sizeof(path));
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/fstab");
+		n = tree_follow(t, path, &hops);
+		if (n && S_ISREG(n->inode->mode) &&
+		    tree_read_content(n, path, 1 << 20, &text, &len))
+			diag_clear();	/* unreadable: as if it declared none */
+	}
+	for (i = 0; i < cfg->npartitions; i++) {
+		const struct os_partition *p = &cfg->partitions[i];
+
+		if (p->mount_point && strcmp(p->mount_point, "/") &&
+		    !(text && fstab_has(text, p->mount_point)))
+			diag_warn("partition '%s' (mount-point %s): the Guix system %s declares no file system there, so it will not mount it; add it to the operating-system's file-systems",
+				  p->name, p->mount_point, cfg->guix_system);
+	}
+	free(text);
+}
+
 static int decide_guix(struct hurd_boot *b, const struct tree *t,
 		       const struct os_config *cfg, const struct image_type *type)
 {
@@ -544,7 +591,7 @@ static int decide_guix(struct hurd_boot *b, const struct tree *t,
 	}
 	/* Guix's grub.scm: rumpdisk on hurd64, or when asked with noide. */
 	b->driver = !strcmp(type->system, "x86_64-gnu") ||
-				    hurd_boot_has_arg(p.kernel_args, p.nkernel_args,
+				    has_arg(p.kernel_args, p.nkernel_args,
 						      "noide")
 			    ? DRIVER_WD
 			    : DRIVER_HD;
@@ -557,7 +604,9 @@ static int decide_guix(struct hurd_boot *b, const struct tree *t,
 	if (!r)
 		r = guix_entry(b, cfg, &p);
 	guix_boot_params_free(&p);
-	return r ? r : guix_check(b, t, cfg);
+	if (!r && !(r = guix_check(b, t, cfg)))
+		warn_undeclared(t, cfg);
+	return r;
 }
 
 int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
@@ -566,7 +615,7 @@ int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	b->root_partition = 1;
+	b->root_partition = (unsigned)cfg->root_partition + 1;
 	if (cfg->guix_system)
 		r = decide_guix(b, t, cfg, type);
 	else

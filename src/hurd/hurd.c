@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "diag.h"
 #include "hurd.h"
 
@@ -124,15 +125,8 @@ static int add_entry(struct hurd_translators *tt, const char *path,
 	struct hurd_translator *t;
 	const char *p;
 
-	if (tt->n == tt->cap) {
-		size_t cap = tt->cap ? tt->cap * 2 : 128;
-		struct hurd_translator *v = realloc(tt->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		tt->v = v;
-		tt->cap = cap;
-	}
+	if (array_grow(&tt->v, &tt->cap, tt->n + 1, sizeof(*tt->v), 128))
+		return -1;
 	t = &tt->v[tt->n];
 	memset(t, 0, sizeof(*t));
 	t->path = strdup(path);
@@ -291,12 +285,19 @@ static int translator_node(struct tree *t, const struct hurd_translator *tr,
 
 /* The program of each translator should be in the image: /hurd/X is
  * looked up under the configured Hurd directory (Guix links /hurd there
- * at boot). */
+ * at boot).  A tree with no such directory has no Hurd to check against
+ * (the boot's own check names what is missing): no warnings then. */
 static void check_programs(struct tree *t, const struct hurd_translators *tt,
 			   const char *hurd_dir)
 {
+	char *dir = hurd_path(hurd_dir, "hurd");
+	int hops;
+	struct tree_node *d = dir ? tree_follow(t, dir, &hops) : NULL;
 	size_t i, j;
 
+	free(dir);
+	if (!d || !tree_is_dir(d->inode))
+		return;
 	for (i = 0; i < tt->n; i++) {
 		const char *prog = tt->v[i].argz;
 		struct tree_node *n;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <ext2fs/ext2fs.h>
 
+#include "array.h"
 #include "diag.h"
 #include "ext2.h"
 #include "inspect.h"
@@ -48,19 +49,13 @@ static int collect(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 {
 	struct dlist *l = priv;
 	int len = ext2fs_dirent_name_len(d);
-	struct dentry *v;
 
 	if ((len == 1 && d->name[0] == '.') ||
 	    (len == 2 && d->name[0] == '.' && d->name[1] == '.'))
 		return 0;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 32;
-		v = realloc(l->v, l->cap * sizeof(*v));
-		if (!v) {
-			l->oom = 1;
-			return DIRENT_ABORT;
-		}
-		l->v = v;
+	if (array_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 32)) {
+		l->oom = 1;
+		return DIRENT_ABORT;
 	}
 	l->v[l->n].ino = d->inode;
 	if (!(l->v[l->n].name = strndup(d->name, (size_t)len))) {
@@ -122,13 +117,8 @@ static int add_record(struct walk *w, const char *path, const char *kind,
 	struct inspect_translators *t = w->out;
 	struct inspect_translator *v;
 
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		v = realloc(t->v, t->cap * sizeof(*v));
-		if (!v)
-			return diag_error(EXIT_BUILD, "out of memory");
-		t->v = v;
-	}
+	if (array_grow(&t->v, &t->cap, t->n + 1, sizeof(*t->v), 64))
+		return diag_error(EXIT_BUILD, "out of memory");
 	v = &t->v[t->n];
 	v->kind = kind;
 	v->len = len;
@@ -629,6 +619,9 @@ int inspect_path(ext2_filsys fs, const char *image, const char *path, int json)
 		return list_dir(fs, image, path, ino, json);
 	if (!LINUX_S_ISREG(inode.i_mode))
 		return list_one(fs, image, path, ino, json);
+	if (json)
+		return diag_error(EXIT_USAGE, "inspect: --json lists a directory or sums up the image; the bytes of the file %s have no JSON form: leave out --json",
+				  diag_value(path));
 	r = read_data(fs, image, path, ino, EXT2_I_SIZE(&inode), to_stdout, NULL);
 	if (!r && fflush(stdout))
 		r = diag_error(EXIT_BUILD, "standard output: %s", strerror(errno));

@@ -8,17 +8,28 @@
  * written.  The output depends only on the virtual disk, so a raw image
  * and its qcow2 conversion (compressed or not) print the same.
  *
- * The summary has four parts: the MBR partition table; the parameters of
- * the root file system (the first partition of type 0x83, else the first
- * one); GRUB (boot.img in sector 0, core.img's sectors and prefix, the
+ * The summary has four parts: the MBR partition table, with what each
+ * partition holds (ext2, swap or raw); the parameters of the root file
+ * system (the active partition of type 0x83, else the first of that type,
+ * else the first one; or the whole disk when it has no partition table
+ * but an ext2 superblock at byte 1024, as mke2fs makes a bare file
+ * system); GRUB (boot.img in sector 0, core.img's sectors and prefix, the
  * menu entries of /boot/grub/grub.cfg); and every passive translator.
+ * The file system is checked first (inspect-super.c): a damaged one is
+ * an error, not a summary of garbage.
  *
  * With --json it is one object; these key names are stable:
  *
- *   disk         { size: bytes, signature: "0x%08x" (the MBR disk id) }
+ *   disk         { size: bytes, signature: "0x%08x" (the MBR disk id; null
+ *                  for a bare file system) }
  *   partitions   [ { index: 1-4, start: LBA, sectors, type: number
- *                    (131 = 0x83), bootable: bool } ]  (empty slots left out)
- *   filesystem   { partition: index, os: "Linux"|"Hurd"|..., block_size,
+ *                    (131 = 0x83), bootable: bool, content: { kind:
+ *                    "ext2"|"swap"|"raw", and for ext2: label, uuid, os,
+ *                    blocks, free_blocks, inodes, free_inodes; for swap:
+ *                    label, uuid, version, pages } } ]  (empty slots
+ *                    left out; [] for a bare file system)
+ *   filesystem   { partition: index (null for a bare file system),
+ *                  os: "Linux"|"Hurd"|..., block_size,
  *                  inode_size, revision, features: [names, as dumpe2fs],
  *                  label, uuid, blocks, free_blocks, inodes, free_inodes }
  *   grub         { boot_img: bool, core_lba, core_sectors, core_bytes,
@@ -36,8 +47,9 @@
  * sorted by name, without "." and "..".  Strings are JSON-escaped; bytes
  * that are not UTF-8 come out as \udcXX (json-out.h).
  *
- * Exit status: 0; 1 when IMAGE is not a disk image we can read, has no
- * partition or file system, or PATH is not in it; 2 for usage errors.
+ * Exit status: 0; 1 when IMAGE is not a regular file or block device, is
+ * not a disk image we can read, has no partition or file system, its file
+ * system is damaged, or PATH is not in it; 2 for usage errors.
  */
 #include "autoconfig.h"
 
@@ -52,6 +64,7 @@
 #include "inspect.h"
 #include "json-out.h"
 #include "mbr.h"
+#include "partition-table.h"
 
 #define GRUB_CFG "/boot/grub/grub.cfg"
 #define GRUB_CFG_MAX (1u << 20)
@@ -63,6 +76,7 @@ struct part {
 	uint8_t type;
 	int bootable;
 	uint32_t start, sectors;
+	struct inspect_part content;
 };
 
 struct inspection {
@@ -71,7 +85,8 @@ struct inspection {
 	uint8_t sector0[512];
 	struct part parts[4];
 	int nparts;
-	const struct part *root;
+	const struct part *root;	/* NULL: a bare file system */
+	uint64_t fs_offset, fs_size;	/* the root file system's bytes */
 	ext2_filsys fs;
 	struct inspect_grub grub;
 	struct inspect_translators trans;
@@ -102,33 +117,76 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* The table as its handler reads it back (partition-table.h). */
 static void read_table(struct inspection *in)
 {
-	int i;
+	struct table_entry v[4];
+	int i, n = partition_table_msdos.read(in->sector0, v, 4);
 
-	for (i = 0; i < 4; i++) {
-		const uint8_t *e = in->sector0 + MBR_TABLE_OFFSET + 16 * i;
-		struct part *p = &in->parts[in->nparts];
+	for (i = 0; i < n; i++) {
+		struct part *p = &in->parts[in->nparts++];
 
-		if (!e[4])
-			continue;	/* type 0: an empty slot */
-		p->index = i + 1;
-		p->type = e[4];
-		p->bootable = (e[0] & 0x80) != 0;
-		p->start = le32(e + 8);
-		p->sectors = le32(e + 12);
-		in->nparts++;
+		p->index = (int)v[i].number;
+		p->type = v[i].type;
+		p->bootable = v[i].active;
+		p->start = (uint32_t)(v[i].offset / 512);
+		p->sectors = (uint32_t)(v[i].size / 512);
 	}
 }
 
+/* The one the BIOS boots, when it holds ext2; else the first ext2. */
 static const struct part *root_partition(const struct inspection *in)
 {
 	int i;
 
 	for (i = 0; i < in->nparts; i++)
+		if (in->parts[i].type == PART_LINUX && in->parts[i].bootable)
+			return &in->parts[i];
+	for (i = 0; i < in->nparts; i++)
 		if (in->parts[i].type == PART_LINUX)
 			return &in->parts[i];
 	return in->nparts ? &in->parts[0] : NULL;
+}
+
+static void probe_parts(struct inspection *in)
+{
+	int i;
+
+	for (i = 0; i < in->nparts; i++)
+		inspect_part_probe(in->disk, (uint64_t)in->parts[i].start * 512,
+				   (uint64_t)in->parts[i].sectors * 512,
+				   &in->parts[i].content);
+}
+
+/* An ext2 superblock at byte 1024: a file system with no partition
+ * table around it (mke2fs on a file). */
+static int bare_fs(struct inspection *in)
+{
+	uint8_t magic[2];
+
+	return disk_reader_size(in->disk) >= 2048 &&
+	       !disk_reader_read(in->disk, magic, 2, 1024 + 56) &&
+	       magic[0] == (EXT2_SUPER_MAGIC & 0xff) &&
+	       magic[1] == EXT2_SUPER_MAGIC >> 8;
+}
+
+static int open_table(struct inspection *in)
+{
+	read_table(in);
+	if (!(in->root = root_partition(in)))
+		return diag_error(EXIT_BUILD, "%s: the partition table is empty",
+				  in->image);
+	if (in->root->type == PART_GPT)
+		return diag_error(EXIT_BUILD, "%s: a GPT disk: only MBR partition tables are read",
+				  in->image);
+	in->fs_offset = (uint64_t)in->root->start * 512;
+	in->fs_size = (uint64_t)in->root->sectors * 512;
+	if (in->fs_offset >= disk_reader_size(in->disk) ||
+	    in->fs_size > disk_reader_size(in->disk) - in->fs_offset)
+		return diag_error(EXIT_BUILD, "%s: partition %d (sectors %u+%u) runs past the end of the disk",
+				  in->image, in->root->index, in->root->start,
+				  in->root->sectors);
+	return 0;
 }
 
 static int open_disk(struct inspection *in)
@@ -141,41 +199,44 @@ static int open_disk(struct inspection *in)
 	    disk_reader_read(in->disk, in->sector0, 512, 0))
 		return diag_error(EXIT_BUILD, "%s: not a disk image: shorter than one sector",
 				  in->image);
-	if (in->sector0[510] != 0x55 || in->sector0[511] != 0xaa)
-		return diag_error(EXIT_BUILD, "%s: not a disk image: no MBR boot signature (55 AA) in sector 0",
-				  in->image);
-	read_table(in);
-	if (!(in->root = root_partition(in)))
-		return diag_error(EXIT_BUILD, "%s: the partition table is empty",
-				  in->image);
-	if (in->root->type == PART_GPT)
-		return diag_error(EXIT_BUILD, "%s: a GPT disk: only MBR partition tables are read",
-				  in->image);
-	return 0;
+	if (in->sector0[510] == 0x55 && in->sector0[511] == 0xaa)
+		return open_table(in);
+	if (bare_fs(in)) {
+		in->fs_size = disk_reader_size(in->disk);
+		return 0;
+	}
+	return diag_error(EXIT_BUILD, "%s: not a disk image: no MBR boot signature (55 AA) in sector 0, and no ext2 superblock at byte 1024",
+			  in->image);
 }
 
 /* ---- the root file system ---- */
 
+/* "partition N" or "the disk", for messages. */
+static const char *where(const struct inspection *in, char buf[32])
+{
+	if (!in->root)
+		return "the disk";
+	snprintf(buf, 32, "partition %d", in->root->index);
+	return buf;
+}
+
 static int open_fs(struct inspection *in)
 {
-	uint64_t off = (uint64_t)in->root->start * 512;
-	uint64_t size = (uint64_t)in->root->sectors * 512;
-	char name[128];
+	char name[128], place[32], why[256];
 	errcode_t err;
 
-	if (off >= disk_reader_size(in->disk) ||
-	    size > disk_reader_size(in->disk) - off)
-		return diag_error(EXIT_BUILD, "%s: partition %d (sectors %u+%u) runs past the end of the disk",
-				  in->image, in->root->index, in->root->start,
-				  in->root->sectors);
-	disk_reader_io_name(in->disk, off, size, name, sizeof(name));
+	disk_reader_io_name(in->disk, in->fs_offset, in->fs_size, name,
+			    sizeof(name));
 	err = ext2fs_open2(name, NULL, EXT2_FLAG_64BITS, 0, 0,
 			   disk_reader_io_manager, &in->fs);
 	if (err) {
 		in->fs = NULL;
-		return diag_error(EXIT_BUILD, "%s: partition %d holds no ext2 file system we can read: %s",
-				  in->image, in->root->index, error_message(err));
+		return diag_error(EXIT_BUILD, "%s: %s holds no ext2 file system we can read: %s",
+				  in->image, where(in, place), error_message(err));
 	}
+	if (inspect_check_fs(in->fs, why, sizeof(why)))
+		return diag_error(EXIT_BUILD, "%s: %s: the file system is damaged: %s",
+				  in->image, where(in, place), why);
 	return 0;
 }
 
@@ -296,6 +357,12 @@ static void text_partitions(const struct inspection *in)
 {
 	int i;
 
+	if (!in->root) {
+		printf("Disk: %llu bytes, no partition table\n"
+		       "Partitions:    none: a bare file system\n",
+		       (unsigned long long)disk_reader_size(in->disk));
+		return;
+	}
 	printf("Disk: %llu bytes, MBR disk signature 0x%08x\n",
 	       (unsigned long long)disk_reader_size(in->disk),
 	       le32(in->sector0 + MBR_SIGNATURE_OFFSET));
@@ -305,6 +372,37 @@ static void text_partitions(const struct inspection *in)
 		printf("  %-2d %10u %10u 0x%02x%s\n", in->parts[i].index,
 		       in->parts[i].start, in->parts[i].sectors,
 		       in->parts[i].type, in->parts[i].bootable ? "  *" : "");
+}
+
+/* One line for each partition but the root, which gets a section. */
+static void text_contents(const struct inspection *in)
+{
+	int i;
+
+	for (i = 0; i < in->nparts; i++) {
+		const struct part *p = &in->parts[i];
+		const struct inspect_part *c = &p->content;
+
+		if (p == in->root)
+			continue;
+		printf("Partition %d: %s", p->index, c->kind);
+		if (!strcmp(c->kind, "raw")) {
+			printf(", %llu bytes\n", (unsigned long long)p->sectors * 512);
+			continue;
+		}
+		fputs(", label ", stdout);
+		put_word(c->label);
+		printf(", UUID %s", c->uuid);
+		if (!strcmp(c->kind, "swap"))
+			printf(", version %u, %llu pages\n", c->version,
+			       (unsigned long long)c->pages);
+		else
+			printf(", %s, %llu blocks (%llu free), %llu inodes (%llu free)\n",
+			       os_name(c->os), (unsigned long long)c->blocks,
+			       (unsigned long long)c->free_blocks,
+			       (unsigned long long)c->inodes,
+			       (unsigned long long)c->free_inodes);
+	}
 }
 
 static void text_features(const struct ext2_super_block *sb)
@@ -331,7 +429,10 @@ static void text_fs(const struct inspection *in)
 
 	uuid_string(sb->s_uuid, uuid);
 	label_string(sb, label);
-	printf("File system (partition %d):\n", in->root->index);
+	if (in->root)
+		printf("File system (partition %d):\n", in->root->index);
+	else
+		puts("File system (the whole disk):");
 	printf("  OS type:       %s\n", os_name(sb->s_creator_os));
 	printf("  Block size:    %u\n", in->fs->blocksize);
 	printf("  Inode size:    %u\n", EXT2_INODE_SIZE(sb));
@@ -408,11 +509,33 @@ static void print_text(const struct inspection *in)
 {
 	text_partitions(in);
 	text_fs(in);
+	text_contents(in);
 	text_grub(&in->grub);
 	text_translators(&in->trans);
 }
 
 /* ---- JSON output ---- */
+
+static void json_content(struct json_out *j, const struct inspect_part *c)
+{
+	json_begin_object(j, "content", 1);
+	json_string(j, "kind", c->kind);
+	if (strcmp(c->kind, "raw")) {
+		json_string(j, "label", c->label);
+		json_string(j, "uuid", c->uuid);
+	}
+	if (!strcmp(c->kind, "swap")) {
+		json_uint(j, "version", c->version);
+		json_uint(j, "pages", c->pages);
+	} else if (!strcmp(c->kind, "ext2")) {
+		json_string(j, "os", os_name(c->os));
+		json_uint(j, "blocks", c->blocks);
+		json_uint(j, "free_blocks", c->free_blocks);
+		json_uint(j, "inodes", c->inodes);
+		json_uint(j, "free_inodes", c->free_inodes);
+	}
+	json_end_object(j);
+}
 
 static void json_partitions(struct json_out *j, const struct inspection *in)
 {
@@ -422,7 +545,7 @@ static void json_partitions(struct json_out *j, const struct inspection *in)
 	snprintf(sig, sizeof(sig), "0x%08x", le32(in->sector0 + MBR_SIGNATURE_OFFSET));
 	json_begin_object(j, "disk", 1);
 	json_uint(j, "size", disk_reader_size(in->disk));
-	json_string(j, "signature", sig);
+	json_string(j, "signature", in->root ? sig : NULL);
 	json_end_object(j);
 	json_begin_array(j, "partitions", 0);
 	for (i = 0; i < in->nparts; i++) {
@@ -432,9 +555,19 @@ static void json_partitions(struct json_out *j, const struct inspection *in)
 		json_uint(j, "sectors", in->parts[i].sectors);
 		json_uint(j, "type", in->parts[i].type);
 		json_bool(j, "bootable", in->parts[i].bootable);
+		json_content(j, &in->parts[i].content);
 		json_end_object(j);
 	}
 	json_end_array(j);
+}
+
+static void json_uint_or_null(struct json_out *j, const char *key, int have,
+			      uint64_t v)
+{
+	if (have)
+		json_uint(j, key, v);
+	else
+		json_null(j, key);
 }
 
 static void json_features(struct json_out *j, const struct ext2_super_block *sb)
@@ -462,7 +595,8 @@ static void json_fs(struct json_out *j, const struct inspection *in)
 	uuid_string(sb->s_uuid, uuid);
 	label_string(sb, label);
 	json_begin_object(j, "filesystem", 0);
-	json_uint(j, "partition", (uint64_t)in->root->index);
+	json_uint_or_null(j, "partition", in->root != NULL,
+			  in->root ? (uint64_t)in->root->index : 0);
 	json_string(j, "os", os_name(sb->s_creator_os));
 	json_uint(j, "block_size", in->fs->blocksize);
 	json_uint(j, "inode_size", EXT2_INODE_SIZE(sb));
@@ -475,15 +609,6 @@ static void json_fs(struct json_out *j, const struct inspection *in)
 	json_uint(j, "inodes", sb->s_inodes_count);
 	json_uint(j, "free_inodes", sb->s_free_inodes_count);
 	json_end_object(j);
-}
-
-static void json_uint_or_null(struct json_out *j, const char *key, int have,
-			      uint64_t v)
-{
-	if (have)
-		json_uint(j, key, v);
-	else
-		json_null(j, key);
 }
 
 static void json_grub(struct json_out *j, const struct inspect_grub *g)
@@ -548,6 +673,7 @@ static int summary(struct inspection *in, int json)
 	int r;
 
 	inspect_grub_boot(in->disk, in->sector0, &in->grub);
+	probe_parts(in);
 	if ((r = read_menu(in)) ||
 	    (r = inspect_translators(in->fs, in->image, &in->trans)))
 		return r;

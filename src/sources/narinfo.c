@@ -34,7 +34,8 @@ static int decode_base32(const char *s, size_t chars, uint8_t *out, size_t len)
 	return 0;
 }
 
-int narinfo_parse_hash(const char *text, uint8_t out[32])
+/* "sha256:" followed by 52 nix-base32 or 64 hex characters. */
+static int parse_hash(const char *text, uint8_t out[32])
 {
 	size_t i, l;
 
@@ -124,7 +125,7 @@ static int field(const char *file, int line, struct narinfo *ni, char *key,
 	else if (!strcmp(key, "Compression"))
 		r = set_str(&ni->compression, v);
 	else if (!strcmp(key, "NarHash")) {
-		if (narinfo_parse_hash(v, ni->nar_hash))
+		if (parse_hash(v, ni->nar_hash))
 			return diag_error_at(EXIT_BUILD, file, line,
 					     "NarHash '%s' is not sha256:BASE32 or sha256:HEX", v);
 	} else if (!strcmp(key, "NarSize")) {

@@ -23,7 +23,7 @@
 
 #include "decompress.h"
 #include "diag.h"
-#include "source.h"
+#include "source-archive.h"
 #include "zipcheck.h"
 
 #define BLOCK_SIZE 65536
@@ -182,20 +182,26 @@ static int copy_xattrs(struct archive_entry *e, struct tree_inode *ino)
 static int sparse_map(struct archive_entry *e, struct tree_inode *ino)
 {
 	int n = archive_entry_sparse_reset(e), i;
+	struct tree_extent *v;
 	la_int64_t off, len;
+	size_t count = 0;
 
 	if (n <= 0)
 		return 0;
-	ino->extents = calloc((size_t)n, sizeof(*ino->extents));
-	if (!ino->extents)
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
 		return -1;
 	for (i = 0; i < n && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK;
 	     i++) {
 		if (len <= 0)
 			continue;
-		ino->extents[ino->nextents].offset = (uint64_t)off;
-		ino->extents[ino->nextents].length = (uint64_t)len;
-		ino->nextents++;
+		v[count].offset = (uint64_t)off;
+		v[count].length = (uint64_t)len;
+		count++;
+	}
+	if (tree_inode_set_extents(ino, v, count)) {
+		free(v);
+		return -1;
 	}
 	return 0;
 }
@@ -416,12 +422,10 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		if (check_duplicate(rd, name, path, shared->mode & S_IFMT) ||
 		    tree_link(rd->t, path, first))
 			return EXIT_BUILD;
-		if (size > 0) {	/* cpio: the data comes with the last link */
-			shared->content = CONTENT_STREAM;
-			shared->stream = rd->stream;
-			shared->token = token;
-			shared->size = (uint64_t)size;
-		}
+		/* cpio: the data comes with the last link */
+		if (size > 0 && tree_inode_set_stream(shared, rd->stream, token,
+						      (uint64_t)size))
+			return diag_error(EXIT_BUILD, "out of memory");
 		return 0;
 	}
 	ino = tree_inode_new(rd->t, type | (archive_entry_perm(e) & 07777));
@@ -439,17 +443,17 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 					  rd->file, name);
 		}
 	} else if (type == AE_IFREG && size > 0) {
-		ino->content = CONTENT_STREAM;
-		ino->stream = rd->stream;
-		ino->token = token;
-		ino->size = (uint64_t)size;
-		if (sparse_map(e, ino)) {
+		if (tree_inode_set_stream(ino, rd->stream, token, (uint64_t)size) ||
+		    sparse_map(e, ino)) {
 			tree_inode_free(ino);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
 	} else if (type == AE_IFCHR || type == AE_IFBLK) {
-		ino->rdev_major = archive_entry_rdevmajor(e);
-		ino->rdev_minor = archive_entry_rdevminor(e);
+		if (tree_inode_set_rdev(ino, (uint32_t)archive_entry_rdevmajor(e),
+					(uint32_t)archive_entry_rdevminor(e))) {
+			tree_inode_free(ino);
+			return diag_error(EXIT_BUILD, "out of memory");
+		}
 	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFIFO &&
 		   type != AE_IFSOCK) {
 		tree_inode_free(ino);
@@ -580,11 +584,17 @@ static const struct tree_stream_ops archive_stream_ops = {
 	.free = archive_stream_free,
 };
 
-static int archive_add(struct tree *t, const struct os_config *cfg,
-		       const struct os_source *src)
+struct archive_data {
+	long max_ratio;		/* uncompressed bytes per byte read, at most */
+};
+
+static int archive_add(struct source_ctx *c, const struct os_source *src)
 {
+	const struct archive_data *ad = src->data;
+	const struct os_config *cfg = c->cfg;
+	struct tree *t = c->tree;
 	struct reading rd = { t, NULL, src->path, src->target, { NULL, NULL },
-			      src->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
+			      ad->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
 	struct stat st;
 	int r;
 
@@ -597,17 +607,18 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	tree_add_stream(t, rd.stream);
 	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "archive '%s': %s", src->path, strerror(errno));
+				     "archive '%s': %s", diag_value(src->path),
+				     strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "archive '%s' is a directory; use a directory section",
-				     src->path);
+				     diag_value(src->path));
 	rd.file_size = (uint64_t)st.st_size;
 	rd.stream->priv = malloc(sizeof(st));
 	if (!rd.stream->priv)
 		return diag_error(EXIT_BUILD, "out of memory");
 	memcpy(rd.stream->priv, &st, sizeof(st));
-	if (tree_add_input(t, src->path))
+	if (inputs_add(c->inputs, src->path))
 		return EXIT_BUILD;
 	if ((r = open_archive(src->path, &rd.o)))
 		return r;
@@ -624,7 +635,38 @@ static int archive_add(struct tree *t, const struct os_config *cfg,
 	return r;
 }
 
+/* archive "PATH" { target = "/"  max-ratio = 1000 } */
+static cfg_opt_t archive_opts[] = {
+	CFG_STR("target", "/", CFGF_NONE),
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
+	CFG_END()
+};
+
+static const struct conf_check archive_checks[] = {
+	{ "max-ratio", config_check_range },
+	{ NULL, NULL },
+};
+
+static int archive_parse(cfg_t *sec, const struct os_config *cfg, int line,
+			 void *object)
+{
+	struct os_source *src = object;
+	struct archive_data *ad = calloc(1, sizeof(*ad));
+
+	if (!ad)
+		return diag_error(EXIT_BUILD, "out of memory");
+	ad->max_ratio = cfg_getint(sec, "max-ratio");
+	src->data = ad;
+	return source_parse_path_target(sec, cfg, line, src, 1);
+}
+
 const struct source_kind source_archive = {
-	.name = "archive",
+	.conf = {
+		.name = "archive",
+		.opts = archive_opts,
+		.checks = archive_checks,
+		.parse = archive_parse,
+		.release = free,
+	},
 	.add = archive_add,
 };

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "diag.h"
-#include "guix-db.h"
-#include "source.h"
+#include "source-closure.h"
 
 struct item {
 	char *path;
@@ -59,14 +59,9 @@ static int read_lines(struct graph *g)
 			return diag_error_at(EXIT_BUILD, g->file, (int)g->nlines + 1,
 					     "a NUL byte in the closure file");
 		}
-		if (g->nlines == lcap) {
-			char **n = realloc(g->lines, (lcap = lcap ? lcap * 2 : 256) *
-							     sizeof(char *));
-
-			if (!n)
-				break;
-			g->lines = n;
-		}
+		if (array_grow(&g->lines, &lcap, g->nlines + 1, sizeof(*g->lines),
+			       256))
+			break;
 		if (!(g->lines[g->nlines] = strdup(line)))
 			break;
 		g->nlines++;
@@ -119,14 +114,8 @@ static struct item *add_item(struct graph *g, const char *path, int line)
 {
 	struct item *it;
 
-	if (g->n == g->cap) {
-		struct item *n = realloc(g->items, (g->cap = g->cap ? g->cap * 2 : 64) *
-							   sizeof(*n));
-
-		if (!n)
-			return NULL;
-		g->items = n;
-	}
+	if (array_grow(&g->items, &g->cap, g->n + 1, sizeof(*g->items), 64))
+		return NULL;
 	it = &g->items[g->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = strdup(path);
@@ -271,9 +260,11 @@ static void graph_free(struct graph *g)
 	free(g->lines);
 }
 
-static int closure_add(struct tree *t, const struct os_config *cfg,
-		       const struct os_source *src)
+static int closure_add(struct source_ctx *c, const struct os_source *src)
 {
+	const char *store = src->data;
+	const struct os_config *cfg = c->cfg;
+	struct tree *t = c->tree;
 	struct graph g;
 	struct stat st;
 	size_t storelen, i;
@@ -281,13 +272,13 @@ static int closure_add(struct tree *t, const struct os_config *cfg,
 
 	memset(&g, 0, sizeof(g));
 	g.file = src->path;
-	if (stat(src->store, &st) || !S_ISDIR(st.st_mode)) {
+	if (stat(store, &st) || !S_ISDIR(st.st_mode)) {
 		r = diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				  "store '%s' is not a directory on this host",
-				  src->store);
+				  diag_value(store));
 		goto out;
 	}
-	if ((r = tree_add_input(t, src->path)) || (r = read_lines(&g)) ||
+	if ((r = inputs_add(c->inputs, src->path)) || (r = read_lines(&g)) ||
 	    (r = parse(&g)) ||
 	    (r = check_closure(&g, &storelen)) ||
 	    (r = add_store_dir(t, g.items[0].path, storelen)))
@@ -296,26 +287,47 @@ static int closure_add(struct tree *t, const struct os_config *cfg,
 		const char *name = g.items[i].path + storelen + 1;
 		char host[4096];
 
-		snprintf(host, sizeof(host), "%s/%s", src->store, name);
+		snprintf(host, sizeof(host), "%s/%s", store, name);
 		if (lstat(host, &st)) {
 			r = diag_error_at(EXIT_BUILD, g.file, g.items[i].line,
 					  "%s is in the closure but not in the store %s: %s",
-					  g.items[i].path, src->store, strerror(errno));
+					  g.items[i].path, store, strerror(errno));
 			break;
 		}
-		r = source_copy_tree(t, host, g.items[i].path, COPY_NO_HARDLINKS);
+		r = source_copy_tree(c, host, g.items[i].path, COPY_NO_HARDLINKS);
 		/* Registered; the writer hashes the nar while it copies. */
-		if (!r && cfg->register_store)
-			r = guix_db_add(guix_db_of(t), g.items[i].path,
-					g.items[i].deriver, g.items[i].refs,
-					g.items[i].nrefs, NULL, 0);
+		if (!r && c->store)
+			r = store_items_add(c->store, g.items[i].path,
+					    g.items[i].deriver, g.items[i].refs,
+					    g.items[i].nrefs, NULL, 0);
 	}
 out:
 	graph_free(&g);
 	return r;
 }
 
+/* closure "GRAPH" { store = "/gnu/store" }: DATA is the store's host
+ * path, resolved against the configuration's directory. */
+static cfg_opt_t closure_opts[] = {
+	CFG_STR("store", "/gnu/store", CFGF_NONE),
+	CFG_END()
+};
+
+static int closure_parse(cfg_t *sec, const struct os_config *cfg, int line,
+			 void *object)
+{
+	struct os_source *src = object;
+
+	src->data = config_resolve(cfg, cfg_getstr(sec, "store"));
+	return source_parse_path_target(sec, cfg, line, src, 0);
+}
+
 const struct source_kind source_closure = {
-	.name = "closure",
+	.conf = {
+		.name = "closure",
+		.opts = closure_opts,
+		.parse = closure_parse,
+		.release = free,
+	},
 	.add = closure_add,
 };

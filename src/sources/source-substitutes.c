@@ -20,13 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "decompress.h"
 #include "diag.h"
-#include "guix-db.h"
 #include "nar.h"
 #include "narinfo.h"
 #include "narsig.h"
-#include "source.h"
+#include "source-substitutes.h"
 
 #define STORE_MTIME 1	/* what the daemon gives every store file */
 
@@ -191,15 +191,10 @@ static int on_regular(void *ctx, const char *rel, int exec, uint64_t size,
 	struct unpack *u = ctx;
 	struct tree_inode *ino = tree_inode_new(u->t, S_IFREG | (exec ? 0555 : 0444));
 
-	if (!ino)
+	if (!ino || tree_inode_set_stream(ino, u->stream, u->tokens++, size)) {
+		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
-	ino->size = size;
-	if (size) {
-		ino->content = CONTENT_STREAM;
-		ino->stream = u->stream;
-		ino->token = u->tokens;
 	}
-	u->tokens++;
 	return put(u, rel, ino);
 }
 
@@ -277,7 +272,7 @@ static const struct tree_stream_ops nar_stream_ops = {
 
 struct closure {
 	const char *cache;
-	int register_store;
+	struct store_items *store;	/* NULL: no registration */
 	long max_ratio;
 	const struct narsig_key *key;	/* NULL: signatures not checked */
 	char **paths;		/* store paths, in the order found */
@@ -285,7 +280,7 @@ struct closure {
 	size_t n, cap;
 	size_t *set;		/* open addressing: index + 1, 0 = empty */
 	size_t setcap;		/* a power of two */
-	struct tree *t;		/* for the inputs read */
+	struct inputs *inputs;	/* the narinfos read */
 };
 
 static size_t str_hash(const char *s)
@@ -385,7 +380,7 @@ static int load(struct closure *c, const char *path, const char *referrer)
 		return diag_error(EXIT_BUILD, "%s: the narinfo of %s cannot be read: %s",
 				  file, path, strerror(errno));
 	}
-	if (tree_add_input(c->t, file)) {
+	if (inputs_add(c->inputs, file)) {
 		free(text);
 		return EXIT_BUILD;
 	}
@@ -402,18 +397,16 @@ static int load(struct closure *c, const char *path, const char *referrer)
 		return r;
 	}
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		char **p = realloc(c->paths, cap * sizeof(*p));
-		struct narinfo *in = p ? realloc(c->infos, cap * sizeof(*in)) : NULL;
+		/* Two arrays of one length: the capacity is theirs once both
+		 * have grown. */
+		size_t pcap = c->cap, icap = c->cap;
 
-		if (p)
-			c->paths = p;
-		if (!in) {
+		if (array_grow(&c->paths, &pcap, c->n + 1, sizeof(*c->paths), 64) ||
+		    array_grow(&c->infos, &icap, c->n + 1, sizeof(*c->infos), 64)) {
 			narinfo_free(&ni);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
-		c->infos = in;
-		c->cap = cap;
+		c->cap = pcap;
 	}
 	c->paths[c->n] = strdup(path);
 	c->infos[c->n++] = ni;
@@ -461,7 +454,7 @@ static int check_compression(const char *item, const char *comp)
 }
 
 /* Registered with the narinfo's hash, checked against the nar above. */
-static int register_item(struct tree *t, const struct narinfo *ni)
+static int register_item(struct store_items *store, const struct narinfo *ni)
 {
 	const char *slash = strrchr(ni->store_path, '/');
 	int dirlen = (int)(slash - ni->store_path), r;
@@ -479,8 +472,8 @@ static int register_item(struct tree *t, const struct narinfo *ni)
 	}
 	snprintf(deriver, sizeof(deriver), "%.*s/%s", dirlen, ni->store_path,
 		 ni->deriver ? ni->deriver : "");
-	r = guix_db_add(guix_db_of(t), ni->store_path, ni->deriver ? deriver : NULL,
-			refs, ni->nreferences, ni->nar_hash, ni->nar_size);
+	r = store_items_add(store, ni->store_path, ni->deriver ? deriver : NULL,
+			    refs, ni->nreferences, ni->nar_hash, ni->nar_size);
 	for (k = 0; k < ni->nreferences; k++)
 		free(refs[k]);
 	free(refs);
@@ -525,11 +518,11 @@ static int add_item(struct tree *t, const struct closure *c, size_t i)
 	tree_add_stream(t, s);
 	if (!it->store_path || !it->nar_file || !it->compression || !s->name)
 		return diag_error(EXIT_BUILD, "out of memory");
-	if (tree_add_input(t, nar))
+	if (inputs_add(c->inputs, nar))
 		return EXIT_BUILD;
 	if ((r = read_nar(it, &unpack_visitor, &u)))
 		return r;
-	return c->register_store ? register_item(t, ni) : 0;
+	return c->store ? register_item(c->store, ni) : 0;
 }
 
 struct by_path {
@@ -543,26 +536,36 @@ static int by_path_cmp(const void *a, const void *b)
 		      ((const struct by_path *)b)->path);
 }
 
-static int substitutes_add(struct tree *t, const struct os_config *cfg,
-			   const struct os_source *src)
+/* substitutes "CACHE" { roots = { ... }  max-ratio = 1000  public-key = "..." } */
+struct subst_data {
+	char **roots;		/* the root store paths */
+	size_t nroots;
+	long max_ratio;
+	char *public_key;	/* key file, or NULL: signatures not checked */
+};
+
+static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 {
-	struct closure c = { src->path, cfg->register_store, src->max_ratio, NULL,
-			     NULL, NULL, 0, 0, NULL, 0, t };
+	const struct subst_data *d = src->data;
+	const struct os_config *cfg = sc->cfg;
+	struct tree *t = sc->tree;
+	struct closure c = { src->path, sc->store, d->max_ratio, NULL,
+			     NULL, NULL, 0, 0, NULL, 0, sc->inputs };
 	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;
 	size_t i;
 	int r;
 
-	if (!src->nroots)
+	if (!d->nroots)
 		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
 				     "substitutes '%s': give the root store paths in roots = { ... }",
-				     src->path);
-	if (src->public_key && ((r = tree_add_input(t, src->public_key)) ||
-				(r = narsig_key_load(src->public_key, &key))))
+				     diag_value(src->path));
+	if (d->public_key && ((r = inputs_add(sc->inputs, d->public_key)) ||
+			      (r = narsig_key_load(d->public_key, &key))))
 		return r;
 	c.key = key;
-	r = walk_closure(&c, src->roots, src->nroots);
+	r = walk_closure(&c, d->roots, d->nroots);
 	if (!r && !(order = calloc(c.n ? c.n : 1, sizeof(*order))))
 		r = diag_error(EXIT_BUILD, "out of memory");
 	/* Items in sorted order, whatever order the walk found them in. */
@@ -595,7 +598,74 @@ static int substitutes_add(struct tree *t, const struct os_config *cfg,
 	return r;
 }
 
+static cfg_opt_t subst_opts[] = {
+	CFG_STR_LIST("roots", "{}", CFGF_NONE),
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
+	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+static const struct conf_check subst_checks[] = {
+	{ "max-ratio", config_check_range },
+	{ NULL, NULL },
+};
+
+/* A store path as the roots name items: /STORE/HASH-NAME. */
+static int is_store_path(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return p[0] == '/' && slash && slash != p && slash[1] && slash[1] != '.' &&
+	       !strstr(p, "//") && !strstr(p, "/./") && !strstr(p, "/../");
+}
+
+static int subst_parse(cfg_t *sec, const struct os_config *cfg, int line,
+		       void *object)
+{
+	struct os_source *src = object;
+	struct subst_data *d = calloc(1, sizeof(*d));
+	size_t i;
+
+	if (!d)
+		return diag_error(EXIT_BUILD, "out of memory");
+	src->data = d;
+	d->max_ratio = cfg_getint(sec, "max-ratio");
+	d->nroots = cfg_size(sec, "roots");
+	if (!(d->roots = calloc(d->nroots + 1, sizeof(char *))))
+		return diag_error(EXIT_BUILD, "out of memory");
+	for (i = 0; i < d->nroots; i++)
+		d->roots[i] = config_strdup(cfg_getnstr(sec, "roots", i));
+	if (cfg_size(sec, "public-key"))
+		d->public_key = config_resolve(cfg, cfg_getstr(sec, "public-key"));
+	for (i = 0; i < d->nroots; i++)
+		if (!is_store_path(d->roots[i]))
+			return diag_error_at(EXIT_USAGE, cfg->file, line,
+					     "'%s' is not a store path (/STORE/HASH-NAME)",
+					     d->roots[i]);
+	return source_parse_path_target(sec, cfg, line, src, 0);
+}
+
+static void subst_release(void *data)
+{
+	struct subst_data *d = data;
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nroots; i++)
+		free(d->roots[i]);
+	free(d->roots);
+	free(d->public_key);
+	free(d);
+}
+
 const struct source_kind source_substitutes = {
-	.name = "substitutes",
+	.conf = {
+		.name = "substitutes",
+		.opts = subst_opts,
+		.checks = subst_checks,
+		.parse = subst_parse,
+		.release = subst_release,
+	},
 	.add = substitutes_add,
 };

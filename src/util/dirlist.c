@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "dirlist.h"
 
 static int name_cmp(const void *a, const void *b)
@@ -30,14 +31,9 @@ int dirlist(const char *dir, int (*keep)(const char *name), char ***names,
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    (keep && !keep(de->d_name)))
 			continue;
-		if (*n == cap) {
-			char **v = realloc(*names, (cap = cap ? cap * 2 : 32) * sizeof(char *));
-
-			if (!v) {
-				err = ENOMEM;
-				break;
-			}
-			*names = v;
+		if (array_grow(names, &cap, *n + 1, sizeof(**names), 32)) {
+			err = ENOMEM;
+			break;
 		}
 		if (!((*names)[*n] = strdup(de->d_name))) {
 			err = ENOMEM;

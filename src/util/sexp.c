@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sexp.h"
 #include "strbuf.h"
 
@@ -111,14 +112,9 @@ static int read_datum(struct reader *r, struct sexp **out);
 
 static int list_push(struct sexp *list, struct sexp *item)
 {
-	if ((list->len & (list->len - 1)) == 0) {	/* 0, 1, 2, 4, ...: grow */
-		size_t cap = list->len ? list->len * 2 : 4;
-		struct sexp **v = realloc(list->items, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		list->items = v;
-	}
+	if (array_grow(&list->items, &list->cap, list->len + 1,
+		       sizeof(*list->items), 4))
+		return -1;
 	list->items[list->len++] = item;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "strbuf.h"
 
 void sb_init(struct strbuf *b)
@@ -15,23 +16,12 @@ void sb_init(struct strbuf *b)
 
 static int grow(struct strbuf *b, size_t more)
 {
-	char *n;
-	size_t cap;
-
 	if (b->oom)
 		return -1;
-	if (b->len + more + 1 <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	n = realloc(b->s, cap);
-	if (!n) {
+	if (array_grow(&b->s, &b->cap, b->len + more + 1, 1, 256)) {
 		b->oom = 1;
 		return -1;
 	}
-	b->s = n;
-	b->cap = cap;
 	return 0;
 }
 

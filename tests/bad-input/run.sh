@@ -15,9 +15,9 @@
 #                           spell out
 #   env: NAME=VALUE         an environment variable for the run (optional)
 #
-# Other lines are comments: "# WHAT THE CASE BREAKS", and in pending/ also
-# "# now: WHAT MKHURDIMG DOES TODAY".  The configuration of case NAME, when
-# it needs one of its own, is NAME.conf; many of these point at fixtures/.
+# Other lines are comments: "# WHAT THE CASE BREAKS".  The configuration
+# of case NAME, when it needs one of its own, is NAME.conf; many of these
+# point at fixtures/.
 #
 # After each case the scratch directory must hold exactly what it held
 # before (no image, no temporary file; every name keeps its type and every
@@ -27,10 +27,6 @@
 # Before the cases, fixtures-valid.conf (every fixture's unbroken twin: a
 # tar, cpio and zip archive, plain and compressed, and a substitute
 # cache) must build: each case then has the one defect it names.
-#
-# pending/ holds cases for defects not fixed yet, written as mkhurdimg
-# should behave; they are not run, except with "run.sh pending" (which
-# then runs only them, with pending/*.conf and *.graph copied in too).
 #
 # For the mutation runner (tests/mutation/), which runs one case at a
 # time: BAD_INPUT_CASES="NAME..." runs only those cases ("-": none, the
@@ -44,10 +40,6 @@ mkhurdimg=${MKHURDIMG:?set MKHURDIMG to the mkhurdimg binary}
 types=${top_srcdir:-$here/../..}/image-types
 cases=("$here"/*.case)
 inputs=("$here"/*.conf "$here"/*.graph)
-if [ "${1-}" = pending ]; then
-	cases=("$here"/pending/*.case)
-	inputs+=("$here"/pending/*.conf "$here"/pending/*.graph)
-fi
 if [ -n "${BAD_INPUT_CASES-}" ]; then
 	cases=()
 	for name in $BAD_INPUT_CASES; do

@@ -4,38 +4,58 @@
  *
  *   FAULT_DIR=DIR        only calls on files in DIR count (the output's
  *                        directory: stderr and the inputs are left alone)
- *   FAULT_CALL=NAME      write, pwrite, fsync or rename
+ *   FAULT_CALL=NAME      write, pwrite, fsync, rename, copy_file_range or
+ *                        clone (ioctl FICLONERANGE) ...
  *   FAULT_N=N            the Nth such call fails ...
  *   FAULT_ERRNO=NAME     ... with EIO, ENOSPC, EDQUOT or EFBIG
- *   FAULT_COUNT=FILE     instead, count the calls and write
- *                        "write N\npwrite N\nfsync N\nrename N\n" at exit
+ *   FAULT_COUNT=FILE     instead, count the calls and write one line
+ *                        "NAME N" per kind at exit
+ *   FAULT_CFR=HOW        every copy_file_range into DIR fails with EXDEV
+ *                        (exdev) or EOPNOTSUPP (eopnotsupp), returns 0
+ *                        (zero), or copies half of what it is asked
+ *                        (short): the writer must fall back
+ *   FAULT_CLONE=HOW      every FICLONERANGE into DIR fails with EOPNOTSUPP
+ *                        (eopnotsupp), EXDEV (exdev) or EINVAL (einval)
  *   FAULT_MUTATE=PATH    at the Kth open of PATH (FAULT_MUTATE_AT, default
  *                        the last one FAULT_COUNT saw: give it) do
  *   FAULT_ACTION=ACT     truncate (to half), remove, grow-after (append
  *                        once the caller has it open), rewrite-after (same
  *                        size, new bytes and time, once open),
  *                        rewrite-during (the same, at the caller's first
- *                        pread of it: while it is being copied),
- *                        touch-after (only a new mtime, once open)
- * FAULT_COUNT also counts the opens of FAULT_MUTATE as "open N".
+ *                        read of it, pread, copy_file_range or clone:
+ *                        while it is being copied),
+ *                        touch-after (only a new mtime, once open),
+ *                        pause (create FAULT_PAUSE/paused, then wait
+ *                        until FAULT_PAUSE/resume exists: a window in
+ *                        the middle of a build, for another run)
+ * FAULT_COUNT also counts what is done to FAULT_MUTATE: "open N" (open
+ * and openat), "fstatat N", "path N" (any call naming it by its path:
+ * open, stat, lstat, llistxattr, lgetxattr), "read N" (pread, read,
+ * copy_file_range or clone from it).
+ *
+ * mkhurdimg's threads share the counters: they are atomic.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { C_WRITE, C_PWRITE, C_FSYNC, C_RENAME, C_OPEN, C_MAX };
+enum { C_WRITE, C_PWRITE, C_FSYNC, C_RENAME, C_CFR, C_CLONE, C_OPEN,
+       C_FSTATAT, C_PATH, C_READ, C_MAX };
 static const char *const names[C_MAX] = { "write", "pwrite", "fsync", "rename",
-					  "open" };
+					  "copy_file_range", "clone", "open",
+					  "fstatat", "path", "read" };
 static long counts[C_MAX];
 
 static const char *env(const char *name)
@@ -43,6 +63,17 @@ static const char *env(const char *name)
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
+}
+
+#define REAL(type, name, ...) \
+	static type (*real_##name)(__VA_ARGS__); \
+	if (!real_##name) \
+		real_##name = (type (*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
+
+static int real_stat_at(int dirfd, const char *path, struct stat *st, int flags)
+{
+	REAL(int, fstatat, int, const char *, struct stat *, int);
+	return real_fstatat(dirfd, path, st, flags);
 }
 
 static int in_dir_path(const char *path)
@@ -90,14 +121,18 @@ static int fault_errno(void)
 	return EIO;
 }
 
+static long count(int kind)
+{
+	return __atomic_add_fetch(&counts[kind], 1, __ATOMIC_SEQ_CST);
+}
+
 /* Count a call of KIND; nonzero if this one must fail. */
 static int hit(int kind)
 {
 	const char *call = env("FAULT_CALL"), *n = env("FAULT_N");
+	long k = count(kind);
 
-	counts[kind]++;
-	return call && n && !strcmp(call, names[kind]) &&
-	       counts[kind] == atol(n);
+	return call && n && !strcmp(call, names[kind]) && k == atol(n);
 }
 
 __attribute__((destructor)) static void report(void)
@@ -112,11 +147,6 @@ __attribute__((destructor)) static void report(void)
 		fprintf(f, "%s %ld\n", names[i], counts[i]);
 	fclose(f);
 }
-
-#define REAL(type, name, ...) \
-	static type (*real_##name)(__VA_ARGS__); \
-	if (!real_##name) \
-		real_##name = (type (*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
@@ -170,23 +200,45 @@ int rename(const char *from, const char *to)
 
 /* ---- inputs that change ---- */
 
-/* Is PATH the file FAULT_MUTATE names (same inode, looked up once)? */
-static int is_victim(const char *path)
+/* The file FAULT_MUTATE names, looked up once. */
+static int victim_id(struct stat *victim)
 {
 	static int known;
-	static struct stat victim;
+	static struct stat v;
 	const char *m = env("FAULT_MUTATE");
-	struct stat st;
 
 	if (!m)
 		return 0;
 	if (!known) {
-		if (stat(m, &victim))
+		if (real_stat_at(AT_FDCWD, m, &v, 0))
 			return 0;
 		known = 1;
 	}
-	return stat(path, &st) == 0 && st.st_dev == victim.st_dev &&
-	       st.st_ino == victim.st_ino;
+	*victim = v;
+	return 1;
+}
+
+/* Is NAME in directory DIRFD (AT_FDCWD: a path) that file? */
+static int is_victim_at(int dirfd, const char *name)
+{
+	struct stat victim, st;
+
+	return name && victim_id(&victim) &&
+	       real_stat_at(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == victim.st_dev && st.st_ino == victim.st_ino;
+}
+
+static int is_victim(const char *path)
+{
+	return is_victim_at(AT_FDCWD, path);
+}
+
+static int is_victim_fd(int fd)
+{
+	struct stat victim, st;
+
+	return fd >= 0 && victim_id(&victim) && fstat(fd, &st) == 0 &&
+	       st.st_dev == victim.st_dev && st.st_ino == victim.st_ino;
 }
 
 static long mutate_at(void)
@@ -196,36 +248,59 @@ static long mutate_at(void)
 	return k ? atol(k) : 1;
 }
 
-/* Before the open: truncate or remove.  Returns the action for after. */
-static const char *mutate_before(const char *path)
+/* Say so in FAULT_PAUSE/paused, and wait (two minutes at most) for
+ * FAULT_PAUSE/resume. */
+static void pause_here(void)
 {
-	const char *act = env("FAULT_ACTION");
+	const char *dir = env("FAULT_PAUSE");
+	char paused[PATH_MAX], resume[PATH_MAX];
+	struct timespec tick = { 0, 10000000 };
+	FILE *f;
+	int i;
+
+	if (!dir)
+		return;
+	snprintf(paused, sizeof(paused), "%s/paused", dir);
+	snprintf(resume, sizeof(resume), "%s/resume", dir);
+	if ((f = fopen(paused, "w")))
+		fclose(f);
+	for (i = 0; i < 12000 && access(resume, F_OK); i++)
+		nanosleep(&tick, NULL);
+}
+
+/* Before the open: truncate or remove.  Returns the action for after. */
+static const char *mutate_before(int dirfd, const char *name)
+{
+	const char *act = env("FAULT_ACTION"), *path = env("FAULT_MUTATE");
 	struct stat st;
 
-	if (!is_victim(path) || ++counts[C_OPEN] != mutate_at() || !act)
+	if (!is_victim_at(dirfd, name) || count(C_OPEN) != mutate_at() || !act)
 		return NULL;
-	if (!strcmp(act, "truncate") && stat(path, &st) == 0) {
+	if (!strcmp(act, "truncate") && real_stat_at(AT_FDCWD, path, &st, 0) == 0) {
 		if (truncate(path, st.st_size / 2)) {}
 	} else if (!strcmp(act, "remove")) {
 		unlink(path);
+	} else if (!strcmp(act, "pause")) {
+		pause_here();
 	}
 	return act;
 }
 
 static int victim_fd = -1;
-static char victim_path[PATH_MAX];
 
-static void mutate_after(const char *path, const char *act)
+static void mutate_after(const char *act)
 {
 	static const char bytes[] = "changed under mkhurdimg's feet\n";
 	struct timespec t[2] = { { 12345, 0 }, { 12345, 0 } };
+	const char *path = env("FAULT_MUTATE");
 	struct stat st;
 	int fd;
 
 	if (!act || (strcmp(act, "grow-after") && strcmp(act, "rewrite-after") &&
 		     strcmp(act, "touch-after")))
 		return;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	REAL(int, open, const char *, int, ...);
+	fd = real_open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (!strcmp(act, "touch-after")) {
@@ -239,31 +314,141 @@ static void mutate_after(const char *path, const char *act)
 	close(fd);
 }
 
-static int do_open(const char *path, int flags, mode_t mode)
+/* The first read of the victim while it is being copied (by whichever
+ * thread: only that descriptor counts). */
+static void reading(int fd)
 {
-	REAL(int, open, const char *, int, ...);
+	int expected = fd;
+
+	if (fd < 0)
+		return;
+	if (__atomic_compare_exchange_n(&victim_fd, &expected, -1, 0,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		mutate_after("rewrite-after");
+	if (is_victim_fd(fd))
+		count(C_READ);
+}
+
+static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	REAL(int, openat, int, const char *, int, ...);
 	const char *act = NULL;
 	int fd;
 
 	if (!(flags & (O_WRONLY | O_RDWR)))
-		act = mutate_before(path);
-	fd = real_open(path, flags, mode);
-	if (fd >= 0 && act && !strcmp(act, "rewrite-during")) {
-		victim_fd = fd;
-		snprintf(victim_path, sizeof(victim_path), "%s", path);
-	} else if (fd >= 0) {
-		mutate_after(path, act);
-	}
+		act = mutate_before(dirfd, path);
+	fd = real_openat(dirfd, path, flags, mode);
+	if (fd >= 0 && act && !strcmp(act, "rewrite-during"))
+		__atomic_store_n(&victim_fd, fd, __ATOMIC_SEQ_CST);
+	else if (fd >= 0)
+		mutate_after(act);
 	return fd;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return flags & (O_CREAT | O_TMPFILE) ? va_arg(ap, mode_t) : 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode;
+	va_list ap;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	if (is_victim(path))
+		count(C_PATH);
+	return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	mode_t mode;
+	va_list ap;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	if (is_victim(path))
+		count(C_PATH);
+	return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+	va_list ap;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	if (dirfd == AT_FDCWD && is_victim(path))
+		count(C_PATH);
+	return do_openat(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+	va_list ap;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	if (dirfd == AT_FDCWD && is_victim(path))
+		count(C_PATH);
+	return do_openat(dirfd, path, flags, mode);
+}
+
+int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (*path && is_victim_at(dirfd, path))
+		count(dirfd == AT_FDCWD ? C_PATH : C_FSTATAT);
+	return real_stat_at(dirfd, path, st, flags);
+}
+
+int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	/* The same structure on the 64-bit systems this runs on. */
+	return fstatat(dirfd, path, (struct stat *)st, flags);
+}
+
+int stat(const char *path, struct stat *st)
+{
+	if (is_victim(path))
+		count(C_PATH);
+	return real_stat_at(AT_FDCWD, path, st, 0);
+}
+
+int lstat(const char *path, struct stat *st)
+{
+	if (is_victim(path))
+		count(C_PATH);
+	return real_stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+ssize_t llistxattr(const char *path, char *list, size_t size)
+{
+	REAL(ssize_t, llistxattr, const char *, char *, size_t);
+	if (is_victim(path))
+		count(C_PATH);
+	return real_llistxattr(path, list, size);
+}
+
+ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+	REAL(ssize_t, lgetxattr, const char *, const char *, void *, size_t);
+	if (is_victim(path))
+		count(C_PATH);
+	return real_lgetxattr(path, name, value, size);
 }
 
 ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
 	REAL(ssize_t, pread, int, void *, size_t, off_t);
-	if (fd >= 0 && fd == victim_fd) {
-		victim_fd = -1;
-		mutate_after(victim_path, "rewrite-after");
-	}
+	reading(fd);
 	return real_pread(fd, buf, len, off);
 }
 
@@ -272,28 +457,55 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t off)
 	return pread(fd, buf, len, off);
 }
 
-int open(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	va_list ap;
+/* ---- the kernel's copies ---- */
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
+ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off,
+			size_t len, unsigned flags)
+{
+	REAL(ssize_t, copy_file_range, int, off_t *, int, off_t *, size_t,
+	     unsigned);
+	const char *how = env("FAULT_CFR");
+
+	reading(in);
+	if (!in_dir_fd(out))
+		return real_copy_file_range(in, in_off, out, out_off, len, flags);
+	if (hit(C_CFR)) {
+		errno = fault_errno();
+		return -1;
 	}
-	return do_open(path, flags, mode);
+	if (how && !strcmp(how, "exdev"))
+		return errno = EXDEV, -1;
+	if (how && !strcmp(how, "eopnotsupp"))
+		return errno = EOPNOTSUPP, -1;
+	if (how && !strcmp(how, "zero"))
+		return 0;
+	if (how && !strcmp(how, "short") && len > 1)
+		len /= 2;
+	return real_copy_file_range(in, in_off, out, out_off, len, flags);
 }
 
-int open64(const char *path, int flags, ...)
+int ioctl(int fd, unsigned long request, ...)
 {
-	mode_t mode = 0;
+	REAL(int, ioctl, int, unsigned long, ...);
+	const char *how = env("FAULT_CLONE");
 	va_list ap;
+	void *arg;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (request != FICLONERANGE || !in_dir_fd(fd))
+		return real_ioctl(fd, request, arg);
+	reading((int)((struct file_clone_range *)arg)->src_fd);
+	if (hit(C_CLONE)) {
+		errno = fault_errno();
+		return -1;
 	}
-	return do_open(path, flags, mode);
+	if (how && !strcmp(how, "eopnotsupp"))
+		return errno = EOPNOTSUPP, -1;
+	if (how && !strcmp(how, "exdev"))
+		return errno = EXDEV, -1;
+	if (how && !strcmp(how, "einval"))
+		return errno = EINVAL, -1;
+	return real_ioctl(fd, request, arg);
 }

@@ -14,6 +14,8 @@ cp "$top_srcdir/examples/bare-hurd.conf" .
 mkdir -p secrets/etc/ssh
 printf 'not really a key\n' > secrets/etc/ssh/ssh_host_ed25519_key
 chmod 644 secrets/etc/ssh/ssh_host_ed25519_key
+# Guix's special files, with the symlink source kind.
+printf 'symlink "/bin/sh" { to = "/gnu/store/x-bash/bin/sh" }\n' >> bare-hurd.conf
 cp bare-hurd.conf plain.conf
 printf 'secrets = "secrets"\n' >> bare-hurd.conf
 umask 022
@@ -29,6 +31,9 @@ stat_() { debugfs -R "stat $1" part.img 2>/dev/null; }
 same() { # PATH EXPECTED
 	if [ "$(cat_ "$1")" = "$2" ]; then ok "$1"; else bad "$1 is [$(cat_ "$1")], want [$2]"; fi
 }
+st=$(stat_ /bin/sh)
+printf '%s\n' "$st" | grep -q 'Type: symlink' && printf '%s\n' "$st" | grep -q 'Fast link dest: "/gnu/store/x-bash/bin/sh"' &&
+	ok "symlink /bin/sh -> /gnu/store/x-bash/bin/sh (the symlink source)" || bad "/bin/sh: $(printf '%s\n' "$st" | head -3)"
 same /etc/hostname "guixygnu"
 [ "$(cat_ /etc/hostname | wc -c)" = 8 ] && ok "/etc/hostname has no newline, as Guix writes it" || bad "/etc/hostname size"
 same /etc/hosts "127.0.0.1 localhost guixygnu

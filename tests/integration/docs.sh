@@ -2,9 +2,11 @@
 # docs.sh -- the documentation and packaging pieces: both man pages render
 # without a warning (groff -ww, mandoc -T lint when installed); every long
 # option "mkhurdimg --help" prints is documented under OPTIONS in
-# mkhurdimg.1 and every option documented there exists (likewise INSPECT
-# and BOOT against "mkhurdimg inspect --help" and "boot --help" once those
-# subcommands are built); every key of src/config/config.c's option tables is
+# mkhurdimg.1 and every option documented there exists (likewise INSPECT,
+# BOOT and SEND-SECRETS against "mkhurdimg inspect --help", "boot --help"
+# and "send-secrets --help" once those subcommands are built), and README's
+# Command line section lists every long option of --help; every key of
+# src/config/config.c's option tables is
 # documented in mkhurdimg.conf.5 under its own section, and every key of
 # src/config/image-type.c under IMAGE TYPE FILES (read from the sources, so a new
 # key without documentation fails here); --help fits 24 lines; the bash
@@ -78,7 +80,13 @@ check_options() {	# WHAT HELP-FILE SECTION
 n=$(wc -l < build.help)
 [ "$n" -le 24 ] && ok "mkhurdimg --help fits one screen ($n lines)" || bad "mkhurdimg --help is $n lines, more than 24"
 check_options build build.help OPTIONS
-for sub in inspect boot; do
+# README's "Command line" section lists every long option of --help too.
+sed -n '/^Command line$/,/^Exit status/p' "$top_srcdir/README" | longopts > readme.opts
+missing=$(comm -23 <(longopts < build.help) readme.opts | tr '\n' ' ')
+[ -s readme.opts ] && [ -z "$missing" ] &&
+	ok "README's Command line lists the $(longopts < build.help | wc -l) long options of --help" ||
+	bad "README's Command line lacks: ${missing:-its section}"
+for sub in inspect boot send-secrets; do
 	SUB=$(echo $sub | tr '[:lower:]' '[:upper:]')
 	# Built when its --help starts "Usage: mkhurdimg SUB" (before, the
 	# build takes SUB for its CONFIG and prints its own help).
@@ -94,16 +102,33 @@ done
 # ---- every configuration key is documented, in its section ----
 # "KEY<tab>SECTION<tab>NAME" per option of src/config/config.c (SECTION "." for
 # the top level), and "SEC<tab>NAME" per section.
+# Kinds own their options: a source kind's table is the section its file
+# names (.name = "archive"), a partition type's (and partitions.c's own)
+# the partition section's, a bootloader's the bootloader section's.
 awk '
-/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = substr($0, RSTART + 10, RLENGTH - 10) }
+FNR == 1 { file_sec = "" }
+FILENAME ~ /src\/sources\/source-[a-z]+\.c$/ && /\.name = "/ {
+	match($0, /\.name = "[^"]*"/); file_sec = substr($0, RSTART + 9, RLENGTH - 10)
+	for (t in pending) if (pending[t] == FILENAME) { sec[t] = file_sec; delete pending[t] }
+	print "SEC\t" file_sec
+}
+/cfg_opt_t [a-z_]+\[\]/ { match($0, /cfg_opt_t [a-z_]+/); tbl = FILENAME ":" substr($0, RSTART + 10, RLENGTH - 10)
+	if (FILENAME ~ /partitions\.c$|part-[a-z0-9]+\.c$/) sec[tbl] = "partition"
+	else if (FILENAME ~ /src\/boot\// || tbl ~ /config\.c:bootloader_opts$/) sec[tbl] = "bootloader"
+	else if (FILENAME ~ /src\/sources\//) pending[tbl] = FILENAME
+	else if (FILENAME !~ /config\.c$/) sec[tbl] = "?" }
 /CFG_SEC\("/ {
 	match($0, /CFG_SEC\("[^"]*", *[a-z_]+/); s = substr($0, RSTART + 9, RLENGTH - 9)
-	split(s, p, /", */); sec[p[2]] = p[1]; print "SEC\t" p[1]; next
+	split(s, p, /", */); sec[FILENAME ":" p[2]] = p[1]; print "SEC\t" p[1]; next
 }
 /CFG_[A-Z_]+\("/ { match($0, /CFG_[A-Z_]+\("[^"]*"/); k = substr($0, RSTART, RLENGTH)
 	sub(/^[^"]*"/, "", k); sub(/"$/, "", k); n++; key[n] = k; in_tbl[n] = tbl }
-END { for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] == "top_opts" ? "." : sec[in_tbl[i]]), key[i] }
-' "$top_srcdir/src/config/config.c" > config.keys
+END { print "SEC\tpartition"
+	for (i = 1; i <= n; i++) printf "KEY\t%s\t%s\n", (in_tbl[i] ~ /:top_opts$/ ? "." : sec[in_tbl[i]]), key[i] }
+' "$top_srcdir/src/config/config.c" "$top_srcdir/src/config/partitions.c" \
+	"$top_srcdir"/src/layout/part-*.c "$top_srcdir"/src/sources/source-*.c \
+	"$top_srcdir/src/boot/grub.c" | awk '!seen[$0]++' > config.keys
+grep -q '	?	' config.keys && bad "an option table docs.sh cannot place in a section: $(grep '	?	' config.keys)"
 nkeys=$(grep -c '^KEY' config.keys)
 nsecs=$(grep -c '^SEC' config.keys)
 [ "$nkeys" -ge 40 ] && [ "$nsecs" -ge 10 ] || bad "read only $nkeys keys and $nsecs sections from src/config/config.c"
@@ -122,8 +147,10 @@ while IFS=$'\t' read -r kind a b; do
 done < config.keys
 [ $missing = 0 ] && ok "mkhurdimg.conf.5 documents all $nkeys keys of src/config/config.c, each in its section ($nsecs sections)"
 
-sed -n '/type_opts\[\]/,/CFG_END/p' "$top_srcdir/src/config/image-type.c" |
-	grep -o 'CFG_[A-Z_]*("[^"]*"' | sed 's/.*("//; s/"$//' > type.keys
+# A type file's keys: image-type.c's own, and each disk format's.
+for f in "$top_srcdir/src/config/image-type.c" "$top_srcdir"/src/disk/disk-*.c; do
+	sed -n '/[a-z_]*_opts\[\] = {/,/CFG_END/p' "$f"
+done | grep -o 'CFG_[A-Z_]*("[^"]*"' | sed 's/.*("//; s/"$//' | awk '!seen[$0]++' > type.keys
 [ "$(wc -l < type.keys)" -ge 10 ] || bad "read only $(wc -l < type.keys) keys from src/config/image-type.c"
 missing=0
 while read -r k; do
@@ -165,7 +192,7 @@ diff build.opts comp.build > comp.diff &&
 	ok "'mkhurdimg --' offers exactly the long options of --help" || bad "completion vs --help: $(tr '\n' ' ' < comp.diff)"
 touch os.conf other.txt hurd.img hurd.qcow2 && mkdir sub
 out=$(complete_line "$MKHURDIMG" "" | sort | tr '\n' ' ')
-[ "$out" = "boot inspect os.conf sub types " ] && ok "the first word: inspect, boot, *.conf and directories" || bad "first word gives [$out]"
+[ "$out" = "boot inspect os.conf send-secrets sub types " ] && ok "the first word: inspect, boot, send-secrets, *.conf and directories" || bad "first word gives [$out]"
 out=$(complete_line "$MKHURDIMG" --types-dir "" | tr '\n' ' ')
 [ "$out" = "sub types " ] || [ "$out" = "types sub " ] && ok "--types-dir completes directories" || bad "--types-dir gives [$out]"
 out=$(complete_line "$MKHURDIMG" --depfile o | tr '\n' ' ')
@@ -182,6 +209,16 @@ for sub in inspect boot; do
 done
 out=$(complete_line "$MKHURDIMG" boot --accel "" | tr '\n' ' ')
 [ "$out" = "auto kvm tcg " ] && ok "boot --accel completes auto kvm tcg" || bad "boot --accel gives [$out]"
+out=$(complete_line "$MKHURDIMG" boot --secrets "" | sort | tr '\n' ' ')
+[ "$out" = "sub types " ] && ok "boot --secrets completes directories" || bad "boot --secrets gives [$out]"
+if head -n 1 send-secrets.help | grep -q "^Usage: mkhurdimg send-secrets"; then
+	complete_line "$MKHURDIMG" send-secrets -- | sort > comp.send-secrets
+	diff send-secrets.opts comp.send-secrets > comp.diff &&
+		ok "'mkhurdimg send-secrets --' offers exactly the long options of its --help" ||
+		bad "send-secrets completion vs --help: $(tr '\n' ' ' < comp.diff)"
+	out=$(complete_line "$MKHURDIMG" send-secrets --port 11004 "" | sort | tr '\n' ' ')
+	[ "$out" = "sub types " ] && ok "send-secrets DIR completes directories" || bad "send-secrets DIR gives [$out]"
+fi
 
 # ---- make install DESTDIR / make uninstall ----
 if [ ! -f "$top_builddir/Makefile" ] || ! command -v make >/dev/null; then

@@ -7,9 +7,11 @@
  *
  * Usage: guestfs-tree [--format raw|qcow2] [--owner UID:GID|host]
  *                     [--xattrs FILE] [--ignore PATH]... [--no-layout]
+ *                     [--partition N]
  *                     IMAGE SRCDIR [IMAGE_SUBDIR]
  *
- * The image is added read-only; /dev/sda1 is mounted "ro,user_xattr" (the
+ * The image is added read-only; /dev/sda1 (or partition N, which skips the
+ * one-partition layout check) is mounted "ro,user_xattr" (the
  * Linux ext4 driver serves ext2).  Unless --no-layout, the disk must be an
  * MBR ("msdos") disk with exactly one partition, starting at 1 MiB, type
  * 0x83, active, holding ext2 that tune2fs -l (run in the appliance) reports
@@ -1010,8 +1012,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: guestfs-tree [--format raw|qcow2] [--owner UID:GID|host] "
 	      "[--xattrs FILE]\n"
-	      "                    [--ignore PATH]... [--no-layout] IMAGE "
-	      "SRCDIR [IMAGE_SUBDIR]\n",
+	      "                    [--ignore PATH]... [--no-layout] "
+	      "[--partition N] IMAGE SRCDIR [IMAGE_SUBDIR]\n",
 	      f);
 }
 
@@ -1023,10 +1025,12 @@ int main(int argc, char **argv)
 	    {"xattrs", required_argument, NULL, 'x'},
 	    {"ignore", required_argument, NULL, 'i'},
 	    {"no-layout", no_argument, NULL, 'L'},
+	    {"partition", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *format = "raw", *xattr_file = NULL, *image;
+	char dev[16] = "/dev/sda1";
 	const char **ign_args = NULL;
 	size_t n_ign_args = 0, i;
 	bool layout = true;
@@ -1059,6 +1063,14 @@ int main(int argc, char **argv)
 			ign_args[n_ign_args++] = optarg;
 			break;
 		case 'L':
+			layout = false;
+			break;
+		case 'p':
+			if (atoi(optarg) < 1 || atoi(optarg) > 4) {
+				fprintf(stderr, "guestfs-tree: --partition wants 1 to 4\n");
+				return 1;
+			}
+			snprintf(dev, sizeof(dev), "/dev/sda%d", atoi(optarg));
 			layout = false;
 			break;
 		case 'h':
@@ -1151,11 +1163,11 @@ int main(int argc, char **argv)
 		check_layout();
 	/* ext2 through the ext4 driver; fall back to naming a type, then to no
 	 * options at all (user_xattr is the ext4 default anyway). */
-	if (guestfs_mount_options(g, "ro,user_xattr", "/dev/sda1", "/") &&
-	    guestfs_mount_vfs(g, "ro,user_xattr", "ext2", "/dev/sda1", "/") &&
-	    guestfs_mount_vfs(g, "ro,user_xattr", "ext4", "/dev/sda1", "/") &&
-	    guestfs_mount_ro(g, "/dev/sda1", "/")) {
-		printf("/dev/sda1: the Linux kernel cannot mount it: %s\n",
+	if (guestfs_mount_options(g, "ro,user_xattr", dev, "/") &&
+	    guestfs_mount_vfs(g, "ro,user_xattr", "ext2", dev, "/") &&
+	    guestfs_mount_vfs(g, "ro,user_xattr", "ext4", dev, "/") &&
+	    guestfs_mount_ro(g, dev, "/")) {
+		printf("%s: the Linux kernel cannot mount it: %s\n", dev,
 		       guestfs_last_error(g));
 		printf("checked %lu entries, %lu mismatches\n", checked,
 		       mismatches + 1);

@@ -4,7 +4,10 @@
 # debugfs (ls -l, cat, rdump, ea_get, stat: listings, files, translators),
 # qemu-img convert (qcow2 to raw), xz (core.img's LZMA stream), Guix's
 # translator table (guix-translators.sh); the same output for a raw image
-# and its qcow2 and compressed qcow2; the image never written; errors.
+# and its qcow2 and compressed qcow2; a bare file system (mke2fs, no
+# partition table); a damaged superblock refused as e2fsck refuses it,
+# libext2fs's errors in words; a FIFO refused, not waited on; the image
+# never written; errors.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 command -v qemu-img >/dev/null || skip "qemu-img missing"
@@ -207,6 +210,42 @@ grep -q 'udcff' d.json && ok "raw byte 0xff written as \\udcff" || bad "no \\udc
 [ "$(insp hand.img /d | grep -c .)" = 2 ] && insp hand.img /d | grep -q 'odd\\001\\377name$' &&
 	ok "text listing: one line per entry, control bytes as \\ooo" || bad "text listing of /d: $(insp hand.img /d | od -c | head)"
 [ "$(insp hand.img /d/link)" = hello ] && ok "a symlink PATH is followed inside the image" || bad "symlink follow"
+
+# ---- a bare file system: no partition table, the superblock at 1024 ----
+insp --json fs.img > bare.json || bad "inspect a bare file system: $(insp fs.img 2>&1 | tail -1)"
+h=$(dumpe2fs -h fs.img 2>/dev/null)
+[ "$(py '(j["partitions"], j["disk"]["signature"], j["filesystem"]["partition"], j["filesystem"]["label"], j["filesystem"]["uuid"], j["filesystem"]["inode_size"])' bare.json)" = \
+	"([], None, None, 'my label', '$(printf '%s\n' "$h" | sed -n 's/^Filesystem UUID: *//p')', 256)" ] &&
+	ok "a bare file system (mke2fs, no partition table): no partitions, label, UUID (dumpe2fs) and inode size read" ||
+	bad "bare file system: $(cat bare.json)"
+insp fs.img | grep -qx 'Partitions:    none: a bare file system' && insp fs.img | grep -qx 'File system (the whole disk):' &&
+	ok "text: 'none: a bare file system', 'the whole disk'" || bad "bare text: $(insp fs.img | head -4)"
+[ "$(insp fs.img /d/link)" = hello ] && ok "a bare file system's files are read" || bad "bare file system's /d/link"
+
+# ---- damaged superblocks and what is not a disk at all ----
+# Inode size 4096 (a power of two, no larger than a block: libext2fs
+# opens it) makes every inode read garbage: e2fsck calls the root inode
+# no directory, and so must inspect, with the inode size it read.
+cp x.img isz.img
+printf '\000\020' | dd of=isz.img bs=1 seek=$((1048576 + 1024 + 88)) conv=notrunc status=none
+dd if=isz.img of=isz.part bs=1M skip=1 status=none
+e2fsck -fn isz.part >/dev/null 2>&1 && bad "e2fsck accepts the damaged superblock: the test proves nothing"
+out=$(insp isz.img 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && printf '%s\n' "$out" | grep -qx 'mkhurdimg: isz\.img: partition 1: the file system is damaged: .*4096.*' &&
+	ok "inode size 4096: exit 1, $out" || bad "inode size 4096: exit $rc, [$out]"
+# Blocks per group 0: libext2fs refuses it, and its message is words.
+cp x.img bpg.img
+printf '\000\000\000\000' | dd of=bpg.img bs=1 seek=$((1048576 + 1024 + 32)) conv=notrunc status=none
+out=$(insp bpg.img 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && [ "$out" = "mkhurdimg: bpg.img: partition 1 holds no ext2 file system we can read: The ext2 superblock is corrupt" ] &&
+	ok "a libext2fs error is its text: $out" || bad "libext2fs error: exit $rc, [$out]"
+mkfifo fifo
+out=$(timeout 20 "$MKHURDIMG" inspect fifo 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && [ "$out" = "mkhurdimg: fifo: not a disk image: a FIFO, not a regular file or block device" ] &&
+	ok "a FIFO is refused at once: $out" || bad "FIFO: exit $rc, [$out]"
+out=$(timeout 20 "$MKHURDIMG" inspect /dev/zero 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && [ "$out" = "mkhurdimg: /dev/zero: not a disk image: a character device, not a regular file or block device" ] &&
+	ok "a character device is refused: $out" || bad "/dev/zero: exit $rc, [$out]"
 
 # ---- read only ----
 [ "$(cat x.img q.qcow2 z.qcow2 | sha256sum)" = "$sum0" ] && [ "$(stat -c %Y.%s x.img q.qcow2 z.qcow2)" = "$stat0" ] &&

@@ -2,7 +2,9 @@
 # json.sh -- --json prints one JSON object on stdout and nothing else,
 # each field checked against a tool of its own: qemu-img info (virtual
 # size), stat (file size), sfdisk (partition size), dumpe2fs (UUID), the translator table (94 with Guix's, 93 with one removed);
-# messages stay on stderr, and a failed build prints nothing on stdout.
+# messages stay on stderr, and a failed build prints nothing on stdout;
+# --list-image-types --json is the text list's types, with the keys of
+# their files; inspect --json IMAGE FILE is refused, not ignored.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1700000000
 for t in python3 qemu-img sfdisk dumpe2fs; do
@@ -50,4 +52,27 @@ if "$MKHURDIMG" -q --json -o z.img missing.conf > fail.json 2>/dev/null; then
 else
 	[ ! -s fail.json ] && [ ! -e z.img ] && ok "a failed build prints nothing on stdout" || bad "failed build printed [$(cat fail.json)]"
 fi
+# ---- --list-image-types --json ----
+"$MKHURDIMG" --list-image-types --json > types.json 2> err.txt || bad "--list-image-types --json failed: $(cat err.txt)"
+"$MKHURDIMG" --list-image-types > types.txt || bad "--list-image-types failed"
+[ "$(wc -l < types.json)" = 1 ] && python3 -m json.tool types.json > /dev/null &&
+	ok "--list-image-types --json: one line of valid JSON" || bad "--list-image-types --json: $(head -c 200 types.json)"
+python3 - types.json types.txt <<'PY' && ok "--list-image-types --json: the text list's types, each with its file's system, format and output" || bad "--list-image-types --json differs from the type files"
+import json, re, sys
+types = json.load(open(sys.argv[1]))["image_types"]
+text = [l.split(None, 1) for l in open(sys.argv[2]).read().splitlines()]
+assert [(t["name"], t["description"]) for t in types] == [(n, d) for n, d in text], "names"
+for t in types:
+    conf = dict(re.findall(r'^([a-z-]+) = "(.*)"$', open(t["file"]).read(), re.M))
+    assert t["file"].endswith("/" + t["name"] + ".conf"), t["file"]
+    for k in ("system", "format", "output", "description"):
+        assert conf[k] == t[k], (t["name"], k)
+PY
+
+# ---- inspect --json with a file: refused, not ignored ----
+out=$("$MKHURDIMG" inspect --json x.raw /etc/hostname 2>&1 >insp.out); rc=$?
+[ $rc = 2 ] && [ ! -s insp.out ] &&
+	[ "$out" = "mkhurdimg: inspect: --json lists a directory or sums up the image; the bytes of the file /etc/hostname have no JSON form: leave out --json" ] &&
+	ok "inspect --json IMAGE FILE: exit 2, nothing on stdout: $out" || bad "inspect --json FILE: exit $rc, [$out], stdout [$(head -c 80 insp.out)]"
+
 [ $fails = 0 ]

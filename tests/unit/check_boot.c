@@ -1,4 +1,5 @@
-/* check_boot.c - the console matcher of "mkhurdimg boot --expect" */
+/* check_boot.c - the console matcher of "mkhurdimg boot --expect", and
+ * the offloading entry of --print-offload-entry */
 #include "autoconfig.h"
 
 #include <check.h>
@@ -6,7 +7,9 @@
 #include <string.h>
 
 #include "boot.h"
+#include "check-run.h"
 #include "diag.h"
+#include "strbuf.h"
 
 /* Feed TEXT to a fresh matcher for PATTERN in chunks of STEP bytes; the
  * number of bytes fed when it matched, or 0. */
@@ -109,12 +112,45 @@ START_TEST(very_long_lines_are_cut)
 }
 END_TEST
 
+static char *entry(unsigned port, const char *system, const char *key,
+		   const char *private_key)
+{
+	struct strbuf b;
+
+	sb_init(&b);
+	boot_offload_entry(&b, port, system, key, strlen(key), private_key);
+	return sb_take(&b);
+}
+
+START_TEST(the_offload_entry_is_hurd_vm_s)
+{
+	/* hurd-vm-guix-extension, gnu/services/virtualization.scm */
+	char *text = entry(10022, "i586-gnu", "ssh-ed25519 AAAAC3Nz root@childhurd",
+			   "/etc/guix/offload/ssh/childhurd");
+
+	ck_assert_str_eq(text,
+			 "(build-machine (name \"localhost\") (port 10022) "
+			 "(systems '(\"i586-gnu\")) "
+			 "(host-key \"ssh-ed25519 AAAAC3Nz root@childhurd\") "
+			 "(user \"offloading\") (overload-threshold 1.8) "
+			 "(private-key \"/etc/guix/offload/ssh/childhurd\"))\n");
+	free(text);
+	/* Strings are written as Guile's write does. */
+	text = entry(12022, "x86_64-gnu", "a \"b\" \\c", "/k \"2\"");
+	ck_assert_str_eq(text,
+			 "(build-machine (name \"localhost\") (port 12022) "
+			 "(systems '(\"x86_64-gnu\")) "
+			 "(host-key \"a \\\"b\\\" \\\\c\") "
+			 "(user \"offloading\") (overload-threshold 1.8) "
+			 "(private-key \"/k \\\"2\\\"\"))\n");
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boot");
 	TCase *tc = tcase_create("console");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, matches_whole_lines_in_any_chunking);
 	tcase_add_test(tc, carriage_returns_and_escapes_are_left_out);
@@ -123,9 +159,8 @@ int main(void)
 	tcase_add_test(tc, bad_expressions_are_usage_errors);
 	tcase_add_test(tc, very_long_lines_are_cut);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	tc = tcase_create("offload");
+	tcase_add_test(tc, the_offload_entry_is_hurd_vm_s);
+	suite_add_tcase(s, tc);
+	return check_run(s);
 }

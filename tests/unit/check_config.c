@@ -8,7 +8,18 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "registry.h"
 #include "diag.h"
+#include "check-run.h"
+
+/* Every kind's options, as mkhurdimg builds its schema. */
+static const struct config_kinds *all_kinds(void)
+{
+	static struct config_kinds k;
+
+	registry_config_kinds(NULL, &k);
+	return &k;
+}
 
 static char dir[] = "/tmp/check_config.XXXXXX";
 static char file[256];
@@ -42,7 +53,7 @@ static void load_ok(const char *text, struct os_config *c)
 {
 	write_conf(text);
 	diag_clear();
-	ck_assert_msg(config_load(file, c) == 0, "refused: %s",
+	ck_assert_msg(config_load(file, all_kinds(), c) == 0, "refused: %s",
 		      diag_message() ? diag_message() : "(no message)");
 	ck_assert_ptr_null(diag_message());
 }
@@ -55,7 +66,7 @@ static void fails_at(const char *text, int line, const char *what)
 
 	write_conf(text);
 	diag_clear();
-	ck_assert_msg(config_load(file, &c) == EXIT_USAGE,
+	ck_assert_msg(config_load(file, all_kinds(), &c) == EXIT_USAGE,
 		      "accepted (line %d, want '%s')", line, what);
 	config_free(&c);
 	snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
@@ -121,46 +132,34 @@ START_TEST(every_field_is_read)
 	ck_assert_int_eq(c.fs_line, 6);
 	ck_assert_int_eq(c.timeout, 0);
 	ck_assert_int_eq(c.serial, 1);
-	ck_assert_str_eq(c.grub_dir, in_dir("grub"));
-	ck_assert_str_eq(c.grub_mkimage, "/usr/bin/gm");
 	ck_assert_int_eq(c.boot_line, 7);
 
 	ck_assert_uint_eq(c.nsources, 7);
 	s = c.sources;
-	ck_assert_str_eq(s[0].kind, "directory");
+	ck_assert_str_eq(s[0].kind->name, "directory");
 	ck_assert_str_eq(s[0].path, in_dir("b"));
 	ck_assert_str_eq(s[0].target, "/opt");
 	ck_assert_int_eq(s[0].line, 8);
-	ck_assert_str_eq(s[1].kind, "closure");
+	ck_assert_str_eq(s[1].kind->name, "closure");
 	ck_assert_str_eq(s[1].path, in_dir("g"));
-	ck_assert_str_eq(s[1].store, in_dir("s"));
 	ck_assert_str_eq(s[1].target, "/");
 	ck_assert_int_eq(s[1].line, 9);
-	ck_assert_str_eq(s[2].kind, "directory");
+	ck_assert_str_eq(s[2].kind->name, "directory");
 	ck_assert_str_eq(s[2].path, in_dir("a"));
 	ck_assert_str_eq(s[2].target, "/");
 	ck_assert_int_eq(s[2].line, 10);
-	ck_assert_str_eq(s[3].kind, "archive");
+	ck_assert_str_eq(s[3].kind->name, "archive");
 	ck_assert_str_eq(s[3].path, in_dir("t.tar"));
 	ck_assert_str_eq(s[3].target, "/srv");
 	ck_assert_int_eq(s[3].line, 11);
-	ck_assert_str_eq(s[4].kind, "file");
+	ck_assert_str_eq(s[4].kind->name, "file");
 	ck_assert_str_eq(s[4].path, "/etc/issue");
 	ck_assert_str_eq(s[4].target, "/etc/issue");
-	ck_assert_str_eq(s[4].contents, "hi\n");
-	ck_assert_int_eq(s[4].mode, 0600);
-	ck_assert_uint_eq(s[4].uid, 5);
-	ck_assert_uint_eq(s[4].gid, 6);
 	ck_assert_int_eq(s[4].line, 12);
-	ck_assert_str_eq(s[5].kind, "substitutes");
+	ck_assert_str_eq(s[5].kind->name, "substitutes");
 	ck_assert_str_eq(s[5].path, in_dir("cache"));
-	ck_assert_uint_eq(s[5].nroots, 2);
-	ck_assert_str_eq(s[5].roots[0], "/gnu/store/aaa-x");
-	ck_assert_str_eq(s[5].roots[1], "/gnu/store/bbb-y");
-	ck_assert_ptr_null(s[5].roots[2]);
-	ck_assert_str_eq(s[5].public_key, in_dir("key.pub"));
 	ck_assert_int_eq(s[5].line, 13);
-	ck_assert_str_eq(s[6].kind, "directory");
+	ck_assert_str_eq(s[6].kind->name, "directory");
 	ck_assert_str_eq(s[6].path, "/abs/dir");
 	ck_assert_str_eq(s[6].target, "/");
 	ck_assert_int_eq(s[6].line, 14);
@@ -239,9 +238,8 @@ START_TEST(the_demo_config)
 	ck_assert_uint_eq(c.fs_size, 0);
 	ck_assert_int_eq(c.timeout, 0);
 	ck_assert_int_eq(c.serial, 1);
-	ck_assert_str_eq(c.grub_dir, DEFAULT_GRUB_DIRECTORY);
 	ck_assert_uint_eq(c.nsources, 1);
-	ck_assert_str_eq(c.sources[0].kind, "directory");
+	ck_assert_str_eq(c.sources[0].kind->name, "directory");
 	ck_assert_str_eq(c.sources[0].path, in_dir("demo-root"));
 	ck_assert_str_eq(c.sources[0].target, "/");
 	config_free(&c);
@@ -263,8 +261,6 @@ START_TEST(defaults_without_sections)
 	ck_assert_int_eq(c.timeout, 5);
 	ck_assert_int_eq(c.serial, 0);
 	ck_assert_int_eq(c.boot_line, 0);
-	ck_assert_str_eq(c.grub_dir, DEFAULT_GRUB_DIRECTORY);
-	ck_assert_str_eq(c.grub_mkimage, "grub-mkimage");
 	ck_assert_uint_eq(c.nsources, 0);
 	ck_assert_uint_eq(c.nrules, 0);
 	ck_assert_uint_eq(c.ntranslators, 0);
@@ -420,17 +416,17 @@ START_TEST(sources_in_file_order_when_kinds_interleave)
 		"directory \"d3\" { }\n",
 		&c);
 	ck_assert_uint_eq(c.nsources, 7);
-	ck_assert_str_eq(c.sources[0].kind, "archive");
-	ck_assert_str_eq(c.sources[1].kind, "directory");
+	ck_assert_str_eq(c.sources[0].kind->name, "archive");
+	ck_assert_str_eq(c.sources[1].kind->name, "directory");
 	ck_assert_str_eq(c.sources[1].path, in_dir("d1"));
-	ck_assert_str_eq(c.sources[2].kind, "closure");
+	ck_assert_str_eq(c.sources[2].kind->name, "closure");
 	ck_assert_str_eq(c.sources[2].path, in_dir("c1"));
-	ck_assert_str_eq(c.sources[3].kind, "directory");
+	ck_assert_str_eq(c.sources[3].kind->name, "directory");
 	ck_assert_str_eq(c.sources[3].target, "/d2");
-	ck_assert_str_eq(c.sources[4].kind, "file");
-	ck_assert_str_eq(c.sources[5].kind, "closure");
+	ck_assert_str_eq(c.sources[4].kind->name, "file");
+	ck_assert_str_eq(c.sources[5].kind->name, "closure");
 	ck_assert_str_eq(c.sources[5].path, in_dir("c2"));
-	ck_assert_str_eq(c.sources[6].kind, "directory");
+	ck_assert_str_eq(c.sources[6].kind->name, "directory");
 	ck_assert_str_eq(c.sources[6].path, in_dir("d3"));
 	config_free(&c);
 }
@@ -449,7 +445,7 @@ START_TEST(sources_on_one_line_keep_their_order)
 		&c);
 	ck_assert_uint_eq(c.nsources, 3);
 	ck_assert_str_eq(c.sources[0].path, in_dir("a"));
-	ck_assert_str_eq(c.sources[1].kind, "closure");
+	ck_assert_str_eq(c.sources[1].kind->name, "closure");
 	ck_assert_str_eq(c.sources[1].path, in_dir("c"));
 	ck_assert_str_eq(c.sources[2].path, in_dir("b"));
 	config_free(&c);
@@ -495,7 +491,7 @@ START_TEST(a_missing_closing_brace_is_an_error)
 
 	write_conf("host-name = \"x\"\nfile-system \"/\" {\n  label = \"x\"\n");
 	diag_clear();
-	ck_assert_int_eq(config_load(file, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(file, all_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(!strncmp(diag_message(), file, strlen(file)) &&
@@ -570,7 +566,7 @@ START_TEST(a_failed_load_frees_what_it_allocated)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_conf(bad[i]);
 		diag_clear();
-		ck_assert_int_eq(config_load(file, &c), EXIT_USAGE);
+		ck_assert_int_eq(config_load(file, all_kinds(), &c), EXIT_USAGE);
 		memset(&c, 0, sizeof(c));	/* what it holds is no longer ours */
 		ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
 			      "config %zu: a failed load leaves blocks allocated", i);
@@ -626,7 +622,7 @@ START_TEST(unreadable_files_are_named)
 
 	diag_clear();
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
-	ck_assert_int_eq(config_load(path, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(path, all_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_str_eq(
@@ -636,7 +632,7 @@ START_TEST(unreadable_files_are_named)
 		": cannot read the configuration: No such file or directory"));
 	write_bytes("host-name = \"x\"\n\0\n", 18);
 	diag_clear();
-	ck_assert_int_eq(config_load(file, &c), EXIT_USAGE);
+	ck_assert_int_eq(config_load(file, all_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_str_eq(
 	    diag_message(),
@@ -645,11 +641,74 @@ START_TEST(unreadable_files_are_named)
 }
 END_TEST
 
+/* A UTF-8 byte order mark is not part of the first key, and lines and
+ * the rest of the file are as without it. */
+START_TEST(a_byte_order_mark_is_skipped)
+{
+	struct os_config c;
+
+	load_ok("\xef\xbb\xbfhost-name = \"bom\"\nbootloader { timeout = 7 }\n", &c);
+	ck_assert_str_eq(c.host_name, "bom");
+	ck_assert_int_eq(c.boot_line, 2);
+	config_free(&c);
+	fails_at("\xef\xbb\xbf\nfrob = 1\n", 2, "no such option 'frob'");
+}
+END_TEST
+
+/* TEXT with every "@" replaced by 1 MiB of "x", malloc'd. */
+static char *huge(const char *text)
+{
+	size_t n = 1 << 20, len = strlen(text) + n;
+	char *out = malloc(len + 1), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *text; text++) {
+		if (*text == '@') {
+			memset(o, 'x', n);
+			o += n;
+		} else {
+			*o++ = *text;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A huge value is quoted by its first 60 bytes, then "...", then the
+ * reason: in our messages and in libconfuse's. */
+START_TEST(huge_values_leave_the_reason_in_the_message)
+{
+	static const struct {
+		const char *text, *before, *after;
+	} cases[] = {
+		{ "host-name = \"@\"\n", "host-name '", "...' is not a host name (letters, digits, '-' and '.')" },
+		{ "kernel = \"@\"\n", "kernel '", "...' must be an absolute path inside the image" },
+		{ "\n@ = 1\n", "no such option '", "...'" },
+		{ "file-system \"@\" { }\n", "file-system '", "...': only the root file system \"/\" is supported" },
+		{ "service \"openssh\" { log-level = \"@\" }\n", "log-level '", "...' is not one of: quiet" },
+	};
+	char x60[61], want[256];
+	size_t i;
+
+	memset(x60, 'x', 60);
+	x60[60] = '\0';
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *text = huge(cases[i].text);
+
+		snprintf(want, sizeof(want), "%s%s%s", cases[i].before, x60,
+			 cases[i].after);
+		fails_at(text, strchr(cases[i].text, '\n') < strchr(cases[i].text, '@') ? 2 : 1,
+			 want);
+		ck_assert_uint_lt(strlen(diag_message()), 300);
+		free(text);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
 	int failed;
 
 	if (!mkdtemp(dir))
@@ -672,12 +731,11 @@ int main(void)
 	tcase_add_test(tc, limits_are_inclusive);
 	tcase_add_test(tc, errors_in_a_long_section_point_into_it);
 	tcase_add_test(tc, unreadable_files_are_named);
+	tcase_add_test(tc, a_byte_order_mark_is_skipped);
+	tcase_add_test(tc, huge_values_leave_the_reason_in_the_message);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	unlink(file);
 	rmdir(dir);
-	return failed ? 1 : 0;
+	return failed;
 }

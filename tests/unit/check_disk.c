@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "disk-read.h"
 #include "disk.h"
+#include "check-run.h"
 
 #define DISK (8 << 20)
 #define OFF (1 << 20)
@@ -350,7 +352,7 @@ END_TEST
 START_TEST(the_format_registry)
 {
 	ck_assert_ptr_eq(disk_format_find("raw"), &disk_format_raw);
-	ck_assert_str_eq(disk_format_raw.name, "raw");
+	ck_assert_str_eq(disk_format_raw.conf.name, "raw");
 	ck_assert_ptr_null(disk_format_find("RAW"));
 	ck_assert_ptr_null(disk_format_find("vmdk"));
 	ck_assert_ptr_null(disk_format_find(""));
@@ -367,6 +369,11 @@ START_TEST(channel_names_and_options)
 	ck_assert_int_eq(disk_io_manager->open("/dev/sda", IO_FLAG_RW, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	ck_assert_int_eq(disk_io_manager->open("disk:0x1:2", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	/* The other manager's names are not this one's. */
+	ck_assert_int_eq(disk_io_manager->open("diskread:0x1:0:1", IO_FLAG_RW, &c2),
+			 EXT2_ET_BAD_DEVICE_NAME);
+	ck_assert_int_eq(disk_reader_io_manager->open("disk:0x1:0:1", 0, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	/* A region without a disk is for sizing: no I/O at all. */
 	disk_io_name(NULL, 0, REGION, name, sizeof(name));
@@ -446,8 +453,6 @@ int main(void)
 {
 	Suite *s = suite_create("disk");
 	TCase *tc = tcase_create("disk");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, random_io_reads_back_and_lands_at_the_offset);
@@ -463,9 +468,5 @@ int main(void)
 	tcase_add_test(tc, a_write_error_is_returned);
 	tcase_add_test(tc, qcow2_cluster_sizes_out_of_range);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

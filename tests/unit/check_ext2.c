@@ -1,4 +1,5 @@
-/* check_ext2.c - planning the ext2 file system: counts, sizes, limits */
+/* check_ext2.c - planning the ext2 file system (counts, sizes, limits),
+ * and writing one, read back through libext2fs */
 #include "autoconfig.h"
 
 #include <check.h>
@@ -6,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <ext2fs/ext2fs.h>
 
 #include "diag.h"
+#include "disk.h"
 #include "ext2.h"
 #include "size.h"
+#include "check-run.h"
 
 static struct tree t;
 static struct ext2_plan plan;
@@ -110,7 +115,7 @@ START_TEST(plan_counts_the_small_tree)
 	lf = tree_lookup(&t, "/lost+found");
 	ck_assert_ptr_nonnull(lf);
 	ck_assert_uint_eq(lf->inode->mode, S_IFDIR | 0700);
-	ck_assert_uint_eq(lf->inode->min_blocks, LOST_FOUND_BLOCKS);
+	ck_assert_uint_eq(tree_inode_min_blocks(lf->inode), LOST_FOUND_BLOCKS);
 	ck_assert_uint_eq(t.root->inode->subdirs, 2);
 	ck_assert_uint_eq(tree_lookup(&t, "/a")->inode->nlink, 2);
 	/* The planning marks are cleared again. */
@@ -131,7 +136,7 @@ START_TEST(an_existing_lost_found_is_kept)
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
 	ck_assert_ptr_eq(tree_lookup(&t, "/lost+found"), lf);
 	ck_assert_uint_eq(lf->inode->mode, S_IFDIR | 0755);
-	ck_assert_uint_eq(lf->inode->min_blocks, LOST_FOUND_BLOCKS);
+	ck_assert_uint_eq(tree_inode_min_blocks(lf->inode), LOST_FOUND_BLOCKS);
 	ck_assert_ptr_nonnull(tree_lookup(&t, "/lost+found/x"));
 	ck_assert_uint_eq(plan.files, 3);
 	ck_assert_uint_eq(plan.inodes, 13);
@@ -278,9 +283,9 @@ START_TEST(too_many_subdirectories)
 		      "one directory");
 	put("/d/two-more", S_IFDIR | 0755);
 	plan_fails(0, "/d: 65000 subdirectories; ext2 allows at most 64998");
-	/* Files do not count. */
-	tree_remove(&t, "/d/one-more");
-	tree_remove(&t, "/d/two-more");
+	/* Files do not count: the two made files again, and one more. */
+	put("/d/one-more", S_IFREG | 0644);
+	put("/d/two-more", S_IFREG | 0644);
 	put("/d/file", S_IFREG | 0644);
 	diag_clear();
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
@@ -333,8 +338,7 @@ START_TEST(file_size_limits)
 	n->inode->size = 3ULL << 40;
 	e->offset = (3ULL << 40) - 4096;
 	e->length = 4096;
-	n->inode->extents = e;
-	n->inode->nextents = 1;
+	ck_assert_int_eq(tree_inode_set_extents(n->inode, e, 1), 0);
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
 	ck_assert_uint_eq(plan.blocks, 1 + 4 + 4);
 	ck_assert_uint_eq(plan.bytes, 3ULL << 40);
@@ -372,12 +376,182 @@ START_TEST(oversized_attributes)
 }
 END_TEST
 
+/* ---- ext2_write, read back with libext2fs ---- */
+
+#define BIG_BLOCKS 16	/* past the 12 direct blocks: one indirect */
+
+static char byte_at(uint64_t off)
+{
+	return (char)((off * 7 + off / EXT2_BLOCK) & 0xff);
+}
+
+/* A file of LEN bytes in memory: byte_at(offset) where an extent of
+ * EXTENTS[0..N) holds data, zeros elsewhere (NULL: all data). */
+static void put_pattern(const char *path, size_t len,
+			const struct tree_extent *extents, size_t n)
+{
+	struct tree_inode *ino = tree_inode_new(&t, S_IFREG | 0640);
+	char *data = calloc(1, len);
+	size_t i, k;
+
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < len; i++)
+		for (k = 0; k < (extents ? n : 1); k++)
+			if (!extents || (i >= extents[k].offset &&
+					 i < extents[k].offset + extents[k].length))
+				data[i] = byte_at(i);
+	ck_assert_int_eq(tree_inode_set_data(ino, data, len), 0);
+	free(data);
+	if (extents) {
+		struct tree_extent *v = malloc(n * sizeof(*v));
+
+		ck_assert_ptr_nonnull(v);
+		memcpy(v, extents, n * sizeof(*extents));
+		ck_assert_int_eq(tree_inode_set_extents(ino, v, n), 0);
+	}
+	ino->uid = 70000;	/* above 16 bits: the Hurd's high half */
+	ck_assert_int_eq(tree_put(&t, path, ino, NULL), 0);
+}
+
+struct blocks {
+	e2_blkcnt_t logical[64];
+	blk64_t physical[64];
+	int n, meta;
+};
+
+static int each_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		      blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct blocks *b = priv;
+
+	if (blockcnt < 0) {	/* an indirect block */
+		b->meta++;
+		return 0;
+	}
+	ck_assert_int_lt(b->n, 64);
+	b->logical[b->n] = blockcnt;
+	b->physical[b->n++] = *blocknr;
+	return 0;
+}
+
+/* PATH's inode, and its blocks as block_iterate3 gives them. */
+static ext2_ino_t blocks_of(ext2_filsys fs, const char *path,
+			    struct ext2_inode *inode, struct blocks *b)
+{
+	ext2_ino_t ino;
+
+	ck_assert_msg(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, &ino) == 0,
+		      "%s not found", path);
+	ck_assert_int_eq(ext2fs_read_inode(fs, ino, inode), 0);
+	memset(b, 0, sizeof(*b));
+	ck_assert_int_eq(ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
+					       each_block, b), 0);
+	return ino;
+}
+
+/* Every data block of B holds byte_at() of its file offset, up to LEN. */
+static void blocks_hold_the_pattern(ext2_filsys fs, const struct blocks *b,
+				    uint64_t len)
+{
+	char buf[EXT2_BLOCK];
+	int i, k;
+
+	for (i = 0; i < b->n; i++) {
+		uint64_t at = (uint64_t)b->logical[i] * EXT2_BLOCK;
+
+		ck_assert_int_eq(io_channel_read_blk64(fs->io, b->physical[i], 1, buf), 0);
+		for (k = 0; k < EXT2_BLOCK; k++)
+			if (buf[k] != (at + k < len ? byte_at(at + k) : 0))
+				ck_abort_msg("block %lld, byte %d: %d", (long long)b->logical[i],
+					     k, buf[k]);
+	}
+}
+
+static int name_seen(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
+		     int offset, int blocksize, char *buf, void *priv)
+{
+	char *names = priv;
+
+	strncat(names, d->name, (size_t)ext2fs_dirent_name_len(d));
+	strcat(names, " ");
+	return 0;
+}
+
+START_TEST(written_files_read_back_through_libext2fs)
+{
+	static const struct tree_extent holes[] = { { 0, 4096 }, { 9 * 4096, 4096 } };
+	char path[] = "/tmp/check_ext2.XXXXXX", names[256] = "";
+	struct ext2_options o;
+	struct ext2_inode inode, big;
+	struct blocks b;
+	struct disk d;
+	ext2_filsys fs;
+	ext2_ino_t ino;
+	uint64_t size;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	put_pattern("/big", BIG_BLOCKS * EXT2_BLOCK - 100, NULL, 0);
+	ck_assert_int_eq(tree_link(&t, "/dir/big-again", tree_lookup(&t, "/big")), 0);
+	put_pattern("/sparse", 10 * 4096, holes, 2);
+	put_symlink("/lnk", 20);
+	put("/dir/sub", S_IFDIR | 0700);
+	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
+	ck_assert_int_eq(ext2_guess_size(&plan, &size), 0);
+	ck_assert_int_eq(disk_open(&d, &disk_format_raw, fd, path, size, NULL), 0);
+	memset(&o, 0, sizeof(o));
+	o.size = size;
+	o.label = "unit";
+	o.timestamp = 1000;
+	ck_assert_msg(ext2_write(&t, &plan, &o, &d, 0) == 0, "%s", diag_message());
+	ck_assert_int_eq(disk_finish(&d), 0);
+	disk_close(&d);
+	close(fd);
+
+	ck_assert_int_eq(ext2fs_open2(path, NULL, 0, 0, 0, unix_io_manager, &fs), 0);
+	ck_assert_int_eq(fs->super->s_creator_os, EXT2_OS_HURD);
+	ck_assert_int_eq(EXT2_INODE_SIZE(fs->super), 128);
+	ck_assert_int_eq(fs->blocksize, EXT2_BLOCK);
+	ck_assert_str_eq((char *)fs->super->s_volume_name, "unit");
+	/* 16 blocks in order, through one indirect block, with the bytes. */
+	ino = blocks_of(fs, "big", &big, &b);
+	ck_assert_int_eq(EXT2_I_SIZE(&big), BIG_BLOCKS * EXT2_BLOCK - 100);
+	ck_assert_int_eq(big.i_mode, LINUX_S_IFREG | 0640);
+	ck_assert_int_eq(big.i_uid | big.osd2.hurd2.h_i_uid_high << 16, 70000);
+	ck_assert_int_eq(big.i_links_count, 2);
+	ck_assert_int_eq(b.n, BIG_BLOCKS);
+	ck_assert_int_eq(b.meta, 1);
+	ck_assert_int_eq(b.logical[0], 0);
+	ck_assert_int_eq(b.logical[BIG_BLOCKS - 1], BIG_BLOCKS - 1);
+	blocks_hold_the_pattern(fs, &b, EXT2_I_SIZE(&big));
+	ck_assert_int_eq(blocks_of(fs, "dir/big-again", &inode, &b), ino);
+	/* Only the data of a file with holes has blocks. */
+	blocks_of(fs, "sparse", &inode, &b);
+	ck_assert_int_eq(EXT2_I_SIZE(&inode), 10 * 4096);
+	ck_assert_int_eq(b.n, 2);
+	ck_assert_int_eq(b.logical[0], 0);
+	ck_assert_int_eq(b.logical[1], 9);
+	blocks_hold_the_pattern(fs, &b, EXT2_I_SIZE(&inode));
+	/* A fast symlink keeps its target in the inode, no block. */
+	ck_assert_int_eq(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "lnk", &ino), 0);
+	ck_assert_int_eq(ext2fs_read_inode(fs, ino, &inode), 0);
+	ck_assert(LINUX_S_ISLNK(inode.i_mode));
+	ck_assert_int_eq(inode.i_blocks, 0);
+	ck_assert_int_eq(EXT2_I_SIZE(&inode), 20);
+	ck_assert_int_eq(memcmp(inode.i_block, "llllllllllllllllllll", 20), 0);
+	/* The directory's entries, sorted. */
+	ck_assert_int_eq(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "dir", &ino), 0);
+	ck_assert_int_eq(ext2fs_dir_iterate2(fs, ino, 0, NULL, name_seen, names), 0);
+	ck_assert_str_eq(names, ". .. big-again sub ");
+	ext2fs_close_free(&fs);
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ext2");
 	TCase *tc = tcase_create("ext2");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_counts_the_small_tree);
@@ -391,10 +565,7 @@ int main(void)
 	tcase_add_test(tc, symlink_targets_up_to_4095_bytes);
 	tcase_add_test(tc, file_size_limits);
 	tcase_add_test(tc, oversized_attributes);
+	tcase_add_test(tc, written_files_read_back_through_libext2fs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "grub.h"
+#include "check-run.h"
 
 #define HEAD                                                                   \
 	"# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n"
@@ -207,8 +208,6 @@ int main(void)
 {
 	Suite *s = suite_create("grub");
 	TCase *tc = tcase_create("grub");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, grub_style_is_10_hurd);
 	tcase_add_test(tc, guix_style_is_guixs_format);
@@ -217,9 +216,5 @@ int main(void)
 	tcase_add_test(tc, timeout_value);
 	tcase_add_test(tc, boot_sector_points_at_core_img);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

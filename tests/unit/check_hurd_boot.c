@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "grub.h"
 #include "hurd-boot.h"
+#include "check-run.h"
 
 #define HEAD                                                                   \
 	"# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n" \
@@ -45,8 +46,13 @@ static void put(const char *path)
 	ck_assert_int_eq(tree_add_data(&t, path, 0555, "x", 1, 1), 0);
 }
 
-static void setup(void)
+/* The fixture's tree without SKIP (NULL: all of it). */
+static void setup_without(const char *skip)
 {
+	static const char *const files[] = { "/boot/gnumach.gz", "/hurd/ext2fs.static",
+					     "/hurd/exec.static", "/hurd/rumpdisk.static" };
+	size_t i;
+
 	ck_assert_int_eq(tree_init(&t, 1), 0);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.file = "os.conf";
@@ -60,11 +66,15 @@ static void setup(void)
 	type.exec = EXEC_STATIC;
 	type.dynamic_linker = "/lib/ld.so.1";
 	memset(&b, 0, sizeof(b));
-	put("/boot/gnumach.gz");
-	put("/hurd/ext2fs.static");
-	put("/hurd/exec.static");
-	put("/hurd/rumpdisk.static");
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++)
+		if (!skip || strcmp(skip, files[i]))
+			put(files[i]);
 	diag_clear();
+}
+
+static void setup(void)
+{
+	setup_without(NULL);
 }
 
 static void teardown(void)
@@ -72,6 +82,13 @@ static void teardown(void)
 	hurd_boot_free(&b);
 	tree_free(&t);
 	diag_clear();
+}
+
+/* Start again from the fixture's tree without SKIP. */
+static void again_without(const char *skip)
+{
+	teardown();
+	setup_without(skip);
 }
 
 /* The grub.cfg of the decided boot; the test frees it. */
@@ -206,7 +223,8 @@ START_TEST(partial_chains_skip_the_missing_link)
 	ck_assert_ptr_null(strstr(text, "acpi"));
 	free(text);
 
-	ck_assert_int_eq(tree_remove(&t, "/hurd/pci-arbiter.static"), 0);
+	again_without(NULL);
+	type.driver = DRIVER_WD;
 	put("/hurd/acpi.static");
 	text = rendered();
 	holds(text,
@@ -381,8 +399,8 @@ START_TEST(missing_files_are_named)
 	cfg.hurd = "/nowhere";
 	refused(EXIT_BUILD, "os.conf: the Hurd server /nowhere/hurd/ext2fs.static is not in the image; add it with a source or change the configuration");
 	cfg.hurd = "/";
+	again_without("/hurd/rumpdisk.static");
 	type.driver = DRIVER_WD;
-	ck_assert_int_eq(tree_remove(&t, "/hurd/rumpdisk.static"), 0);
 	refused(EXIT_BUILD, "os.conf: the Hurd server /hurd/rumpdisk.static is not in the image; add it with a source or change the configuration");
 }
 END_TEST
@@ -411,14 +429,26 @@ static void guix_system(const char *text)
 	cfg.guix_system_line = 3;
 }
 
+/* A system's store items, without SKIP (NULL: all of them). */
+static void guix_files_without(const char *skip)
+{
+	static const char *const files[] = { MACH "/boot/gnumach",
+					     HURD "/hurd/pci-arbiter.static",
+					     HURD "/hurd/rumpdisk.static",
+					     HURD "/hurd/ext2fs.static",
+					     HURD "/hurd/exec.static" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++)
+		if (!skip || strcmp(skip, files[i]))
+			put(files[i]);
+	if (!skip || strcmp(skip, SYS "/hurd"))
+		ck_assert_int_eq(tree_add_symlink(&t, SYS "/hurd", HURD, 1), 0);
+}
+
 static void guix_files(void)
 {
-	put(MACH "/boot/gnumach");
-	put(HURD "/hurd/pci-arbiter.static");
-	put(HURD "/hurd/rumpdisk.static");
-	put(HURD "/hurd/ext2fs.static");
-	put(HURD "/hurd/exec.static");
-	ck_assert_int_eq(tree_add_symlink(&t, SYS "/hurd", HURD, 1), 0);
+	guix_files_without(NULL);
 }
 
 static const char *params(const char *version, const char *root,
@@ -529,8 +559,7 @@ START_TEST(guix_hurd_directory)
 {
 	char *text;
 
-	guix_files();
-	ck_assert_int_eq(tree_remove(&t, SYS "/hurd"), 0);
+	guix_files_without(SYS "/hurd");
 	guix_system(params("1", "\"/dev/hd0s1\"", ""));
 	text = rendered();	/* from the modules' files */
 	ck_assert_str_eq(b.hurd_dir, HURD);
@@ -578,11 +607,12 @@ END_TEST
 
 START_TEST(guix_missing_module_is_named)
 {
-	guix_files();
+	guix_files_without(HURD "/hurd/rumpdisk.static");
 	guix_system(params("1", "\"/dev/hd0s1\"", ""));
-	ck_assert_int_eq(tree_remove(&t, HURD "/hurd/rumpdisk.static"), 0);
 	refused(EXIT_BUILD, SYS "/parameters: the multiboot module " HURD "/hurd/rumpdisk.static is not in the image; add its store item to the closure");
-	ck_assert_int_eq(tree_remove(&t, MACH "/boot/gnumach"), 0);
+	again_without(NULL);
+	guix_files_without(MACH "/boot/gnumach");
+	guix_system(params("1", "\"/dev/hd0s1\"", ""));
 	refused(EXIT_BUILD, SYS "/parameters: the kernel " MACH "/boot/gnumach is not in the image; add its store item to the closure");
 }
 END_TEST
@@ -640,8 +670,6 @@ int main(void)
 {
 	Suite *s = suite_create("hurd-boot");
 	TCase *chain = tcase_create("chain"), *guix = tcase_create("guix");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(chain, setup, teardown);
 	tcase_add_test(chain, classic_entry_is_exactly_grubs_10_hurd);
@@ -665,9 +693,5 @@ int main(void)
 	tcase_add_test(guix, guix_missing_module_is_named);
 	tcase_add_test(guix, malformed_parameters_are_refused_with_the_byte);
 	suite_add_tcase(s, guix);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -13,13 +13,16 @@
 #include "diag.h"
 #include "disk.h"
 #include "image-type.h"
+#include "check-run.h"
+#include "qcow2.h"
+#include "registry.h"
 
 static char dir[] = "/tmp/check_image_type.XXXXXX";
 
 static const char full[] = "# a type with every key\n"
 			   "description = \"a test type\"\n"
 			   "system = \"i586-gnu\"\n"
-			   "format = \"raw\"\n"
+			   "format = \"qcow2\"\n"
 			   "output = \"t.img\"\n"
 			   "partition-table = \"mbr\"\n"
 			   "root-offset = \"2MiB\"\n"
@@ -29,6 +32,15 @@ static const char full[] = "# a type with every key\n"
 			   "dynamic-linker = \"/lib/ld-x.so.1\"\n"
 			   "cluster-size = \"2MiB\"\n"
 			   "preallocation = \"metadata\"\n";
+
+#define minimal_qcow2 "description = \"d\"\nsystem = \"x\"\n" \
+	"format = \"qcow2\"\noutput = \"o\"\n"
+
+/* What type files may name: every registry's kinds. */
+static const struct image_type_kinds *kinds(void)
+{
+	return registry_image_type_kinds();
+}
 
 static const char minimal[] = "description = \"d\"\n"
 			      "system = \"x86_64-gnu\"\n"
@@ -66,13 +78,13 @@ START_TEST(a_full_type_is_read)
 	struct image_type t;
 
 	diag_clear();
-	ck_assert_int_eq(image_type_parse(path, "t", &t), 0);
+	ck_assert_int_eq(image_type_parse(path, "t", kinds(), &t), 0);
 	ck_assert_ptr_null(diag_message());
 	ck_assert_str_eq(t.name, "t");
 	ck_assert_str_eq(t.file, path);
 	ck_assert_str_eq(t.description, "a test type");
 	ck_assert_str_eq(t.system, "i586-gnu");
-	ck_assert_str_eq(t.format, "raw");
+	ck_assert_str_eq(t.format, "qcow2");
 	ck_assert_str_eq(t.output, "t.img");
 	ck_assert_str_eq(t.partition_table, "mbr");
 	ck_assert_uint_eq(t.root_offset, 2 << 20);
@@ -93,7 +105,7 @@ START_TEST(optional_keys_have_defaults)
 	struct image_type t;
 
 	ck_assert_int_eq(
-	    image_type_parse(write_type("a", "m.conf", minimal), "m", &t), 0);
+	    image_type_parse(write_type("a", "m.conf", minimal), "m", kinds(), &t), 0);
 	ck_assert_str_eq(t.system, "x86_64-gnu");
 	ck_assert_str_eq(t.output, "o.img");
 	ck_assert_str_eq(t.partition_table, "mbr");
@@ -102,7 +114,8 @@ START_TEST(optional_keys_have_defaults)
 	ck_assert_int_eq(t.driver, DRIVER_HD);
 	ck_assert_int_eq(t.exec, EXEC_STATIC);
 	ck_assert_str_eq(t.dynamic_linker, "/lib/ld.so.1");
-	ck_assert_uint_eq(t.cluster_bits, 16);
+	/* A raw disk has no cluster size. */
+	ck_assert_uint_eq(t.cluster_bits, 0);
 	ck_assert_int_eq(t.prealloc_metadata, 0);
 	image_type_free(&t);
 }
@@ -110,20 +123,20 @@ END_TEST
 
 START_TEST(cluster_sizes)
 {
-	ck_assert_int_eq(image_type_cluster_bits("512"), 9);
-	ck_assert_int_eq(image_type_cluster_bits("512B"), 9);
-	ck_assert_int_eq(image_type_cluster_bits("1K"), 10);
-	ck_assert_int_eq(image_type_cluster_bits("4KiB"), 12);
-	ck_assert_int_eq(image_type_cluster_bits("64KiB"), 16);
-	ck_assert_int_eq(image_type_cluster_bits("65536"), 16);
-	ck_assert_int_eq(image_type_cluster_bits("1M"), 20);
-	ck_assert_int_eq(image_type_cluster_bits("2MiB"), 21);
-	ck_assert_int_eq(image_type_cluster_bits("256"), -1);
-	ck_assert_int_eq(image_type_cluster_bits("4MiB"), -1);
-	ck_assert_int_eq(image_type_cluster_bits("3K"), -1);
-	ck_assert_int_eq(image_type_cluster_bits("0"), -1);
-	ck_assert_int_eq(image_type_cluster_bits("64KB "), -1);
-	ck_assert_int_eq(image_type_cluster_bits("x"), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("512"), 9);
+	ck_assert_int_eq(qcow2_cluster_bits("512B"), 9);
+	ck_assert_int_eq(qcow2_cluster_bits("1K"), 10);
+	ck_assert_int_eq(qcow2_cluster_bits("4KiB"), 12);
+	ck_assert_int_eq(qcow2_cluster_bits("64KiB"), 16);
+	ck_assert_int_eq(qcow2_cluster_bits("65536"), 16);
+	ck_assert_int_eq(qcow2_cluster_bits("1M"), 20);
+	ck_assert_int_eq(qcow2_cluster_bits("2MiB"), 21);
+	ck_assert_int_eq(qcow2_cluster_bits("256"), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("4MiB"), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("3K"), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("0"), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("64KB "), -1);
+	ck_assert_int_eq(qcow2_cluster_bits("x"), -1);
 }
 END_TEST
 
@@ -145,7 +158,7 @@ START_TEST(root_offset_limits)
 			 minimal, ok[i].text);
 		diag_clear();
 		ck_assert_msg(image_type_parse(write_type("a", "o.conf", text),
-					       "o", &t) == 0,
+					       "o", kinds(), &t) == 0,
 			      "%s refused: %s", ok[i].text, diag_message());
 		ck_assert_uint_eq(t.root_offset, ok[i].bytes);
 		image_type_free(&t);
@@ -161,7 +174,7 @@ static void refused(const char *text, const char *what)
 	struct image_type t;
 
 	diag_clear();
-	ck_assert_int_eq(image_type_parse(path, "bad", &t), EXIT_USAGE);
+	ck_assert_int_eq(image_type_parse(path, "bad", kinds(), &t), EXIT_USAGE);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(!strncmp(diag_message(), path, strlen(path)),
 		      "'%s' does not start with '%s'", diag_message(), path);
@@ -207,14 +220,18 @@ START_TEST(bad_values_name_file_line_and_choices)
 	refused("\n\ncolour = \"blue\"\n",
 		"bad.conf:3: no such option 'colour'");
 	refused("description = \"d\n", "premature end of file");
-	refused("cluster-size = \"48K\"\n",
-		"bad.conf:1: cluster-size '48K' must be a power of two from "
+	refused(minimal_qcow2 "cluster-size = \"48K\"\n",
+		"bad.conf:5: cluster-size '48K' must be a power of two from "
 		"512 bytes to 2 MiB");
-	refused("cluster-size = \"4MiB\"\n",
-		"bad.conf:1: cluster-size '4MiB' must be");
+	refused(minimal_qcow2 "cluster-size = \"4MiB\"\n",
+		"bad.conf:5: cluster-size '4MiB' must be");
 	refused(
-	    "preallocation = \"full\"\n",
-	    "bad.conf:1: preallocation 'full' is not one of: off, metadata");
+	    minimal_qcow2 "preallocation = \"full\"\n",
+	    "bad.conf:5: preallocation 'full' is not one of: off, metadata");
+	/* A format's option on another format's disk. */
+	refused("description = \"d\"\nsystem = \"x\"\nformat = \"raw\"\n"
+		"output = \"o\"\ncompress = true\n",
+		": compress is not an option of raw disks");
 }
 END_TEST
 
@@ -253,14 +270,14 @@ START_TEST(an_absent_file_is_named)
 		 "%s: cannot read the image type: No such file or directory",
 		 path);
 	diag_clear();
-	ck_assert_int_eq(image_type_parse(path, "absent", &t), EXIT_USAGE);
+	ck_assert_int_eq(image_type_parse(path, "absent", kinds(), &t), EXIT_USAGE);
 	ck_assert_str_eq(diag_message(), want);
 }
 END_TEST
 
 START_TEST(later_directories_override)
 {
-	struct image_types reg = {NULL, 0};
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
 	const struct image_type *t;
 
 	write_type("r1", "one.conf", full);
@@ -295,7 +312,7 @@ END_TEST
 
 START_TEST(only_conf_files_are_types)
 {
-	struct image_types reg = {NULL, 0};
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
 	const struct image_type *t;
 
 	write_type("r3", "real.conf", minimal);
@@ -316,7 +333,7 @@ END_TEST
 
 START_TEST(directory_errors)
 {
-	struct image_types reg = {NULL, 0};
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
 	char path[512], want[600];
 
 	snprintf(path, sizeof(path), "%s/nonexistent", dir);
@@ -344,7 +361,7 @@ END_TEST
 
 START_TEST(unknown_names_list_the_known_ones)
 {
-	struct image_types reg = {NULL, 0};
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
 	const struct image_type *t = NULL;
 
 	diag_clear();
@@ -391,7 +408,7 @@ static size_t count_conf(const char *path)
 
 START_TEST(the_shipped_types)
 {
-	struct image_types reg = {NULL, 0};
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
 	const struct image_type *t;
 	const char *top = getenv("top_srcdir");
 	char d[512];
@@ -426,11 +443,28 @@ START_TEST(the_shipped_types)
 }
 END_TEST
 
+/* Uninstalled (no TYPESDIR, unless mkhurdimg was installed here too),
+ * the built-in types are the source tree's. */
+START_TEST(the_builtin_types)
+{
+	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	const struct image_type *t;
+	struct stat st;
+
+	diag_clear();
+	ck_assert_msg(image_types_load_builtin(&reg) == 0, "%s", diag_message());
+	ck_assert_int_eq(image_types_find(&reg, "hurd-qcow2", &t), 0);
+	ck_assert_str_eq(t->format, "qcow2");
+	if (stat(TYPESDIR, &st))	/* then they came from SRCTYPESDIR */
+		ck_assert_int_eq(strncmp(t->file, SRCTYPESDIR "/", strlen(SRCTYPESDIR) + 1), 0);
+	image_types_free(&reg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image-type");
 	TCase *tc = tcase_create("image-type");
-	SRunner *sr;
 	pid_t pid;
 	int failed;
 
@@ -449,11 +483,9 @@ int main(void)
 	tcase_add_test(tc, directory_errors);
 	tcase_add_test(tc, unknown_names_list_the_known_ones);
 	tcase_add_test(tc, the_shipped_types);
+	tcase_add_test(tc, the_builtin_types);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	pid = fork();
 	if (pid == 0) {
 		execlp("rm", "rm", "-rf", dir, (char *)NULL);
@@ -461,5 +493,5 @@ int main(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	return failed ? 1 : 0;
+	return failed;
 }

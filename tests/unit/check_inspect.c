@@ -20,6 +20,7 @@
 #include "inspect.h"
 #include "json-out.h"
 #include "qcow2.h"
+#include "check-run.h"
 
 #define SIZE (6 << 20)
 #define SPLIT (137 * 512 + 200)	/* inside a cluster and a sector */
@@ -492,12 +493,119 @@ START_TEST(grub_prefix_in_core_img)
 }
 END_TEST
 
+/* ---- the file system's own consistency (inspect-super.c) ---- */
+
+/* A small file system in PATH, as libext2fs makes one: 1 KiB blocks,
+ * 128-byte inodes, a root directory. */
+static void make_fs(void)
+{
+	struct ext2_super_block param;
+	ext2_filsys fs;
+
+	memset(&param, 0, sizeof(param));
+	ext2fs_blocks_count_set(&param, 2048);
+	param.s_inodes_count = 256;
+	param.s_rev_level = 1;
+	param.s_inode_size = 128;
+	ck_assert_int_eq(truncate(path, 2048 * 1024), 0);
+	ck_assert_int_eq(ext2fs_initialize(path, EXT2_FLAG_RW, &param,
+					   unix_io_manager, &fs), 0);
+	ck_assert_int_eq(ext2fs_allocate_tables(fs), 0);
+	ck_assert_int_eq(ext2fs_mkdir(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, 0), 0);
+	ck_assert_int_eq(ext2fs_close_free(&fs), 0);
+}
+
+/* What inspect_check_fs says of PATH once DAMAGE has changed the open
+ * file system: in memory only (the superblock and group descriptors are
+ * never written back), or on disk where DAMAGE writes and flushes. */
+static const char *verdict(void (*damage)(ext2_filsys fs))
+{
+	static char why[256];
+	ext2_filsys fs;
+
+	ck_assert_int_eq(ext2fs_open2(path, NULL, EXT2_FLAG_RW, 0, 0,
+				      unix_io_manager, &fs), 0);
+	if (damage)
+		damage(fs);
+	why[0] = '\0';
+	if (!inspect_check_fs(fs, why, sizeof(why)))
+		snprintf(why, sizeof(why), "whole");
+	ext2fs_free(fs);
+	return why;
+}
+
+static void bpg_zero(ext2_filsys fs)
+{
+	fs->super->s_blocks_per_group = 4;
+}
+
+static void inode_count(ext2_filsys fs)
+{
+	fs->super->s_inodes_count++;
+}
+
+static void too_many_free(ext2_filsys fs)
+{
+	fs->super->s_free_inodes_count = fs->super->s_inodes_count + 1;
+}
+
+static void table_outside(ext2_filsys fs)
+{
+	ext2fs_inode_table_loc_set(fs, 0, ext2fs_blocks_count(fs->super) - 2);
+}
+
+static void bitmap_outside(ext2_filsys fs)
+{
+	ext2fs_block_bitmap_loc_set(fs, 0, ext2fs_blocks_count(fs->super) + 5);
+}
+
+/* The block bitmap, on disk, says the inode table's last block is free. */
+static void table_block_free(ext2_filsys fs)
+{
+	blk64_t last = ext2fs_inode_table_loc(fs, 0) + fs->inode_blocks_per_group - 1;
+
+	ck_assert_int_eq(ext2fs_read_block_bitmap(fs), 0);
+	ext2fs_unmark_block_bitmap2(fs->block_map, last);
+	ext2fs_mark_bb_dirty(fs);
+	ck_assert_int_eq(ext2fs_write_block_bitmap(fs), 0);
+	ck_assert_int_eq(io_channel_flush(fs->io), 0);
+	ext2fs_free_block_bitmap(fs->block_map);
+	fs->block_map = NULL;
+}
+
+static void root_a_file(ext2_filsys fs)
+{
+	struct ext2_inode root;
+
+	ck_assert_int_eq(ext2fs_read_inode(fs, EXT2_ROOT_INO, &root), 0);
+	root.i_mode = LINUX_S_IFREG | 0644;
+	ck_assert_int_eq(ext2fs_write_inode(fs, EXT2_ROOT_INO, &root), 0);
+	ck_assert_int_eq(io_channel_flush(fs->io), 0);
+}
+
+START_TEST(a_damaged_file_system_is_named)
+{
+	make_fs();
+	ck_assert_str_eq(verdict(NULL), "whole");
+	ck_assert_str_eq(verdict(bpg_zero), "blocks per group 4 is out of range (8 to 8192)");
+	ck_assert_str_eq(verdict(inode_count), "the inode count 257 is not 1 groups of 256 inodes");
+	ck_assert_str_eq(verdict(too_many_free), "257 free inodes of 256");
+	ck_assert_str_eq(verdict(bitmap_outside), "the block bitmap of group 0 (block 2053) is outside blocks 1 to 2047");
+	ck_assert_str_eq(verdict(table_outside), "the inode table of group 0 (blocks 2046 to 2077, for 128-byte inodes) is outside blocks 1 to 2047");
+	ck_assert_str_eq(verdict(NULL), "whole");	/* nothing was written */
+	verdict(table_block_free);
+	ck_assert_msg(strstr(verdict(NULL), "which the block bitmap marks free"),
+		      "a free inode table block: %s", verdict(NULL));
+	make_fs();
+	verdict(root_a_file);
+	ck_assert_str_eq(verdict(NULL), "the root directory (inode 2) is not a directory (mode 100644, with inodes read as 128 bytes each)");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("inspect");
 	TCase *tc = tcase_create("inspect");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -510,10 +618,7 @@ int main(void)
 	tcase_add_test(tc, json_documents);
 	tcase_add_test(tc, grub_menu_titles);
 	tcase_add_test(tc, grub_prefix_in_core_img);
+	tcase_add_test(tc, a_damaged_file_system_is_named);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mbr.h"
+#include "check-run.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -163,17 +164,11 @@ int main(void)
 {
 	Suite *s = suite_create("mbr");
 	TCase *tc = tcase_create("mbr");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, one_active_linux_partition_at_1_mib);
 	tcase_add_test(tc, chs_saturates_past_cylinder_1023);
 	tcase_add_test(tc, chs_boundaries);
 	tcase_add_test(tc, at_most_four_entries);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "disk.h"
 #include "qcow2.h"
+#include "check-run.h"
 
 static uint64_t be64(const uint8_t *p)
 {
@@ -180,8 +181,6 @@ int main(void)
 {
 	Suite *s = suite_create("qcow2");
 	TCase *tc = tcase_create("qcow2");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, header_is_version_3_big_endian);
 	tcase_add_test(tc, entries_carry_the_copied_flag);
@@ -190,9 +189,5 @@ int main(void)
 	tcase_add_test(tc, refcounts_count_themselves);
 	tcase_add_test(tc, compressed_clusters_read_back_in_every_state);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

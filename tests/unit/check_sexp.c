@@ -7,6 +7,7 @@
 
 #include "sexp.h"
 #include "strbuf.h"
+#include "check-run.h"
 
 static struct sexp *read_ok(const char *text)
 {
@@ -212,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("sexp");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, boot_parameters_as_guix_writes_them);
 	tcase_add_test(tc, string_escapes_are_decoded);
@@ -224,9 +223,5 @@ int main(void)
 	tcase_add_test(tc, only_the_first_datum_is_read);
 	tcase_add_test(tc, strings_are_written_as_guile_writes_them);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -14,12 +14,17 @@
 #include "config.h"
 #include "decompress.h"
 #include "diag.h"
+#include "inputs.h"
+#include "registry.h"
+#include "source-archive.h"
 #include "source.h"
 #include "tree.h"
 #include "zipcheck.h"
 
 static char dir[] = "/tmp/check_sources.XXXXXX";
 static char path[4200];
+static struct os_config cfg;	/* an archive's stream points into it */
+static int cfg_loaded;
 
 static void setup(void)
 {
@@ -31,6 +36,9 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (cfg_loaded)
+		config_free(&cfg);
+	cfg_loaded = 0;
 	unlink(path);
 	rmdir(dir);
 }
@@ -388,21 +396,31 @@ static int reading_sink(void *ctx, uint64_t token, uint64_t size, tree_stream_re
 	return s->last < 0 ? EXIT_BUILD : 0;
 }
 
+/* The archive PATH added to T as an "archive" section of a
+ * configuration says: the kind's own parse step sets its options. */
 static int add_archive(struct tree *t)
 {
-	struct os_config cfg;
-	struct os_source src;
+	struct config_kinds kinds;
+	struct inputs in = { NULL, 0, 0 };
+	struct source_ctx c = { t, &in, NULL, &cfg, NULL };
+	char conf[4300];
+	FILE *f;
+	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&src, 0, sizeof(src));
-	cfg.file = "test.conf";
-	src.kind = "archive";
-	src.path = path;
-	src.target = "/";
-	src.line = 1;
-	src.max_ratio = SOURCE_MAX_RATIO;
+	snprintf(conf, sizeof(conf), "%s/test.conf", dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "archive \"%s\" { }\n", path);
+	ck_assert_int_eq(fclose(f), 0);
+	registry_config_kinds(NULL, &kinds);
+	ck_assert_msg(config_load(conf, &kinds, &cfg) == 0, "%s", diag_message());
+	cfg_loaded = 1;
+	unlink(conf);
+	ck_assert_uint_eq(cfg.nsources, 1);
 	ck_assert_int_eq(tree_init(t, 1), 0);
-	return source_archive.add(t, &cfg, &src);
+	r = source_archive.add(&c, &cfg.sources[0]);
+	inputs_free(&in);
+	return r;
 }
 
 /* An entry whose data breaks in the middle (six stored deflate blocks
