@@ -253,6 +253,11 @@ struct tree_node *tree_lookup(const struct tree *t, const char *path);
  * nowhere.  *HOPS gets the number followed. */
 struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops);
 
+/* The name index seen from outside, for the unit tests: the node in slot
+ * I of T->nslots (NULL: empty), and in *HOME the slot its hash points
+ * at (a name sits at its home or after it, wrapping at the end). */
+const struct tree_node *tree_slot(const struct tree *t, size_t i, size_t *home);
+
 
 /* FN on the host path of every file of T whose bytes come from the host,
  * in no particular order and possibly more than once (hard links); PATH

@@ -169,6 +169,12 @@ static void slot_delete(struct tree *t, struct tree_node *node)
 	}
 }
 
+const struct tree_node *tree_slot(const struct tree *t, size_t i, size_t *home)
+{
+	*home = (size_t)(t->slots[i].hash & (t->nslots - 1));
+	return t->slots[i].node;
+}
+
 static int is_indexed(const struct tree_node *dir)
 {
 	return dir && tree_inode_dir(dir->inode) &&

@@ -492,21 +492,18 @@ static int close_cluster(struct disk *d, struct open_cluster *o)
 	return 0;
 }
 
-/* The current contents of virtual cluster VC into BUF. */
-static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
+/* The contents of virtual cluster VC, not open, into BUF: from the
+ * batch, or from the file. */
+static int read_closed(struct disk *d, uint64_t vc, uint8_t *buf)
 {
 	struct qcow2 *q = d->priv;
 	uint64_t *e = slot(q, vc, 0), x = 62 - (q->cb - 8);
-	struct open_cluster *o = find_open(q, vc, 0);
 	size_t i;
 	int err;
 
+	/* Whatever reads the file flushes first. */
 	if ((err = flush_writes(d)))
 		return err;
-	if (o) {
-		memcpy(buf, o->data, q->cs);
-		return 0;
-	}
 	for (i = 0; i < q->nbatch; i++) {
 		if (q->batch[i].vc == vc) {
 			memcpy(buf, q->batch[i].data, q->cs);
@@ -546,6 +543,19 @@ static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
 	}
 }
 
+/* The current contents of virtual cluster VC into BUF. */
+static int read_cluster(struct disk *d, uint64_t vc, uint8_t *buf)
+{
+	struct qcow2 *q = d->priv;
+	struct open_cluster *o = find_open(q, vc, 0);
+
+	if (o) {
+		memcpy(buf, o->data, q->cs);
+		return 0;
+	}
+	return read_closed(d, vc, buf);
+}
+
 static int z_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 {
 	struct qcow2 *q = d->priv;
@@ -570,7 +580,9 @@ static int z_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 			if (!(o = find_open(q, vc, 1)))
 				return ENOMEM;
 			if ((queued || (e && *e))) {
-				if ((err = read_cluster(d, vc, o->data)))
+				/* Not read_cluster(): it would find O, just
+				 * opened, and copy its zeros onto themselves. */
+				if ((err = read_closed(d, vc, o->data)))
 					return err;
 				memset(o->map, 0xff, q->cs / 512 / 8 + 1);
 				o->covered = q->cs;

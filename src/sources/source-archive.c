@@ -21,26 +21,103 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decompress.h"
 #include "diag.h"
 #include "source-archive.h"
+#include "zipcheck.h"
 
 #define BLOCK_SIZE 65536
 
-static struct archive *open_archive(const char *path)
-{
-	struct archive *a = archive_read_new();
+/* An archive being read: libarchive's reader of the format, and under it
+ * the decompressed bytes when the file is compressed. */
+struct opened {
+	struct archive *a;
+	struct decomp *d;	/* NULL: not compressed, libarchive reads the file */
+};
 
-	if (!a)
-		return NULL;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, path, BLOCK_SIZE) != ARCHIVE_OK) {
-		diag_error(EXIT_BUILD, "%s: %s", path,
-			   archive_error_string(a) ? archive_error_string(a) : "cannot open");
-		archive_read_free(a);
-		return NULL;
+static la_ssize_t pull(struct archive *a, void *client, const void **buf)
+{
+	struct decomp *d = client;
+	long n = decomp_block(d, buf);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", decomp_error(d));
+	return n;
+}
+
+/* The decompressor's reason, else libarchive's, or one of ours when
+ * neither gives one. */
+static const char *why(const struct opened *o, const char *otherwise)
+{
+	const char *e = o->d ? decomp_error(o->d) : NULL;
+
+	if (!e)
+		e = archive_error_string(o->a);
+	return e && *e ? e : otherwise;
+}
+
+/* After an error R, a corrupt compression is the cause whatever the
+ * format reader made of the bytes it gave: that is the message.  On
+ * success, the rest of the decompressed bytes (a tar's padding after
+ * its end) are read to the end of the file, every check of the
+ * compression made, and the reader is closed, before an image is made
+ * from it.  RATIO, when given, is checked as the padding is read. */
+static int close_archive(const char *path, struct opened *o, int r,
+			 int (*ratio)(void *), void *arg)
+{
+	const void *block;
+	long n = 0;
+
+	if (r && o->d && decomp_corrupt(o->d, SOURCE_RATIO_FLOOR)) {
+		diag_clear();
+		r = diag_error(EXIT_BUILD, "%s: %s", path, decomp_error(o->d));
 	}
-	return a;
+	while (!r && o->d && (n = decomp_block(o->d, &block)) > 0)
+		if (ratio)
+			r = ratio(arg);
+	if (!r && n < 0)
+		r = diag_error(EXIT_BUILD, "%s: %s", path, decomp_error(o->d));
+	if (archive_read_close(o->a) != ARCHIVE_OK && !r)
+		r = diag_error(EXIT_BUILD, "%s: %s", path,
+			       archive_error_string(o->a) ? archive_error_string(o->a)
+							  : "cannot close");
+	archive_read_free(o->a);
+	decomp_close(o->d);
+	o->a = NULL;
+	o->d = NULL;
+	return r;
+}
+
+/* A compressed file is decompressed by decompress.c (which checks every
+ * trailer) and only the format is libarchive's: its own filters are not
+ * enabled, so nothing is decompressed unchecked.  An uncompressed file is
+ * opened by name, which lets the zip reader seek to the central
+ * directory. */
+static int open_archive(const char *path, struct opened *o)
+{
+	int r;
+
+	o->a = NULL;
+	if ((r = decomp_open(path, &o->d)))
+		return r;
+	if (!decomp_name(o->d)) {
+		decomp_close(o->d);
+		o->d = NULL;
+	}
+	o->a = archive_read_new();
+	if (!o->a) {
+		decomp_close(o->d);
+		return diag_error(EXIT_BUILD, "out of memory");
+	}
+	archive_read_support_format_all(o->a);
+	r = o->d ? archive_read_open(o->a, o->d, NULL, pull, NULL) :
+		   archive_read_open_filename(o->a, path, BLOCK_SIZE);
+	if (r != ARCHIVE_OK)
+		return close_archive(path, o,
+				     diag_error(EXIT_BUILD, "%s: %s", path,
+						why(o, "cannot open")),
+				     NULL, NULL);
+	return 0;
 }
 
 /* NAME as it goes under TARGET: "./a//b/" -> TARGET/a/b.  Refuses what
@@ -227,7 +304,7 @@ struct reading {
 	struct tree_stream *stream;
 	const char *file;
 	const char *target;
-	struct archive *a;
+	struct opened o;
 	long max_ratio;
 	uint64_t file_size;	/* compressed, on the host */
 	uint64_t declared;	/* bytes of data the entries announce */
@@ -255,7 +332,8 @@ static int check_duplicate(struct reading *rd, const char *name,
  * the entries announce (zip entries are inflated only when read). */
 static int check_ratio(struct reading *rd)
 {
-	uint64_t out = (uint64_t)archive_filter_bytes(rd->a, 0);
+	uint64_t out = rd->o.d ? decomp_bytes_out(rd->o.d) :
+				 (uint64_t)archive_filter_bytes(rd->o.a, 0);
 
 	if (rd->declared > out)
 		out = rd->declared;
@@ -266,6 +344,11 @@ static int check_ratio(struct reading *rd)
 			  "%s: more than %ld bytes out per byte in (%llu from %llu) looks like a decompression bomb; refused (raise max-ratio in its archive section, or 0 for no limit)",
 			  rd->file, rd->max_ratio, (unsigned long long)out,
 			  (unsigned long long)rd->file_size);
+}
+
+static int ratio_of(void *rd)
+{
+	return check_ratio(rd);
 }
 
 /* Every directory above PATH must be a directory in the tree, not a
@@ -384,21 +467,14 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 	return tree_put(rd->t, path, ino, &node) ? EXIT_BUILD : 0;
 }
 
-/* libarchive's reason, or one of ours when it gives none. */
-static const char *why(struct archive *a, const char *otherwise)
-{
-	const char *e = archive_error_string(a);
-
-	return e && *e ? e : otherwise;
-}
-
 /* Walk every header; FN gets each entry and its ordinal.  ARCHIVE_RETRY
  * (a damaged header libarchive could skip) is an error here: an image is
  * not made from what is left of a damaged archive. */
-static int for_each(const char *file, struct archive *a,
+static int for_each(const char *file, const struct opened *o,
 		    int (*fn)(void *, struct archive_entry *, uint64_t),
 		    void *arg)
 {
+	struct archive *a = o->a;
 	struct archive_entry *e;
 	uint64_t token = 0;
 	int r;
@@ -413,7 +489,7 @@ static int for_each(const char *file, struct archive *a,
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return diag_error(EXIT_BUILD, "%s: %s", file,
-					  why(a, "a damaged archive header"));
+					  why(o, "a damaged archive header"));
 		if ((r = fn(arg, e, token++)))
 			return r;
 	}
@@ -425,7 +501,7 @@ static int read_entry(void *arg, struct archive_entry *e, uint64_t token)
 }
 
 struct replaying {
-	struct archive *a;
+	struct opened o;
 	const char *file;
 	tree_stream_sink sink;
 	void *ctx;
@@ -434,10 +510,11 @@ struct replaying {
 static long read_data(void *reader, void *buf, size_t len)
 {
 	struct replaying *rp = reader;
-	la_ssize_t n = archive_read_data(rp->a, buf, len);
+	la_ssize_t n = archive_read_data(rp->o.a, buf, len);
 
 	if (n < 0) {
-		diag_error(EXIT_BUILD, "%s: %s", rp->file, archive_error_string(rp->a));
+		diag_error(EXIT_BUILD, "%s: %s", rp->file,
+			   why(&rp->o, "the entry's data is damaged"));
 		return -1;
 	}
 	return (long)n;
@@ -458,11 +535,11 @@ static int replay_entry(void *arg, struct archive_entry *e, uint64_t token)
 		return r;
 	/* Read what the writer left (all of an entry it did not need) to the
 	 * end: that read is where zip checks the CRC-32. */
-	while ((n = archive_read_data(rp->a, rest, sizeof(rest))) > 0)
+	while ((n = archive_read_data(rp->o.a, rest, sizeof(rest))) > 0)
 		;
 	if (n < 0)
 		return diag_error(EXIT_BUILD, "%s: %s", rp->file,
-				  why(rp->a, "the entry's data is damaged"));
+				  why(&rp->o, "the entry's data is damaged"));
 	return 0;
 }
 
@@ -486,16 +563,13 @@ static int check_same(const struct tree_stream *s)
 
 static int archive_replay(struct tree_stream *s, tree_stream_sink sink, void *ctx)
 {
-	struct replaying rp = { NULL, s->name, sink, ctx };
+	struct replaying rp = { { NULL, NULL }, s->name, sink, ctx };
 	int r;
 
-	if ((r = check_same(s)))
+	if ((r = check_same(s)) || (r = open_archive(s->name, &rp.o)))
 		return r;
-	rp.a = open_archive(s->name);
-	if (!rp.a)
-		return EXIT_BUILD;
-	r = for_each(s->name, rp.a, replay_entry, &rp);
-	archive_read_free(rp.a);
+	r = for_each(s->name, &rp.o, replay_entry, &rp);
+	r = close_archive(s->name, &rp.o, r, NULL, NULL);
 	return r ? r : check_same(s);
 }
 
@@ -519,7 +593,7 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 	const struct archive_data *ad = src->data;
 	const struct os_config *cfg = c->cfg;
 	struct tree *t = c->tree;
-	struct reading rd = { t, NULL, src->path, src->target, NULL,
+	struct reading rd = { t, NULL, src->path, src->target, { NULL, NULL },
 			      ad->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
 	struct stat st;
 	int r;
@@ -546,13 +620,17 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 	memcpy(rd.stream->priv, &st, sizeof(st));
 	if (inputs_add(c->inputs, src->path))
 		return EXIT_BUILD;
-	rd.a = open_archive(src->path);
-	if (!rd.a)
-		return EXIT_BUILD;
-	r = for_each(src->path, rd.a, read_entry, &rd);
+	if ((r = open_archive(src->path, &rd.o)))
+		return r;
+	r = for_each(src->path, &rd.o, read_entry, &rd);
 	if (!r)
 		r = check_ratio(&rd);
-	archive_read_free(rd.a);
+	/* A zip read by name is read by its central directory: its local
+	 * headers must agree (a zip inside a compression is read by those). */
+	if (!r && !rd.o.d &&
+	    (archive_format(rd.o.a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+		r = zip_check(src->path);
+	r = close_archive(src->path, &rd.o, r, ratio_of, &rd);
 	seen_free(&rd.seen);
 	return r;
 }

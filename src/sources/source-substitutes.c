@@ -12,8 +12,6 @@
  */
 #include "autoconfig.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "decompress.h"
 #include "diag.h"
 #include "nar.h"
 #include "narinfo.h"
@@ -43,32 +42,34 @@ struct item_nar {
 static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
 					    "zstd", "bzip2", NULL };
 
-/* ---- reading a nar through libarchive's decompressors ---- */
+/* ---- reading a nar through decompress.c ---- */
 
 struct nar_file {
-	struct archive *a;
+	struct decomp *d;
 	const char *name;
 	uint64_t left;		/* NarSize + 1 less what was read */
 };
 
 /* Never more than NarSize + 1 bytes: enough to tell a nar that is too
- * long, and a compressed bomb is not inflated any further. */
+ * long, and a compressed bomb is not inflated any further.  The nar
+ * parser reads until this says the end: the decompressor's, where its
+ * last trailer has been checked. */
 static long nar_file_read(void *ctx, void *buf, size_t len)
 {
 	struct nar_file *f = ctx;
-	la_ssize_t n;
+	long n;
 
 	if (len > f->left)
 		len = (size_t)f->left;
 	if (!len)
 		return 0;
-	n = archive_read_data(f->a, buf, len);
+	n = decomp_read(f->d, buf, len);
 	if (n < 0) {
-		diag_error(EXIT_BUILD, "%s: %s", f->name, archive_error_string(f->a));
+		diag_error(EXIT_BUILD, "%s: %s", f->name, decomp_error(f->d));
 		return -1;
 	}
 	f->left -= (uint64_t)n;
-	return (long)n;
+	return n;
 }
 
 /* NarSize against the nar file's size, before inflating anything. */
@@ -91,32 +92,21 @@ static int check_ratio(const struct item_nar *it)
 
 static int nar_file_open(struct nar_file *f, const char *path)
 {
-	struct archive_entry *e;
-
 	f->name = path;
-	f->a = archive_read_new();
-	if (!f->a)
-		return diag_error(EXIT_BUILD, "out of memory");
-	archive_read_support_filter_all(f->a);
-	archive_read_support_format_raw(f->a);
-	if (archive_read_open_filename(f->a, path, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(f->a, &e) != ARCHIVE_OK) {
-		int r = diag_error(EXIT_BUILD, "%s: %s", path,
-				   archive_error_string(f->a) ? archive_error_string(f->a)
-							      : "cannot read the nar");
-
-		archive_read_free(f->a);
-		f->a = NULL;
-		return r;
-	}
-	return 0;
+	return decomp_open(path, &f->d);
 }
 
-static void nar_file_close(struct nar_file *f)
+/* After the parser failed with R: if the compressed data under the nar
+ * is corrupt (read on as far as NarSize allows), that is the cause. */
+static int nar_file_close(struct nar_file *f, int r)
 {
-	if (f->a)
-		archive_read_free(f->a);
-	f->a = NULL;
+	if (r && decomp_corrupt(f->d, f->left)) {
+		diag_clear();
+		r = diag_error(EXIT_BUILD, "%s: %s", f->name, decomp_error(f->d));
+	}
+	decomp_close(f->d);
+	f->d = NULL;
+	return r;
 }
 
 /* Parse the nar of IT with V, and check its size and hash. */
@@ -140,7 +130,7 @@ static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
 	f.left = it->nar_size + 1;
 	snprintf(name, sizeof(name), "%s (%s)", it->store_path, it->nar_file);
 	r = nar_parse(name, nar_file_read, &f, v, ctx, &res);
-	nar_file_close(&f);
+	r = nar_file_close(&f, r);
 	if (r)
 		return r;
 	if (res.size != it->nar_size)

@@ -4,14 +4,19 @@
 #
 # Every fixture is a valid input broken in exactly one way, made with
 # standard tools: Python's tarfile and zipfile, a few lines of Python for
-# cpio (newc) and nar framing, gzip -n, xz, zstd, and Nix's own
+# cpio (newc) and nar framing, gzip -n, xz, zstd, lzip, bzip2, and Nix's own
 # nix-store --dump and nix-hash for the valid nar and every NarHash.  The
 # same tools give the same bytes, so the messages the cases expect (byte
 # offsets included) do not move.
 #
-#   archives: DIR/*.tar, *.cpio, *.zip, *.tar.{gz,xz,zst}, each a small
-#     valid archive of srv/ (srv/hello.txt, 3996 bytes of text) broken
-#     one way, and DIR/ok.* the unbroken ones; DIR/tar-long-name.tar,
+#   archives: DIR/*.tar, *.cpio, *.zip, *.tar.{gz,xz,zst,lz,bz2},
+#     *.cpio.gz, each a small valid archive of srv/ (srv/hello.txt, 3996
+#     bytes of text) broken one way, and DIR/ok.* the unbroken ones; the
+#     *-crc ones also hold srv/noise.bin (16 KiB of seeded random bytes,
+#     which gzip stores as they are) with one byte of it flipped, a
+#     corruption only the gzip member's CRC-32 sees; *-bad-padding ones
+#     are ok.tar followed by a second compressed stream of zeros whose
+#     last check is broken; DIR/tar-long-name.tar,
 #     tar-long-component.tar and tar-too-deep.tar, one pax entry each,
 #     beyond PATH_MAX, ext2's 255-byte names and 256 levels;
 #   directories: DIR/dangling, DIR/loop, DIR/emptylink (symlinks), DIR/fifo;
@@ -22,7 +27,9 @@
 #     /gnu/store/narbadmagic000000000000000000000-nar-bad-magic), and its
 #     nar in nar/, with NarHash and NarSize computed by nix-hash and wc -c
 #     from the nar as stored (the uncompressed one when compressed), so
-#     the one defect is the one intended; "ok" is the unbroken item;
+#     the one defect is the one intended; "ok" is the unbroken item, and
+#     "ok-gz" and "ok-lz" the same nar compressed; nar-gz-bad-crc has the
+#     gzip trailer's CRC-32 flipped (the nar itself intact);
 #   DIR/key.pub a well-formed Ed25519 public key that signed nothing, and
 #     DIR/not-a-key.pub a private-key s-expression.
 #
@@ -30,7 +37,7 @@
 set -eu
 [ $# = 1 ] || { echo "usage: make-fixtures.sh DIR" >&2; exit 2; }
 out=$1
-for tool in python3 gzip xz zstd nix-store nix-hash; do
+for tool in python3 gzip xz zstd lzip bzip2 nix-store nix-hash; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		{ echo "make-fixtures.sh: $tool is missing" >&2; exit 77; }
 done
@@ -39,7 +46,7 @@ cd "$out"
 
 # ---- archives, cpio and nar framing: Python, deterministic ----
 python3 - <<'EOF'
-import io, os, struct, tarfile, zipfile
+import io, os, random, struct, tarfile, zipfile
 
 hello = b"".join(b"line %04d of srv/hello.txt\n" % i for i in range(148))
 
@@ -68,6 +75,10 @@ def tar(entries):
 ok = [("srv", "dir", None), ("srv/hello.txt", "file", hello)]
 good = tar(ok)
 write("ok.tar", good)
+# 16 KiB of seeded noise, which gzip stores as it is: a byte flipped in
+# it changes one byte of the data, and only the member's CRC-32 tells.
+noise = random.Random(15).randbytes(16384)
+write("ok-noise.tar", tar(ok + [("srv/noise.bin", "file", noise)]))
 write("tar-truncated.tar", good[:512 * 2 + 2000])   # inside hello.txt's data
 bad = bytearray(good)
 bad[512] ^= 0x01                                      # srv/hello.txt's name
@@ -106,6 +117,7 @@ def cpio(entries):
 cok = [("srv", 0o40755, b""), ("srv/hello.txt", 0o100644, hello)]
 cgood = cpio(cok)
 write("ok.cpio", cgood)
+write("ok-noise.cpio", cpio(cok + [("srv/noise.bin", 0o100644, noise)]))
 write("cpio-truncated.cpio", cgood[:len(cgood) // 2])
 at = cgood.index(b"srv/hello.txt") - 110             # its header
 bad = bytearray(cgood)
@@ -131,6 +143,20 @@ write("zip-truncated.zip", zgood[:zgood.index(hello) + 2000])
 bad = bytearray(zgood)
 bad[zgood.index(hello) + 2000] ^= 0x01               # hello.txt's data
 write("zip-bad-crc.zip", bytes(bad))
+# The central directory and the local headers disagree: libarchive reads
+# the first, unzip -t checks both.
+bad = bytearray(zgood)
+bad[zgood.index(b"srv/hello.txt") + 4] = ord("X")    # local name srv/Xello.txt
+write("zip-name-mismatch.zip", bytes(bad))
+bad = bytearray(zgood)
+bad[zgood.rindex(b"PK\x05\x06") + 4] = 1            # "this is disk 1"
+write("zip-split.zip", bytes(bad))
+bad = bytearray(zgood)
+cd = zgood.index(b"PK\x01\x02")                      # 8 bytes before it
+write("zip-stray-bytes.zip", zgood[:cd] + b"stray!!!" + zgood[cd:cd + 16] +
+      (int.from_bytes(zgood[cd + 16:cd + 20], "little")).to_bytes(4, "little") +
+      zgood[cd + 20:zgood.rindex(b"PK\x05\x06") + 16] +
+      (cd + 8).to_bytes(4, "little") + zgood[zgood.rindex(b"PK\x05\x06") + 20:])
 write("zip-dotdot.zip", zipped(zok + [("srv/../../etc/shadow", b"x\n")]))
 write("zip-absolute.zip", zipped(zok + [("/etc/shadow", b"x\n")]))
 
@@ -223,6 +249,13 @@ flip() {
 	printf %b "\\$(printf %03o $((byte ^ 255)))" |
 		dd of="$2" bs=1 seek="$at" conv=notrunc status=none
 }
+# flip_at FILE OFFSET: the byte at OFFSET of FILE inverted, in place.
+flip_at() {
+	local byte
+	byte=$(od -An -tu1 -j "$2" -N1 "$1")
+	printf %b "\\$(printf %03o $((byte ^ 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
 gzip -9nc ok.tar > ok.tar.gz
 xz -c ok.tar > ok.tar.xz
 zstd -q -c ok.tar > ok.tar.zst
@@ -230,6 +263,41 @@ for ext in gz xz zst; do
 	halve "ok.tar.$ext" > "tar-$ext-truncated.tar.$ext"
 	flip "ok.tar.$ext" "tar-$ext-corrupt.tar.$ext"
 done
+# Corruption only a checksum sees (the compressed stream stays well
+# formed): ok-noise.tar as one gzip member and as two (the first holding
+# the first header only, so the middle of the file is in the second),
+# and ok-noise.cpio gzipped, each flipped in the middle, in the noise.
+# lzip and bzip2 of ok.tar, flipped in the middle.
+gzip -9nc ok-noise.tar > ok-noise.tar.gz
+{ head -c 1024 ok-noise.tar | gzip -9n; tail -c +1025 ok-noise.tar | gzip -9n; } \
+	> ok-multi.tar.gz
+gzip -9nc ok-noise.cpio > ok.cpio.gz
+lzip -9c ok.tar > ok.tar.lz
+bzip2 -9c ok.tar > ok.tar.bz2
+flip ok-noise.tar.gz tar-gz-crc.tar.gz
+flip ok-multi.tar.gz tar-gz-multi-crc.tar.gz
+flip ok.cpio.gz cpio-gz-crc.cpio.gz
+flip ok.tar.lz tar-lz-corrupt.tar.lz
+flip ok.tar.bz2 tar-bz2-corrupt.tar.bz2
+for f in tar-gz-crc.tar.gz tar-gz-multi-crc.tar.gz cpio-gz-crc.cpio.gz; do
+	gzip -t "$f" 2>&1 | grep -q 'crc error' ||
+		{ echo "make-fixtures.sh: $f is not a CRC-only corruption" >&2; exit 1; }
+done
+rm ok-noise.tar ok-noise.cpio
+
+# ok.tar, then a second stream of 1 MiB of zeros (read and ignored after
+# the tar's end, as padding) whose last check is broken: only reading the
+# file to its real end finds it.
+head -c 1048576 /dev/zero > zeros
+for c in "gzip -9n:gz" "xz:xz" "zstd -q:zst"; do
+	z=${c%%:*} ext=${c#*:}
+	$z -c zeros > "zeros.$ext"
+	flip_at "zeros.$ext" $(($(wc -c < "zeros.$ext") - 5))
+	cat "ok.tar.$ext" "zeros.$ext" > "tar-$ext-bad-padding.tar.$ext"
+	rm "zeros.$ext"
+done
+rm zeros
+
 gzip -9nc item.nar > item.nar.gz
 xz -c item.nar > item.nar.xz
 zstd -q -c item.nar > item.nar.zst
@@ -271,7 +339,8 @@ mkdir -p cache/nar
 cache() {
 	local name=$1 nar=$2 comp=${3:-none} plain=${4:-$2} ext='' h
 	h=$(hash_of "$name")
-	case $comp in gzip) ext=.gz ;; xz) ext=.xz ;; zstd) ext=.zst ;; esac
+	case $comp in gzip) ext=.gz ;; xz) ext=.xz ;; zstd) ext=.zst ;;
+		lzip) ext=.lz ;; esac
 	cp "$nar" "cache/nar/$h.nar$ext"
 	{
 		printf 'StorePath: %s\n' "$(item_of "$name")"
@@ -297,6 +366,18 @@ for comp in gzip:gz xz:xz zstd:zst; do
 	cache "nar-$ext-corrupt" "item-corrupt.nar.$ext" "$c" item.nar
 	rm "item-truncated.nar.$ext" "item-corrupt.nar.$ext"
 done
+# The nar intact and its gzip trailer's CRC-32 flipped: the NarHash
+# matches, only the gzip check sees it.  And an lzip nar flipped in the
+# middle.
+cp item.nar.gz item-bad-crc.nar.gz
+flip_at item-bad-crc.nar.gz $(($(wc -c < item.nar.gz) - 8))
+cache nar-gz-bad-crc item-bad-crc.nar.gz gzip item.nar
+lzip -9c item.nar > item.nar.lz
+flip item.nar.lz item-corrupt.nar.lz
+cache nar-lz-corrupt item-corrupt.nar.lz lzip item.nar
+cache ok-gz item.nar.gz gzip item.nar
+cache ok-lz item.nar.lz lzip item.nar
+rm item-bad-crc.nar.gz item-corrupt.nar.lz
 rm nar-*.nar item.nar.*
 
 gone=$(item_of gone)

@@ -27,6 +27,12 @@
 # Before the cases, fixtures-valid.conf (every fixture's unbroken twin: a
 # tar, cpio and zip archive, plain and compressed, and a substitute
 # cache) must build: each case then has the one defect it names.
+#
+# For the mutation runner (tests/mutation/), which runs one case at a
+# time: BAD_INPUT_CASES="NAME..." runs only those cases ("-": none, the
+# unbroken fixtures only), BAD_INPUT_CONTROL=no leaves out the build of
+# the unbroken fixtures, and BAD_INPUT_FIXTURES=DIR takes the fixtures
+# from DIR (made once by make-fixtures.sh DIR) instead of making them.
 set -u
 shopt -s nullglob
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,19 +40,30 @@ mkhurdimg=${MKHURDIMG:?set MKHURDIMG to the mkhurdimg binary}
 types=${top_srcdir:-$here/../..}/image-types
 cases=("$here"/*.case)
 inputs=("$here"/*.conf "$here"/*.graph)
+if [ -n "${BAD_INPUT_CASES-}" ]; then
+	cases=()
+	for name in $BAD_INPUT_CASES; do
+		[ "$name" = - ] || cases+=("$here/$name.case")
+	done
+fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-[ -f "$here/make-fixtures.sh" ] ||
-	{ echo "FAIL: $here/make-fixtures.sh is missing (is it distributed?)"; exit 99; }
-bash "$here/make-fixtures.sh" "$scratch/fixtures" >"$scratch/fixtures.log" 2>&1
-rc=$?
-if [ "$rc" = 77 ]; then
-	echo "SKIP: $(cat "$scratch/fixtures.log")"
-	exit 77
-elif [ "$rc" != 0 ]; then
-	echo "FAIL: make-fixtures.sh: $(cat "$scratch/fixtures.log")"
-	exit 99
+if [ -n "${BAD_INPUT_FIXTURES-}" ]; then
+	cp -a "$BAD_INPUT_FIXTURES" "$scratch/fixtures" ||
+		{ echo "FAIL: cannot copy $BAD_INPUT_FIXTURES"; exit 99; }
+else
+	[ -f "$here/make-fixtures.sh" ] ||
+		{ echo "FAIL: $here/make-fixtures.sh is missing (is it distributed?)"; exit 99; }
+	bash "$here/make-fixtures.sh" "$scratch/fixtures" >"$scratch/fixtures.log" 2>&1
+	rc=$?
+	if [ "$rc" = 77 ]; then
+		echo "SKIP: $(cat "$scratch/fixtures.log")"
+		exit 77
+	elif [ "$rc" != 0 ]; then
+		echo "FAIL: make-fixtures.sh: $(cat "$scratch/fixtures.log")"
+		exit 99
+	fi
 fi
 
 make_root() {
@@ -78,14 +95,16 @@ listing() {
 		LC_ALL=C sort)
 }
 
-make_work "$scratch/control"
-if ! err=$(cd "$scratch/control" &&
-	   "$mkhurdimg" -q --types-dir "$types" -o "$scratch/control.img" \
-		   fixtures-valid.conf 2>&1); then
-	echo "FAIL: the unbroken fixtures do not build: $err"
-	exit 99
+if [ "${BAD_INPUT_CONTROL-}" != no ]; then
+	make_work "$scratch/control"
+	if ! err=$(cd "$scratch/control" &&
+		   "$mkhurdimg" -q --types-dir "$types" -o "$scratch/control.img" \
+			   fixtures-valid.conf 2>&1); then
+		echo "FAIL: the unbroken fixtures do not build: $err"
+		exit 99
+	fi
+	rm -rf "$scratch/control" "$scratch/control.img"
 fi
-rm -rf "$scratch/control" "$scratch/control.img"
 
 pass=0 fail=0
 for case in "${cases[@]}"; do

@@ -1,26 +1,34 @@
-/* fuzz-nar.c - the nar reader, with every file's contents read and each
- * object put into a tree as source-substitutes.c does */
+/* fuzz-nar.c - a nar, compressed or not, through decompress.c (as a
+ * substitute cache's nar is read) and the nar reader, with every file's
+ * contents read and each object put into a tree as source-substitutes.c
+ * does */
 #include <sys/stat.h>
 
+#include "decompress.h"
 #include "fuzz-common.h"
 #include "nar.h"
 #include "tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* At most 16 MiB out of the decompressor, as NarSize bounds it in a
+ * build: a bomb is not inflated further. */
 struct input {
-	const uint8_t *data;
-	size_t size, pos;
+	struct decomp *d;
+	size_t left;
 };
 
 static long input_read(void *ctx, void *buf, size_t len)
 {
 	struct input *in = ctx;
-	size_t n = in->size - in->pos < len ? in->size - in->pos : len;
+	long n;
 
-	memcpy(buf, in->data + in->pos, n);
-	in->pos += n;
-	return (long)n;
+	if (len > in->left)
+		len = in->left;
+	n = len ? decomp_read(in->d, buf, len) : 0;
+	if (n > 0)
+		in->left -= (size_t)n;
+	return n;
 }
 
 static int put(struct tree *t, const char *rel, struct tree_inode *ino)
@@ -73,16 +81,24 @@ static const struct nar_visitor visitor = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size, 0 };
+	struct input in = { NULL, 16 << 20 };
 	struct nar_result res;
 	struct tree t;
+	const char *path = fuzz_write(data, size, ".nar");
 
 	diag_set_level(DIAG_QUIET);
+	if (decomp_open(path, &in.d)) {
+		diag_clear();
+		return 0;
+	}
 	if (tree_init(&t, 1))
 		abort();
 	if (nar_parse("fuzz.nar", input_read, &in, &visitor, &t, &res) == 0)
 		tree_finish(&t);
+	else
+		decomp_corrupt(in.d, in.left);
 	tree_free(&t);
+	decomp_close(in.d);
 	diag_clear();
 	return 0;
 }

@@ -1,15 +1,77 @@
 #!/bin/sh
-# make-seeds.sh -- (re)make the seed corpora in tests/fuzz/corpus/.
+# make-seeds.sh [integrity] -- (re)make the seed corpora in tests/fuzz/corpus/.
 # The seeds are committed; this records how they were made.  Needs
-# nix-bin (nix-store --dump), bsdtar, cpio, zip, xz, zstd, gzip.
+# nix-bin (nix-store --dump), bsdtar, cpio, zip, xz, zstd, gzip, lzip,
+# bzip2, python3.
+#
+# "integrity" remakes only the corrupt-* seeds of compressed inputs
+# (issue 15) and leaves every other seed as it is.  The sweep-* seeds are
+# not made here: they are the mutated files of tests/integration/
+# corruption.sh that showed a difference against the code before the
+# gzip fix (commit 2a954f4), kept with CORRUPTION_KEEP=DIR and copied in
+# as sweep-NAME (archives to archive/, nars to nar/); neither mode
+# removes them.
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$here/../..
 c=$here/corpus
-rm -rf "$c"
-mkdir -p "$c/config" "$c/graph" "$c/narinfo" "$c/nar" "$c/archive" "$c/params"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# Compressed data whose corruption only a checksum sees, each with a
+# corrupt middle: a ustar of 6000 seeded random bytes (which gzip stores
+# as they are) in one gzip member and in two (the middle then in the
+# second), lzip, and a gzipped newc cpio of it; a gzip nar with its
+# trailer's CRC-32 flipped, and the same nar as xz, zstd, lzip and bzip2.
+integrity_seeds() {
+	rm -f "$c"/archive/corrupt-* "$c"/nar/corrupt-* "$c"/nar/tree.nar.*
+	python3 - "$c" "$tmp/i" <<'PY'
+import io, os, random, subprocess, sys, tarfile
+c, tmp = sys.argv[1], sys.argv[2]
+os.makedirs(tmp, exist_ok=True)
+noise = random.Random(15).randbytes(6000)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    ti = tarfile.TarInfo("noise.bin")
+    ti.size, ti.mtime, ti.mode = len(noise), 1, 0o644
+    t.addfile(ti, io.BytesIO(noise))
+tar = buf.getvalue()
+def newc(name, data):
+    n = name.encode() + b"\0"
+    out = b""
+    for nm, mode, d in ((n, 0o100644, data), (b"TRAILER!!!\0", 0, b"")):
+        hdr = b"070701" + b"".join(b"%08X" % v for v in (
+            1, mode, 0, 0, 1, 1, len(d), 0, 0, 0, 0, len(nm), 0))
+        out += hdr + nm + b"\0" * (-(len(hdr) + len(nm)) % 4) + d + b"\0" * (-len(d) % 4)
+    return out
+def z(cmd, data):
+    return subprocess.run(cmd, input=data, capture_output=True, check=True).stdout
+def flip(data, at=None):
+    b = bytearray(data)
+    b[len(b) // 2 if at is None else at] ^= 0xff
+    return bytes(b)
+def write(name, data):
+    with open(os.path.join(c, name), "wb") as f:
+        f.write(data)
+write("archive/corrupt-crc.tar.gz", flip(z(["gzip", "-9n"], tar)))
+write("archive/corrupt-multi.tar.gz", flip(z(["gzip", "-9n"], tar[:512]) + z(["gzip", "-9n"], tar[512:])))
+write("archive/corrupt.tar.lz", flip(z(["lzip", "-9"], tar)))
+write("archive/corrupt-crc.cpio.gz", flip(z(["gzip", "-9n"], newc("noise.bin", noise))))
+nar = open(os.path.join(c, "nar/tree.nar"), "rb").read()
+gz = z(["gzip", "-9n"], nar)
+write("nar/corrupt-crc.nar.gz", flip(gz, len(gz) - 8))
+for cmd, ext in ((["xz", "-T1"], "xz"), (["zstd", "-q"], "zst"), (["lzip"], "lz"), (["bzip2"], "bz2")):
+    write("nar/tree.nar." + ext, z(cmd, nar))
+PY
+}
+
+if [ "${1-}" = integrity ]; then
+	integrity_seeds
+	echo "integrity seeds in $c"
+	exit 0
+fi
+find "$c" -type f ! -name 'sweep-*' -delete 2>/dev/null || true
+mkdir -p "$c/config" "$c/graph" "$c/narinfo" "$c/nar" "$c/archive" "$c/params"
 
 for f in "$top"/examples/*.conf "$top"/tests/bad-input/*.conf; do
 	cp "$f" "$c/config/$(basename "$f")"
@@ -79,4 +141,5 @@ with tarfile.open(sys.argv[1] + "/two-types.tar", "w", format=tarfile.GNU_FORMAT
 with tarfile.open(sys.argv[1] + "/self-link.tar", "w", format=tarfile.GNU_FORMAT) as t:
     add(t, "f", data=b"x"); add(t, "f", tarfile.LNKTYPE, link="f")
 PY
+integrity_seeds
 echo "seeds in $c: $(find "$c" -type f | wc -l) files"

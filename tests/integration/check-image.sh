@@ -508,6 +508,21 @@ ci_grub() {
 			rc=1
 		fi
 	fi
+	# GRUB's files as grub-install leaves them: regular files of root's,
+	# mode 0644.
+	name="grub: grub.cfg, core.img and the modules are root's, 0644"
+	missing=''
+	for m in /boot/grub/grub.cfg /boot/grub/i386-pc/core.img /boot/grub/i386-pc/normal.mod; do
+		DEBUGFS_PAGER=__none__ debugfs -R "stat $m" "$dev" 2>/dev/null |
+			tr -s ' \t\n' ' ' | grep -q 'Type: regular Mode: 0644 .*User: 0 Group: 0 ' ||
+			missing="$missing $m"
+	done
+	if [ -z "$missing" ]; then
+		ci_ok "$name"
+	else
+		ci_fail "$name" "not a regular 0644 file of 0:0:$missing"
+		rc=1
+	fi
 	# GRUB's boot.img carries these messages in its 440 bytes of code; the
 	# core image (diskboot.img first) follows in sector 1 of the gap.
 	name="MBR: GRUB boot code, core image in the gap"

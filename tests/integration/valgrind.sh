@@ -1,9 +1,11 @@
 #!/bin/bash
 # valgrind.sh -- memcheck finds no invalid access and no leak (definite,
 # indirect or possible) in full image builds: a directory, an xz archive,
-# a store closure registered in the Guix database, file sources,
-# permissions, accounts and sshd; raw, and qcow2 compressed on threads;
-# and in builds that fail half-way (a corrupt archive, a missing item).
+# a gzip archive in two members (inflated by decompress.c), a store
+# closure registered in the Guix database, file sources, permissions,
+# accounts and sshd; raw, and qcow2 compressed on threads; and in builds
+# that fail half-way (a cut archive, a gzip member whose CRC-32 is wrong,
+# a missing item).
 . "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || skip "valgrind not found (apt-get install valgrind)"
 # A sanitizer build (./configure --enable-sanitizers) checks itself.
@@ -24,6 +26,9 @@ head -c 300000 /dev/urandom > root/lib/blob
 ln root/lib/blob root/lib/blob-link
 echo tool > extra/opt/tool/README
 tar -C extra -cJf extra.tar.xz opt
+mkdir -p extra2/srv && head -c 100000 /dev/urandom > extra2/srv/noise
+tar -C extra2 -cf extra2.tar srv
+{ head -c 512 extra2.tar | gzip -n; tail -c +513 extra2.tar | gzip -n; } > extra2.tar.gz
 store=store/gnu/store
 a=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-item b=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-dep
 mkdir -p $store/$a/bin $store/$b/lib
@@ -35,6 +40,7 @@ host-name = "vg"
 register-store = true
 directory "root" { target = "/" }
 archive "extra.tar.xz" { target = "/" }
+archive "extra2.tar.gz" { target = "/" }
 closure "system.graph" { store = "$store" }
 file "/etc/motd" { contents = "hello\n" }
 permissions "/lib/blob" { mode = 0600 }
@@ -51,9 +57,14 @@ for args in "-t hurd-raw -o x.img" "-t hurd-qcow2 --compress --threads 3 -o x.qc
 done
 head -c $(($(stat -c %s extra.tar.xz) / 2)) extra.tar.xz > cut.tar.xz
 sed 's/extra.tar.xz/cut.tar.xz/' os.conf > cut.conf
+cp extra2.tar.gz crc.tar.gz	# the second member's CRC-32 (its data: stored noise)
+at=$(($(stat -c %s crc.tar.gz) - 8))
+printf %b "\\$(printf %03o $(($(od -An -tu1 -j $at -N1 crc.tar.gz) ^ 1)))" |
+	dd of=crc.tar.gz bs=1 seek=$at conv=notrunc status=none
+sed 's/extra2.tar.gz/crc.tar.gz/' os.conf > crc.conf
 sed 's/^closure.*/closure "missing.graph" { store = "store\/gnu\/store" }/' os.conf > missing.conf
 printf '/gnu/store/cccccccccccccccccccccccccccccccc-gone\n\n0\n' > missing.graph
-for conf in cut.conf missing.conf; do
+for conf in cut.conf crc.conf missing.conf; do
 	rm -f y.img
 	vg -o y.img $conf 2>/dev/null
 	rc=$?

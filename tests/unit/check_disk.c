@@ -391,6 +391,64 @@ START_TEST(channel_names_and_options)
 }
 END_TEST
 
+/* LeakSanitizer's check, in a sanitizer build (make mutants runs one):
+ * 0 when no block is unreachable.  Without it, leaks are not judged. */
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+/* A write the file refuses is an error, at once: not retried forever
+ * (only EINTR is).  The disk's descriptor is swapped for a read-only
+ * one of the same file, so pwrite fails with EBADF. */
+START_TEST(a_write_error_is_returned)
+{
+	char p[] = "/tmp/check_disk_ro.XXXXXX";
+	int wfd = mkstemp(p), rfd = open(p, O_RDONLY);
+	struct disk rd;
+	char b[512] = "x";
+
+	ck_assert_int_ge(wfd, 0);
+	ck_assert_int_ge(rfd, 0);
+	unlink(p);
+	ck_assert_int_eq(disk_open(&rd, &disk_format_raw, wfd, p, 1 << 20, NULL), 0);
+	rd.fd = rfd;
+	diag_clear();
+	ck_assert_int_eq(disk_write(&rd, b, sizeof(b), 4096), EXIT_BUILD);
+	ck_assert_msg(diag_message() && strstr(diag_message(), strerror(EBADF)), "%s",
+		      diag_message());
+	disk_close(&rd);
+	close(rfd);
+	close(wfd);
+}
+END_TEST
+
+/* qcow2 clusters of 512 bytes to 2 MiB: others are refused when the
+ * disk is opened, and nothing of the attempt stays allocated. */
+START_TEST(qcow2_cluster_sizes_out_of_range)
+{
+	static const unsigned bad[] = { 8, 22 }, good[] = { 9, 21 };
+	char p[] = "/tmp/check_disk_q.XXXXXX";
+	int qfd = mkstemp(p);
+	struct disk q;
+	size_t i;
+
+	ck_assert_int_ge(qfd, 0);
+	unlink(p);
+	for (i = 0; i < 2; i++) {
+		struct disk_options o = { bad[i], 0, 0, 1 }, g = { good[i], 0, 0, 1 };
+
+		diag_clear();
+		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p, 1 << 20, &o), EXIT_BUILD);
+		ck_assert_msg(strstr(diag_message(), strerror(EINVAL)), "%s", diag_message());
+		if (__lsan_do_recoverable_leak_check)
+			ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
+				      "cluster bits %u: the refused open leaves blocks allocated", bad[i]);
+		ck_assert_int_eq(ftruncate(qfd, 0), 0);
+		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p, 1 << 20, &g), 0);
+		disk_close(&q);
+	}
+	close(qfd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("disk");
@@ -403,6 +461,12 @@ int main(void)
 	tcase_add_test(tc, disk_calls_check_the_disk_size);
 	tcase_add_test(tc, the_format_registry);
 	tcase_add_test(tc, channel_names_and_options);
+	suite_add_tcase(s, tc);
+	/* Its own timeout: a write retried forever must fail here, soon. */
+	tc = tcase_create("errors");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, a_write_error_is_returned);
+	tcase_add_test(tc, qcow2_cluster_sizes_out_of_range);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -264,6 +264,16 @@ START_TEST(qcow2_damage_is_an_error)
 	ck_assert_int_eq(disk_reader_open(path, &r), 0);
 	ck_assert_int_eq(disk_reader_read(r, got, 512, 0), EIO);
 	disk_reader_close(r);
+	/* The file cut 100 bytes into the data cluster: what is there
+	 * reads, what is not is an error, not bytes of whatever was in the
+	 * buffer. */
+	build_image();
+	write_image(3 * CS + 100);
+	ck_assert_int_eq(disk_reader_open(path, &r), 0);
+	ck_assert_int_eq(disk_reader_read(r, got, 100, 0), 0);
+	ck_assert(!memcmp(got, plain, 100));
+	ck_assert_int_eq(disk_reader_read(r, got, 512, 0), EIO);
+	disk_reader_close(r);
 }
 END_TEST
 

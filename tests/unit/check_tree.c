@@ -689,6 +689,81 @@ START_TEST(an_inode_is_small)
 }
 END_TEST
 
+/* The index of names is a hash table with linear probing and
+ * backward-shift deletion.  At 74% load (760 names in its first 1024
+ * slots) its runs are long and some wrap from the end of the table to
+ * its start, so deleting names exercises every case of the shift, the
+ * wrapped one included.  Names are deleted the way a build deletes them:
+ * a later source puts a file over a directory, which drops the
+ * directory's subtree.  After each deletion every name must still be
+ * found, and the deleted ones not.  The hashes mix in node addresses, so
+ * the layout differs from run to run: twenty rounds, each a fresh tree. */
+/* A name that wrapped past the table's end sits in a low slot, its home
+ * in a high one.  Deleting a name between its home and the end leaves a
+ * hole it must be moved back into (backward-shift deletion, no
+ * tombstones), or a lookup stops at the hole and loses it.  Where names
+ * land depends on addresses, so the test looks at the table and picks a
+ * directory whose names lie in such a run; 15 directories of 40 names,
+ * the root (under 16 names) searched in place. */
+static int find_wrap(size_t *victim_dir)
+{
+	size_t j, i, home, h;
+	const struct tree_node *w, *n;
+
+	for (j = 0; j < t.nslots && (w = tree_slot(&t, j, &home)); j++) {
+		if (home <= j)
+			continue;	/* not wrapped */
+		for (i = home; i < t.nslots; i++) {
+			n = tree_slot(&t, i, &h);
+			if (n && n->parent != w->parent) {
+				*victim_dir = (size_t)atoi(n->parent->name + 1);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+START_TEST(deleting_names_keeps_every_other_name_findable)
+{
+	enum { DIRS = 15, FILES = 40 };
+	int attempt, i, m, found = 0;
+	size_t victim = 0;
+	char path[64];
+
+	for (attempt = 0; attempt < 100 && !found; attempt++) {
+		tree_free(&t);
+		ck_assert_int_eq(tree_init(&t, MTIME), 0);
+		for (i = 0; i < DIRS; i++)
+			for (m = 0; m < FILES; m++) {
+				snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m, attempt);
+				quick_put(path);
+			}
+		for (i = 0; i < DIRS; i++) {	/* looked up: hashed now */
+			snprintf(path, sizeof(path), "/s%02d/f00-%d", i, attempt);
+			ck_assert_ptr_nonnull(tree_lookup(&t, path));
+		}
+		ck_assert_uint_eq(t.used, DIRS * FILES);
+		found = find_wrap(&victim);
+	}
+	ck_assert_msg(found, "no name wrapped past the end in 100 tables");
+	attempt--;
+	snprintf(path, sizeof(path), "/s%02zu", victim);
+	quick_put(path);	/* a file over the directory: its names go */
+	ck_assert_uint_eq(t.used, (DIRS - 1) * FILES);
+	for (i = 0; i < DIRS; i++)
+		for (m = 0; m < FILES; m++) {
+			struct tree_node *f;
+
+			snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m, attempt);
+			f = tree_lookup(&t, path);
+			if ((size_t)i == victim ? f != NULL : !f)
+				ck_abort_msg("%s %s", path,
+					     f ? "still found" : "lost");
+		}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tree");
@@ -717,6 +792,7 @@ int main(void)
 	tcase_add_test(tc, put_in_checks_the_name);
 	tcase_add_test(tc, a_host_file_keeps_its_name);
 	tcase_add_test(tc, an_inode_is_small);
+	tcase_add_test(tc, deleting_names_keeps_every_other_name_findable);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
