@@ -560,8 +560,9 @@ static double now(void)
 }
 
 /* Start ARGV with its stdout on CONSOLE (and stdin /dev/null), or on ours
- * when CONSOLE is -1.  Returns the pid, or -1 with the message recorded. */
-static pid_t spawn(char **argv, int console)
+ * when CONSOLE is -1, and its stderr on ERR.  Returns the pid, or -1 with
+ * the message recorded. */
+static pid_t spawn(char **argv, int console, int err)
 {
 	int ep[2], e = 0, fd;
 	ssize_t got;
@@ -591,6 +592,8 @@ static pid_t spawn(char **argv, int console)
 			if (fd < 0 || dup2(fd, 0) < 0 || dup2(console, 1) < 0)
 				goto fail;
 		}
+		if (dup2(err, 2) < 0)
+			goto fail;
 		execvp(argv[0], argv);
 fail:
 		e = errno;
@@ -651,7 +654,83 @@ struct run {
 	struct sender *snd;	/* NULL, or the secrets on their way */
 	int *status;		/* QEMU's wait status, once it exited */
 	int reaped;		/* QEMU exited and was waited for */
+	int err;		/* QEMU's stderr, relayed to ours, or -1 */
+	int stopped;		/* we sent it SIGTERM */
+	char line[1024];	/* the start of its stderr's current line */
+	size_t nline;
 };
+
+/* QEMU says "qemu-system-x86_64: terminating on signal 15 from pid N
+ * (mkhurdimg)" when stop() ends it: not news to whoever asked for the
+ * stop, so that one line is not relayed. */
+static int our_sigterm(const struct run *r, const char *line, size_t n)
+{
+	static const char said[] = ": terminating on signal 15";
+	const char *at = memmem(line, n, said, sizeof(said) - 1);
+	char pid[32];
+	size_t rest;
+
+	if (!r->stopped || !at || memchr(line, ' ', (size_t)(at - line)))
+		return 0;
+	at += sizeof(said) - 1;
+	rest = n - (size_t)(at - line);
+	if (rest <= 1)
+		return 1;	/* no pid said: it can only be ours */
+	snprintf(pid, sizeof(pid), " from pid %ld", (long)getpid());
+	return rest > strlen(pid) && !memcmp(at, pid, strlen(pid)) &&
+	       (at[strlen(pid)] == ' ' || at[strlen(pid)] == '\n');
+}
+
+static void err_line(struct run *r, const char *line, size_t n)
+{
+	if (!our_sigterm(r, line, n) && write_full(2, line, n))
+		return;	/* our stderr is gone: nothing more to do */
+}
+
+/* N bytes of QEMU's stderr: whole lines out, the rest kept. */
+static void err_chunk(struct run *r, const char *buf, size_t n)
+{
+	const char *nl;
+
+	while (n) {
+		size_t take = (nl = memchr(buf, '\n', n)) ? (size_t)(nl - buf) + 1 : n;
+
+		if (r->nline + take > sizeof(r->line)) {
+			err_line(r, r->line, r->nline);	/* too long: as it is */
+			r->nline = 0;
+		}
+		if (take > sizeof(r->line)) {
+			err_line(r, buf, take);
+		} else {
+			memcpy(r->line + r->nline, buf, take);
+			r->nline += take;
+		}
+		if (nl) {
+			err_line(r, r->line, r->nline);
+			r->nline = 0;
+		}
+		buf += take;
+		n -= take;
+	}
+}
+
+/* What QEMU's stderr still holds, once QEMU is gone. */
+static void err_drain(struct run *r)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (r->err >= 0 && (n = read(r->err, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		err_chunk(r, buf, (size_t)n);
+	}
+	if (r->nline)
+		err_line(r, r->line, r->nline);
+	r->nline = 0;
+}
 
 /* Console output: echoed, matched; 1 on a match. */
 static int console_chunk(struct run *r, const char *buf, size_t n)
@@ -710,8 +789,8 @@ static int time_is_up(const struct run *r, double deadline, double silence,
  * Returns 1 with *OUT set when the run is over. */
 static int step(struct run *r, int ms, enum outcome *out)
 {
-	struct pollfd p[3] = { { wake[0], POLLIN, 0 } };
-	int icon = -1, isnd = -1;
+	struct pollfd p[4] = { { wake[0], POLLIN, 0 } };
+	int icon = -1, isnd = -1, ierr = -1;
 	char buf[4096], drain[64];
 	nfds_t np = 1;
 	ssize_t n;
@@ -724,6 +803,10 @@ static int step(struct run *r, int ms, enum outcome *out)
 		isnd = (int)np;
 		p[np++] = (struct pollfd){ r->snd->done[0], POLLIN, 0 };
 	}
+	if (r->err >= 0) {
+		ierr = (int)np;
+		p[np++] = (struct pollfd){ r->err, POLLIN, 0 };
+	}
 	if (poll(p, np, ms) < 0 && errno != EINTR) {
 		n = errno;
 		if (r->snd && r->snd->running)
@@ -734,6 +817,15 @@ static int step(struct run *r, int ms, enum outcome *out)
 	}
 	while (read(wake[0], drain, sizeof(drain)) > 0)
 		;
+	if (ierr >= 0 && (p[ierr].revents & (POLLIN | POLLHUP | POLLERR))) {
+		n = read(r->err, buf, sizeof(buf));
+		if (n > 0) {
+			err_chunk(r, buf, (size_t)n);
+		} else if (n == 0) {
+			close(r->err);
+			r->err = -1;
+		}
+	}
 	if (isnd >= 0 && p[isnd].revents && sender_finish(r->snd, 0)) {
 		*out = RAN_SECRETS;
 		return 1;
@@ -799,27 +891,39 @@ static enum outcome run_once(char **argv, struct console_match *m,
 			     double silence, int *status)
 {
 	struct run r = { .pid = -1, .con = -1, .echo_on = !quiet, .last = '\n',
-			 .start = now(), .m = m, .snd = snd, .status = status };
-	int con[2] = { -1, -1 };
+			 .start = now(), .m = m, .snd = snd, .status = status,
+			 .err = -1 };
+	int con[2] = { -1, -1 }, err[2] = { -1, -1 };
 	enum outcome out;
 
-	if (m && pipe2(con, O_CLOEXEC)) {
+	if ((m && pipe2(con, O_CLOEXEC)) || pipe2(err, O_CLOEXEC)) {
 		diag_error(EXIT_BUILD, "pipe: %s", strerror(errno));
+		if (con[0] >= 0) {
+			close(con[0]);
+			close(con[1]);
+		}
 		return RAN_ERROR;
 	}
-	r.pid = spawn(argv, con[1]);
+	r.pid = spawn(argv, con[1], err[1]);
 	if (con[1] >= 0)
 		close(con[1]);
+	close(err[1]);
 	r.con = con[0];
+	r.err = err[0];
 	out = r.pid < 0 ? RAN_ERROR : RAN_EXITED;
 	if (r.pid >= 0 && snd && sender_start(snd)) {
+		r.stopped = 1;
 		stop(r.pid);
 		out = RAN_ERROR;
 	} else if (r.pid >= 0) {
 		out = secrets_outcome(&r, run_loop(&r, deadline, silence));
+		r.stopped = !r.reaped;
 		if (!r.reaped)
 			stop(r.pid);
 	}
+	err_drain(&r);
+	if (r.err >= 0)
+		close(r.err);
 	/* End the console's last line, so what follows starts a line. */
 	if (out == RAN_MATCH && r.last != '\n')
 		echo(&r.echo_on, "\n", 1);
