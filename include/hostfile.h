@@ -22,9 +22,6 @@ void hostfiles_free(struct hostfiles *h);
 /* Open N's host file (CONTENT_HOST) for reading: a descriptor, or -1
  * with errno. */
 int hostfile_open(struct hostfiles *h, const struct tree_node *n);
-/* Open NAME in host directory DIR (NULL: NAME is a path). */
-int hostfile_open_at(struct hostfiles *h, const struct tree_hostdir *dir,
-		     const char *name);
 
 /* The size and mtime the scan saw of INO's host file. */
 struct hostfile_stamp {

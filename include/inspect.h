@@ -62,7 +62,6 @@ struct inspect_part {
 /* What [OFF, OFF + SIZE) of R holds.  Never fails: unreadable is raw. */
 void inspect_part_probe(struct disk_reader *r, uint64_t off, uint64_t size,
 			struct inspect_part *p);
-void inspect_uuid_string(const uint8_t u[16], char s[37]);
 
 /* ---- the file system (inspect-super.c, inspect-fs.c) ---- */
 

@@ -294,9 +294,6 @@ int tree_read_content(const struct tree_node *n, const char *name,
  * --depfile; what it returns is BUF). */
 const char *tree_host_name(const struct tree_node *n);
 const char *tree_host_path(const struct tree_node *n, char *buf, size_t len);
-/* A host directory's path in BUF, as the source named it. */
-const char *tree_hostdir_path(const struct tree_hostdir *d, char *buf,
-			      size_t len);
 
 /* Move the subtree at PATH (a directory, made if missing) into OUT, a
  * tree of its own for another file system, whose root is that directory

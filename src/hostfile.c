@@ -70,7 +70,8 @@ static int dir_fd(struct hostfiles *h, const struct tree_hostdir *dir)
 	return fd;
 }
 
-int hostfile_open_at(struct hostfiles *h, const struct tree_hostdir *dir,
+/* Open NAME in host directory DIR (NULL: NAME is a path). */
+static int hostfile_open_at(struct hostfiles *h, const struct tree_hostdir *dir,
 		     const char *name)
 {
 	int at = dir ? dir_fd(h, dir) : AT_FDCWD;

@@ -496,7 +496,8 @@ const struct tree_hostdir *tree_hostdir_add(struct tree *t,
 	return d;
 }
 
-const char *tree_hostdir_path(const struct tree_hostdir *d, char *buf,
+/* A host directory's path in BUF, as the source named it. */
+static const char *tree_hostdir_path(const struct tree_hostdir *d, char *buf,
 			      size_t len)
 {
 	size_t at;

@@ -21,7 +21,7 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-void inspect_uuid_string(const uint8_t u[16], char s[37])
+static void inspect_uuid_string(const uint8_t u[16], char s[37])
 {
 	int i, n = 0;
 

@@ -402,7 +402,7 @@ static int add_archive(struct tree *t)
 {
 	struct config_kinds kinds;
 	struct inputs in = { NULL, 0, 0 };
-	struct source_ctx c = { t, &in, NULL, &cfg, NULL };
+	struct source_ctx c = { t, &in, NULL, &cfg, NULL, NULL, NULL };
 	char conf[4300];
 	FILE *f;
 	int r;
