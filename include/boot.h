@@ -17,9 +17,9 @@ int boot_main(int argc, char **argv);
  * without a newline matches too.  Exposed for the unit tests. */
 struct console_match {
 	regex_t re;
-	char *line;		/* the current line, cleaned, NUL-terminated */
+	char *line; /* the current line, cleaned, NUL-terminated */
 	size_t len, cap;
-	int esc;		/* 0, 1 after ESC, 2 inside ESC [ ... */
+	int esc; /* 0, 1 after ESC, 2 inside ESC [ ... */
 };
 
 /* Compile the POSIX ERE PATTERN.  Returns 0, or EXIT_USAGE with the

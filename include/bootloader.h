@@ -23,7 +23,8 @@ struct bootloader_ops {
 	int (*prepare)(struct bootloader *b, struct tree *t, int64_t mtime);
 	/* Write the boot code into SECTOR0 (the table goes in after) and
 	 * the sectors after it, once the file systems are written. */
-	int (*install)(struct bootloader *b, struct disk *d, uint8_t sector0[512]);
+	int (*install)(struct bootloader *b, struct disk *d,
+		       uint8_t sector0[512]);
 	void (*release)(struct bootloader *b);
 };
 
@@ -31,10 +32,10 @@ struct bootloader {
 	const struct bootloader_ops *ops;
 	const struct os_config *cfg;
 	const struct image_type *type;
-	const struct hurd_boot *boot;	/* the entry to render */
-	struct inputs *inputs;		/* host files read, for --depfile */
-	const char *partmap;		/* the table's name for GRUB: msdos */
-	uint64_t gap;			/* bytes it needs after sector 0 */
+	const struct hurd_boot *boot; /* the entry to render */
+	struct inputs *inputs;	      /* host files read, for --depfile */
+	const char *partmap;	      /* the table's name for GRUB: msdos */
+	uint64_t gap;		      /* bytes it needs after sector 0 */
 	void *priv;
 };
 

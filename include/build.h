@@ -10,15 +10,15 @@
 
 struct build_options {
 	const char *config;
-	const char *type;		/* image type name */
-	const char *output;		/* NULL: the type's default */
-	const char *size;		/* NULL: the config's; "guess" or a size */
-	const char *cluster_size;	/* NULL: the type's (qcow2) */
-	const char *preallocation;	/* NULL: the type's (qcow2) */
-	int compress;			/* --compress (qcow2) */
-	unsigned threads;		/* --threads; 0: 2 */
-	const char *depfile;		/* --depfile: write the inputs there */
-	int json;			/* --json: the result on stdout */
+	const char *type;	   /* image type name */
+	const char *output;	   /* NULL: the type's default */
+	const char *size;	   /* NULL: the config's; "guess" or a size */
+	const char *cluster_size;  /* NULL: the type's (qcow2) */
+	const char *preallocation; /* NULL: the type's (qcow2) */
+	int compress;		   /* --compress (qcow2) */
+	unsigned threads;	   /* --threads; 0: 2 */
+	const char *depfile;	   /* --depfile: write the inputs there */
+	int json;		   /* --json: the result on stdout */
 };
 
 /* Build the image.  Returns an exit status (diag.h). */

@@ -13,8 +13,8 @@
 
 /* The start of every channel's private data. */
 struct channel_region {
-	void *disk;		/* the manager's own: struct disk, disk_reader */
-	uint64_t offset, size;	/* bytes of the disk the channel sees */
+	void *disk;	       /* the manager's own: struct disk, disk_reader */
+	uint64_t offset, size; /* bytes of the disk the channel sees */
 };
 
 /* "PREFIX:POINTER:OFFSET:SIZE" into BUF, the name channel_open reads. */
@@ -25,8 +25,8 @@ void channel_name(const char *prefix, const void *disk, uint64_t offset,
  * PRIV_SIZE bytes of zeroed private data that start with the struct
  * channel_region NAME describes, and 1 KiB blocks.  0,
  * EXT2_ET_BAD_DEVICE_NAME or EXT2_ET_NO_MEMORY. */
-errcode_t channel_open(const char *name, const char *prefix,
-		       io_manager manager, size_t priv_size, io_channel *out);
+errcode_t channel_open(const char *name, const char *prefix, io_manager manager,
+		       size_t priv_size, io_channel *out);
 
 /* Free CH, its name and its private data. */
 void channel_free(io_channel ch);

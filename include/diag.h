@@ -12,8 +12,8 @@
 /* Exit statuses, documented in the README and --help. */
 enum {
 	EXIT_OK = 0,
-	EXIT_BUILD = 1,	/* the build failed: I/O, sizes, missing files */
-	EXIT_USAGE = 2,	/* bad command line or configuration */
+	EXIT_BUILD = 1, /* the build failed: I/O, sizes, missing files */
+	EXIT_USAGE = 2, /* bad command line or configuration */
 };
 
 enum diag_level { DIAG_QUIET = 0, DIAG_NORMAL = 1, DIAG_VERBOSE = 2 };

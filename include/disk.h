@@ -24,7 +24,8 @@ struct disk_format {
 	/* Prepare D (d->fd open and empty, d->size the virtual size). */
 	int (*open)(struct disk *d);
 	/* Return 0 or an errno value. */
-	int (*pwrite)(struct disk *d, const void *buf, size_t len, uint64_t off);
+	int (*pwrite)(struct disk *d, const void *buf, size_t len,
+		      uint64_t off);
 	int (*pread)(struct disk *d, void *buf, size_t len, uint64_t off);
 	/* Or NULL: put LEN bytes at SRC_OFF of the file FD at OFF without
 	 * reading them here (see disk_copy).  0 or an errno value of the
@@ -38,17 +39,17 @@ struct disk_format {
 
 /* Container options (from the image type, or the command line). */
 struct disk_options {
-	unsigned cluster_bits;	/* qcow2: 9..21; 0 = the format's default */
-	int prealloc_metadata;	/* qcow2: map every cluster (preallocation=metadata) */
-	int compress;		/* qcow2: deflate clusters */
-	unsigned threads;	/* --threads: compression, copies; 0 = 2 */
+	unsigned cluster_bits; /* qcow2: 9..21; 0 = the format's default */
+	int prealloc_metadata; /* qcow2: map every cluster (preallocation=metadata) */
+	int compress;	       /* qcow2: deflate clusters */
+	unsigned threads; /* --threads: compression, copies; 0 = 2 */
 };
 
 struct disk {
 	const struct disk_format *fmt;
 	int fd;
-	const char *path;	/* for messages */
-	uint64_t size;		/* virtual disk size in bytes */
+	const char *path; /* for messages */
+	uint64_t size;	  /* virtual disk size in bytes */
 	struct disk_options opts;
 	void *priv;
 };

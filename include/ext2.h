@@ -15,16 +15,16 @@
 
 #define EXT2_BLOCK 4096
 #define EXT2_HURD_INODE_SIZE 128
-#define EXT2_LINKS_MAX 65000	/* EXT2_LINK_MAX: a directory's subdirs + 2 */
-#define LOST_FOUND_BLOCKS 4	/* 16 KiB, as mke2fs makes it */
+#define EXT2_LINKS_MAX 65000 /* EXT2_LINK_MAX: a directory's subdirs + 2 */
+#define LOST_FOUND_BLOCKS 4  /* 16 KiB, as mke2fs makes it */
 
 /* What the tree needs, computed before anything is written. */
 struct ext2_plan {
-	uint64_t inodes;	/* including the reserved ones */
-	uint64_t blocks;	/* data, directory, indirect and EA blocks */
-	uint64_t bytes;		/* apparent size of the content */
-	uint64_t files;		/* tree nodes */
-	int legacy;		/* translators as legacy records (i_translator) */
+	uint64_t inodes; /* including the reserved ones */
+	uint64_t blocks; /* data, directory, indirect and EA blocks */
+	uint64_t bytes;	 /* apparent size of the content */
+	uint64_t files;	 /* tree nodes */
+	int legacy;	 /* translators as legacy records (i_translator) */
 };
 
 #define TRANSLATOR_XATTR "gnu.translator"
@@ -38,12 +38,12 @@ struct ext2_observer {
 };
 
 struct ext2_options {
-	uint64_t size;		/* bytes of the file system (multiple of 4 KiB) */
+	uint64_t size; /* bytes of the file system (multiple of 4 KiB) */
 	const char *label;
 	uint8_t uuid[16];
 	uint8_t hash_seed[16];
-	int64_t timestamp;	/* superblock times */
-	const struct ext2_observer *observer;	/* or NULL */
+	int64_t timestamp;		      /* superblock times */
+	const struct ext2_observer *observer; /* or NULL */
 };
 
 /* Add /lost+found if missing, check every ext2 limit (name, link count,

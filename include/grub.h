@@ -8,14 +8,14 @@
 #include "hurd-boot.h"
 
 /* boot.img offsets (GRUB include/grub/i386/pc/boot.h). */
-#define GRUB_BOOT_KERNEL_SECTOR 0x5c	/* u64 LE: LBA of core.img */
-#define GRUB_BOOT_DRIVE 0x64		/* 0xff: the drive the BIOS booted */
-#define GRUB_BOOT_DRIVE_CHECK 0x66	/* 90 90 for hard disks */
+#define GRUB_BOOT_KERNEL_SECTOR 0x5c /* u64 LE: LBA of core.img */
+#define GRUB_BOOT_DRIVE 0x64	     /* 0xff: the drive the BIOS booted */
+#define GRUB_BOOT_DRIVE_CHECK 0x66   /* 90 90 for hard disks */
 
 /* What grub.cfg says besides the menu entry. */
 struct grub_settings {
-	long timeout;		/* seconds the menu shows */
-	int serial;		/* GRUB on the serial console too */
+	long timeout; /* seconds the menu shows */
+	int serial;   /* GRUB on the serial console too */
 };
 
 /* The grub.cfg text for ENTRY (malloc'd), or NULL when out of memory. */

@@ -17,19 +17,19 @@
 #define GUIX_BOOT_PARAMETERS_VERSION 1
 
 enum guix_root_kind {
-	GUIX_ROOT_DEVICE,	/* a device name: "/dev/hd0s1" */
-	GUIX_ROOT_LABEL,	/* (file-system-label "hurd") */
-	GUIX_ROOT_UUID,		/* (uuid dce #vu8(...)) */
+	GUIX_ROOT_DEVICE, /* a device name: "/dev/hd0s1" */
+	GUIX_ROOT_LABEL,  /* (file-system-label "hurd") */
+	GUIX_ROOT_UUID,	  /* (uuid dce #vu8(...)) */
 };
 
 struct guix_boot_params {
 	long version;
 	char *label;
 	enum guix_root_kind root_kind;
-	char *root;		/* its string form, as on the kernel command line */
+	char *root; /* its string form, as on the kernel command line */
 	uint8_t root_uuid[16];
 	char *kernel;
-	char **kernel_args;	/* the system's own, without root= & co */
+	char **kernel_args; /* the system's own, without root= & co */
 	size_t nkernel_args;
 	struct boot_module *modules;
 	size_t nmodules;

@@ -20,8 +20,8 @@
 
 /* Whose conventions the menu entry follows, to the byte. */
 enum boot_style {
-	BOOT_STYLE_GRUB,	/* GRUB's own 10_hurd (grub-mkconfig, Debian) */
-	BOOT_STYLE_GUIX,	/* Guix's gnu/bootloader/grub.scm */
+	BOOT_STYLE_GRUB, /* GRUB's own 10_hurd (grub-mkconfig, Debian) */
+	BOOT_STYLE_GUIX, /* Guix's gnu/bootloader/grub.scm */
 };
 
 /* A multiboot module: WORDS[0] is the file in the image, the rest are
@@ -34,8 +34,8 @@ struct boot_module {
 struct boot_entry {
 	enum boot_style style;
 	char *title;
-	char *kernel;		/* path in the image */
-	char **args;		/* the kernel's words, verbatim for GRUB */
+	char *kernel; /* path in the image */
+	char **args;  /* the kernel's words, verbatim for GRUB */
 	size_t nargs;
 	struct boot_module *modules;
 	size_t nmodules;
@@ -44,10 +44,10 @@ struct boot_entry {
 struct hurd_boot {
 	struct boot_entry entry;
 	enum disk_driver driver;
-	unsigned root_partition;	/* the N of part:N:device:hd0 */
-	char *hurd_dir;			/* holds hurd/: the translators' programs */
+	unsigned root_partition; /* the N of part:N:device:hd0 */
+	char *hurd_dir;		 /* holds hurd/: the translators' programs */
 	/* What a Guix system's root-device asks of the root file system. */
-	char *root_label;		/* NULL: no wish */
+	char *root_label; /* NULL: no wish */
 	int has_root_uuid;
 	uint8_t root_uuid[16];
 };
@@ -56,7 +56,8 @@ struct hurd_boot {
  * and check that the kernel and every module are files in the tree.
  * Returns 0 or an exit status with the message recorded. */
 int hurd_boot_decide(struct hurd_boot *b, const struct tree *t,
-		     const struct os_config *cfg, const struct image_type *type);
+		     const struct os_config *cfg,
+		     const struct image_type *type);
 void hurd_boot_free(struct hurd_boot *b);
 
 /* GRUB's word quoting: S as is when it is plain, else in single quotes

@@ -18,10 +18,10 @@ char *hurd_path(const char *hurd_dir, const char *rel);
 /* One passive translator: a node and its command line. */
 struct hurd_translator {
 	char *path;
-	char *argz;		/* every argument NUL-terminated */
+	char *argz; /* every argument NUL-terminated */
 	size_t argz_len;
-	uint32_t mode;		/* if the node has to be created */
-	int dir;		/* created as a directory */
+	uint32_t mode; /* if the node has to be created */
+	int dir;       /* created as a directory */
 	int removed;
 };
 

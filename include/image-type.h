@@ -11,21 +11,21 @@ enum disk_driver { DRIVER_HD, DRIVER_WD };
 enum exec_server { EXEC_STATIC, EXEC_LDSO };
 
 struct image_type {
-	char *name;		/* the file name without .conf */
-	char *file;		/* where it was read from */
+	char *name; /* the file name without .conf */
+	char *file; /* where it was read from */
 	char *description;
-	char *system;		/* i586-gnu, x86_64-gnu */
-	char *format;		/* a disk format: raw, ... (disk.h) */
-	char *output;		/* default output file name */
-	char *partition_table;	/* mbr */
-	uint64_t root_offset;	/* bytes from the start of the disk */
-	char *bootloader;	/* grub-pc */
+	char *system;	       /* i586-gnu, x86_64-gnu */
+	char *format;	       /* a disk format: raw, ... (disk.h) */
+	char *output;	       /* default output file name */
+	char *partition_table; /* mbr */
+	uint64_t root_offset;  /* bytes from the start of the disk */
+	char *bootloader;      /* grub-pc */
 	enum disk_driver driver;
 	enum exec_server exec;
-	char *dynamic_linker;	/* for EXEC_LDSO: /lib/ld.so.1 */
-	unsigned cluster_bits;	/* qcow2 cluster size, as a power of two */
-	int prealloc_metadata;	/* qcow2 preallocation = "metadata" */
-	int compress;		/* qcow2 compress = true */
+	char *dynamic_linker;  /* for EXEC_LDSO: /lib/ld.so.1 */
+	unsigned cluster_bits; /* qcow2 cluster size, as a power of two */
+	int prealloc_metadata; /* qcow2 preallocation = "metadata" */
+	int compress;	       /* qcow2 compress = true */
 };
 
 /* What type files name that higher stages own: the disk formats (each
@@ -33,7 +33,7 @@ struct image_type {
  * fills its fields of an image_type), the partition tables and the
  * bootloaders (names).  Gathered by registry.c. */
 struct image_type_kinds {
-	const struct conf_kind *const *formats;	/* NULL-terminated */
+	const struct conf_kind *const *formats; /* NULL-terminated */
 	const char *const *tables;		/* NULL-terminated */
 	const char *const *bootloaders;		/* NULL-terminated */
 };
@@ -41,13 +41,14 @@ struct image_type_kinds {
 struct image_types {
 	struct image_type *types;
 	size_t n;
-	const struct image_type_kinds *kinds;	/* set before loading */
+	const struct image_type_kinds *kinds; /* set before loading */
 };
 
 /* Load every *.conf of each directory, in order; a later definition of a
  * name replaces an earlier one.  Missing directories are skipped unless
  * REQUIRED (the ones the user named).  Returns 0 or an exit status. */
-int image_types_load_dir(struct image_types *reg, const char *dir, int required);
+int image_types_load_dir(struct image_types *reg, const char *dir,
+			 int required);
 /* The installed types (TYPESDIR), or the source tree's (SRCTYPESDIR) when
  * mkhurdimg runs uninstalled and TYPESDIR does not exist. */
 int image_types_load_builtin(struct image_types *reg);
@@ -59,7 +60,8 @@ int image_types_find(const struct image_types *reg, const char *name,
 
 /* Parse one type file (exposed for the unit tests). */
 int image_type_parse(const char *file, const char *name,
-		     const struct image_type_kinds *kinds, struct image_type *out);
+		     const struct image_type_kinds *kinds,
+		     struct image_type *out);
 void image_type_free(struct image_type *t);
 
 #endif

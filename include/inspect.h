@@ -21,13 +21,13 @@ int inspect_main(int argc, char **argv);
 /* ---- GRUB (inspect-grub.c) ---- */
 
 struct inspect_grub {
-	int boot_img;		/* GRUB's boot.img code is in sector 0 */
-	uint64_t core_lba;	/* where boot.img looks for core.img */
-	unsigned core_sectors;	/* diskboot.img + its blocklist; 0: none */
-	size_t core_bytes;	/* core.img's exact length; 0: unknown */
-	char *prefix;		/* grub-mkimage -p, or NULL */
-	int have_cfg;		/* /boot/grub/grub.cfg is in the file system */
-	char **titles;		/* its menu entries */
+	int boot_img;	       /* GRUB's boot.img code is in sector 0 */
+	uint64_t core_lba;     /* where boot.img looks for core.img */
+	unsigned core_sectors; /* diskboot.img + its blocklist; 0: none */
+	size_t core_bytes;     /* core.img's exact length; 0: unknown */
+	char *prefix;	       /* grub-mkimage -p, or NULL */
+	int have_cfg;	       /* /boot/grub/grub.cfg is in the file system */
+	char **titles;	       /* its menu entries */
 	size_t ntitles;
 };
 
@@ -50,13 +50,13 @@ void inspect_grub_free(struct inspect_grub *g);
 /* ---- each partition's contents (inspect-parts.c) ---- */
 
 struct inspect_part {
-	const char *kind;	/* "ext2", "swap" or "raw" (not read) */
+	const char *kind; /* "ext2", "swap" or "raw" (not read) */
 	char label[17];
 	char uuid[37];
-	uint32_t os;		/* ext2: creator OS */
+	uint32_t os; /* ext2: creator OS */
 	uint64_t block_size, blocks, free_blocks, inodes, free_inodes;
-	uint32_t version;	/* swap: 1 */
-	uint64_t pages;		/* swap: 4096-byte pages, the header's included */
+	uint32_t version; /* swap: 1 */
+	uint64_t pages;	  /* swap: 4096-byte pages, the header's included */
 };
 
 /* What [OFF, OFF + SIZE) of R holds.  Never fails: unreadable is raw. */
@@ -72,8 +72,8 @@ int inspect_check_fs(ext2_filsys fs, char *why, size_t len);
 
 struct inspect_translator {
 	char *path;
-	const char *kind;	/* "xattr", "xattr-inode" or "legacy" */
-	char *argz;		/* the record as stored */
+	const char *kind; /* "xattr", "xattr-inode" or "legacy" */
+	char *argz;	  /* the record as stored */
 	size_t len;
 };
 

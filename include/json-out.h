@@ -17,8 +17,8 @@
 struct json_out {
 	FILE *f;
 	int depth;
-	int count[JSON_MAX_DEPTH];	/* members written at each level */
-	int inline_from;		/* depth from which all is on one line */
+	int count[JSON_MAX_DEPTH]; /* members written at each level */
+	int inline_from;	   /* depth from which all is on one line */
 };
 
 void json_init(struct json_out *j, FILE *f);

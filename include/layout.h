@@ -26,15 +26,15 @@ struct partition_table;
 struct layout_part {
 	const struct os_partition *cfg;
 	const struct partition_kind *kind;
-	unsigned number;		/* in the table: 1, 2, ... */
-	uint64_t offset, size;		/* bytes on the disk */
+	unsigned number;       /* in the table: 1, 2, ... */
+	uint64_t offset, size; /* bytes on the disk */
 	uint8_t mbr_type;
-	int active;			/* the root's: the one the BIOS boots */
-	const char *label;		/* "" for none */
+	int active;	   /* the root's: the one the BIOS boots */
+	const char *label; /* "" for none */
 	uint8_t uuid[16], hash_seed[16];
 	/* File systems: their part of the tree and what it needs. */
-	struct tree *tree;		/* the root's is the build's own */
-	struct tree own;		/* the others', detached from it */
+	struct tree *tree; /* the root's is the build's own */
+	struct tree own;   /* the others', detached from it */
 	int detached;
 	struct ext2_plan plan;
 };
@@ -42,7 +42,7 @@ struct layout_part {
 struct layout {
 	struct layout_part *parts;
 	size_t nparts;
-	size_t root;			/* index of the root file system */
+	size_t root; /* index of the root file system */
 	uint64_t disk_size;
 	uint32_t disk_signature;
 	const struct partition_table *table;
@@ -51,13 +51,13 @@ struct layout {
 /* What planning needs besides the configuration. */
 struct layout_request {
 	const struct os_config *cfg;
-	const struct image_type *type;	/* the table's name, root-offset */
-	struct tree *tree;		/* the whole tree: split here */
-	struct inputs *inputs;		/* host files read (raw images) */
-	const char *size;		/* --size for the root, or NULL */
-	uint64_t gap;			/* bytes the bootloader needs after
+	const struct image_type *type; /* the table's name, root-offset */
+	struct tree *tree;	       /* the whole tree: split here */
+	struct inputs *inputs;	       /* host files read (raw images) */
+	const char *size;	       /* --size for the root, or NULL */
+	uint64_t gap;		       /* bytes the bootloader needs after
 					 * sector 0, before any partition */
-	char *const *boot_files;	/* must stay on the root file system */
+	char *const *boot_files;       /* must stay on the root file system */
 	size_t nboot_files;
 };
 
@@ -67,8 +67,8 @@ void layout_free(struct layout *l);
 
 /* How the partitions' contents are written. */
 struct layout_write {
-	int64_t timestamp;		/* superblock times */
-	const struct ext2_observer *observer;	/* sees every file system */
+	int64_t timestamp;		      /* superblock times */
+	const struct ext2_observer *observer; /* sees every file system */
 };
 
 /* Write every partition's bytes into D, in table order. */

@@ -5,14 +5,14 @@
 #include <stdint.h>
 
 #define MBR_SECTOR 512
-#define MBR_SIGNATURE_OFFSET 0x1b8	/* disk signature, u32 LE */
-#define MBR_TABLE_OFFSET 0x1be		/* four 16-byte entries */
-#define MBR_BOOT_CODE_SIZE 0x1b8	/* what a boot sector may own */
+#define MBR_SIGNATURE_OFFSET 0x1b8 /* disk signature, u32 LE */
+#define MBR_TABLE_OFFSET 0x1be	   /* four 16-byte entries */
+#define MBR_BOOT_CODE_SIZE 0x1b8   /* what a boot sector may own */
 
 struct mbr_partition {
 	int active;
-	uint8_t type;		/* 0x83: Linux/Hurd ext2 */
-	uint32_t start;		/* LBA */
+	uint8_t type;	/* 0x83: Linux/Hurd ext2 */
+	uint32_t start; /* LBA */
 	uint32_t sectors;
 };
 

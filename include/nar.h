@@ -40,7 +40,7 @@ struct nar_visitor {
 };
 
 struct nar_result {
-	uint64_t size;		/* bytes of the nar */
+	uint64_t size; /* bytes of the nar */
 	uint8_t sha256[32];
 };
 

@@ -8,15 +8,15 @@
 struct narinfo {
 	char *store_path;
 	char *url;
-	char *compression;	/* none, gzip, xz, lzip, zstd, bzip2 */
-	uint8_t nar_hash[32];	/* sha256 */
+	char *compression;    /* none, gzip, xz, lzip, zstd, bzip2 */
+	uint8_t nar_hash[32]; /* sha256 */
 	uint64_t nar_size;
-	char **references;	/* base names */
+	char **references; /* base names */
 	size_t nreferences;
-	char *deriver;		/* base name, or NULL */
-	char *signature;	/* the Signature: value, or NULL */
-	size_t signed_len;	/* bytes of the text before Signature: */
-	unsigned seen;		/* fields read so far (one bit each) */
+	char *deriver;	   /* base name, or NULL */
+	char *signature;   /* the Signature: value, or NULL */
+	size_t signed_len; /* bytes of the text before Signature: */
+	unsigned seen;	   /* fields read so far (one bit each) */
 };
 
 /* Parse TEXT (LEN bytes) of FILE.  Returns 0 or EXIT_BUILD with a

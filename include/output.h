@@ -7,9 +7,9 @@
 #include <sys/types.h>
 
 struct output {
-	const char *what;	/* "image", "depfile": for messages */
+	const char *what; /* "image", "depfile": for messages */
 	char *target;
-	char *tmp;		/* the temporary file next to the target */
+	char *tmp; /* the temporary file next to the target */
 	int fd;
 };
 

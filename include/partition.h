@@ -12,9 +12,9 @@
 #include "layout.h"
 
 struct partition_kind {
-	struct conf_kind conf;		/* first: os_partition's kind is it */
-	uint8_t mbr_type;		/* the table's type byte by default */
-	int file_system;		/* holds the tree under its mount point */
+	struct conf_kind conf; /* first: os_partition's kind is it */
+	uint8_t mbr_type;      /* the table's type byte by default */
+	int file_system;       /* holds the tree under its mount point */
 	/* Decide P's size (P->size is set when the configuration gives
 	 * one, 0 otherwise); ROOT_SIZE is --size for the root.  0 or an
 	 * exit status with a message. */

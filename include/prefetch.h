@@ -19,10 +19,10 @@ struct prefetch;
 /* What the writer gets for one host file. */
 struct prefetched {
 	const struct tree_node *n;
-	int fd;			/* open, when the bytes were not read */
-	char *bytes;		/* all of them, read and checked */
-	int err;		/* 0, or an errno value of the open */
-	int changed;		/* the file was not as the scan saw it */
+	int fd;	     /* open, when the bytes were not read */
+	char *bytes; /* all of them, read and checked */
+	int err;     /* 0, or an errno value of the open */
+	int changed; /* the file was not as the scan saw it */
 };
 
 /* Read ahead in T with a helper thread; NULL when out of memory or when

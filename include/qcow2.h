@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QCOW2_COPIED (1ULL << 63)	/* refcount exactly 1 */
+#define QCOW2_COPIED (1ULL << 63) /* refcount exactly 1 */
 #define QCOW2_COMPRESSED (1ULL << 62)
 #define QCOW2_HEADER_LENGTH 104
 
@@ -31,7 +31,8 @@ uint64_t qcow2_entry(uint64_t host_offset);
 /* An L2 descriptor for LEN compressed bytes at byte OFF of the file: bit
  * 62, the offset in the low 62 - (cluster_bits - 8) bits, above it the
  * number of 512-byte sectors the stream reaches into after the first. */
-uint64_t qcow2_compressed_entry(uint64_t off, size_t len, unsigned cluster_bits);
+uint64_t qcow2_compressed_entry(uint64_t off, size_t len,
+				unsigned cluster_bits);
 
 /* Entries needed: L1 for a disk of SIZE bytes. */
 uint32_t qcow2_l1_size(uint64_t size, unsigned cluster_bits);

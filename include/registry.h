@@ -11,7 +11,8 @@
 
 /* The kinds os.conf may name for an image of TYPE (NULL: the default
  * bootloader's options). */
-void registry_config_kinds(const struct image_type *type, struct config_kinds *k);
+void registry_config_kinds(const struct image_type *type,
+			   struct config_kinds *k);
 
 /* The kinds image type files may name. */
 const struct image_type_kinds *registry_image_type_kinds(void);

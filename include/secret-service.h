@@ -16,18 +16,18 @@ struct strbuf;
 
 /* Guix's defaults. */
 #define SECRET_SERVICE_HOST "127.0.0.1"
-#define SECRET_SERVICE_RETRIES 60	/* connection attempts after the first */
-#define SECRET_SERVICE_HANDSHAKE 180	/* s to wait for the greeting */
+#define SECRET_SERVICE_RETRIES 60    /* connection attempts after the first */
+#define SECRET_SERVICE_HANDSHAKE 180 /* s to wait for the greeting */
 #define SECRET_SERVICE_GUEST_PORT 1004
 
 /* secret_service_send() was stopped through cancel_fd; nothing recorded. */
 #define SECRET_SERVICE_CANCELLED (-1)
 
 struct secret_file {
-	char *source;		/* the file on the host: DIR/PATH */
-	const char *path;	/* inside source: its name under DIR, "/..." */
+	char *source;	  /* the file on the host: DIR/PATH */
+	const char *path; /* inside source: its name under DIR, "/..." */
 	unsigned long long size;
-	unsigned mode;		/* the whole st_mode, type bits included */
+	unsigned mode; /* the whole st_mode, type bits included */
 };
 
 struct secret_files {
@@ -44,11 +44,11 @@ int secret_files_scan(const char *dir, struct secret_files *files);
 void secret_files_free(struct secret_files *files);
 
 struct secret_peer {
-	const char *host;	/* a name or address */
+	const char *host; /* a name or address */
 	unsigned port;
-	unsigned retries;	/* connect again up to this often, 1 s apart */
-	unsigned handshake_timeout;	/* s from the connection on */
-	int cancel_fd;		/* readable: give up now; -1 for none */
+	unsigned retries; /* connect again up to this often, 1 s apart */
+	unsigned handshake_timeout; /* s from the connection on */
+	int cancel_fd;		    /* readable: give up now; -1 for none */
 };
 
 /* Connect to PEER, wait for its greeting, send FILES' list and bytes.

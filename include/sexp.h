@@ -24,12 +24,12 @@ enum sexp_type {
 
 struct sexp {
 	enum sexp_type type;
-	size_t offset;		/* byte offset of its first character */
-	char *text;		/* string, symbol, bytevector: LEN bytes + NUL */
-	size_t len;		/* string, symbol, bytevector: bytes; list: items */
-	long long integer;	/* integer; boolean: 1 for #t, 0 for #f */
-	struct sexp **items;	/* list */
-	size_t cap;		/* list: room for items */
+	size_t offset;	   /* byte offset of its first character */
+	char *text;	   /* string, symbol, bytevector: LEN bytes + NUL */
+	size_t len;	   /* string, symbol, bytevector: bytes; list: items */
+	long long integer; /* integer; boolean: 1 for #t, 0 for #f */
+	struct sexp **items; /* list */
+	size_t cap;	     /* list: room for items */
 };
 
 /* Nesting deeper than this is refused (a stack, not a heap, reads it). */
@@ -37,12 +37,12 @@ struct sexp {
 
 enum {
 	SEXP_OK = 0,
-	SEXP_INCOMPLETE = 1,	/* the text ends inside the datum */
-	SEXP_ERROR = -1,	/* not an S-expression this reader knows */
+	SEXP_INCOMPLETE = 1, /* the text ends inside the datum */
+	SEXP_ERROR = -1,     /* not an S-expression this reader knows */
 };
 
 struct sexp_error {
-	size_t offset;		/* where the problem is */
+	size_t offset; /* where the problem is */
 	char message[160];
 };
 

@@ -16,11 +16,11 @@
 /* What a source adds to, besides the tree. */
 struct source_ctx {
 	struct tree *tree;
-	struct inputs *inputs;		/* host files read, for --depfile */
-	struct store_items *store;	/* store items to register, or NULL
+	struct inputs *inputs;	     /* host files read, for --depfile */
+	struct store_items *store;   /* store items to register, or NULL
 					 * (register-store = false) */
-	const struct os_config *cfg;	/* its file, for messages */
-	struct pool *pool;		/* helper threads, or NULL */
+	const struct os_config *cfg; /* its file, for messages */
+	struct pool *pool;	     /* helper threads, or NULL */
 	/* Called on every regular file a scan takes, with the status the
 	 * scan has (no second look): not 0 stops the build with that
 	 * status, its message recorded.  NULL: nothing to check. */
@@ -45,8 +45,8 @@ int sources_add_all(struct source_ctx *c);
 /* The parse step most kinds share: the title is a host path (resolved
  * against the configuration's directory), and "target" an absolute path
  * in the image, when HAS_TARGET (the kind has that option; else "/"). */
-int source_parse_path_target(cfg_t *sec, const struct os_config *cfg,
-			     int line, struct os_source *src, int has_target);
+int source_parse_path_target(cfg_t *sec, const struct os_config *cfg, int line,
+			     struct os_source *src, int has_target);
 
 /* Copy the host file or directory HOST (not followed if a symlink, unless
  * COPY_FOLLOW_TOP) to IMAGE in the tree, recursively.  COPY_FOLLOW_TOP is

@@ -13,18 +13,18 @@
 
 struct store_item {
 	char *path;
-	char *deriver;		/* full store path, or NULL */
-	char **refs;		/* full store paths */
+	char *deriver; /* full store path, or NULL */
+	char **refs;   /* full store paths */
 	size_t nrefs;
-	uint8_t hash[32];	/* SHA-256 of the item's nar */
+	uint8_t hash[32]; /* SHA-256 of the item's nar */
 	uint64_t nar_size;
-	int hashed;		/* hash and nar_size are known */
+	int hashed; /* hash and nar_size are known */
 };
 
 struct store_items {
 	struct store_item *items;
 	size_t n, cap;
-	int sorted;		/* sorted by path: no more additions */
+	int sorted; /* sorted by path: no more additions */
 };
 
 /* List PATH; REFS and DERIVER are copied.  HASH may be NULL (the writer

@@ -7,7 +7,7 @@
 struct strbuf {
 	char *s;
 	size_t len, cap;
-	int oom;		/* an allocation failed; s is incomplete */
+	int oom; /* an allocation failed; s is incomplete */
 };
 
 void sb_init(struct strbuf *b);

@@ -21,8 +21,8 @@ enum tree_content {
 	CONTENT_NONE,	/* empty file, directory, device, fifo, socket */
 	CONTENT_HOST,	/* bytes of a file on the host (host_path) */
 	CONTENT_MEM,	/* bytes held in memory (data, size) */
-	CONTENT_STREAM,	/* entry TOKEN of a stream (an archive, a nar) */
-	CONTENT_GEN,	/* SIZE bytes made by gen() when the writer gets there */
+	CONTENT_STREAM, /* entry TOKEN of a stream (an archive, a nar) */
+	CONTENT_GEN, /* SIZE bytes made by gen() when the writer gets there */
 };
 
 /*
@@ -49,9 +49,9 @@ struct tree_stream_ops {
 
 struct tree_stream {
 	const struct tree_stream_ops *ops;
-	char *name;		/* for messages: the archive's path */
+	char *name; /* for messages: the archive's path */
 	void *priv;
-	struct tree_stream *next;	/* the tree's list, in order of addition */
+	struct tree_stream *next; /* the tree's list, in order of addition */
 };
 
 /* A stretch of a sparse file that holds data; the rest are holes. */
@@ -60,7 +60,7 @@ struct tree_extent {
 };
 
 struct tree_xattr {
-	char *name;		/* full name, e.g. "gnu.translator" */
+	char *name; /* full name, e.g. "gnu.translator" */
 	void *value;
 	size_t len;
 };
@@ -73,41 +73,41 @@ struct tree_xattr {
  * full path per file.  A root's name is the host path the source gave.
  */
 struct tree_hostdir {
-	const struct tree_hostdir *parent;	/* NULL: a root */
+	const struct tree_hostdir *parent; /* NULL: a root */
 	const char *name;
-	uint64_t dev;		/* st_dev: the file system it is on */
+	uint64_t dev; /* st_dev: the file system it is on */
 };
 
 /* What a directory holds: its entries (sorted by tree_finish). */
 struct tree_dir {
 	struct tree_node **kids;
 	uint32_t nkids, cap;
-	uint32_t min_blocks;	/* at least this many blocks */
-	int indexed;		/* its entries are in the name hash */
+	uint32_t min_blocks; /* at least this many blocks */
+	int indexed;	     /* its entries are in the name hash */
 };
 
 /* The one pointer an inode's kind needs. */
 union tree_kind {
-	struct tree_dir *dir;	/* directories, once they have entries */
-	void *data;		/* symlink target, CONTENT_MEM bytes */
-	const struct tree_hostdir *host_dir;	/* scanned host file */
+	struct tree_dir *dir; /* directories, once they have entries */
+	void *data;	      /* symlink target, CONTENT_MEM bytes */
+	const struct tree_hostdir *host_dir; /* scanned host file */
 };
 
 /* What few inodes have, kept apart so that the many do not pay for it. */
 struct tree_inode_more {
-	union tree_kind kind;	/* moved here from the inode */
+	union tree_kind kind; /* moved here from the inode */
 	struct tree_xattr *xattrs;
 	size_t nxattrs;
-	struct tree_extent *extents;	/* sorted; NULL: no holes */
+	struct tree_extent *extents; /* sorted; NULL: no holes */
 	size_t nextents;
 	uint32_t rdev_major, rdev_minor;
-	uint32_t visit;		/* hard-linked inodes: the last visit */
-	const char *host_name;	/* a host file's name in host_dir, when
+	uint32_t visit;	       /* hard-linked inodes: the last visit */
+	const char *host_name; /* a host file's name in host_dir, when
 				 * its first name in the tree is another */
-	char *host_path;	/* CONTENT_HOST by path (tree_inode_set_host) */
-	struct timespec host_mtime;	/* and its mtime then */
-	struct tree_stream *stream;	/* CONTENT_STREAM */
-	uint64_t token;		/* the entry in the stream */
+	char *host_path;       /* CONTENT_HOST by path (tree_inode_set_host) */
+	struct timespec host_mtime; /* and its mtime then */
+	struct tree_stream *stream; /* CONTENT_STREAM */
+	uint64_t token;		    /* the entry in the stream */
 	/* CONTENT_GEN: makes exactly SIZE bytes (malloc'd), or fails. */
 	int (*gen)(void *ctx, void **data, size_t *len);
 	void *gen_ctx;
@@ -122,21 +122,21 @@ struct tree_inode_more {
  */
 #define TREE_MORE 1
 struct tree_inode {
-	uint16_t mode;		/* S_IFMT type bits and permissions */
-	uint8_t content;	/* enum tree_content */
-	uint8_t flags;		/* TREE_MORE */
+	uint16_t mode;	 /* S_IFMT type bits and permissions */
+	uint8_t content; /* enum tree_content */
+	uint8_t flags;	 /* TREE_MORE */
 	uint32_t uid, gid;
-	uint32_t nlink;		/* names pointing here (set by tree_finish) */
-	int64_t mtime;		/* a scanned host file: its mtime on the host */
-	uint64_t size;		/* bytes of content; symlink: target length */
-	uint32_t ino;		/* inode number, assigned by the writer */
+	uint32_t nlink; /* names pointing here (set by tree_finish) */
+	int64_t mtime;	/* a scanned host file: its mtime on the host */
+	uint64_t size;	/* bytes of content; symlink: target length */
+	uint32_t ino;	/* inode number, assigned by the writer */
 	union {
-		uint32_t subdirs;	/* directories: subdirectories */
-		uint32_t host_nsec;	/* scanned host file: st_mtim.tv_nsec */
+		uint32_t subdirs;   /* directories: subdirectories */
+		uint32_t host_nsec; /* scanned host file: st_mtim.tv_nsec */
 	};
 	union {
 		union tree_kind kind;
-		struct tree_inode_more *more;	/* TREE_MORE */
+		struct tree_inode_more *more; /* TREE_MORE */
 	} u;
 };
 
@@ -147,7 +147,7 @@ struct tree_inode {
 struct tree_node {
 	struct tree_node *parent;
 	struct tree_inode *inode;
-	char name[];		/* "" for the root */
+	char name[]; /* "" for the root */
 };
 
 struct tree_slot;
@@ -155,16 +155,16 @@ struct tree_arena;
 
 struct tree {
 	struct tree_node *root;
-	struct tree_slot *slots;	/* (parent, name) -> node, for the
+	struct tree_slot *slots; /* (parent, name) -> node, for the
 					 * directories looked up by name */
 	size_t nslots, used;
-	int64_t default_mtime;		/* for directories made implicitly */
-	unsigned max_depth;		/* components in a path, at most */
+	int64_t default_mtime; /* for directories made implicitly */
+	unsigned max_depth;    /* components in a path, at most */
 	size_t nnodes;
-	uint32_t visit;			/* the current visit (tree_visit_*) */
-	struct tree_stream *streams;	/* owned; freed with the tree */
-	int borrowed_streams;		/* another tree's (tree_detach) */
-	struct tree_arena *arena;	/* owned unless borrowed_streams */
+	uint32_t visit;		     /* the current visit (tree_visit_*) */
+	struct tree_stream *streams; /* owned; freed with the tree */
+	int borrowed_streams;	     /* another tree's (tree_detach) */
+	struct tree_arena *arena;    /* owned unless borrowed_streams */
 };
 
 /* Paths deeper than this are refused unless max_depth is changed;
@@ -196,7 +196,8 @@ int tree_inode_set_data(struct tree_inode *ino, const void *data, size_t len);
 int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
 			const struct stat *st);
 int tree_inode_set_host_at(struct tree_inode *ino,
-			   const struct tree_hostdir *dir, const struct stat *st);
+			   const struct tree_hostdir *dir,
+			   const struct stat *st);
 int tree_inode_set_stream(struct tree_inode *ino, struct tree_stream *s,
 			  uint64_t token, uint64_t size);
 int tree_inode_set_gen(struct tree_inode *ino, uint64_t size,
@@ -251,13 +252,13 @@ struct tree_node *tree_lookup(const struct tree *t, const char *path);
 /* The node PATH names once symlinks in its last component are followed
  * inside the tree (as GRUB does), at most 8 of them; NULL if it leads
  * nowhere.  *HOPS gets the number followed. */
-struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops);
+struct tree_node *tree_follow(const struct tree *t, const char *path,
+			      int *hops);
 
 /* The name index seen from outside, for the unit tests: the node in slot
  * I of T->nslots (NULL: empty), and in *HOME the slot its hash points
  * at (a name sits at its home or after it, wrapping at the end). */
 const struct tree_node *tree_slot(const struct tree *t, size_t i, size_t *home);
-
 
 /* FN on the host path of every file of T whose bytes come from the host,
  * in no particular order and possibly more than once (hard links); PATH
@@ -286,8 +287,8 @@ int tree_add_data(struct tree *t, const char *path, uint32_t mode,
  * before the image is written: from memory, the host, its generator or a
  * replay of its stream.  Returns 0 with *OUT malloc'd, or EXIT_BUILD with
  * a message naming NAME. */
-int tree_read_content(const struct tree_node *n, const char *name,
-		      size_t max, char **out, size_t *len);
+int tree_read_content(const struct tree_node *n, const char *name, size_t max,
+		      char **out, size_t *len);
 
 /* A CONTENT_HOST file of node N: its name in its host directory (NULL
  * for one set by path), and its host path in BUF (for messages and
@@ -325,7 +326,8 @@ static inline int tree_is_dir(const struct tree_inode *ino)
 }
 
 /* The rare fields, or NULL. */
-static inline struct tree_inode_more *tree_inode_more(const struct tree_inode *ino)
+static inline struct tree_inode_more *
+tree_inode_more(const struct tree_inode *ino)
 {
 	return ino->flags & TREE_MORE ? ino->u.more : NULL;
 }
@@ -333,8 +335,8 @@ static inline struct tree_inode_more *tree_inode_more(const struct tree_inode *i
 /* Where the kind's pointer is. */
 static inline union tree_kind *tree_kind(const struct tree_inode *ino)
 {
-	return (union tree_kind *)(ino->flags & TREE_MORE ? &ino->u.more->kind
-							 : &ino->u.kind);
+	return (union tree_kind *)(ino->flags & TREE_MORE ? &ino->u.more->kind :
+							    &ino->u.kind);
 }
 
 static inline struct tree_dir *tree_inode_dir(const struct tree_inode *ino)
@@ -361,14 +363,15 @@ static inline size_t tree_inode_nxattrs(const struct tree_inode *ino)
 	return tree_inode_more(ino) ? tree_inode_more(ino)->nxattrs : 0;
 }
 
-static inline const struct tree_xattr *tree_inode_xattrs(const struct tree_inode *ino)
+static inline const struct tree_xattr *
+tree_inode_xattrs(const struct tree_inode *ino)
 {
 	return tree_inode_more(ino) ? tree_inode_more(ino)->xattrs : NULL;
 }
 
 /* NULL: no holes; else *N stretches hold data. */
-static inline const struct tree_extent *tree_inode_extents(const struct tree_inode *ino,
-							   size_t *n)
+static inline const struct tree_extent *
+tree_inode_extents(const struct tree_inode *ino, size_t *n)
 {
 	const struct tree_inode_more *m = tree_inode_more(ino);
 
@@ -403,7 +406,8 @@ static inline const void *tree_inode_data(const struct tree_inode *ino)
 }
 
 /* A scanned host file's directory (NULL for one set by path). */
-static inline const struct tree_hostdir *tree_inode_host_dir(const struct tree_inode *ino)
+static inline const struct tree_hostdir *
+tree_inode_host_dir(const struct tree_inode *ino)
 {
 	const struct tree_inode_more *m = tree_inode_more(ino);
 

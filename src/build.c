@@ -36,14 +36,14 @@ struct run {
 	const struct image_type *type;
 	const struct disk_format *format;
 	struct bootloader boot;
-	struct hurd_boot policy;	/* what GNU Mach starts, hd or wd */
+	struct hurd_boot policy; /* what GNU Mach starts, hd or wd */
 	struct tree tree;
-	struct inputs inputs;		/* host files read, for --depfile */
-	struct store_items store;	/* store items to register */
+	struct inputs inputs;	  /* host files read, for --depfile */
+	struct store_items store; /* store items to register */
 	struct layout layout;
 	struct disk_options disk_opts;
 	int64_t timestamp;
-	double seconds[2];	/* reading and laying out, writing */
+	double seconds[2]; /* reading and laying out, writing */
 };
 
 /* The default table, changed by the config's translator sections. */
@@ -60,12 +60,13 @@ static int add_translators(struct run *r)
 		const struct os_translator *c = &r->cfg.translators[i];
 
 		if (c->remove && hurd_translator_remove(&tt, c->path))
-			err = diag_error_at(EXIT_USAGE, r->cfg.file, c->line,
-					    "translator '%s': remove = true, but no translator is set there",
-					    diag_value(c->path));
+			err = diag_error_at(
+				EXIT_USAGE, r->cfg.file, c->line,
+				"translator '%s': remove = true, but no translator is set there",
+				diag_value(c->path));
 		else if (!c->remove)
-			err = hurd_translator_set(&tt, c->path, c->argv, c->argc,
-						  (uint32_t)c->mode);
+			err = hurd_translator_set(&tt, c->path, c->argv,
+						  c->argc, (uint32_t)c->mode);
 	}
 	if (!err)
 		err = hurd_apply_translators(&r->tree, &tt, r->policy.hurd_dir,
@@ -80,8 +81,10 @@ static int register_store(struct run *r)
 	 * system item only boots: the boot policy found it in the tree. */
 	if (!r->store.n)
 		return 0;
-	if (r->cfg.guix_system && !store_items_find(&r->store, r->cfg.guix_system))
-		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.guix_system_line,
+	if (r->cfg.guix_system &&
+	    !store_items_find(&r->store, r->cfg.guix_system))
+		return diag_error_at(EXIT_USAGE, r->cfg.file,
+				     r->cfg.guix_system_line,
 				     "guix-system %s is not in the closure",
 				     diag_value(r->cfg.guix_system));
 	return guix_db_add_files(&r->tree, &r->store, r->cfg.guix_system,
@@ -113,13 +116,15 @@ static int decide_boot(struct run *r)
 	if (!want || !strcmp(want, r->cfg.fs_label))
 		return 0;
 	if (r->cfg.fs_label_line)
-		return diag_error_at(EXIT_USAGE, r->cfg.file, r->cfg.fs_label_line,
-				     "label \"%s\" differs from the root the system's parameters name (file-system-label \"%s\"); remove label from the configuration",
-				     r->cfg.fs_label, want);
+		return diag_error_at(
+			EXIT_USAGE, r->cfg.file, r->cfg.fs_label_line,
+			"label \"%s\" differs from the root the system's parameters name (file-system-label \"%s\"); remove label from the configuration",
+			r->cfg.fs_label, want);
 	if (strlen(want) > 16)
-		return diag_error(EXIT_BUILD,
-				  "%s/parameters: the root's label \"%s\" is longer than 16 bytes (ext2's limit)",
-				  r->cfg.guix_system, want);
+		return diag_error(
+			EXIT_BUILD,
+			"%s/parameters: the root's label \"%s\" is longer than 16 bytes (ext2's limit)",
+			r->cfg.guix_system, want);
 	if (!(label = strdup(want)))
 		return diag_error(EXIT_BUILD, "out of memory");
 	free(r->cfg.fs_label);
@@ -169,15 +174,16 @@ static int plan_layout(struct run *r, const struct build_options *o)
 		return err;
 	/* Guix's image has the UUID its system was built for (mke2fs -U). */
 	if (r->policy.has_root_uuid)
-		memcpy(r->layout.parts[r->layout.root].uuid, r->policy.root_uuid, 16);
+		memcpy(r->layout.parts[r->layout.root].uuid,
+		       r->policy.root_uuid, 16);
 	return 0;
 }
 
 /* ---- outputs that are inputs ---- */
 
 struct clash {
-	const char *option;		/* "--output", "--depfile" */
-	const char *what;		/* "image", "depfile" */
+	const char *option; /* "--output", "--depfile" */
+	const char *what;   /* "image", "depfile" */
 	const char *path;
 	struct output_id id;
 };
@@ -187,10 +193,12 @@ struct clash {
 static int refuse_clash(const struct clash *c, const char *what,
 			const char *input)
 {
-	return diag_error(EXIT_USAGE, "the %s %s is the same file as %s%s%s%s; choose another %s",
-			  c->what, diag_value(c->path), what ? what : "",
-			  what ? " " : "", diag_value(input),
-			  what ? "" : ", an input of the image", c->option);
+	return diag_error(
+		EXIT_USAGE,
+		"the %s %s is the same file as %s%s%s%s; choose another %s",
+		c->what, diag_value(c->path), what ? what : "", what ? " " : "",
+		diag_value(input), what ? "" : ", an input of the image",
+		c->option);
 }
 
 /* Before anything is read: the outputs against each other, the
@@ -203,10 +211,14 @@ static int check_outputs(const struct run *r, const struct build_options *o,
 	if (n == 2 && output_id_same(&c[0].id, &c[1].id))
 		return refuse_clash(&c[1], "the image", c[0].path);
 	for (i = 0; i < n; i++) {
-		if (strcmp(o->config, "-") && output_id_is_input(&c[i].id, o->config))
-			return refuse_clash(&c[i], "the configuration file", o->config);
-		if (r->type->file && output_id_is_input(&c[i].id, r->type->file))
-			return refuse_clash(&c[i], "the image type file", r->type->file);
+		if (strcmp(o->config, "-") &&
+		    output_id_is_input(&c[i].id, o->config))
+			return refuse_clash(&c[i], "the configuration file",
+					    o->config);
+		if (r->type->file &&
+		    output_id_is_input(&c[i].id, r->type->file))
+			return refuse_clash(&c[i], "the image type file",
+					    r->type->file);
 	}
 	return 0;
 }
@@ -262,7 +274,8 @@ static int check_inputs(struct run *r, const struct clashes *cs)
 	for (i = 0; !err && i < r->inputs.n; i++)
 		err = input_clash(r->inputs.paths[i], (void *)cs);
 	if (!err)
-		err = tree_each_host_path_file(&r->tree, input_clash, (void *)cs);
+		err = tree_each_host_path_file(&r->tree, input_clash,
+					       (void *)cs);
 	for (i = 0; !err && i < r->layout.nparts; i++)
 		if (r->layout.parts[i].detached)
 			err = tree_each_host_path_file(&r->layout.parts[i].own,
@@ -291,9 +304,11 @@ static int decide(struct run *r, const struct build_options *o,
 				  r->type->file, r->type->bootloader);
 	table = partition_table_find(r->type->partition_table);
 	if (!table)
-		return diag_error(EXIT_USAGE, "%s: unknown partition table '%s' (known: %s)",
-				  r->type->file, r->type->partition_table,
-				  partition_table_names());
+		return diag_error(
+			EXIT_USAGE,
+			"%s: unknown partition table '%s' (known: %s)",
+			r->type->file, r->type->partition_table,
+			partition_table_names());
 	r->boot.partmap = table->grub_name;
 	r->boot.inputs = &r->inputs;
 	sc.tree = &r->tree;
@@ -308,13 +323,11 @@ static int decide(struct run *r, const struct build_options *o,
 	if (!err)
 		err = sources_add_all(&sc);
 	pool_free(sc.pool);
-	if (err ||
-	    (err = decide_boot(r)) ||
+	if (err || (err = decide_boot(r)) ||
 	    (err = etc_add(&r->tree, &r->inputs, &r->cfg, r->policy.driver,
 			   r->timestamp)) ||
 	    (err = permissions_apply(&r->tree, &r->cfg)) ||
-	    (err = add_translators(r)) ||
-	    (err = register_store(r)) ||
+	    (err = add_translators(r)) || (err = register_store(r)) ||
 	    (err = r->boot.ops->prepare(&r->boot, &r->tree, r->timestamp)))
 		return err;
 	return plan_layout(r, o);
@@ -355,10 +368,11 @@ static int write_image(struct run *r, const char *path)
 	int err;
 
 	/* An image that carries secrets is for its owner's eyes only. */
-	if ((err = output_open(&out, path, "image", r->cfg.secrets ? 0600 : 0644)))
+	if ((err = output_open(&out, path, "image",
+			       r->cfg.secrets ? 0600 : 0644)))
 		return err;
-	if ((err = disk_open(&disk, r->format, out.fd, path, r->layout.disk_size,
-			     &r->disk_opts))) {
+	if ((err = disk_open(&disk, r->format, out.fd, path,
+			     r->layout.disk_size, &r->disk_opts))) {
 		output_abort(&out);
 		return err;
 	}
@@ -381,9 +395,10 @@ static void report(const struct run *r, const char *path)
 	size_format(r->layout.disk_size, disk, sizeof(disk));
 	size_format(root->size, fs, sizeof(fs));
 	size_format(root->plan.bytes, data, sizeof(data));
-	diag_info("%s: %s image, %s disk, root file system %s holding %llu files (%s)",
-		  path, r->type->name, disk, fs,
-		  (unsigned long long)root->plan.files, data);
+	diag_info(
+		"%s: %s image, %s disk, root file system %s holding %llu files (%s)",
+		path, r->type->name, disk, fs,
+		(unsigned long long)root->plan.files, data);
 }
 
 struct translator_count {
@@ -396,10 +411,11 @@ static int count_translators(struct tree_node *n, void *arg)
 	struct translator_count *c = arg;
 	size_t i;
 
-	if (!tree_visit_first(c->t, n->inode))	/* counted at another name */
+	if (!tree_visit_first(c->t, n->inode)) /* counted at another name */
 		return 0;
 	for (i = 0; i < tree_inode_nxattrs(n->inode); i++)
-		if (!strcmp(tree_inode_xattrs(n->inode)[i].name, TRANSLATOR_XATTR))
+		if (!strcmp(tree_inode_xattrs(n->inode)[i].name,
+			    TRANSLATOR_XATTR))
 			c->n++;
 	return 0;
 }
@@ -432,9 +448,10 @@ static int print_json(struct run *r, const char *path)
 	json_fixed3(&j, "write", r->seconds[1]);
 	json_fixed3(&j, "total", r->seconds[0] + r->seconds[1]);
 	json_end_object(&j);
-	json_end_object(&j);	/* ends the line too */
+	json_end_object(&j); /* ends the line too */
 	if (fflush(stdout) || ferror(stdout))
-		return diag_error(EXIT_BUILD, "cannot write the result on stdout");
+		return diag_error(EXIT_BUILD,
+				  "cannot write the result on stdout");
 	return 0;
 }
 
@@ -460,7 +477,8 @@ static int write_depfile(struct run *r, const struct build_options *o,
 	for (i = 0; i < r->layout.nparts; i++)
 		if (r->layout.parts[i].detached)
 			trees[ntrees++] = &r->layout.parts[i].own;
-	err = depfile_write(o->depfile, path, first, n, &r->inputs, trees, ntrees);
+	err = depfile_write(o->depfile, path, first, n, &r->inputs, trees,
+			    ntrees);
 	free(trees);
 	return err;
 }
@@ -470,7 +488,8 @@ static int write_depfile(struct run *r, const struct build_options *o,
  * the copies use it too. */
 static int check_applies(struct run *r, const struct build_options *o)
 {
-	static const char *const qcow2_only[] = { "--compress", "--cluster-size",
+	static const char *const qcow2_only[] = { "--compress",
+						  "--cluster-size",
 						  "--preallocation" };
 	const char *given[] = { o->compress ? "" : NULL, o->cluster_size,
 				o->preallocation };
@@ -478,9 +497,10 @@ static int check_applies(struct run *r, const struct build_options *o)
 
 	for (i = 0; i < sizeof(given) / sizeof(*given); i++)
 		if (given[i] && strcmp(r->type->format, "qcow2"))
-			return diag_error(EXIT_USAGE, "%s needs a qcow2 image type; %s is %s",
-					  qcow2_only[i], r->type->name,
-					  r->type->format);
+			return diag_error(
+				EXIT_USAGE,
+				"%s needs a qcow2 image type; %s is %s",
+				qcow2_only[i], r->type->name, r->type->format);
 	return 0;
 }
 
@@ -535,17 +555,21 @@ static int build(const struct build_options *o, const struct image_types *types)
 		int bits = qcow2_cluster_bits(o->cluster_size);
 
 		if (bits < 0)
-			return diag_error(EXIT_USAGE,
-					  "--cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
-					  diag_value(o->cluster_size));
+			return diag_error(
+				EXIT_USAGE,
+				"--cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+				diag_value(o->cluster_size));
 		r.disk_opts.cluster_bits = (unsigned)bits;
 	}
 	if (o->preallocation) {
-		if (strcmp(o->preallocation, "off") && strcmp(o->preallocation, "metadata"))
-			return diag_error(EXIT_USAGE,
-					  "--preallocation '%s' is not one of: off, metadata",
-					  diag_value(o->preallocation));
-		r.disk_opts.prealloc_metadata = !strcmp(o->preallocation, "metadata");
+		if (strcmp(o->preallocation, "off") &&
+		    strcmp(o->preallocation, "metadata"))
+			return diag_error(
+				EXIT_USAGE,
+				"--preallocation '%s' is not one of: off, metadata",
+				diag_value(o->preallocation));
+		r.disk_opts.prealloc_metadata =
+			!strcmp(o->preallocation, "metadata");
 	}
 	registry_config_kinds(r.type, &kinds);
 	if ((err = config_load(o->config, &kinds, &r.cfg))) {
@@ -559,12 +583,14 @@ static int build(const struct build_options *o, const struct image_types *types)
 	t1 = progress_clock();
 	r.seconds[0] = t1 - t0;
 	if (!err)
-		diag_verbose("reading the sources and laying out: %.2f s", t1 - t0);
+		diag_verbose("reading the sources and laying out: %.2f s",
+			     t1 - t0);
 	/* Before the image: a run that cannot say what it read writes
 	 * nothing, and a stale depfile only makes make rebuild. */
 	if (!err && r.cfg.secrets)
-		diag_warn("%s will hold the secret files of %s (0600, root-owned in the image); the image file is made 0600: keep it private, or leave secrets out and send them at boot (mkhurdimg boot --secrets)",
-			  path, r.cfg.secrets);
+		diag_warn(
+			"%s will hold the secret files of %s (0600, root-owned in the image); the image file is made 0600: keep it private, or leave secrets out and send them at boot (mkhurdimg boot --secrets)",
+			path, r.cfg.secrets);
 	if (!err && o->depfile)
 		err = write_depfile(&r, o, path);
 	if (!err)
@@ -581,7 +607,7 @@ static int build(const struct build_options *o, const struct image_types *types)
 	if (r.boot.ops && r.boot.ops->release)
 		r.boot.ops->release(&r.boot);
 	hurd_boot_free(&r.policy);
-	layout_free(&r.layout);	/* first: its trees borrow the tree's streams */
+	layout_free(&r.layout); /* first: its trees borrow the tree's streams */
 	tree_free(&r.tree);
 	inputs_free(&r.inputs);
 	store_items_free(&r.store);

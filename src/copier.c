@@ -22,10 +22,10 @@
 #include "diag.h"
 #include "hostfile.h"
 
-#define RING 256			/* jobs queued at most */
-#define WAKE 32				/* jobs queued before a helper is woken */
+#define RING 256 /* jobs queued at most */
+#define WAKE 32	 /* jobs queued before a helper is woken */
 #define MAX_THREADS 16
-#define CHUNK (1 << 20)			/* read and written at a time */
+#define CHUNK (1 << 20) /* read and written at a time */
 #define INLINE_RANGES 2
 
 enum fail_kind { F_NONE, F_GONE, F_OPEN, F_READ, F_CHANGED, F_WRITE };
@@ -40,7 +40,7 @@ struct failure {
 struct job {
 	uint64_t seq;
 	const struct tree_node *n;
-	struct copy_range *more;	/* NULL: the ranges are in inl */
+	struct copy_range *more; /* NULL: the ranges are in inl */
 	struct copy_range inl[INLINE_RANGES];
 	size_t nv;
 };
@@ -58,28 +58,28 @@ struct devcaps {
 struct worker {
 	struct copier *c;
 	struct hostfiles *hosts;
-	char *buf;			/* CHUNK bytes, when needed */
+	char *buf; /* CHUNK bytes, when needed */
 	pthread_t tid;
 };
 
 struct copier {
 	struct disk *d;
 	unsigned nthreads;
-	struct worker self;		/* the caller's, without threads */
+	struct worker self; /* the caller's, without threads */
 	struct worker *workers;
-	unsigned nworkers;		/* made; nthreads: still running */
+	unsigned nworkers; /* made; nthreads: still running */
 	pthread_mutex_t lock;
 	pthread_cond_t more, room, idle;
 	struct job ring[RING];
 	size_t head, count;
-	unsigned busy;			/* jobs being done */
+	unsigned busy; /* jobs being done */
 	/* Who sleeps: a wake-up costs a system call, so only those who
 	 * wait are woken. */
 	unsigned idlers, adding, draining;
 	int stop;
-	int failed;			/* first is set (atomic) */
-	struct failure first;		/* the first in order, so far */
-	struct devcaps caps[8];		/* what the kernel does, per source */
+	int failed;		/* first is set (atomic) */
+	struct failure first;	/* the first in order, so far */
+	struct devcaps caps[8]; /* what the kernel does, per source */
 	size_t ncaps;
 };
 
@@ -128,16 +128,18 @@ static int read_write(struct worker *w, int fd, const struct copy_range *v,
 		return fail(f, F_READ, ENOMEM);
 	for (i = 0; i < nv; i++, done = 0) {
 		while (done < v[i].len) {
-			size_t want = v[i].len - done < CHUNK ? (size_t)(v[i].len - done)
-							      : CHUNK;
-			ssize_t r = pread(fd, w->buf, want, (off_t)(v[i].src + done));
+			size_t want = v[i].len - done < CHUNK ?
+					      (size_t)(v[i].len - done) :
+					      CHUNK;
+			ssize_t r = pread(fd, w->buf, want,
+					  (off_t)(v[i].src + done));
 			int err;
 
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0)
 				return fail(f, F_READ, errno);
-			if (r == 0)	/* shorter than the scan saw it */
+			if (r == 0) /* shorter than the scan saw it */
 				return fail(f, F_CHANGED, 0);
 			if ((err = disk_pwrite(w->c->d, w->buf, (size_t)r,
 					       v[i].dst + done)))
@@ -149,8 +151,8 @@ static int read_write(struct worker *w, int fd, const struct copy_range *v,
 }
 
 /* The copies of one file; *CAPS loses what the kernel refused. */
-static int copy_ranges(struct worker *w, int fd, const struct job *j,
-		       int *caps, struct failure *f)
+static int copy_ranges(struct worker *w, int fd, const struct job *j, int *caps,
+		       struct failure *f)
 {
 	size_t i;
 	int err;
@@ -191,7 +193,8 @@ static void do_job(struct worker *w, const struct job *j, int *caps,
 /* Under the lock: keep F if it is the first in order so far. */
 static void note(struct copier *c, const struct failure *f)
 {
-	if (f->kind != F_NONE && (c->first.kind == F_NONE || f->seq < c->first.seq))
+	if (f->kind != F_NONE &&
+	    (c->first.kind == F_NONE || f->seq < c->first.seq))
 		c->first = *f;
 	if (f->kind != F_NONE)
 		__atomic_store_n(&c->failed, 1, __ATOMIC_RELEASE);
@@ -276,7 +279,7 @@ struct copier *copier_new(struct disk *d, unsigned threads)
 			break;
 		if (pthread_create(&w->tid, NULL, work, w)) {
 			worker_free(w);
-			break;	/* fewer threads, or none: the caller copies */
+			break; /* fewer threads, or none: the caller copies */
 		}
 		c->nworkers++;
 	}
@@ -339,15 +342,17 @@ static int tell(struct copier *c, const struct failure *f)
 	}
 	tree_host_path(f->n, path, sizeof(path));
 	if (f->kind == F_GONE)
-		return diag_error(EXIT_BUILD,
-				  "%s: the file disappeared while the image was built",
-				  path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: the file disappeared while the image was built",
+			path);
 	if (f->kind == F_OPEN)
 		return diag_error(EXIT_BUILD, "%s: cannot open: %s", path,
 				  strerror(f->err));
-	return diag_error(EXIT_BUILD,
-			  "%s: the file changed while the image was built (was %llu bytes)",
-			  path, (unsigned long long)f->n->inode->size);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: the file changed while the image was built (was %llu bytes)",
+		path, (unsigned long long)f->n->inode->size);
 }
 
 /* Wait for the jobs, then for the threads. */
@@ -359,7 +364,7 @@ static void drain(struct copier *c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->draining = 1;
-	pthread_cond_broadcast(&c->more);	/* the last batch */
+	pthread_cond_broadcast(&c->more); /* the last batch */
 	while (c->count || c->busy)
 		pthread_cond_wait(&c->idle, &c->lock);
 	c->stop = 1;

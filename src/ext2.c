@@ -32,14 +32,15 @@
 #include "size.h"
 
 #define ADDR_PER_BLOCK (EXT2_BLOCK / 4)
-#define CHUNK_BLOCKS 256		/* 1 MiB per write */
-#define INODE_RATIO 16384		/* bytes per inode, as mke2fs */
-#define FAST_SYMLINK_MAX 59		/* fits in i_block[] */
+#define CHUNK_BLOCKS 256    /* 1 MiB per write */
+#define INODE_RATIO 16384   /* bytes per inode, as mke2fs */
+#define FAST_SYMLINK_MAX 59 /* fits in i_block[] */
 #define GUESS_MARGIN_PERCENT 25
 
 /* Logical blocks the indirect tree can map with 4 KiB blocks. */
 static const uint64_t max_file_blocks =
-	EXT2_NDIR_BLOCKS + ADDR_PER_BLOCK + (uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK +
+	EXT2_NDIR_BLOCKS + ADDR_PER_BLOCK +
+	(uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK +
 	(uint64_t)ADDR_PER_BLOCK * ADDR_PER_BLOCK * ADDR_PER_BLOCK;
 
 /* Which logical blocks of a file hold data: all of the first NBLOCKS, or
@@ -112,8 +113,8 @@ static blk64_t walk_level(struct bwalk *b, int level, uint64_t base)
 	child = span / ADDR_PER_BLOCK;
 	memset(ptr, 0, sizeof(ptr));
 	for (i = 0; i < ADDR_PER_BLOCK; i++)
-		ptr[i] = ext2fs_cpu_to_le32(
-			(uint32_t)walk_level(b, level - 1, base + (uint64_t)i * child));
+		ptr[i] = ext2fs_cpu_to_le32((uint32_t)walk_level(
+			b, level - 1, base + (uint64_t)i * child));
 	if (b->take && !b->err)
 		b->err = b->on_indirect(b->ctx, self, ptr);
 	return self;
@@ -191,7 +192,9 @@ static void node_blockset(const struct tree_node *n, struct blockset *set)
 	size_t next;
 
 	set->nblocks = logical_blocks(n);
-	set->ext = S_ISREG(n->inode->mode) ? tree_inode_extents(n->inode, &next) : NULL;
+	set->ext = S_ISREG(n->inode->mode) ?
+			   tree_inode_extents(n->inode, &next) :
+			   NULL;
 	set->next = set->ext ? next : 0;
 }
 
@@ -265,14 +268,15 @@ static int plan_node(struct tree_node *n, void *arg)
 	long xb;
 
 	w->plan->files++;
-	if (!tree_visit_first(w->t, ino))	/* counted at another name */
+	if (!tree_visit_first(w->t, ino)) /* counted at another name */
 		return 0;
 	w->plan->inodes++;
 	if (tree_is_dir(ino) && ino->subdirs + 2 > EXT2_LINKS_MAX) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: %u subdirectories; ext2 allows at most %d in one directory (its link count limit)",
-				    path, ino->subdirs, EXT2_LINKS_MAX - 2);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: %u subdirectories; ext2 allows at most %d in one directory (its link count limit)",
+			path, ino->subdirs, EXT2_LINKS_MAX - 2);
 		return 1;
 	}
 	if (!tree_is_dir(ino) && ino->nlink > EXT2_LINKS_MAX) {
@@ -284,40 +288,45 @@ static int plan_node(struct tree_node *n, void *arg)
 	}
 	if (S_ISLNK(ino->mode) && ino->size >= EXT2_BLOCK) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: symlink target of %llu bytes; at most %d fit",
-				    path, (unsigned long long)ino->size, EXT2_BLOCK - 1);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: symlink target of %llu bytes; at most %d fit",
+			path, (unsigned long long)ino->size, EXT2_BLOCK - 1);
 		return 1;
 	}
 	if (logical_blocks(n) > max_file_blocks) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (4 TiB)",
-				    path, (unsigned long long)ino->size);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (4 TiB)",
+			path, (unsigned long long)ino->size);
 		return 1;
 	}
 	count_blocks(n, &data, &meta);
 	if ((data + meta + 1) * (EXT2_BLOCK / 512) > UINT32_MAX) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (2 TiB)",
-				    path, (unsigned long long)ino->size);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: %llu bytes is larger than ext2 with 4 KiB blocks allows (2 TiB)",
+			path, (unsigned long long)ino->size);
 		return 1;
 	}
 	xb = xattr_bytes(ino, w->legacy);
 	if (legacy_record(ino, w->legacy) &&
 	    legacy_record(ino, w->legacy)->len + 2 > EXT2_BLOCK) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: the translator record does not fit in one %d-byte block",
-				    path, EXT2_BLOCK);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: the translator record does not fit in one %d-byte block",
+			path, EXT2_BLOCK);
 		return 1;
 	}
 	if (xb < 0) {
 		tree_path(n, path, sizeof(path));
-		w->err = diag_error(EXIT_BUILD,
-				    "%s: the extended attributes do not fit in one %d-byte block",
-				    path, EXT2_BLOCK);
+		w->err = diag_error(
+			EXIT_BUILD,
+			"%s: the extended attributes do not fit in one %d-byte block",
+			path, EXT2_BLOCK);
 		return 1;
 	}
 	w->plan->blocks += data + meta + (xb ? 1 : 0) +
@@ -334,14 +343,16 @@ static int add_lost_found(struct tree *t)
 
 	if (lf && tree_is_dir(lf->inode))
 		return tree_inode_set_min_blocks(lf->inode, LOST_FOUND_BLOCKS) ?
-			       diag_error(EXIT_BUILD, "out of memory") : 0;
+			       diag_error(EXIT_BUILD, "out of memory") :
+			       0;
 	ino = tree_inode_new(t, S_IFDIR | 0700);
 	if (!ino || tree_inode_set_min_blocks(ino, LOST_FOUND_BLOCKS)) {
 		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	if (lf)
-		diag_warn("/lost+found is not a directory in the sources; replacing it");
+		diag_warn(
+			"/lost+found is not a directory in the sources; replacing it");
 	return tree_put(t, "/lost+found", ino, NULL) ? EXIT_BUILD : 0;
 }
 
@@ -357,7 +368,7 @@ int ext2_plan_tree(struct tree *t, int legacy, struct ext2_plan *plan)
 	tree_finish(t);
 	tree_visit_begin(t);
 	tree_walk(t, plan_node, &w);
-	plan->inodes += EXT2_GOOD_OLD_FIRST_INO - 1;	/* reserved 1..10 */
+	plan->inodes += EXT2_GOOD_OLD_FIRST_INO - 1; /* reserved 1..10 */
 	return w.err;
 }
 
@@ -379,7 +390,7 @@ static errcode_t fs_init(const char *name, const struct ext2_plan *plan,
 
 	memset(&param, 0, sizeof(param));
 	param.s_rev_level = EXT2_DYNAMIC_REV;
-	param.s_log_block_size = 2;	/* 1024 << 2 */
+	param.s_log_block_size = 2; /* 1024 << 2 */
 	param.s_inode_size = EXT2_HURD_INODE_SIZE;
 	ext2fs_blocks_count_set(&param, size / EXT2_BLOCK);
 	param.s_inodes_count = (uint32_t)inode_count(plan, size);
@@ -414,7 +425,8 @@ static int fits(const struct ext2_plan *plan, uint64_t size)
 int ext2_min_size(const struct ext2_plan *plan, uint64_t *bytes)
 {
 	/* The data alone never fits: the groups' metadata needs room too. */
-	uint64_t lo = plan->blocks * EXT2_BLOCK, hi = lo + 64 * EXT2_BLOCK, step;
+	uint64_t lo = plan->blocks * EXT2_BLOCK, hi = lo + 64 * EXT2_BLOCK,
+		 step;
 
 	/* Grow until it fits, then bisect down to 4 KiB precision. */
 	while (!fits(plan, hi)) {
@@ -457,16 +469,17 @@ int ext2_check_fits(const struct ext2_plan *plan, uint64_t size)
 	ext2_min_size(plan, &min);
 	size_format(size, have, sizeof(have));
 	size_format(min, need, sizeof(need));
-	return diag_error(EXIT_BUILD,
-			  "the root file system size %s is too small for the tree: it needs at least %s (%llu bytes); use a larger size or \"guess\"",
-			  have, need, (unsigned long long)min);
+	return diag_error(
+		EXIT_BUILD,
+		"the root file system size %s is too small for the tree: it needs at least %s (%llu bytes); use a larger size or \"guess\"",
+		have, need, (unsigned long long)min);
 }
 
 /* ---- writing ---- */
 
 struct run {
 	blk64_t start, len;
-	uint64_t logical;	/* data extents: the first block's file block */
+	uint64_t logical; /* data extents: the first block's file block */
 };
 
 struct extents {
@@ -486,25 +499,25 @@ struct deferred {
 
 struct writer {
 	ext2_filsys fs;
-	blk64_t cursor;		/* blocks below it are taken */
-	char *buf;		/* CHUNK_BLOCKS of data */
+	blk64_t cursor; /* blocks below it are taken */
+	char *buf;	/* CHUNK_BLOCKS of data */
 	struct run *runs;
 	size_t nruns, runcap;
-	struct extents data;	/* the data blocks of the file being written */
-	int legacy;		/* translators as legacy records */
+	struct extents data; /* the data blocks of the file being written */
+	int legacy;	     /* translators as legacy records */
 	const struct ext2_observer *obs;
-	struct deferred *deferred;	/* stream content, written last */
+	struct deferred *deferred; /* stream content, written last */
 	size_t ndeferred, defcap;
 	uint32_t next_ino;
 	struct tree *t;
 	const struct tree_inode *lost_found;
-	struct hostfiles *hosts;	/* open host directories */
+	struct hostfiles *hosts; /* open host directories */
 	struct disk *disk;
 	uint64_t offset;	/* of the file system in the disk */
 	struct copier *copier;	/* host files by the kernel, or NULL */
 	struct prefetch *pf;	/* or host files read ahead, or NULL */
 	uint64_t seq;		/* nodes written, for the copier's errors */
-	struct tree_node *node;	/* being written; NULL: PATH says what */
+	struct tree_node *node; /* being written; NULL: PATH says what */
 	char path[4096];	/* for messages (node_path) */
 };
 
@@ -533,14 +546,14 @@ static errcode_t alloc_run(struct writer *w, blk64_t want, struct run *out)
 	ext2_filsys fs = w->fs;
 	blk64_t last = ext2fs_blocks_count(fs->super) - 1, start, used, end;
 
-	if (w->cursor > last ||
-	    ext2fs_find_first_zero_block_bitmap2(fs->block_map, w->cursor, last,
-						 &start))
+	if (w->cursor > last || ext2fs_find_first_zero_block_bitmap2(
+					fs->block_map, w->cursor, last, &start))
 		return EXT2_ET_BLOCK_ALLOC_FAIL;
 	end = start + want - 1;
 	if (end > last)
 		end = last;
-	if (!ext2fs_find_first_set_block_bitmap2(fs->block_map, start, end, &used))
+	if (!ext2fs_find_first_set_block_bitmap2(fs->block_map, start, end,
+						 &used))
 		end = used - 1;
 	out->start = start;
 	out->len = end - start + 1;
@@ -576,7 +589,8 @@ static errcode_t alloc_blocks(struct writer *w, blk64_t n)
 			       sizeof(*w->runs), 16))
 			return EXT2_ET_NO_MEMORY;
 		w->runs[w->nruns++] = r;
-		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len, +1);
+		ext2fs_block_alloc_stats_range(w->fs, r.start, (blk_t)r.len,
+					       +1);
 		n -= r.len;
 	}
 	return 0;
@@ -600,21 +614,21 @@ static blk64_t next_block(struct writer *w, struct cursor *c)
 }
 
 struct filler {
-	int fd;			/* host file, or -1 */
-	const struct tree_node *host;	/* whose it is, for messages */
-	const char *mem;	/* memory content */
-	tree_stream_read read;	/* or a stream entry */
+	int fd;			      /* host file, or -1 */
+	const struct tree_node *host; /* whose it is, for messages */
+	const char *mem;	      /* memory content */
+	tree_stream_read read;	      /* or a stream entry */
 	void *reader;
 	uint64_t size, done;
-	int regular;		/* a regular file's: counted by the progress */
+	int regular; /* a regular file's: counted by the progress */
 };
 
 static int host_changed(const struct tree_node *n, uint64_t size);
 
 /* WANT bytes of the host file of F at OFFSET.  Short: the file changed
  * under the build, which host_changed says how. */
-static int fill_host(struct writer *w, struct filler *f, char *buf,
-		     size_t want, uint64_t offset)
+static int fill_host(struct writer *w, struct filler *f, char *buf, size_t want,
+		     uint64_t offset)
 {
 	size_t got;
 	int err = pread_full(f->fd, buf, want, offset, &got);
@@ -639,8 +653,9 @@ static int fill_stream(struct writer *w, struct filler *f, char *buf,
 		r = f->read(f->reader, buf, skip < len ? (size_t)skip : len);
 		if (r <= 0)
 			return r < 0 ? EXIT_BUILD :
-			       diag_error(EXIT_BUILD, "%s: the stream ended early",
-					  node_path(w));
+				       diag_error(EXIT_BUILD,
+						  "%s: the stream ended early",
+						  node_path(w));
 		f->done += (uint64_t)r;
 	}
 	if (f->done != offset)
@@ -649,12 +664,14 @@ static int fill_stream(struct writer *w, struct filler *f, char *buf,
 	while (got < want) {
 		r = f->read(f->reader, buf + got, want - got);
 		if (r < 0)
-			return EXIT_BUILD;	/* the stream said why */
+			return EXIT_BUILD; /* the stream said why */
 		if (r == 0)
-			return diag_error(EXIT_BUILD,
-					  "%s: the file shrank while the image was built (%llu of %llu bytes read)",
-					  node_path(w), (unsigned long long)(offset + got),
-					  (unsigned long long)f->size);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: the file shrank while the image was built (%llu of %llu bytes read)",
+				node_path(w),
+				(unsigned long long)(offset + got),
+				(unsigned long long)f->size);
 		got += (size_t)r;
 	}
 	return 0;
@@ -666,8 +683,9 @@ static int fill_stream(struct writer *w, struct filler *f, char *buf,
 static int fill(struct writer *w, struct filler *f, char *buf, size_t len,
 		uint64_t offset)
 {
-	size_t want = offset >= f->size ? 0 :
-		      f->size - offset < len ? (size_t)(f->size - offset) : len;
+	size_t want = offset >= f->size	     ? 0 :
+		      f->size - offset < len ? (size_t)(f->size - offset) :
+					       len;
 	int r = 0;
 
 	if (f->mem)
@@ -713,7 +731,8 @@ static void observe(struct writer *w, const struct filler *f, const char *buf,
 		end = f->size;
 	while (*seen < end && *seen < buf_offset) {
 		uint64_t n = buf_offset - *seen < sizeof(zeros) ?
-				     buf_offset - *seen : sizeof(zeros);
+				     buf_offset - *seen :
+				     sizeof(zeros);
 
 		w->obs->data(w->obs->ctx, zeros, (size_t)n);
 		*seen += n;
@@ -751,10 +770,12 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 			errcode_t err;
 			int r;
 
-			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK, at)))
+			if ((r = fill(w, f, w->buf, (size_t)c * EXT2_BLOCK,
+				      at)))
 				return r;
 			observe(w, f, w->buf, at, &seen, at + c * EXT2_BLOCK);
-			err = io_channel_write_blk64(w->fs->io, start, (int)c, w->buf);
+			err = io_channel_write_blk64(w->fs->io, start, (int)c,
+						     w->buf);
 			if (err)
 				return fail_fs(w, err, "writing the image");
 			progress_add(content_in(f, at, c * EXT2_BLOCK), 0);
@@ -765,7 +786,7 @@ static int write_data(struct writer *w, struct filler *f, const struct run *v,
 	}
 	observe(w, f, NULL, f->size, &seen, f->size);
 	if (f->regular && f->size > counted)
-		progress_add(f->size - counted, 0);	/* its holes */
+		progress_add(f->size - counted, 0); /* its holes */
 	return 0;
 }
 
@@ -824,7 +845,7 @@ static void put_dirent(char *p, uint32_t ino, uint32_t len, const char *name,
 	memcpy(p, &ino_le, 4);
 	memcpy(p + 4, &len_le, 2);
 	p[6] = (char)namelen;
-	p[7] = 0;	/* file type: the Hurd writes none (filetype is off) */
+	p[7] = 0; /* file type: the Hurd writes none (filetype is off) */
 	memcpy(p + 8, name, namelen);
 }
 
@@ -847,9 +868,12 @@ static char *build_dir(const struct tree_node *n, uint64_t blocks)
 	struct tree_node *const *kids = tree_kids(n);
 
 	for (i = 0; i < (size_t)tree_nkids(n) + 2; i++) {
-		const char *name = i == 0 ? "." : i == 1 ? ".." : kids[i - 2]->name;
+		const char *name = i == 0 ? "." :
+				   i == 1 ? ".." :
+					    kids[i - 2]->name;
 		uint32_t ino = i == 0 ? n->inode->ino :
-			       i == 1 ? parent : kids[i - 2]->inode->ino;
+			       i == 1 ? parent :
+					kids[i - 2]->inode->ino;
 		size_t len = strlen(name);
 		uint32_t r = rec_len(len);
 
@@ -864,8 +888,8 @@ static char *build_dir(const struct tree_node *n, uint64_t blocks)
 	}
 	set_rec_len(buf + last, EXT2_BLOCK - last % EXT2_BLOCK);
 	/* Padding blocks (lost+found) hold one empty entry each. */
-	for (pos = (last / EXT2_BLOCK + 1) * EXT2_BLOCK; pos < blocks * EXT2_BLOCK;
-	     pos += EXT2_BLOCK)
+	for (pos = (last / EXT2_BLOCK + 1) * EXT2_BLOCK;
+	     pos < blocks * EXT2_BLOCK; pos += EXT2_BLOCK)
 		put_dirent(buf + pos, 0, EXT2_BLOCK, "", 0);
 	return buf;
 }
@@ -892,9 +916,10 @@ static int open_host(struct writer *w, const struct tree_node *n, int *fd,
 		return 0;
 	tree_host_path(n, path, sizeof(path));
 	if (errno == ENOENT)
-		return diag_error(EXIT_BUILD,
-				  "%s: the file disappeared while the image was built",
-				  path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: the file disappeared while the image was built",
+			path);
 	return diag_error(EXIT_BUILD, "%s: cannot open: %s", path,
 			  strerror(errno));
 }
@@ -906,10 +931,11 @@ static int host_changed(const struct tree_node *n, uint64_t size)
 {
 	char path[8192];
 
-	return diag_error(EXIT_BUILD,
-			  "%s: the file changed while the image was built (was %llu bytes)",
-			  tree_host_path(n, path, sizeof(path)),
-			  (unsigned long long)size);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: the file changed while the image was built (was %llu bytes)",
+		tree_host_path(n, path, sizeof(path)),
+		(unsigned long long)size);
 }
 
 /*
@@ -932,10 +958,10 @@ static int copy_host(struct writer *w, struct tree_node *n)
 		v[i].src = d->logical * EXT2_BLOCK;
 		v[i].len = d->len * EXT2_BLOCK;
 		if (v[i].len > size - v[i].src)
-			v[i].len = size - v[i].src;	/* the file ends here */
+			v[i].len = size - v[i].src; /* the file ends here */
 		v[i].dst = w->offset + d->start * EXT2_BLOCK;
 	}
-	progress_add(size, 0);	/* its content, holes too, as write_data */
+	progress_add(size, 0); /* its content, holes too, as write_data */
 	r = copier_add(w->copier, w->seq, n, v, w->data.n);
 	free(v);
 	return r;
@@ -956,9 +982,10 @@ static int take_host(struct writer *w, const struct tree_node *n,
 		return 0;
 	}
 	if (pre->err == ENOENT)
-		r = diag_error(EXIT_BUILD,
-			       "%s: the file disappeared while the image was built",
-			       tree_host_path(n, path, sizeof(path)));
+		r = diag_error(
+			EXIT_BUILD,
+			"%s: the file disappeared while the image was built",
+			tree_host_path(n, path, sizeof(path)));
 	else if (pre->err)
 		r = diag_error(EXIT_BUILD, "%s: cannot open: %s",
 			       tree_host_path(n, path, sizeof(path)),
@@ -1006,7 +1033,7 @@ static int deferred_cmp(const void *a, const void *b)
 
 struct replay {
 	struct writer *w;
-	struct deferred *v;	/* this stream's files, by token */
+	struct deferred *v; /* this stream's files, by token */
 	size_t n;
 };
 
@@ -1020,14 +1047,15 @@ static int replay_sink(void *ctx, uint64_t token, uint64_t size,
 	key.token = token;
 	d = bsearch(&key, rp->v, rp->n, sizeof(*rp->v), deferred_cmp);
 	if (!d)
-		return 0;	/* overridden by a later source: not in the image */
+		return 0; /* overridden by a later source: not in the image */
 	rp->w->node = NULL;
 	snprintf(rp->w->path, sizeof(rp->w->path), "%s", d->path);
 	if (size != d->size)
-		return diag_error(EXIT_BUILD,
-				  "%s: %llu bytes in the stream now, %llu when it was first read",
-				  d->path, (unsigned long long)size,
-				  (unsigned long long)d->size);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %llu bytes in the stream now, %llu when it was first read",
+			d->path, (unsigned long long)size,
+			(unsigned long long)d->size);
 	f.size = size;
 	d->written = 1;
 	return write_data(rp->w, &f, d->v, d->n);
@@ -1042,7 +1070,7 @@ static int write_streams(struct writer *w, struct tree *t)
 	int r = 0;
 
 	/* Gather this stream's files at the front, sort them by token. */
-	w->obs = NULL;	/* it sees the walk's order only */
+	w->obs = NULL; /* it sees the walk's order only */
 	for (s = t->streams; s && !r; s = s->next) {
 		struct replay rp = { w, NULL, 0 };
 
@@ -1063,9 +1091,10 @@ static int write_streams(struct writer *w, struct tree *t)
 		r = s->ops->replay(s, replay_sink, &rp);
 		for (i = 0; !r && i < j; i++)
 			if (!rp.v[i].written)
-				r = diag_error(EXIT_BUILD,
-					       "%s: its entry vanished from %s while the image was built",
-					       rp.v[i].path, s->name);
+				r = diag_error(
+					EXIT_BUILD,
+					"%s: its entry vanished from %s while the image was built",
+					rp.v[i].path, s->name);
 		for (i = 0; i < j; i++) {
 			free(rp.v[i].v);
 			free(rp.v[i].path);
@@ -1082,7 +1111,9 @@ static int write_content(struct writer *w, struct tree_node *n,
 {
 	struct tree_inode *ino = n->inode;
 	uint64_t data, meta;
-	struct filler f = { -1, NULL, NULL, NULL, NULL, 0, 0, S_ISREG(ino->mode) };
+	struct filler f = {
+		-1, NULL, NULL, NULL, NULL, 0, 0, S_ISREG(ino->mode)
+	};
 	struct prefetched pre = { NULL, -1, NULL, 0, 0 };
 	struct hostfile_stamp stamp;
 	char *dirbuf = NULL;
@@ -1095,11 +1126,12 @@ static int write_content(struct writer *w, struct tree_node *n,
 		return 0;
 	}
 	/* Every host file the helper read ahead is taken, in order. */
-	if (ino->content == CONTENT_HOST && w->pf && (r = take_host(w, n, &pre)))
+	if (ino->content == CONTENT_HOST && w->pf &&
+	    (r = take_host(w, n, &pre)))
 		return r;
 	if (data == 0) {
 		if (f.regular)
-			progress_add(ino->size, 0);	/* all hole */
+			progress_add(ino->size, 0); /* all hole */
 		prefetch_release(&pre);
 		return 0;
 	}
@@ -1111,13 +1143,13 @@ static int write_content(struct writer *w, struct tree_node *n,
 		f.size = data * EXT2_BLOCK;
 	} else if (ino->content == CONTENT_HOST) {
 		hostfile_stamp(ino, &stamp);
-		if (pre.bytes) {	/* read and checked */
+		if (pre.bytes) { /* read and checked */
 			f.mem = pre.bytes;
-		} else if (pre.fd >= 0) {	/* opened */
+		} else if (pre.fd >= 0) { /* opened */
 			f.fd = pre.fd;
 			pre.fd = -1;
 		} else if (!w->copier && (r = open_host(w, n, &f.fd, &stamp))) {
-			return r;	/* the zero-copy path opens it later */
+			return r; /* the zero-copy path opens it later */
 		}
 		f.host = n;
 		f.size = ino->size;
@@ -1127,15 +1159,18 @@ static int write_content(struct writer *w, struct tree_node *n,
 		void *gen;
 		size_t len;
 
-		if ((r = tree_inode_more(ino)->gen(tree_inode_more(ino)->gen_ctx, &gen, &len)))
+		if ((r = tree_inode_more(ino)->gen(
+			     tree_inode_more(ino)->gen_ctx, &gen, &len)))
 			return r;
 		if (len != ino->size) {
 			free(gen);
-			return diag_error(EXIT_BUILD,
-					  "%s: made %zu bytes, %llu were laid out",
-					  node_path(w), len, (unsigned long long)ino->size);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: made %zu bytes, %llu were laid out",
+				node_path(w), len,
+				(unsigned long long)ino->size);
 		}
-		dirbuf = gen;	/* freed with the directory buffer */
+		dirbuf = gen; /* freed with the directory buffer */
 		f.mem = gen;
 		f.size = len;
 	} else {
@@ -1144,9 +1179,10 @@ static int write_content(struct writer *w, struct tree_node *n,
 	}
 	err = alloc_blocks(w, data + meta);
 	if (err) {
-		r = diag_error(EXIT_BUILD,
-			       "%s: the file system is full (this is a bug in the size computation: %s)",
-			       node_path(w), error_message(err));
+		r = diag_error(
+			EXIT_BUILD,
+			"%s: the file system is full (this is a bug in the size computation: %s)",
+			node_path(w), error_message(err));
 		goto out;
 	}
 	if ((err = map_blocks(w, n, inode))) {
@@ -1186,7 +1222,8 @@ static int write_xattrs(struct writer *w, const struct tree_inode *ino)
 	err = ext2fs_xattrs_read(h);
 	for (i = 0; !err && i < tree_inode_nxattrs(ino); i++)
 		if (!is_legacy(&x[i], w->legacy))
-			err = ext2fs_xattr_set(h, x[i].name, x[i].value, x[i].len);
+			err = ext2fs_xattr_set(h, x[i].name, x[i].value,
+					       x[i].len);
 	if (!err)
 		err = ext2fs_xattrs_close(&h);
 	else
@@ -1216,21 +1253,24 @@ static int write_legacy(struct writer *w, const struct tree_inode *ino,
 	memcpy(block + 2, x->value, x->len);
 	if ((err = io_channel_write_blk64(w->fs->io, r.start, 1, block)))
 		return fail_fs(w, err, "writing the translator block");
-	inode->osd1.hurd1.h_i_translator = ext2fs_cpu_to_le32((uint32_t)r.start);
+	inode->osd1.hurd1.h_i_translator =
+		ext2fs_cpu_to_le32((uint32_t)r.start);
 	ext2fs_iblk_add_blocks(w->fs, inode, 1);
 	return 0;
 }
 
 static void set_device(struct ext2_inode *inode, const struct tree_inode *ino)
 {
-	uint32_t major = tree_inode_rdev_major(ino), minor = tree_inode_rdev_minor(ino);
+	uint32_t major = tree_inode_rdev_major(ino),
+		 minor = tree_inode_rdev_minor(ino);
 
 	/* Old-style encoding in i_block[0]: the Hurd reads st_rdev there. */
 	if (major < 256 && minor < 256) {
 		inode->i_block[0] = ext2fs_cpu_to_le32(major << 8 | minor);
 	} else {
-		inode->i_block[1] = ext2fs_cpu_to_le32(
-			(minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12));
+		inode->i_block[1] =
+			ext2fs_cpu_to_le32((minor & 0xff) | (major << 8) |
+					   ((minor & ~0xffu) << 12));
 	}
 }
 
@@ -1247,7 +1287,7 @@ static int write_node(struct tree_node *n, void *arg)
 		w->obs->node(w->obs->ctx, n);
 	w->seq++;
 	progress_add(0, 1);
-	if (!tree_visit_first(w->t, ino))	/* written at an earlier name */
+	if (!tree_visit_first(w->t, ino)) /* written at an earlier name */
 		return 0;
 	w->node = n;
 	memset(&inode, 0, sizeof(inode));
@@ -1259,8 +1299,8 @@ static int write_node(struct tree_node *n, void *arg)
 	/* What the Hurd itself records as the author of a new file. */
 	inode.osd2.hurd2.h_i_author = ino->uid;
 	inode.i_atime = inode.i_ctime = inode.i_mtime = t;
-	inode.i_links_count = (uint16_t)(tree_is_dir(ino) ? 2 + ino->subdirs
-							  : ino->nlink);
+	inode.i_links_count =
+		(uint16_t)(tree_is_dir(ino) ? 2 + ino->subdirs : ino->nlink);
 	/* e2fsck walks the translator block first: put it first. */
 	if ((r = write_legacy(w, ino, &inode)))
 		return r;
@@ -1297,7 +1337,7 @@ static void set_super(ext2_filsys fs, const struct ext2_options *o)
 	struct ext2_super_block *sb = fs->super;
 	uint32_t t = clamp_time(o->timestamp);
 
-	sb->s_creator_os = EXT2_OS_HURD;	/* after initialize: it sets Linux */
+	sb->s_creator_os = EXT2_OS_HURD; /* after initialize: it sets Linux */
 	ext2fs_clear_feature_filetype(sb);
 	memset(sb->s_volume_name, 0, sizeof(sb->s_volume_name));
 	strncpy((char *)sb->s_volume_name, o->label, sizeof(sb->s_volume_name));

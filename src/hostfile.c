@@ -16,9 +16,9 @@
 
 struct hostfiles {
 	struct {
-		const struct tree_hostdir *dir;	/* NULL: free */
+		const struct tree_hostdir *dir; /* NULL: free */
 		int fd;
-		unsigned long used;		/* last use, for eviction */
+		unsigned long used; /* last use, for eviction */
 	} slot[CACHED_DIRS];
 	unsigned long clock;
 };
@@ -58,8 +58,9 @@ static int dir_fd(struct hostfiles *h, const struct tree_hostdir *dir)
 	parent = dir->parent ? dir_fd(h, dir->parent) : AT_FDCWD;
 	if (parent == -1)
 		return -1;
-	fd = openat(parent, dir->name, O_PATH | O_DIRECTORY | O_CLOEXEC |
-					       (dir->parent ? O_NOFOLLOW : 0));
+	fd = openat(parent, dir->name,
+		    O_PATH | O_DIRECTORY | O_CLOEXEC |
+			    (dir->parent ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -1;
 	if (h->slot[victim].dir)
@@ -72,7 +73,7 @@ static int dir_fd(struct hostfiles *h, const struct tree_hostdir *dir)
 
 /* Open NAME in host directory DIR (NULL: NAME is a path). */
 static int hostfile_open_at(struct hostfiles *h, const struct tree_hostdir *dir,
-		     const char *name)
+			    const char *name)
 {
 	int at = dir ? dir_fd(h, dir) : AT_FDCWD;
 
@@ -87,7 +88,8 @@ int hostfile_open(struct hostfiles *h, const struct tree_node *n)
 	const struct tree_inode *ino = n->inode;
 
 	if (!tree_inode_host_dir(ino))
-		return hostfile_open_at(h, NULL, tree_inode_more(ino)->host_path);
+		return hostfile_open_at(h, NULL,
+					tree_inode_more(ino)->host_path);
 	return hostfile_open_at(h, tree_inode_host_dir(ino), tree_host_name(n));
 }
 

@@ -16,8 +16,18 @@
 #include "registry.h"
 #include "secret-service.h"
 
-enum { OPT_LIST = 256, OPT_TYPES_DIR, OPT_VERSION, OPT_HELP, OPT_CLUSTER,
-       OPT_PREALLOC, OPT_COMPRESS, OPT_THREADS, OPT_DEPFILE, OPT_JSON };
+enum {
+	OPT_LIST = 256,
+	OPT_TYPES_DIR,
+	OPT_VERSION,
+	OPT_HELP,
+	OPT_CLUSTER,
+	OPT_PREALLOC,
+	OPT_COMPRESS,
+	OPT_THREADS,
+	OPT_DEPFILE,
+	OPT_JSON
+};
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -104,7 +114,8 @@ static int list_types(const struct image_types *reg, int json)
 	if (json)
 		list_types_json(reg);
 	for (i = 0; !json && i < reg->n; i++)
-		printf("%-14s %s\n", reg->types[i].name, reg->types[i].description);
+		printf("%-14s %s\n", reg->types[i].name,
+		       reg->types[i].description);
 	if (fflush(stdout) || ferror(stdout))
 		return diag_error(EXIT_BUILD, "standard output: write error");
 	return 0;
@@ -153,24 +164,52 @@ int main(int argc, char **argv)
 		diag_print();
 		return err;
 	}
-	while ((c = getopt_long(argc, argv, "t:o:s:qv", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:o:s:qv", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
-		case 't': o.type = optarg; break;
-		case 'o': o.output = optarg; break;
-		case 's': o.size = optarg; break;
-		case 'q': diag_set_level(DIAG_QUIET); break;
-		case 'v': diag_set_level(DIAG_VERBOSE); break;
-		case OPT_LIST: list = 1; break;
-		case OPT_TYPES_DIR: dirs[ndirs++] = optarg; break;
-		case OPT_CLUSTER: o.cluster_size = optarg; break;
-		case OPT_PREALLOC: o.preallocation = optarg; break;
-		case OPT_COMPRESS: o.compress = 1; break;
-		case OPT_DEPFILE: o.depfile = optarg; break;
-		case OPT_JSON: o.json = 1; break;
+		case 't':
+			o.type = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 's':
+			o.size = optarg;
+			break;
+		case 'q':
+			diag_set_level(DIAG_QUIET);
+			break;
+		case 'v':
+			diag_set_level(DIAG_VERBOSE);
+			break;
+		case OPT_LIST:
+			list = 1;
+			break;
+		case OPT_TYPES_DIR:
+			dirs[ndirs++] = optarg;
+			break;
+		case OPT_CLUSTER:
+			o.cluster_size = optarg;
+			break;
+		case OPT_PREALLOC:
+			o.preallocation = optarg;
+			break;
+		case OPT_COMPRESS:
+			o.compress = 1;
+			break;
+		case OPT_DEPFILE:
+			o.depfile = optarg;
+			break;
+		case OPT_JSON:
+			o.json = 1;
+			break;
 		case OPT_THREADS:
 			o.threads = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || o.threads < 1 || o.threads > 16) {
-				fprintf(stderr, "mkhurdimg: --threads '%s' must be a number from 1 to 16\n", optarg);
+			if (*end || !*optarg || o.threads < 1 ||
+			    o.threads > 16) {
+				fprintf(stderr,
+					"mkhurdimg: --threads '%s' must be a number from 1 to 16\n",
+					optarg);
 				free(dirs);
 				return EXIT_USAGE;
 			}
@@ -184,7 +223,8 @@ int main(int argc, char **argv)
 			free(dirs);
 			return EXIT_OK;
 		default:
-			fputs("Try 'mkhurdimg --help' for more information.\n", stderr);
+			fputs("Try 'mkhurdimg --help' for more information.\n",
+			      stderr);
 			free(dirs);
 			return EXIT_USAGE;
 		}
@@ -197,9 +237,11 @@ int main(int argc, char **argv)
 		err = list_types(&reg, o.json);
 	} else if (!err) {
 		if (optind != argc - 1) {
-			fprintf(stderr, "mkhurdimg: %s\nTry 'mkhurdimg --help' for more information.\n",
-				optind >= argc ? "no CONFIG file given"
-					       : "only one CONFIG file may be given");
+			fprintf(stderr,
+				"mkhurdimg: %s\nTry 'mkhurdimg --help' for more information.\n",
+				optind >= argc ?
+					"no CONFIG file given" :
+					"only one CONFIG file may be given");
 			image_types_free(&reg);
 			return EXIT_USAGE;
 		}

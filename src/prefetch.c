@@ -18,23 +18,23 @@
 #include "hostfile.h"
 #include "prefetch.h"
 
-#define RING 1024			/* files queued at most */
-#define PREFETCH_FILE (256 * 1024)	/* larger ones are read by the writer */
-#define PREFETCH_BYTES (16 << 20)	/* bytes queued at most */
-#define WAKE 64				/* files queued before the writer is woken */
+#define RING 1024		   /* files queued at most */
+#define PREFETCH_FILE (256 * 1024) /* larger ones are read by the writer */
+#define PREFETCH_BYTES (16 << 20)  /* bytes queued at most */
+#define WAKE 64			   /* files queued before the writer is woken */
 
 struct prefetch {
 	struct tree *t;
-	struct hostfiles *hosts;	/* the helper's */
+	struct hostfiles *hosts; /* the helper's */
 	pthread_t tid;
 	pthread_mutex_t lock;
 	pthread_cond_t more, room;
 	struct prefetched ring[RING];
 	size_t head, count, bytes;
-	int waiting;			/* the writer waits for an item */
-	int full;			/* the helper waits for room */
+	int waiting; /* the writer waits for an item */
+	int full;    /* the helper waits for room */
 	int done, stop;
-	const struct tree_inode **seen;	/* open addressing, power of two */
+	const struct tree_inode **seen; /* open addressing, power of two */
 	size_t nseen, capseen;
 };
 
@@ -48,7 +48,7 @@ static int first_time(struct prefetch *p, const struct tree_inode *ino)
 		const struct tree_inode **v = calloc(cap, sizeof(*v));
 
 		if (!v)
-			return 1;	/* read it twice: the writer takes one */
+			return 1; /* read it twice: the writer takes one */
 		for (k = 0; k < p->capseen; k++) {
 			if (!p->seen[k])
 				continue;
@@ -94,7 +94,7 @@ static void fetch(struct prefetch *p, const struct tree_node *n,
 		r = pread(f->fd, f->bytes + got, ino->size - got, (off_t)got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {	/* the writer reads it again and says why */
+		if (r < 0) { /* the writer reads it again and says why */
 			free(f->bytes);
 			f->bytes = NULL;
 			return;
@@ -124,7 +124,8 @@ static int push(struct prefetch *p, const struct prefetched *f)
 	p->count++;
 	p->bytes += size;
 	/* A waiting writer is woken for a batch, not for each file. */
-	if (p->waiting && (p->count >= WAKE || p->bytes + PREFETCH_FILE > PREFETCH_BYTES))
+	if (p->waiting &&
+	    (p->count >= WAKE || p->bytes + PREFETCH_FILE > PREFETCH_BYTES))
 		pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
@@ -136,7 +137,8 @@ static int walk(struct prefetch *p, const struct tree_node *n)
 	uint32_t i, nk = tree_nkids(n);
 	struct prefetched f;
 
-	if (ino->content == CONTENT_HOST && (ino->nlink <= 1 || first_time(p, ino))) {
+	if (ino->content == CONTENT_HOST &&
+	    (ino->nlink <= 1 || first_time(p, ino))) {
 		fetch(p, n, &f);
 		if (push(p, &f)) {
 			prefetch_release(&f);
@@ -201,7 +203,8 @@ int prefetch_take(struct prefetch *p, const struct tree_node *n,
 	p->count--;
 	p->bytes -= out->bytes ? out->n->inode->size : 0;
 	/* The helper goes on once a quarter of the room is free again. */
-	if (p->full && p->count <= RING * 3 / 4 && p->bytes <= PREFETCH_BYTES * 3 / 4) {
+	if (p->full && p->count <= RING * 3 / 4 &&
+	    p->bytes <= PREFETCH_BYTES * 3 / 4) {
 		p->full = 0;
 		pthread_cond_signal(&p->room);
 	}

@@ -76,10 +76,10 @@ static void arena_free(struct tree_arena *a)
 
 /* ---- the name hash: (parent, name) -> node, for indexed directories ---- */
 
-#define INDEX_MIN 16	/* smaller directories are searched in place */
+#define INDEX_MIN 16 /* smaller directories are searched in place */
 
 struct tree_slot {
-	struct tree_node *node;	/* NULL: empty */
+	struct tree_node *node; /* NULL: empty */
 	uint64_t hash;
 };
 
@@ -129,7 +129,8 @@ static int slot_reserve(struct tree *t, size_t more)
 		return -1;
 	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].node)
-			slot_insert_raw(s, n, t->slots[i].node, t->slots[i].hash);
+			slot_insert_raw(s, n, t->slots[i].node,
+					t->slots[i].hash);
 	free(t->slots);
 	t->slots = s;
 	t->nslots = n;
@@ -141,7 +142,8 @@ static int slot_insert(struct tree *t, struct tree_node *node)
 	if (slot_reserve(t, 1))
 		return -1;
 	slot_insert_raw(t->slots, t->nslots, node,
-			slot_hash(node->parent, node->name, strlen(node->name)));
+			slot_hash(node->parent, node->name,
+				  strlen(node->name)));
 	t->used++;
 	return 0;
 }
@@ -346,7 +348,7 @@ int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
 	clear_content(ino);
 	ino->size = (uint64_t)st->st_size;
 	if (!st->st_size)
-		return 0;	/* no content: nothing to read */
+		return 0; /* no content: nothing to read */
 	if (!more_of(ino) || !(copy = strdup(host_path)))
 		return -1;
 	tree_inode_more(ino)->host_path = copy;
@@ -356,7 +358,8 @@ int tree_inode_set_host(struct tree_inode *ino, const char *host_path,
 }
 
 int tree_inode_set_host_at(struct tree_inode *ino,
-			   const struct tree_hostdir *dir, const struct stat *st)
+			   const struct tree_hostdir *dir,
+			   const struct stat *st)
 {
 	clear_content(ino);
 	ino->size = (uint64_t)st->st_size;
@@ -498,7 +501,7 @@ const struct tree_hostdir *tree_hostdir_add(struct tree *t,
 
 /* A host directory's path in BUF, as the source named it. */
 static const char *tree_hostdir_path(const struct tree_hostdir *d, char *buf,
-			      size_t len)
+				     size_t len)
 {
 	size_t at;
 
@@ -565,8 +568,9 @@ static int kid_append(struct tree *t, struct tree_node *dir,
 
 	if (!d)
 		return -1;
-	cap = d->cap;	/* 32 bits in every directory: a copy */
-	if (array_grow(&d->kids, &cap, (size_t)d->nkids + 1, sizeof(*d->kids), 8))
+	cap = d->cap; /* 32 bits in every directory: a copy */
+	if (array_grow(&d->kids, &cap, (size_t)d->nkids + 1, sizeof(*d->kids),
+		       8))
 		return -1;
 	d->cap = (uint32_t)cap;
 	if (d->indexed && slot_insert(t, kid))
@@ -699,9 +703,10 @@ static struct tree_node *walk_parent(struct tree *t, const char *path,
 		if (len == 0 || (len == 1 && name[0] == '.') ||
 		    (len == 2 && name[0] == '.' && name[1] == '.')) {
 			if (create)
-				diag_error(EXIT_BUILD,
-					   "%s: not a canonical path in the image",
-					   path);
+				diag_error(
+					EXIT_BUILD,
+					"%s: not a canonical path in the image",
+					path);
 			return NULL;
 		}
 		if (len > TREE_NAME_MAX) {
@@ -737,9 +742,10 @@ static struct tree_node *walk_parent(struct tree *t, const char *path,
 			t->nnodes++;
 		} else if (!tree_is_dir(kid->inode)) {
 			if (create)
-				diag_error(EXIT_BUILD,
-				   "%s: a parent of this path is not a directory in the image",
-				   path);
+				diag_error(
+					EXIT_BUILD,
+					"%s: a parent of this path is not a directory in the image",
+					path);
 			return NULL;
 		}
 		dir = kid;
@@ -754,11 +760,16 @@ static int check_path(const struct tree *t, const char *path)
 	unsigned depth = 0;
 
 	if (*p != '/')
-		return diag_error(EXIT_BUILD, "%s: path in the image must be absolute",
-				  path), -1;
+		return diag_error(EXIT_BUILD,
+				  "%s: path in the image must be absolute",
+				  path),
+		       -1;
 	if (strlen(path) > TREE_PATH_MAX)
-		return diag_error(EXIT_BUILD, "%.64s...: a path of %zu bytes; at most %d are supported",
-				  path, strlen(path), TREE_PATH_MAX), -1;
+		return diag_error(
+			       EXIT_BUILD,
+			       "%.64s...: a path of %zu bytes; at most %d are supported",
+			       path, strlen(path), TREE_PATH_MAX),
+		       -1;
 	while (*p) {
 		size_t len;
 
@@ -767,16 +778,24 @@ static int check_path(const struct tree *t, const char *path)
 		len = strcspn(p, "/");
 		if (!*p)
 			break;
-		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return diag_error(EXIT_BUILD,
-					  "%s: not a canonical path in the image", path), -1;
+		if ((len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return diag_error(
+				       EXIT_BUILD,
+				       "%s: not a canonical path in the image",
+				       path),
+			       -1;
 		if (len > TREE_NAME_MAX)
-			return diag_error(EXIT_BUILD, "%s: a name is longer than %d bytes",
-					  path, TREE_NAME_MAX), -1;
-		if (++depth > t->max_depth)
 			return diag_error(EXIT_BUILD,
-					  "%s: more than %u levels deep (max-depth in the file-system section)",
-					  path, t->max_depth), -1;
+					  "%s: a name is longer than %d bytes",
+					  path, TREE_NAME_MAX),
+			       -1;
+		if (++depth > t->max_depth)
+			return diag_error(
+				       EXIT_BUILD,
+				       "%s: more than %u levels deep (max-depth in the file-system section)",
+				       path, t->max_depth),
+			       -1;
 		p += len;
 	}
 	return 0;
@@ -788,8 +807,10 @@ static int put_under(struct tree *t, struct tree_node *dir, const char *name,
 		     size_t len, struct tree_inode *ino, int flags,
 		     struct tree_node **out)
 {
-	struct tree_node *old = flags & TREE_PUT_NEW ? NULL :
-				find_kid(t, dir, name, len), *n;
+	struct tree_node *old = flags & TREE_PUT_NEW ?
+					NULL :
+					find_kid(t, dir, name, len),
+			 *n;
 
 	if (old && tree_is_dir(old->inode) && tree_is_dir(ino)) {
 		*out = old;
@@ -823,7 +844,7 @@ static int put_node(struct tree *t, const char *path, struct tree_inode *ino,
 					  "/: the root must be a directory"),
 			       -1;
 		*out = t->root;
-		return 1;	/* caller merges into the root */
+		return 1; /* caller merges into the root */
 	}
 	dir = walk_parent(t, path, 1, &name, &len);
 	if (!dir)
@@ -899,9 +920,12 @@ static int check_name(const struct tree *t, const struct tree_node *dir,
 	    depth <= t->max_depth)
 		return 0;
 	join(dir, name, path, sizeof(path));
-	return check_path(t, path) ? -1 :
-	       diag_error(EXIT_BUILD, "%s: not a canonical path in the image",
-			  path), -1;
+	return check_path(t, path) ?
+		       -1 :
+		       diag_error(EXIT_BUILD,
+				  "%s: not a canonical path in the image",
+				  path),
+	       -1;
 }
 
 int tree_put_in(struct tree *t, struct tree_node *dir, const char *name,
@@ -932,14 +956,18 @@ static int link_check(struct tree_node *old, struct tree_node *target,
 		      const char *path)
 {
 	if (tree_is_dir(target->inode))
-		return diag_error(EXIT_BUILD,
-				  "%s: a hard link to a directory is not allowed",
-				  path), -1;
+		return diag_error(
+			       EXIT_BUILD,
+			       "%s: a hard link to a directory is not allowed",
+			       path),
+		       -1;
 	if (old && tree_is_dir(old->inode))
-		return diag_error(EXIT_BUILD,
-				  "%s: is a directory; cannot make it a hard link",
-				  path), -1;
-	if (!more_of(target->inode))	/* visits and the host name */
+		return diag_error(
+			       EXIT_BUILD,
+			       "%s: is a directory; cannot make it a hard link",
+			       path),
+		       -1;
+	if (!more_of(target->inode)) /* visits and the host name */
 		return diag_error(EXIT_BUILD, "out of memory"), -1;
 	return 0;
 }
@@ -951,9 +979,11 @@ static int link_done(int r, struct tree_node *target, const char *path)
 	if (r != 0) {
 		ino->nlink--;
 		if (r == 1)
-			return diag_error(EXIT_BUILD,
-					  "%s: is a directory; cannot make it a hard link",
-					  path), -1;
+			return diag_error(
+				       EXIT_BUILD,
+				       "%s: is a directory; cannot make it a hard link",
+				       path),
+			       -1;
 		return -1;
 	}
 	return 0;
@@ -966,11 +996,11 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 
 	old = tree_lookup(t, path);
 	if (old == target && !tree_is_dir(target->inode))
-		return 0;	/* a link to itself: nothing to do */
+		return 0; /* a link to itself: nothing to do */
 	if (link_check(old, target, path))
 		return -1;
 	note_host_name(target);
-	target->inode->nlink++;	/* keep it alive if PATH replaces its own name */
+	target->inode->nlink++; /* keep it alive if PATH replaces its own name */
 	r = put_node(t, path, target->inode, &n);
 	return link_done(r, target, path);
 }
@@ -978,8 +1008,10 @@ int tree_link(struct tree *t, const char *path, struct tree_node *target)
 int tree_link_in(struct tree *t, struct tree_node *dir, const char *name,
 		 struct tree_node *target, int flags)
 {
-	struct tree_node *old = flags & TREE_PUT_NEW ? NULL :
-				find_kid(t, dir, name, strlen(name)), *n;
+	struct tree_node *old = flags & TREE_PUT_NEW ?
+					NULL :
+					find_kid(t, dir, name, strlen(name)),
+			 *n;
 	char path[2 * TREE_PATH_MAX + TREE_NAME_MAX + 8];
 	int r;
 
@@ -1035,7 +1067,8 @@ struct tree_node *tree_follow(const struct tree *t, const char *path, int *hops)
 	*hops = 0;
 	snprintf(cur, sizeof(cur), "%s", path);
 	normalize(cur);
-	while ((n = tree_lookup(t, cur)) && (n->inode->mode & S_IFMT) == S_IFLNK) {
+	while ((n = tree_lookup(t, cur)) &&
+	       (n->inode->mode & S_IFMT) == S_IFLNK) {
 		const char *target = tree_inode_data(n->inode);
 
 		if (++*hops > 8 || !target)
@@ -1281,14 +1314,18 @@ static int grab_sink(void *ctx, uint64_t token, uint64_t size,
 		return 0;
 	g->found = 1;
 	if (size != g->len)
-		return diag_error(EXIT_BUILD, "%s: %llu bytes in the stream now, %zu when it was first read",
-				  g->name, (unsigned long long)size, g->len);
-	while (got < g->len && (n = read(reader, g->buf + got, g->len - got)) > 0)
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %llu bytes in the stream now, %zu when it was first read",
+			g->name, (unsigned long long)size, g->len);
+	while (got < g->len &&
+	       (n = read(reader, g->buf + got, g->len - got)) > 0)
 		got += (size_t)n;
 	if (n < 0)
 		return EXIT_BUILD;
 	if (got != g->len)
-		return diag_error(EXIT_BUILD, "%s: the stream ended %zu bytes early",
+		return diag_error(EXIT_BUILD,
+				  "%s: the stream ended %zu bytes early",
 				  g->name, g->len - got);
 	return 0;
 }
@@ -1307,7 +1344,8 @@ static int read_host(const struct tree_node *n, char *buf, size_t len)
 		return diag_error(EXIT_BUILD, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || (uint64_t)st.st_size != len) {
 		close(fd);
-		return diag_error(EXIT_BUILD, "%s: changed while the image was built",
+		return diag_error(EXIT_BUILD,
+				  "%s: changed while the image was built",
 				  path);
 	}
 	while (got < len && (r = read(fd, buf + got, len - got)) > 0)
@@ -1315,12 +1353,13 @@ static int read_host(const struct tree_node *n, char *buf, size_t len)
 	close(fd);
 	if (r < 0 || got != len)
 		return diag_error(EXIT_BUILD, "%s: %s", path,
-				  r < 0 ? strerror(errno) : "changed while the image was built");
+				  r < 0 ? strerror(errno) :
+					  "changed while the image was built");
 	return 0;
 }
 
-int tree_read_content(const struct tree_node *n, const char *name,
-		      size_t max, char **out, size_t *len)
+int tree_read_content(const struct tree_node *n, const char *name, size_t max,
+		      char **out, size_t *len)
 {
 	const struct tree_inode *ino = n->inode;
 	const struct tree_inode_more *m = tree_inode_more(ino);
@@ -1331,7 +1370,8 @@ int tree_read_content(const struct tree_node *n, const char *name,
 
 	*out = NULL;
 	if (ino->size > max)
-		return diag_error(EXIT_BUILD, "%s: larger than %zu bytes", name, max);
+		return diag_error(EXIT_BUILD, "%s: larger than %zu bytes", name,
+				  max);
 	if (!(g.buf = malloc(g.len + 1)))
 		return diag_error(EXIT_BUILD, "out of memory");
 	switch (ino->content) {
@@ -1344,9 +1384,11 @@ int tree_read_content(const struct tree_node *n, const char *name,
 		r = read_host(n, g.buf, g.len);
 		break;
 	case CONTENT_GEN:
-		if ((r = m->gen(m->gen_ctx, &gen, &genlen)) == 0 && genlen != g.len)
-			r = diag_error(EXIT_BUILD, "%s: generated %zu bytes, not %zu",
-				       name, genlen, g.len);
+		if ((r = m->gen(m->gen_ctx, &gen, &genlen)) == 0 &&
+		    genlen != g.len)
+			r = diag_error(EXIT_BUILD,
+				       "%s: generated %zu bytes, not %zu", name,
+				       genlen, g.len);
 		if (!r)
 			memcpy(g.buf, gen, g.len);
 		free(gen);
@@ -1391,7 +1433,8 @@ static struct tree_node *linked_outside(struct tree *t, struct tree_node *n)
 	if (visited(t, n->inode))
 		return n;
 	for (i = 0; i < nk; i++)
-		if ((found = linked_outside(t, tree_inode_dir(n->inode)->kids[i])))
+		if ((found = linked_outside(t,
+					    tree_inode_dir(n->inode)->kids[i])))
 			return found;
 	return NULL;
 }
@@ -1420,8 +1463,9 @@ static size_t move_slots(struct tree *t, struct tree *out, struct tree_node *n)
 static struct tree_node *stand_in(struct tree *t, struct tree_node *n)
 {
 	struct tree_inode *ino = tree_inode_new(t, n->inode->mode);
-	struct tree_node *m = ino ? node_new(t, n->parent, n->name, strlen(n->name), ino)
-				  : NULL;
+	struct tree_node *m =
+		ino ? node_new(t, n->parent, n->name, strlen(n->name), ino) :
+		      NULL;
 	struct tree_dir *pd = tree_inode_dir(n->parent->inode);
 	uint32_t i;
 
@@ -1447,8 +1491,8 @@ static struct tree_node *stand_in(struct tree *t, struct tree_node *n)
 static struct tree_node *new_root(struct tree *out, struct tree_node *n,
 				  const char *path)
 {
-	struct tree_node *r = node_new(out, NULL, path + 1, strlen(path + 1),
-				       n->inode);
+	struct tree_node *r =
+		node_new(out, NULL, path + 1, strlen(path + 1), n->inode);
 	uint32_t i, nk = tree_nkids(n);
 	int indexed = is_indexed(n);
 
@@ -1479,20 +1523,25 @@ int tree_detach(struct tree *t, const char *path, struct tree *out)
 			return -1;
 	}
 	if (!tree_is_dir(n->inode) || !n->parent)
-		return diag_error(EXIT_BUILD, "%s: not a directory in the image, so it cannot be a mount point",
-				  path), -1;
+		return diag_error(
+			       EXIT_BUILD,
+			       "%s: not a directory in the image, so it cannot be a mount point",
+			       path),
+		       -1;
 	tree_visit_begin(t);
 	mark_outside(t, t->root, n);
 	if ((bad = linked_outside(t, n))) {
 		tree_path(bad, where, sizeof(where));
-		return diag_error(EXIT_BUILD,
-				  "%s: hard-linked to a name outside %s, which is another file system; ext2 cannot link across file systems",
-				  where, path), -1;
+		return diag_error(
+			       EXIT_BUILD,
+			       "%s: hard-linked to a name outside %s, which is another file system; ext2 cannot link across file systems",
+			       where, path),
+		       -1;
 	}
 	memset(out, 0, sizeof(*out));
 	out->default_mtime = t->default_mtime;
 	out->max_depth = t->max_depth;
-	out->visit = t->visit;	/* the inodes' marks stay below it */
+	out->visit = t->visit; /* the inodes' marks stay below it */
 	out->streams = t->streams;
 	out->borrowed_streams = 1;
 	out->arena = t->arena;

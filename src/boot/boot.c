@@ -50,15 +50,15 @@
 #include "strbuf.h"
 
 #define DEFAULT_QEMU "qemu-system-x86_64"
-#define DEFAULT_MEMORY 2048	/* MiB: hurd-vm's memory-size */
-#define SSH_HOST_PORT 10022	/* hurd-vm: 10022 + 1000 * id */
-#define MAX_ID 49		/* 15900 + 1000 * id stays a port number */
-#define HOST_KEY "/etc/ssh/ssh_host_ed25519_key.pub"	/* in --secrets */
+#define DEFAULT_MEMORY 2048 /* MiB: hurd-vm's memory-size */
+#define SSH_HOST_PORT 10022 /* hurd-vm: 10022 + 1000 * id */
+#define MAX_ID 49	    /* 15900 + 1000 * id stays a port number */
+#define HOST_KEY "/etc/ssh/ssh_host_ed25519_key.pub" /* in --secrets */
 #define HOST_KEY_MAX 65536
-#define KVM_GRACE 10		/* s: a KVM start that fails sooner -> TCG */
-#define KILL_GRACE 5		/* s between SIGTERM and SIGKILL */
+#define KVM_GRACE 10 /* s: a KVM start that fails sooner -> TCG */
+#define KILL_GRACE 5 /* s between SIGTERM and SIGKILL */
 #define MAX_FORWARDS 32
-#define MAX_LINE 65536		/* a longer console line is cut */
+#define MAX_LINE 65536 /* a longer console line is cut */
 
 #define TRY_HELP "Try 'mkhurdimg boot --help' for more information.\n"
 #define usage_error(...) cli_usage_error(TRY_HELP, __VA_ARGS__)
@@ -72,9 +72,9 @@ struct forward {
 /* hurd-vm's forwards, in the order of its net-options: host port (plus
  * 1000 * id) to guest port. */
 static const struct forward hurd_vm_forwards[] = {
-	{ 11004, SECRET_SERVICE_GUEST_PORT },	/* the secret service */
-	{ SSH_HOST_PORT, 22 },			/* ssh */
-	{ 15900, 5900 },			/* VNC */
+	{ 11004, SECRET_SERVICE_GUEST_PORT }, /* the secret service */
+	{ SSH_HOST_PORT, 22 },		      /* ssh */
+	{ 15900, 5900 },		      /* VNC */
 };
 
 struct boot_opts {
@@ -86,9 +86,23 @@ struct boot_opts {
 	size_t nfwd;
 };
 
-enum { OPT_CPUS = 256, OPT_WRITE, OPT_FORWARD, OPT_NO_FORWARD, OPT_ACCEL,
-       OPT_EXPECT, OPT_TIMEOUT, OPT_QEMU, OPT_DRY_RUN, OPT_HELP, OPT_ID,
-       OPT_SECRETS, OPT_HANDSHAKE, OPT_PRINT_OFFLOAD, OPT_OFFLOAD_KEY };
+enum {
+	OPT_CPUS = 256,
+	OPT_WRITE,
+	OPT_FORWARD,
+	OPT_NO_FORWARD,
+	OPT_ACCEL,
+	OPT_EXPECT,
+	OPT_TIMEOUT,
+	OPT_QEMU,
+	OPT_DRY_RUN,
+	OPT_HELP,
+	OPT_ID,
+	OPT_SECRETS,
+	OPT_HANDSHAKE,
+	OPT_PRINT_OFFLOAD,
+	OPT_OFFLOAD_KEY
+};
 
 static const struct option long_opts[] = {
 	{ "image-type", required_argument, NULL, 't' },
@@ -149,8 +163,8 @@ static int parse_memory(const char *text, unsigned long *mib)
 
 	if (!cli_number(text, 1, 1UL << 20, mib))
 		return 0;
-	if (size_parse(text, &bytes) || bytes % (1 << 20) || bytes < (1 << 20) ||
-	    bytes > (1ULL << 40))
+	if (size_parse(text, &bytes) || bytes % (1 << 20) ||
+	    bytes < (1 << 20) || bytes > (1ULL << 40))
 		return -1;
 	*mib = (unsigned long)(bytes >> 20);
 	return 0;
@@ -227,11 +241,11 @@ int console_match_feed(struct console_match *m, const char *buf, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
-		if (m->esc == 1) {		/* ESC x, or ESC [ */
+		if (m->esc == 1) { /* ESC x, or ESC [ */
 			m->esc = c == '[' ? 2 : 0;
 			continue;
 		}
-		if (m->esc == 2) {		/* parameters, then a final byte */
+		if (m->esc == 2) { /* parameters, then a final byte */
 			if (c < 0x20 || c > 0x3f)
 				m->esc = 0;
 			continue;
@@ -362,7 +376,7 @@ static int qemu_words(const struct boot_opts *o, const char *format, int is64,
 	words_add(w, "%s", o->qemu);
 	words_add(w, "-m");
 	words_add(w, "%lu", o->memory);
-	if (is64) {	/* hurd-vm: the default machine fails x86_64-gnu */
+	if (is64) { /* hurd-vm: the default machine fails x86_64-gnu */
 		words_add(w, "-M");
 		words_add(w, "q35");
 	}
@@ -410,8 +424,9 @@ static int qemu_words(const struct boot_opts *o, const char *format, int is64,
 /* The words as a shell would need them: quoted only when needed. */
 static void print_words(FILE *f, char **v)
 {
-	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			   "0123456789_@%+=:,./-";
+	const char *safe =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789_@%+=:,./-";
 	const char *p;
 	size_t i;
 
@@ -444,10 +459,10 @@ struct sender {
 	struct secret_peer peer;
 	struct secret_files files;
 	pthread_t thread;
-	int running;		/* started and not yet joined */
-	int done[2];		/* it writes a byte here when it ends */
-	int cancel[2];		/* we write one here to stop it */
-	int status;		/* what secret_service_send returned */
+	int running;   /* started and not yet joined */
+	int done[2];   /* it writes a byte here when it ends */
+	int cancel[2]; /* we write one here to stop it */
+	int status;    /* what secret_service_send returned */
 };
 
 static void *sender_run(void *arg)
@@ -610,7 +625,8 @@ fail:
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return diag_error(EXIT_BUILD, "cannot run %s: %s", argv[0],
-				  strerror(e)), -1;
+				  strerror(e)),
+		       -1;
 	}
 	return pid;
 }
@@ -637,26 +653,33 @@ static void stop(pid_t pid)
 static void echo(int *on, const char *buf, size_t n)
 {
 	if (*on && n && write_full(1, buf, n))
-		*on = 0;	/* nobody reads stdout: go on matching */
+		*on = 0; /* nobody reads stdout: go on matching */
 }
 
-enum outcome { RAN_MATCH, RAN_EXITED, RAN_TIMEOUT, RAN_SILENT, RAN_SIGNAL,
-	       RAN_SECRETS, RAN_ERROR };
+enum outcome {
+	RAN_MATCH,
+	RAN_EXITED,
+	RAN_TIMEOUT,
+	RAN_SILENT,
+	RAN_SIGNAL,
+	RAN_SECRETS,
+	RAN_ERROR
+};
 
 /* One run of QEMU, and what the loop knows of it. */
 struct run {
 	pid_t pid;
-	int con;		/* the console pipe, or -1 */
+	int con; /* the console pipe, or -1 */
 	int echo_on, heard;
-	char last;		/* the last console byte */
+	char last; /* the last console byte */
 	double start;
 	struct console_match *m;
-	struct sender *snd;	/* NULL, or the secrets on their way */
-	int *status;		/* QEMU's wait status, once it exited */
-	int reaped;		/* QEMU exited and was waited for */
-	int err;		/* QEMU's stderr, relayed to ours, or -1 */
-	int stopped;		/* we sent it SIGTERM */
-	char line[1024];	/* the start of its stderr's current line */
+	struct sender *snd; /* NULL, or the secrets on their way */
+	int *status;	    /* QEMU's wait status, once it exited */
+	int reaped;	    /* QEMU exited and was waited for */
+	int err;	    /* QEMU's stderr, relayed to ours, or -1 */
+	int stopped;	    /* we sent it SIGTERM */
+	char line[1024];    /* the start of its stderr's current line */
 	size_t nline;
 };
 
@@ -675,7 +698,7 @@ static int our_sigterm(const struct run *r, const char *line, size_t n)
 	at += sizeof(said) - 1;
 	rest = n - (size_t)(at - line);
 	if (rest <= 1)
-		return 1;	/* no pid said: it can only be ours */
+		return 1; /* no pid said: it can only be ours */
 	snprintf(pid, sizeof(pid), " from pid %ld", (long)getpid());
 	return rest > strlen(pid) && !memcmp(at, pid, strlen(pid)) &&
 	       (at[strlen(pid)] == ' ' || at[strlen(pid)] == '\n');
@@ -684,7 +707,7 @@ static int our_sigterm(const struct run *r, const char *line, size_t n)
 static void err_line(struct run *r, const char *line, size_t n)
 {
 	if (!our_sigterm(r, line, n) && write_full(2, line, n))
-		return;	/* our stderr is gone: nothing more to do */
+		return; /* our stderr is gone: nothing more to do */
 }
 
 /* N bytes of QEMU's stderr: whole lines out, the rest kept. */
@@ -693,10 +716,12 @@ static void err_chunk(struct run *r, const char *buf, size_t n)
 	const char *nl;
 
 	while (n) {
-		size_t take = (nl = memchr(buf, '\n', n)) ? (size_t)(nl - buf) + 1 : n;
+		size_t take = (nl = memchr(buf, '\n', n)) ?
+				      (size_t)(nl - buf) + 1 :
+				      n;
 
 		if (r->nline + take > sizeof(r->line)) {
-			err_line(r, r->line, r->nline);	/* too long: as it is */
+			err_line(r, r->line, r->nline); /* too long: as it is */
 			r->nline = 0;
 		}
 		if (take > sizeof(r->line)) {
@@ -810,7 +835,7 @@ static int step(struct run *r, int ms, enum outcome *out)
 	if (poll(p, np, ms) < 0 && errno != EINTR) {
 		n = errno;
 		if (r->snd && r->snd->running)
-			sender_finish(r->snd, 1);	/* diag is ours again */
+			sender_finish(r->snd, 1); /* diag is ours again */
 		diag_error(EXIT_BUILD, "poll: %s", strerror((int)n));
 		*out = RAN_ERROR;
 		return 1;
@@ -833,7 +858,7 @@ static int step(struct run *r, int ms, enum outcome *out)
 	if (icon >= 0 && (p[icon].revents & (POLLIN | POLLHUP | POLLERR))) {
 		n = read(r->con, buf, sizeof(buf));
 		if (n == 0) {
-			close(r->con);	/* QEMU is going: reap it */
+			close(r->con); /* QEMU is going: reap it */
 			r->con = -1;
 		} else if (n > 0 && console_chunk(r, buf, (size_t)n)) {
 			*out = RAN_MATCH;
@@ -879,7 +904,8 @@ static enum outcome secrets_outcome(struct run *r, enum outcome out)
 	if (st > 0)
 		diag_clear();
 	if (st == SECRET_SERVICE_CANCELLED && out == RAN_MATCH)
-		diag_warn("the console matched before the secrets were sent; stopped sending them");
+		diag_warn(
+			"the console matched before the secrets were sent; stopped sending them");
 	return out;
 }
 
@@ -890,8 +916,14 @@ static enum outcome run_once(char **argv, struct console_match *m,
 			     struct sender *snd, int quiet, double deadline,
 			     double silence, int *status)
 {
-	struct run r = { .pid = -1, .con = -1, .echo_on = !quiet, .last = '\n',
-			 .start = now(), .m = m, .snd = snd, .status = status,
+	struct run r = { .pid = -1,
+			 .con = -1,
+			 .echo_on = !quiet,
+			 .last = '\n',
+			 .start = now(),
+			 .m = m,
+			 .snd = snd,
+			 .status = status,
 			 .err = -1 };
 	int con[2] = { -1, -1 }, err[2] = { -1, -1 };
 	enum outcome out;
@@ -976,8 +1008,7 @@ static int file_format(const char *image, const char **format)
 
 /* Format and architecture: from -t, checked against the file, or from the
  * file with a 32-bit guest. */
-static int image_kind(const struct boot_opts *o, const char **format,
-		      int *is64)
+static int image_kind(const struct boot_opts *o, const char **format, int *is64)
 {
 	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
@@ -1033,17 +1064,21 @@ static unsigned secrets_port(const struct boot_opts *o)
 static int check_childhurd_options(struct boot_opts *o)
 {
 	if (o->print_offload && !o->secrets)
-		return usage_error("--print-offload-entry needs --secrets DIR (the guest's host key is DIR%s)",
-				   HOST_KEY);
+		return usage_error(
+			"--print-offload-entry needs --secrets DIR (the guest's host key is DIR%s)",
+			HOST_KEY);
 	if (o->print_offload && !o->offload_key)
-		return usage_error("--print-offload-entry needs --offload-key FILE, the host's private key for the guest's offloading account");
+		return usage_error(
+			"--print-offload-entry needs --offload-key FILE, the host's private key for the guest's offloading account");
 	if (o->offload_key && !o->print_offload)
-		return usage_error("--offload-key is only for --print-offload-entry");
+		return usage_error(
+			"--offload-key is only for --print-offload-entry");
 	if (o->handshake && !o->secrets)
 		return usage_error("--handshake-timeout is only for --secrets");
 	if (o->secrets && !o->print_offload && !secrets_port(o))
-		return usage_error("--secrets: no forward to the guest's port %d (the secret service); keep the default forwards or add --forward HOST:%d",
-				   SECRET_SERVICE_GUEST_PORT, SECRET_SERVICE_GUEST_PORT);
+		return usage_error(
+			"--secrets: no forward to the guest's port %d (the secret service); keep the default forwards or add --forward HOST:%d",
+			SECRET_SERVICE_GUEST_PORT, SECRET_SERVICE_GUEST_PORT);
 	if (!o->handshake)
 		o->handshake = SECRET_SERVICE_HANDSHAKE;
 	return 0;
@@ -1055,8 +1090,9 @@ static int childhurd_option(int c, struct boot_opts *o)
 	switch (c) {
 	case OPT_ID:
 		if (cli_number(optarg, 1, MAX_ID, &o->id))
-			return usage_error("--id '%s': expected a number from 1 to %d",
-					   optarg, MAX_ID);
+			return usage_error(
+				"--id '%s': expected a number from 1 to %d",
+				optarg, MAX_ID);
 		return 0;
 	case OPT_SECRETS:
 		if (!*optarg)
@@ -1065,8 +1101,9 @@ static int childhurd_option(int c, struct boot_opts *o)
 		return 0;
 	case OPT_HANDSHAKE:
 		if (cli_number(optarg, 1, 1000000, &o->handshake))
-			return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
-					   optarg);
+			return usage_error(
+				"--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
+				optarg);
 		return 0;
 	case OPT_PRINT_OFFLOAD:
 		o->print_offload = 1;
@@ -1091,20 +1128,23 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:m:qv", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:m:qv", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
 			o->type = optarg;
 			break;
 		case 'm':
 			if (parse_memory(optarg, &o->memory))
-				return usage_error("--memory '%s': expected MiB or a size such as 4G, from 1 MiB to 1 TiB in whole MiB",
-						   optarg);
+				return usage_error(
+					"--memory '%s': expected MiB or a size such as 4G, from 1 MiB to 1 TiB in whole MiB",
+					optarg);
 			break;
 		case OPT_CPUS:
 			if (cli_number(optarg, 1, 255, &o->cpus))
-				return usage_error("--cpus '%s': expected a number from 1 to 255",
-						   optarg);
+				return usage_error(
+					"--cpus '%s': expected a number from 1 to 255",
+					optarg);
 			break;
 		case OPT_WRITE:
 			o->write = 1;
@@ -1112,11 +1152,13 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 		case OPT_FORWARD:
 			default_fwd = 0;
 			if (o->nfwd == MAX_FORWARDS)
-				return usage_error("at most %d --forward options",
-						   MAX_FORWARDS);
+				return usage_error(
+					"at most %d --forward options",
+					MAX_FORWARDS);
 			if (parse_forward(optarg, &o->fwd[o->nfwd]))
-				return usage_error("--forward '%s': expected HOST:GUEST, two TCP port numbers from 1 to 65535",
-						   optarg);
+				return usage_error(
+					"--forward '%s': expected HOST:GUEST, two TCP port numbers from 1 to 65535",
+					optarg);
 			o->nfwd++;
 			break;
 		case OPT_NO_FORWARD:
@@ -1131,21 +1173,24 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			else if (!strcmp(optarg, "tcg"))
 				o->accel = ACCEL_TCG;
 			else
-				return usage_error("--accel '%s': expected auto, kvm or tcg",
-						   optarg);
+				return usage_error(
+					"--accel '%s': expected auto, kvm or tcg",
+					optarg);
 			break;
 		case OPT_EXPECT:
 			o->expect = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (cli_number(optarg, 1, 1000000, &v))
-				return usage_error("--timeout '%s': expected whole seconds from 1 to 1000000",
-						   optarg);
+				return usage_error(
+					"--timeout '%s': expected whole seconds from 1 to 1000000",
+					optarg);
 			o->timeout = v;
 			break;
 		case OPT_QEMU:
 			if (!*optarg)
-				return usage_error("--qemu: empty program name");
+				return usage_error(
+					"--qemu: empty program name");
 			o->qemu = optarg;
 			break;
 		case OPT_DRY_RUN:
@@ -1172,7 +1217,8 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 				break;
 			}
 			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
+				return usage_error("unknown option '-%c'",
+						   optopt);
 			return usage_error("unknown option '%s'",
 					   argv[optind - 1]);
 		}
@@ -1215,7 +1261,8 @@ void boot_offload_entry(struct strbuf *b, unsigned port, const char *system,
 	sexp_add_string(b, system, strlen(system));
 	sb_add(b, ")) (host-key ");
 	sexp_add_string(b, host_key, key_len);
-	sb_add(b, ") (user \"offloading\") (overload-threshold 1.8) (private-key ");
+	sb_add(b,
+	       ") (user \"offloading\") (overload-threshold 1.8) (private-key ");
 	sexp_add_string(b, private_key, strlen(private_key));
 	sb_add(b, "))\n");
 }
@@ -1234,7 +1281,8 @@ static int read_small_file(const char *file, char **text, size_t *len)
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		e = errno;
-	while (!e && (n = read(fd, *text + *len, HOST_KEY_MAX + 1 - *len)) != 0) {
+	while (!e &&
+	       (n = read(fd, *text + *len, HOST_KEY_MAX + 1 - *len)) != 0) {
 		if (n < 0 && errno != EINTR)
 			e = errno;
 		else if (n > 0 && (*len += (size_t)n) > HOST_KEY_MAX)
@@ -1268,13 +1316,18 @@ static int read_host_key(const char *dir, char **key, size_t *len)
 		return diag_error(EXIT_BUILD, "out of memory");
 	err = read_small_file(file, key, len);
 	if (err == ENOENT)
-		err = diag_error(EXIT_BUILD, "cannot read the guest's SSH host key %s: %s; make the guest's keys with 'ssh-keygen -A -f %s'",
-				 file, strerror(err), dir);
+		err = diag_error(
+			EXIT_BUILD,
+			"cannot read the guest's SSH host key %s: %s; make the guest's keys with 'ssh-keygen -A -f %s'",
+			file, strerror(err), dir);
 	else if (err == EFBIG)
-		err = diag_error(EXIT_BUILD, "%s is larger than %d bytes: not an SSH public key",
-				 file, HOST_KEY_MAX);
+		err = diag_error(
+			EXIT_BUILD,
+			"%s is larger than %d bytes: not an SSH public key",
+			file, HOST_KEY_MAX);
 	else if (err)
-		err = diag_error(EXIT_BUILD, "cannot read the guest's SSH host key %s: %s",
+		err = diag_error(EXIT_BUILD,
+				 "cannot read the guest's SSH host key %s: %s",
 				 file, strerror(err));
 	while (!err && *len && strchr(" \t\r\n", (*key)[*len - 1]))
 		(*key)[--*len] = '\0';
@@ -1329,7 +1382,8 @@ static int print_offload_entry(const struct boot_opts *o, int is64)
 		err = diag_error(EXIT_BUILD, "%s",
 				 priv ? "out of memory" : strerror(errno));
 	else if (fputs(text, stdout) < 0 || fflush(stdout))
-		err = diag_error(EXIT_BUILD, "cannot write to standard output: %s",
+		err = diag_error(EXIT_BUILD,
+				 "cannot write to standard output: %s",
 				 strerror(errno));
 	free(text);
 	free(priv);
@@ -1343,7 +1397,7 @@ static int prepare_secrets(const struct boot_opts *o, struct sender *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->done[0] = s->done[1] = s->cancel[0] = s->cancel[1] = -1;
-	s->peer.host = SECRET_SERVICE_HOST;	/* QEMU's forwards listen there */
+	s->peer.host = SECRET_SERVICE_HOST; /* QEMU's forwards listen there */
 	s->peer.port = secrets_port(o);
 	s->peer.retries = SECRET_SERVICE_RETRIES;
 	s->peer.handshake_timeout = (unsigned)o->handshake;
@@ -1371,12 +1425,14 @@ static int choose_accel(const struct boot_opts *o, int *kvm)
 	if (o->accel == ACCEL_KVM) {
 		*kvm = 1;
 		if (!o->dry_run && kvm_probe(why, sizeof(why)))
-			return diag_error(EXIT_BUILD, "--accel=kvm: KVM is not usable: %s",
+			return diag_error(EXIT_BUILD,
+					  "--accel=kvm: KVM is not usable: %s",
 					  why);
 	} else if (o->accel == ACCEL_AUTO) {
 		*kvm = !kvm_probe(why, sizeof(why));
 		if (*kvm)
-			diag_verbose("KVM works (/dev/kvm); TCG if QEMU fails with it");
+			diag_verbose(
+				"KVM works (/dev/kvm); TCG if QEMU fails with it");
 		else
 			diag_verbose("software emulation (TCG): %s", why);
 	}
@@ -1406,8 +1462,9 @@ static enum outcome run_qemu(const struct boot_opts *o, const char *format,
 		if (!auto_kvm)
 			return out;
 		if (out == RAN_SILENT) {
-			diag_warn("QEMU with KVM printed nothing in %d s; trying again with TCG",
-				  KVM_GRACE);
+			diag_warn(
+				"QEMU with KVM printed nothing in %d s; trying again with TCG",
+				KVM_GRACE);
 		} else if (out == RAN_EXITED && failed(*status) &&
 			   now() - t0 < KVM_GRACE) {
 			describe_status(*status, st_text, sizeof(st_text));
@@ -1435,25 +1492,30 @@ static int report(const struct boot_opts *o, enum outcome out, int status)
 		return EXIT_OK;
 	case RAN_TIMEOUT:
 		if (o->expect)
-			return diag_error(EXIT_BUILD, "no match for '%s' within %lu s",
+			return diag_error(EXIT_BUILD,
+					  "no match for '%s' within %lu s",
 					  o->expect, o->timeout);
-		return diag_error(EXIT_BUILD, "QEMU was still running after %lu s: stopped it",
-				  o->timeout);
+		return diag_error(
+			EXIT_BUILD,
+			"QEMU was still running after %lu s: stopped it",
+			o->timeout);
 	case RAN_EXITED:
 		describe_status(status, st_text, sizeof(st_text));
 		if (o->expect)
-			return diag_error(EXIT_BUILD, "QEMU %s before a match for '%s'",
+			return diag_error(EXIT_BUILD,
+					  "QEMU %s before a match for '%s'",
 					  st_text, o->expect);
 		if (failed(status))
 			return diag_error(EXIT_BUILD, "QEMU %s", st_text);
 		return EXIT_OK;
-	case RAN_SIGNAL:	/* boot_main raises it */
-	case RAN_SECRETS:	/* the client said why */
-	case RAN_SILENT:	/* only with auto KVM, handled there */
+	case RAN_SIGNAL:  /* boot_main raises it */
+	case RAN_SECRETS: /* the client said why */
+	case RAN_SILENT:  /* only with auto KVM, handled there */
 	case RAN_ERROR:
 		break;
 	}
-	return diag_message() ? EXIT_BUILD : diag_error(EXIT_BUILD, "QEMU failed");
+	return diag_message() ? EXIT_BUILD :
+				diag_error(EXIT_BUILD, "QEMU failed");
 }
 
 int boot_main(int argc, char **argv)

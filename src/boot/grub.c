@@ -92,17 +92,21 @@ static void entry_guix(struct strbuf *b, const struct boot_entry *e)
 	sb_add(b, "\n}\n");
 }
 
-char *grub_cfg_generate(const struct grub_settings *g, const struct boot_entry *e)
+char *grub_cfg_generate(const struct grub_settings *g,
+			const struct boot_entry *e)
 {
 	struct strbuf b;
 
 	sb_init(&b);
-	sb_add(&b, "# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n");
+	sb_add(&b,
+	       "# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING
+	       ".\n");
 	sb_addf(&b, "set default=0\nset timeout=%ld\n", g->timeout);
 	if (g->serial)
-		sb_add(&b, "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
-			   "terminal_input serial console\n"
-			   "terminal_output serial console\n");
+		sb_add(&b,
+		       "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
+		       "terminal_input serial console\n"
+		       "terminal_output serial console\n");
 	sb_add(&b, "\n");
 	if (e->style == BOOT_STYLE_GUIX)
 		entry_guix(&b, e);
@@ -121,7 +125,8 @@ void grub_patch_boot_sector(uint8_t sector[512], const uint8_t boot_img[512],
 	/* GRUB's code ends where the disk signature and the table begin. */
 	memcpy(sector, boot_img, MBR_BOOT_CODE_SIZE);
 	for (i = 0; i < 8; i++)
-		sector[GRUB_BOOT_KERNEL_SECTOR + i] = (uint8_t)(core_lba >> (8 * i));
+		sector[GRUB_BOOT_KERNEL_SECTOR + i] =
+			(uint8_t)(core_lba >> (8 * i));
 	sector[GRUB_BOOT_DRIVE] = 0xff;
 	sector[GRUB_BOOT_DRIVE_CHECK] = 0x90;
 	sector[GRUB_BOOT_DRIVE_CHECK + 1] = 0x90;
@@ -131,14 +136,13 @@ void grub_patch_boot_sector(uint8_t sector[512], const uint8_t boot_img[512],
 
 /* Its options in the bootloader section. */
 struct grub_conf {
-	char *dir;		/* GRUB's i386-pc files on the host */
-	char *mkimage;		/* the grub-mkimage program */
+	char *dir;     /* GRUB's i386-pc files on the host */
+	char *mkimage; /* the grub-mkimage program */
 };
 
 static cfg_opt_t grub_opts[] = {
 	CFG_STR("grub-directory", DEFAULT_GRUB_DIRECTORY, CFGF_NONE),
-	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE),
-	CFG_END()
+	CFG_STR("grub-mkimage", "grub-mkimage", CFGF_NONE), CFG_END()
 };
 
 static int grub_parse(cfg_t *sec, const struct os_config *cfg, int line,
@@ -187,8 +191,8 @@ grub_fail(const struct bootloader *b, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (b->cfg->boot_line)
-		return diag_error_at(EXIT_BUILD, b->cfg->file, b->cfg->boot_line,
-				     "%s", msg);
+		return diag_error_at(EXIT_BUILD, b->cfg->file,
+				     b->cfg->boot_line, "%s", msg);
 	return diag_error(EXIT_BUILD, "%s", msg);
 }
 
@@ -225,8 +229,9 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 	snprintf(out, sizeof(out), "%s/mkhurdimg-core.XXXXXX", tmpdir);
 	fd = mkstemp(out);
 	if (fd < 0)
-		return diag_error(EXIT_BUILD, "%s: cannot create a temporary file: %s",
-				  out, strerror(errno));
+		return diag_error(EXIT_BUILD,
+				  "%s: cannot create a temporary file: %s", out,
+				  strerror(errno));
 	close(fd);
 	snprintf(prefix, sizeof(prefix), "(,%s%u)/boot/grub", b->partmap,
 		 b->boot->root_partition);
@@ -242,13 +247,17 @@ static int run_mkimage(struct bootloader *b, struct grub_state *g)
 		err = diag_error(EXIT_BUILD, "cannot run %s: %s",
 				 g_conf(b)->mkimage, strerror(errno));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err = grub_fail(b, "%s not found: install grub-common, or set grub-mkimage in the bootloader section",
-				g_conf(b)->mkimage);
+		err = grub_fail(
+			b,
+			"%s not found: install grub-common, or set grub-mkimage in the bootloader section",
+			g_conf(b)->mkimage);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status))
-		err = grub_fail(b, "%s failed to make core.img (see its message above)",
-				g_conf(b)->mkimage);
+		err = grub_fail(
+			b, "%s failed to make core.img (see its message above)",
+			g_conf(b)->mkimage);
 	else if (read_file(out, &g->core, &g->core_len) || g->core_len < 512)
-		err = diag_error(EXIT_BUILD, "%s: cannot read core.img back", out);
+		err = diag_error(EXIT_BUILD, "%s: cannot read core.img back",
+				 out);
 	unlink(out);
 	return err;
 }
@@ -266,7 +275,7 @@ static int add_host_file(struct tree *t, const char *dir, const char *name,
 		return diag_error(EXIT_BUILD, "out of memory");
 	if (stat(host, &st) || !S_ISREG(st.st_mode)) {
 		tree_inode_free(ino);
-		return 0;	/* not a file: nothing of GRUB's to copy */
+		return 0; /* not a file: nothing of GRUB's to copy */
 	}
 	ino->mtime = mtime;
 	if (tree_inode_set_host(ino, host, &st)) {
@@ -280,8 +289,9 @@ static int grub_file(const char *name)
 {
 	size_t l = strlen(name);
 
-	return l >= 5 && (!strcmp(name + l - 4, ".mod") || !strcmp(name + l - 4, ".lst") ||
-			  !strcmp(name, "boot.img"));
+	return l >= 5 &&
+	       (!strcmp(name + l - 4, ".mod") ||
+		!strcmp(name + l - 4, ".lst") || !strcmp(name, "boot.img"));
 }
 
 /* Every module and list of the GRUB build that made core.img: modules
@@ -296,8 +306,10 @@ static int add_modules_dir(struct bootloader *b, struct tree *t, int64_t mtime)
 	if (inputs_add(b->inputs, g_conf(b)->dir))
 		return EXIT_BUILD;
 	if (dirlist(g_conf(b)->dir, grub_file, &names, &n))
-		return grub_fail(b, "%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
-				 g_conf(b)->dir);
+		return grub_fail(
+			b,
+			"%s: GRUB's i386-pc directory cannot be read: install grub-pc-bin or set grub-directory in the bootloader section",
+			g_conf(b)->dir);
 	for (i = 0; !r && i < n; i++)
 		r = add_host_file(t, g_conf(b)->dir, names[i],
 				  "/boot/grub/i386-pc", mtime);
@@ -322,8 +334,10 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	snprintf(bootimg, sizeof(bootimg), "%s/boot.img", g_conf(b)->dir);
 	if (read_file(bootimg, &data, &len) || len != 512) {
 		free(data);
-		return grub_fail(b, "%s: GRUB's boot.img is missing or not 512 bytes: install grub-pc-bin or set grub-directory in the bootloader section",
-				 bootimg);
+		return grub_fail(
+			b,
+			"%s: GRUB's boot.img is missing or not 512 bytes: install grub-pc-bin or set grub-directory in the bootloader section",
+			bootimg);
 	}
 	memcpy(g->boot_img, data, 512);
 	free(data);
@@ -331,11 +345,12 @@ static int grub_prepare(struct bootloader *b, struct tree *t, int64_t mtime)
 	    (r = tree_add_data(t, "/boot/grub/i386-pc/core.img", 0644, g->core,
 			       g->core_len, mtime)))
 		return r;
-	b->gap = g->core_len;	/* core.img at LBA 1 */
+	b->gap = g->core_len; /* core.img at LBA 1 */
 	cfg = grub_cfg_generate(&settings, &b->boot->entry);
 	if (!cfg)
 		return diag_error(EXIT_BUILD, "out of memory");
-	r = tree_add_data(t, "/boot/grub/grub.cfg", 0644, cfg, strlen(cfg), mtime);
+	r = tree_add_data(t, "/boot/grub/grub.cfg", 0644, cfg, strlen(cfg),
+			  mtime);
 	free(cfg);
 	return r;
 }

@@ -11,7 +11,8 @@
 #include "registry.h"
 #include "source.h"
 
-void registry_config_kinds(const struct image_type *type, struct config_kinds *k)
+void registry_config_kinds(const struct image_type *type,
+			   struct config_kinds *k)
 {
 	const struct bootloader_ops *b =
 		bootloader_find(type ? type->bootloader : "grub-pc");

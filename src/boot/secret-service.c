@@ -47,15 +47,15 @@
 #include "sexp.h"
 #include "strbuf.h"
 
-#define GREETING_MAX 4096	/* Guix's is 35 bytes */
+#define GREETING_MAX 4096 /* Guix's is 35 bytes */
 #define CHUNK 65536
 #define TRY_HELP "Try 'mkhurdimg send-secrets --help' for more information.\n"
 #define usage_error(...) cli_usage_error(TRY_HELP, __VA_ARGS__)
 
 /* ---- the list of files ---- */
 
-static int add_file(struct secret_files *f, const char *source,
-		    size_t root_len, const struct stat *st)
+static int add_file(struct secret_files *f, const char *source, size_t root_len,
+		    const struct stat *st)
 {
 	struct secret_file *e;
 
@@ -88,8 +88,8 @@ static const char *kind(mode_t mode)
 static int scan_dir(struct secret_files *f, const char *dir, size_t root_len,
 		    int depth);
 
-static int scan_entry(struct secret_files *f, const char *name,
-		      size_t root_len, int depth)
+static int scan_entry(struct secret_files *f, const char *name, size_t root_len,
+		      int depth)
 {
 	struct stat st;
 
@@ -99,11 +99,15 @@ static int scan_entry(struct secret_files *f, const char *name,
 	if (S_ISDIR(st.st_mode))
 		return scan_dir(f, name, root_len, depth + 1);
 	if (S_ISLNK(st.st_mode) && stat(name, &st))
-		return diag_error(EXIT_BUILD, "%s is a symbolic link to nothing (%s): remove it or make it point to a file",
-				  name, strerror(errno));
+		return diag_error(
+			EXIT_BUILD,
+			"%s is a symbolic link to nothing (%s): remove it or make it point to a file",
+			name, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return diag_error(EXIT_BUILD, "%s is %s: the secret service sends regular files only; remove it",
-				  name, kind(st.st_mode));
+		return diag_error(
+			EXIT_BUILD,
+			"%s is %s: the secret service sends regular files only; remove it",
+			name, kind(st.st_mode));
 	if (access(name, R_OK))
 		return diag_error(EXIT_BUILD, "cannot read %s: %s", name,
 				  strerror(errno));
@@ -124,14 +128,15 @@ static int scan_dir(struct secret_files *f, const char *dir, size_t root_len,
 				  dir);
 	e = dirlist(*dir ? dir : "/", NULL, &names, &n);
 	if (e)
-		return diag_error(EXIT_BUILD, "cannot read the directory %s: %s",
+		return diag_error(EXIT_BUILD,
+				  "cannot read the directory %s: %s",
 				  *dir ? dir : "/", strerror(e));
 	for (i = 0; !err && i < n; i++) {
 		sb_init(&name);
 		sb_addf(&name, "%s/%s", dir, names[i]);
 		full = sb_take(&name);
-		err = full ? scan_entry(f, full, root_len, depth)
-			   : diag_error(EXIT_BUILD, "out of memory");
+		err = full ? scan_entry(f, full, root_len, depth) :
+			     diag_error(EXIT_BUILD, "out of memory");
 		free(full);
 	}
 	dirlist_free(names, n);
@@ -153,10 +158,12 @@ int secret_files_scan(const char *dir, struct secret_files *files)
 
 	memset(files, 0, sizeof(*files));
 	if (stat(dir, &st))
-		return diag_error(EXIT_BUILD, "cannot read the secrets directory %s: %s",
+		return diag_error(EXIT_BUILD,
+				  "cannot read the secrets directory %s: %s",
 				  dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return diag_error(EXIT_BUILD, "the secrets directory %s is not a directory",
+		return diag_error(EXIT_BUILD,
+				  "the secrets directory %s is not a directory",
 				  dir);
 	/* DIR/ names the same files as DIR: PATH must start with one '/'. */
 	while (len > 0 && dir[len - 1] == '/')
@@ -292,7 +299,8 @@ static int connect_once(const struct addrinfo *list, int cancel, int *e)
 
 	*e = ECONNREFUSED;
 	for (a = list; a; a = a->ai_next) {
-		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		fd = socket(a->ai_family,
+			    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			    a->ai_protocol);
 		if (fd < 0) {
 			*e = errno;
@@ -338,14 +346,16 @@ static int connect_peer(const struct secret_peer *p, const char *where, int *fd)
 		if (*fd >= 0 || *fd == -2)
 			break;
 		if (attempt == p->retries) {
-			rc = diag_error(EXIT_BUILD, "cannot connect to the secret service at %s: %s (%u attempt%s, 1 s apart); is the guest's port %d forwarded there?",
-					where, strerror(e), attempt + 1,
-					attempt ? "s" : "",
-					SECRET_SERVICE_GUEST_PORT);
+			rc = diag_error(
+				EXIT_BUILD,
+				"cannot connect to the secret service at %s: %s (%u attempt%s, 1 s apart); is the guest's port %d forwarded there?",
+				where, strerror(e), attempt + 1,
+				attempt ? "s" : "", SECRET_SERVICE_GUEST_PORT);
 			break;
 		}
-		diag_verbose("secret service: %s: %s; again in 1 s (%u attempts left)",
-			     where, strerror(e), p->retries - attempt);
+		diag_verbose(
+			"secret service: %s: %s; again in 1 s (%u attempts left)",
+			where, strerror(e), p->retries - attempt);
 		if (wait_for(-1, 0, p->cancel_fd, now() + 1) == WAIT_CANCEL)
 			*fd = -2;
 		if (*fd == -2)
@@ -362,8 +372,10 @@ static int wrong_greeting(const char *where, const char *text, size_t len)
 	char q[64];
 
 	secret_service_quote(q, text, len);
-	return diag_error(EXIT_BUILD, "wrong greeting from the secret service at %s: '%s', not (secret-service-server (version ...)); is that port the guest's %d?",
-			  where, q, SECRET_SERVICE_GUEST_PORT);
+	return diag_error(
+		EXIT_BUILD,
+		"wrong greeting from the secret service at %s: '%s', not (secret-service-server (version ...)); is that port the guest's %d?",
+		where, q, SECRET_SERVICE_GUEST_PORT);
 }
 
 /* Read until the greeting is whole, within the handshake timeout. */
@@ -381,17 +393,23 @@ static int await_greeting(const struct secret_peer *p, int fd,
 		if (g == WAIT_CANCEL)
 			return SECRET_SERVICE_CANCELLED;
 		if (g == WAIT_TIMEOUT)
-			return diag_error(EXIT_BUILD, "no greeting from the secret service at %s within %u s; does the guest run Guix's secret service (or does it need a longer --handshake-timeout)?",
-					  where, p->handshake_timeout);
+			return diag_error(
+				EXIT_BUILD,
+				"no greeting from the secret service at %s within %u s; does the guest run Guix's secret service (or does it need a longer --handshake-timeout)?",
+				where, p->handshake_timeout);
 		n = read(fd, buf + len, sizeof(buf) - len);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return diag_error(EXIT_BUILD, "the secret service at %s closed the connection before greeting; is the guest's secret service listening on its port %d?",
-					  where, SECRET_SERVICE_GUEST_PORT);
+			return diag_error(
+				EXIT_BUILD,
+				"the secret service at %s closed the connection before greeting; is the guest's secret service listening on its port %d?",
+				where, SECRET_SERVICE_GUEST_PORT);
 		if (n < 0)
-			return diag_error(EXIT_BUILD, "cannot read from the secret service at %s: %s",
-					  where, strerror(errno));
+			return diag_error(
+				EXIT_BUILD,
+				"cannot read from the secret service at %s: %s",
+				where, strerror(errno));
 		len += (size_t)n;
 		g = secret_service_greeting(buf, len);
 		if (g == GREETING_OK)
@@ -417,7 +435,8 @@ static int send_all(int fd, const char *buf, size_t n, int cancel,
 			continue;
 		}
 		if (w < 0)
-			return diag_error(EXIT_BUILD, "cannot send the secrets to %s: %s",
+			return diag_error(EXIT_BUILD,
+					  "cannot send the secrets to %s: %s",
 					  where, strerror(errno));
 		buf += w;
 		n -= (size_t)w;
@@ -428,13 +447,15 @@ static int send_all(int fd, const char *buf, size_t n, int cancel,
 static int changed(const struct secret_file *f, const char *how,
 		   unsigned long long got)
 {
-	return diag_error(EXIT_BUILD, "%s changed while the secrets were sent (%llu bytes listed, %s %llu): the guest got it wrong; send them again",
-			  f->source, f->size, how, got);
+	return diag_error(
+		EXIT_BUILD,
+		"%s changed while the secrets were sent (%llu bytes listed, %s %llu): the guest got it wrong; send them again",
+		f->source, f->size, how, got);
 }
 
 /* F's bytes, exactly the size announced, through BUF. */
-static int send_file(int fd, const struct secret_file *f, char *buf,
-		     int cancel, const char *where)
+static int send_file(int fd, const struct secret_file *f, char *buf, int cancel,
+		     const char *where)
 {
 	unsigned long long done = 0;
 	struct stat st;
@@ -482,8 +503,9 @@ static int send_secrets(int fd, const struct secret_peer *p,
 	secret_service_header(&head, files);
 	text = sb_take(&head);
 	buf = malloc(CHUNK);
-	err = text && buf ? send_all(fd, text, strlen(text), p->cancel_fd, where)
-			  : diag_error(EXIT_BUILD, "out of memory");
+	err = text && buf ?
+		      send_all(fd, text, strlen(text), p->cancel_fd, where) :
+		      diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; !err && i < files->n; i++)
 		err = send_file(fd, &files->v[i], buf, p->cancel_fd, where);
 	free(buf);
@@ -520,14 +542,15 @@ int secret_service_send(const struct secret_peer *p,
 	char where[300];
 	int fd, err;
 
-	snprintf(where, sizeof(where), strchr(p->host, ':') ? "[%s]:%u" : "%s:%u",
-		 p->host, p->port);
+	snprintf(where, sizeof(where),
+		 strchr(p->host, ':') ? "[%s]:%u" : "%s:%u", p->host, p->port);
 	diag_verbose("secret service: connecting to %s", where);
 	err = connect_peer(p, where, &fd);
 	if (err)
 		return err;
-	diag_verbose("secret service: connected to %s; waiting for its greeting",
-		     where);
+	diag_verbose(
+		"secret service: connected to %s; waiting for its greeting",
+		where);
 	err = await_greeting(p, fd, where);
 	if (!err)
 		err = send_secrets(fd, p, files, where);
@@ -604,18 +627,22 @@ static int parse_args(int argc, char **argv, struct secret_peer *p)
 			break;
 		case OPT_PORT:
 			if (parse_uint(optarg, 1, 65535, &p->port))
-				return usage_error("--port '%s': expected a TCP port number from 1 to 65535",
-						   optarg);
+				return usage_error(
+					"--port '%s': expected a TCP port number from 1 to 65535",
+					optarg);
 			break;
 		case OPT_RETRIES:
 			if (parse_uint(optarg, 0, 1000000, &p->retries))
-				return usage_error("--retries '%s': expected a number from 0 to 1000000",
-						   optarg);
+				return usage_error(
+					"--retries '%s': expected a number from 0 to 1000000",
+					optarg);
 			break;
 		case OPT_HANDSHAKE:
-			if (parse_uint(optarg, 1, 1000000, &p->handshake_timeout))
-				return usage_error("--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
-						   optarg);
+			if (parse_uint(optarg, 1, 1000000,
+				       &p->handshake_timeout))
+				return usage_error(
+					"--handshake-timeout '%s': expected whole seconds from 1 to 1000000",
+					optarg);
 			break;
 		case 'q':
 			diag_set_level(DIAG_QUIET);
@@ -631,14 +658,16 @@ static int parse_args(int argc, char **argv, struct secret_peer *p)
 					   argv[optind - 1]);
 		default:
 			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
+				return usage_error("unknown option '-%c'",
+						   optopt);
 			return usage_error("unknown option '%s'",
 					   argv[optind - 1]);
 		}
 	}
 	if (!p->port)
-		return usage_error("no --port given (the host's end of the forward to the guest's port %d)",
-				   SECRET_SERVICE_GUEST_PORT);
+		return usage_error(
+			"no --port given (the host's end of the forward to the guest's port %d)",
+			SECRET_SERVICE_GUEST_PORT);
 	if (optind >= argc)
 		return usage_error("no DIR given");
 	if (optind != argc - 1)

@@ -29,13 +29,15 @@ static void blank_comments(char *s, size_t len)
 				if (s[i] == '\\' && i + 1 < len)
 					i++;
 			i++;
-		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
+		} else if (c == '#' ||
+			   (c == '/' && i + 1 < len && s[i + 1] == '/')) {
 			for (; i < len && s[i] != '\n'; i++)
 				s[i] = ' ';
 		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
 			s[i] = s[i + 1] = ' ';
 			for (i += 2; i < len; i++) {
-				if (s[i] == '*' && i + 1 < len && s[i + 1] == '/') {
+				if (s[i] == '*' && i + 1 < len &&
+				    s[i + 1] == '/') {
 					s[i] = s[i + 1] = ' ';
 					i += 2;
 					break;
@@ -113,7 +115,8 @@ static void note_value(const char *name, size_t nlen, const char *s, int line)
 	size_t len = 0;
 	struct value *v;
 
-	while (len < 64 && (isalnum((unsigned char)s[len]) || strchr("+-._", s[len])))
+	while (len < 64 &&
+	       (isalnum((unsigned char)s[len]) || strchr("+-._", s[len])))
 		len++;
 	if (!len || !(v = realloc(values, (nvalues + 1) * sizeof(*v))))
 		return;
@@ -194,7 +197,8 @@ static int scan_sections(const char *s)
 		} else if (isalpha((unsigned char)c) || c == '_') {
 			const char *start = s;
 
-			while (isalnum((unsigned char)*s) || *s == '_' || *s == '-')
+			while (isalnum((unsigned char)*s) || *s == '_' ||
+			       *s == '-')
 				s++;
 			ident = start;
 			ilen = (size_t)(s - start);
@@ -208,8 +212,10 @@ static int scan_sections(const char *s)
 			if (c == '=' && depth == 0 && ident && !title) {
 				char kind[128];
 
-				snprintf(kind, sizeof(kind), "=%.*s", (int)ilen, ident);
-				note_section(kind, strlen(kind), NULL, 0, iline);
+				snprintf(kind, sizeof(kind), "=%.*s", (int)ilen,
+					 ident);
+				note_section(kind, strlen(kind), NULL, 0,
+					     iline);
 			}
 			if (!isspace((unsigned char)c))
 				ident = NULL;
@@ -227,8 +233,9 @@ int conffile_section(const char *kind, const char *title, int nth, int *seq)
 	for (i = 0; i < nsections; i++) {
 		if (strcmp(sections[i].kind, kind))
 			continue;
-		if (title ? !sections[i].title || strcmp(sections[i].title, title)
-			  : nth-- > 0)
+		if (title ? !sections[i].title ||
+				    strcmp(sections[i].title, title) :
+			    nth-- > 0)
 			continue;
 		if (seq)
 			*seq = (int)i;

@@ -15,35 +15,27 @@
 #include "size.h"
 #include "tree.h"
 
-static cfg_opt_t permissions_opts[] = {
-	CFG_INT("owner", -1, CFGF_NONE),
-	CFG_INT("group", -1, CFGF_NONE),
-	CFG_INT("mode", -1, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t permissions_opts[] = { CFG_INT("owner", -1, CFGF_NONE),
+					CFG_INT("group", -1, CFGF_NONE),
+					CFG_INT("mode", -1, CFGF_NONE),
+					CFG_END() };
 
-static cfg_opt_t translator_opts[] = {
-	CFG_STR_LIST("command", "{}", CFGF_NONE),
-	CFG_INT("mode", 0600, CFGF_NONE),
-	CFG_BOOL("remove", cfg_false, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t translator_opts[] = { CFG_STR_LIST("command", "{}", CFGF_NONE),
+				       CFG_INT("mode", 0600, CFGF_NONE),
+				       CFG_BOOL("remove", cfg_false, CFGF_NONE),
+				       CFG_END() };
 
-static cfg_opt_t user_opts[] = {
-	CFG_INT("uid", -1, CFGF_NONE),
-	CFG_STR("group", "users", CFGF_NONE),
-	CFG_STR_LIST("supplementary-groups", "{}", CFGF_NONE),
-	CFG_STR("comment", "", CFGF_NONE),
-	CFG_STR("home", NULL, CFGF_NODEFAULT),
-	CFG_STR("shell", "/bin/sh", CFGF_NONE),
-	CFG_STR("password", "!", CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t user_opts[] = { CFG_INT("uid", -1, CFGF_NONE),
+				 CFG_STR("group", "users", CFGF_NONE),
+				 CFG_STR_LIST("supplementary-groups", "{}",
+					      CFGF_NONE),
+				 CFG_STR("comment", "", CFGF_NONE),
+				 CFG_STR("home", NULL, CFGF_NODEFAULT),
+				 CFG_STR("shell", "/bin/sh", CFGF_NONE),
+				 CFG_STR("password", "!", CFGF_NONE),
+				 CFG_END() };
 
-static cfg_opt_t group_opts[] = {
-	CFG_INT("gid", -1, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t group_opts[] = { CFG_INT("gid", -1, CFGF_NONE), CFG_END() };
 
 /* Guix's openssh-configuration fields that shape sshd_config, with its
  * defaults (gnu/services/ssh.scm). */
@@ -68,18 +60,15 @@ static cfg_opt_t service_opts[] = {
 	CFG_END()
 };
 
-static cfg_opt_t fs_opts[] = {
-	CFG_STR("label", "hurd", CFGF_NONE),
-	CFG_STR("size", "guess", CFGF_NONE),
-	CFG_INT("max-depth", TREE_MAX_DEPTH, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t fs_opts[] = { CFG_STR("label", "hurd", CFGF_NONE),
+			       CFG_STR("size", "guess", CFGF_NONE),
+			       CFG_INT("max-depth", TREE_MAX_DEPTH, CFGF_NONE),
+			       CFG_END() };
 
 /* What every bootloader has; the image type's bootloader adds its own. */
 static const cfg_opt_t bootloader_opts[] = {
 	CFG_INT("timeout", 5, CFGF_NONE),
-	CFG_BOOL("serial", cfg_false, CFGF_NONE),
-	CFG_END()
+	CFG_BOOL("serial", cfg_false, CFGF_NONE), CFG_END()
 };
 
 static cfg_opt_t top_opts[] = {
@@ -89,17 +78,22 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("kernel", NULL, CFGF_NODEFAULT),
 	CFG_STR("hurd", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("kernel-arguments", NULL, CFGF_NODEFAULT),
-	CFG_SEC("file-system", fs_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("permissions", permissions_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("file-system", fs_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("permissions", permissions_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("translators", "guix", CFGF_NONE),
 	CFG_STR("timezone", NULL, CFGF_NODEFAULT),
 	CFG_STR("secrets", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("offloading", cfg_false, CFGF_NONE),
 	CFG_BOOL("register-store", cfg_true, CFGF_NONE),
 	CFG_STR("guix-system", NULL, CFGF_NODEFAULT),
-	CFG_SEC("user", user_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("group", group_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("user", user_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("group", group_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("service", service_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_STR("translator-format", "xattr", CFGF_NONE),
 	CFG_SEC("translator", translator_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -113,7 +107,8 @@ int config_check_size(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (size_parse_or_guess(cfg_opt_getnstr(opt, 0), &bytes)) {
 		size_explain(cfg_opt_getnstr(opt, 0), why, sizeof(why));
-		cfg_error(cfg, "size '%s' %s", diag_value(cfg_opt_getnstr(opt, 0)), why);
+		cfg_error(cfg, "size '%s' %s",
+			  diag_value(cfg_opt_getnstr(opt, 0)), why);
 		return -1;
 	}
 	return 0;
@@ -123,7 +118,7 @@ int config_check_size(cfg_t *cfg, cfg_opt_t *opt)
 static const struct int_range {
 	const char *name;
 	long min, max;
-	const char *range;	/* as the message says it */
+	const char *range; /* as the message says it */
 } int_ranges[] = {
 	{ "timeout", 0, 3600, "0 to 3600 seconds" },
 	{ "max-depth", 8, 1024, "8 to 1024" },
@@ -140,7 +135,8 @@ int config_check_range(cfg_t *cfg, cfg_opt_t *opt)
 
 		if (strcmp(opt->name, r->name) || (v >= r->min && v <= r->max))
 			continue;
-		cfg_error(cfg, "%s %ld is out of range (%s)", r->name, v, r->range);
+		cfg_error(cfg, "%s %ld is out of range (%s)", r->name, v,
+			  r->range);
 		return -1;
 	}
 	return 0;
@@ -160,15 +156,19 @@ int config_check_mode(cfg_t *cfg, cfg_opt_t *opt)
 	const char *text = conffile_value_text(opt->name, cfg->line);
 
 	if (decimal_looking(text)) {
-		cfg_error(cfg, "mode %s has no leading 0, so it would be read as decimal (%#lo); write modes in octal, as 0%s",
-			  text, v, text);
+		cfg_error(
+			cfg,
+			"mode %s has no leading 0, so it would be read as decimal (%#lo); write modes in octal, as 0%s",
+			text, v, text);
 		return -1;
 	}
 	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 07777) {
 		if (v < 0)
-			cfg_error(cfg, "mode %ld is out of range (0 to 07777)", v);
+			cfg_error(cfg, "mode %ld is out of range (0 to 07777)",
+				  v);
 		else
-			cfg_error(cfg, "mode %#lo is out of range (0 to 07777)", v);
+			cfg_error(cfg, "mode %#lo is out of range (0 to 07777)",
+				  v);
 		return -1;
 	}
 	return 0;
@@ -178,8 +178,10 @@ int config_check_id(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 
-	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) || v > 0xfffffffeL) {
-		cfg_error(cfg, "%s %ld is out of range (0 to 4294967294)", opt->name, v);
+	if (v < (strcmp(cfg->name, "permissions") ? 0 : -1) ||
+	    v > 0xfffffffeL) {
+		cfg_error(cfg, "%s %ld is out of range (0 to 4294967294)",
+			  opt->name, v);
 		return -1;
 	}
 	return 0;
@@ -190,7 +192,8 @@ static int validate_translators(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 
 	if (strcmp(v, "guix") && strcmp(v, "none")) {
-		cfg_error(cfg, "translators '%s' is not one of: guix, none", diag_value(v));
+		cfg_error(cfg, "translators '%s' is not one of: guix, none",
+			  diag_value(v));
 		return -1;
 	}
 	return 0;
@@ -201,12 +204,14 @@ static int validate_format(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 
 	if (!strcmp(v, "both")) {
-		cfg_error(cfg,
-			  "translator-format \"both\" is not allowed: the Hurd reads the legacy record first, so the xattr would never be seen; choose xattr (Hurd 2020 and later) or legacy");
+		cfg_error(
+			cfg,
+			"translator-format \"both\" is not allowed: the Hurd reads the legacy record first, so the xattr would never be seen; choose xattr (Hurd 2020 and later) or legacy");
 		return -1;
 	}
 	if (strcmp(v, "xattr") && strcmp(v, "legacy")) {
-		cfg_error(cfg, "translator-format '%s' is not one of: xattr, legacy",
+		cfg_error(cfg,
+			  "translator-format '%s' is not one of: xattr, legacy",
 			  diag_value(v));
 		return -1;
 	}
@@ -218,7 +223,8 @@ static int validate_image_path(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 
 	if (!v || v[0] != '/') {
-		cfg_error(cfg, "%s '%s' must be an absolute path inside the image",
+		cfg_error(cfg,
+			  "%s '%s' must be an absolute path inside the image",
 			  opt->name, diag_value(v));
 		return -1;
 	}
@@ -235,10 +241,14 @@ static int validate_host_name(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	if (strlen(v) <= 253 && v[0] != '-' && v[0] != '.' &&
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(v))
+	    strspn(v,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+		    strlen(v))
 		return 0;
-	cfg_error(cfg, "host-name '%s' is not a host name (letters, digits, '-' and '.')",
-		  diag_value(v));
+	cfg_error(
+		cfg,
+		"host-name '%s' is not a host name (letters, digits, '-' and '.')",
+		diag_value(v));
 	return -1;
 }
 
@@ -327,7 +337,8 @@ static int collect_sources(cfg_t *cfg, struct os_config *out,
 
 			s->kind = *k;
 			s->line = start_line(sec, 0);
-			conffile_section((*k)->name, cfg_title(sec), 0, &s->seq);
+			conffile_section((*k)->name, cfg_title(sec), 0,
+					 &s->seq);
 			if ((r = (*k)->parse(sec, out, s->line, s)))
 				return r;
 		}
@@ -357,9 +368,10 @@ static int collect_rules(cfg_t *cfg, struct os_config *out)
 		r->line = start_line(sec, 0);
 		out->nrules++;
 		if (r->glob[0] != '/')
-			return diag_error_at(EXIT_USAGE, out->file, r->line,
-					     "permissions '%s': the pattern must be an absolute path inside the image",
-					     diag_value(r->glob));
+			return diag_error_at(
+				EXIT_USAGE, out->file, r->line,
+				"permissions '%s': the pattern must be an absolute path inside the image",
+				diag_value(r->glob));
 	}
 	return 0;
 }
@@ -388,17 +400,20 @@ static int collect_translators(cfg_t *cfg, struct os_config *out)
 			t->argv[k] = xstrdup(cfg_getnstr(sec, "command", k));
 		out->ntranslators++;
 		if (t->path[0] != '/')
-			return diag_error_at(EXIT_USAGE, out->file, t->line,
-					     "translator '%s' must be an absolute path inside the image",
-					     diag_value(t->path));
+			return diag_error_at(
+				EXIT_USAGE, out->file, t->line,
+				"translator '%s' must be an absolute path inside the image",
+				diag_value(t->path));
 		if (t->remove && t->argc)
-			return diag_error_at(EXIT_USAGE, out->file, t->line,
-					     "translator '%s': give either command or remove, not both",
-					     diag_value(t->path));
+			return diag_error_at(
+				EXIT_USAGE, out->file, t->line,
+				"translator '%s': give either command or remove, not both",
+				diag_value(t->path));
 		if (!t->remove && (!t->argc || !*t->argv[0]))
-			return diag_error_at(EXIT_USAGE, out->file, t->line,
-					     "translator '%s' has no command (or use remove = true)",
-					     diag_value(t->path));
+			return diag_error_at(
+				EXIT_USAGE, out->file, t->line,
+				"translator '%s' has no command (or use remove = true)",
+				diag_value(t->path));
 	}
 	return 0;
 }
@@ -412,7 +427,8 @@ static int valid_account_name(const char *s)
 		return 0;
 	for (i = 0; s[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", s[i]))
+			    "0123456789._-",
+			    s[i]))
 			return 0;
 	return 1;
 }
@@ -433,9 +449,10 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 		g->gid = cfg_getint(sec, "gid");
 		g->line = start_line(sec, 0);
 		if (!valid_account_name(g->name))
-			return diag_error_at(EXIT_USAGE, out->file, g->line,
-					     "group '%s': not a valid group name",
-					     diag_value(g->name));
+			return diag_error_at(
+				EXIT_USAGE, out->file, g->line,
+				"group '%s': not a valid group name",
+				diag_value(g->name));
 	}
 	for (i = 0; i < nu; i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "user", i);
@@ -447,25 +464,28 @@ static int collect_accounts(cfg_t *cfg, struct os_config *out)
 		u->uid = cfg_getint(sec, "uid");
 		u->group = xstrdup(cfg_getstr(sec, "group"));
 		u->comment = xstrdup(cfg_getstr(sec, "comment"));
-		snprintf(home, sizeof(home), "%s%s", strcmp(u->name, "root") ? "/home/" : "/",
-			 u->name);
-		u->home = xstrdup(cfg_size(sec, "home") ? cfg_getstr(sec, "home") : home);
+		snprintf(home, sizeof(home), "%s%s",
+			 strcmp(u->name, "root") ? "/home/" : "/", u->name);
+		u->home = xstrdup(
+			cfg_size(sec, "home") ? cfg_getstr(sec, "home") : home);
 		u->shell = xstrdup(cfg_getstr(sec, "shell"));
 		u->password = xstrdup(cfg_getstr(sec, "password"));
 		u->ngroups = cfg_size(sec, "supplementary-groups");
 		u->groups = calloc(u->ngroups + 1, sizeof(char *));
 		for (k = 0; u->groups && k < u->ngroups; k++)
-			u->groups[k] = xstrdup(cfg_getnstr(sec, "supplementary-groups", k));
+			u->groups[k] = xstrdup(
+				cfg_getnstr(sec, "supplementary-groups", k));
 		if (!valid_account_name(u->name))
 			return diag_error_at(EXIT_USAGE, out->file, u->line,
 					     "user '%s': not a valid user name",
 					     diag_value(u->name));
 		if (strpbrk(u->comment, ":\n") || strpbrk(u->password, ":\n") ||
-		    u->home[0] != '/' || u->shell[0] != '/' || strchr(u->home, ':') ||
-		    strchr(u->shell, ':'))
-			return diag_error_at(EXIT_USAGE, out->file, u->line,
-					     "user '%s': comment and password may not hold ':' or a newline; home and shell must be absolute paths",
-					     diag_value(u->name));
+		    u->home[0] != '/' || u->shell[0] != '/' ||
+		    strchr(u->home, ':') || strchr(u->shell, ':'))
+			return diag_error_at(
+				EXIT_USAGE, out->file, u->line,
+				"user '%s': comment and password may not hold ':' or a newline; home and shell must be absolute paths",
+				diag_value(u->name));
 	}
 	return 0;
 }
@@ -476,8 +496,8 @@ static int ssh_bool(cfg_t *sec, const char *name)
 }
 
 static const char *const log_levels[] = {
-	"quiet", "fatal", "error", "info", "verbose", "debug", "debug1",
-	"debug2", "debug3", NULL,
+	"quiet", "fatal",  "error",  "info",   "verbose",
+	"debug", "debug1", "debug2", "debug3", NULL,
 };
 
 static int one_of(const char *v, const char *const *words)
@@ -506,20 +526,24 @@ static int ssh_lists(cfg_t *sec, struct os_config *out, int line)
 	if (!o->accept_env || !o->subsystems)
 		return diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; i < o->naccept_env; i++) {
-		o->accept_env[i] = xstrdup(cfg_getnstr(sec, "accepted-environment", i));
+		o->accept_env[i] =
+			xstrdup(cfg_getnstr(sec, "accepted-environment", i));
 		if (!ssh_word(o->accept_env[i]))
-			return diag_error_at(EXIT_USAGE, out->file, line,
-					     "accepted-environment '%s' is not one word",
-					     diag_value(o->accept_env[i]));
+			return diag_error_at(
+				EXIT_USAGE, out->file, line,
+				"accepted-environment '%s' is not one word",
+				diag_value(o->accept_env[i]));
 	}
 	for (i = 0; i < o->nsubsystems; i++) {
-		const char *v = cfg_getnstr(sec, "subsystems", i), *sp = strchr(v, ' ');
+		const char *v = cfg_getnstr(sec, "subsystems", i),
+			   *sp = strchr(v, ' ');
 
 		o->subsystems[i] = xstrdup(v);
 		if (!sp || sp == v || !sp[1] || strpbrk(v, "\t\n\r"))
-			return diag_error_at(EXIT_USAGE, out->file, line,
-					     "subsystems entry '%s' is not \"NAME COMMAND\"",
-					     diag_value(v));
+			return diag_error_at(
+				EXIT_USAGE, out->file, line,
+				"subsystems entry '%s' is not \"NAME COMMAND\"",
+				diag_value(v));
 	}
 	return 0;
 }
@@ -532,20 +556,23 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 
 	if (strcmp(prl, "yes") && strcmp(prl, "no") &&
 	    strcmp(prl, "prohibit-password"))
-		return diag_error_at(EXIT_USAGE, out->file, line,
-				     "permit-root-login '%s' is not one of: yes, no, prohibit-password",
-				     diag_value(prl));
+		return diag_error_at(
+			EXIT_USAGE, out->file, line,
+			"permit-root-login '%s' is not one of: yes, no, prohibit-password",
+			diag_value(prl));
 	if (!one_of(cfg_getstr(sec, "log-level"), log_levels))
-		return diag_error_at(EXIT_USAGE, out->file, line,
-				     "log-level '%s' is not one of: quiet, fatal, error, info, verbose, debug, debug1, debug2, debug3",
-				     diag_value(cfg_getstr(sec, "log-level")));
+		return diag_error_at(
+			EXIT_USAGE, out->file, line,
+			"log-level '%s' is not one of: quiet, fatal, error, info, verbose, debug, debug1, debug2, debug3",
+			diag_value(cfg_getstr(sec, "log-level")));
 	o->enabled = 1;
 	o->line = line;
 	o->port = cfg_getint(sec, "port-number");
 	o->permit_root_login = xstrdup(prl);
 	o->allow_empty_passwords = ssh_bool(sec, "allow-empty-passwords");
 	o->password_authentication = ssh_bool(sec, "password-authentication");
-	o->public_key_authentication = ssh_bool(sec, "public-key-authentication");
+	o->public_key_authentication =
+		ssh_bool(sec, "public-key-authentication");
 	o->x11_forwarding = ssh_bool(sec, "x11-forwarding");
 	o->allow_agent_forwarding = ssh_bool(sec, "allow-agent-forwarding");
 	o->allow_tcp_forwarding = ssh_bool(sec, "allow-tcp-forwarding");
@@ -558,13 +585,15 @@ static int collect_openssh(cfg_t *sec, struct os_config *out)
 	o->log_level = xstrdup(cfg_getstr(sec, "log-level"));
 	o->extra_content = xstrdup(cfg_getstr(sec, "extra-content"));
 	if (o->port < 1 || o->port > 65535)
-		return diag_error_at(EXIT_USAGE, out->file, line,
-				     "port-number %ld is out of range (1 to 65535)",
-				     o->port);
+		return diag_error_at(
+			EXIT_USAGE, out->file, line,
+			"port-number %ld is out of range (1 to 65535)",
+			o->port);
 	if (o->pid_file[0] != '/' || strpbrk(o->pid_file, " \t\n\r"))
-		return diag_error_at(EXIT_USAGE, out->file, line,
-				     "pid-file '%s' must be an absolute path without blanks",
-				     diag_value(o->pid_file));
+		return diag_error_at(
+			EXIT_USAGE, out->file, line,
+			"pid-file '%s' must be an absolute path without blanks",
+			diag_value(o->pid_file));
 	return ssh_lists(sec, out, line);
 }
 
@@ -577,9 +606,10 @@ static int collect_services(cfg_t *cfg, struct os_config *out)
 		cfg_t *sec = cfg_getnsec(cfg, "service", i);
 
 		if (strcmp(cfg_title(sec), "openssh"))
-			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
-					     "service '%s' is not known (known: openssh)",
-					     diag_value(cfg_title(sec)));
+			return diag_error_at(
+				EXIT_USAGE, out->file, start_line(sec, 0),
+				"service '%s' is not known (known: openssh)",
+				diag_value(cfg_title(sec)));
 		if ((r = collect_openssh(sec, out)))
 			return r;
 	}
@@ -595,9 +625,10 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 		cfg_t *sec = cfg_getnsec(cfg, "file-system", i);
 
 		if (strcmp(cfg_title(sec), "/"))
-			return diag_error_at(EXIT_USAGE, out->file, start_line(sec, 0),
-					     "file-system '%s': only the root file system \"/\" is supported",
-					     diag_value(cfg_title(sec)));
+			return diag_error_at(
+				EXIT_USAGE, out->file, start_line(sec, 0),
+				"file-system '%s': only the root file system \"/\" is supported",
+				diag_value(cfg_title(sec)));
 		root = sec;
 	}
 	if (!root) {
@@ -610,9 +641,10 @@ static int collect_fs(cfg_t *cfg, struct os_config *out)
 	out->fs_label = xstrdup(cfg_getstr(root, "label"));
 	out->fs_label_line = label_line;
 	if (strlen(out->fs_label) > 16)
-		return diag_error_at(EXIT_USAGE, out->file, start_line(root, 0),
-				     "file-system label '%s' is longer than 16 bytes (ext2's limit)",
-				     diag_value(out->fs_label));
+		return diag_error_at(
+			EXIT_USAGE, out->file, start_line(root, 0),
+			"file-system label '%s' is longer than 16 bytes (ext2's limit)",
+			diag_value(out->fs_label));
 	size_parse_or_guess(cfg_getstr(root, "size"), &out->fs_size);
 	out->max_depth = (unsigned)cfg_getint(root, "max-depth");
 	return 0;
@@ -624,10 +656,10 @@ static int single_section(cfg_t *cfg, const struct os_config *out,
 {
 	if (cfg_size(cfg, name) < 2)
 		return 0;
-	return diag_error_at(EXIT_USAGE, out->file,
-			     start_line(cfg_getnsec(cfg, name, 1), 1),
-			     "a second %s section (the first is at line %d); merge them",
-			     name, start_line(cfg_getnsec(cfg, name, 0), 0));
+	return diag_error_at(
+		EXIT_USAGE, out->file, start_line(cfg_getnsec(cfg, name, 1), 1),
+		"a second %s section (the first is at line %d); merge them",
+		name, start_line(cfg_getnsec(cfg, name, 0), 0));
 }
 
 static void collect_top(cfg_t *cfg, struct os_config *out)
@@ -636,9 +668,11 @@ static void collect_top(cfg_t *cfg, struct os_config *out)
 	size_t i;
 
 	out->host_name = xstrdup(cfg_getstr(cfg, "host-name"));
-	out->kernel = xstrdup(cfg_size(cfg, "kernel") ? cfg_getstr(cfg, "kernel")
-						      : DEFAULT_KERNEL);
-	out->hurd = xstrdup(cfg_size(cfg, "hurd") ? cfg_getstr(cfg, "hurd") : "/");
+	out->kernel = xstrdup(cfg_size(cfg, "kernel") ?
+				      cfg_getstr(cfg, "kernel") :
+				      DEFAULT_KERNEL);
+	out->hurd =
+		xstrdup(cfg_size(cfg, "hurd") ? cfg_getstr(cfg, "hurd") : "/");
 	out->kernel_line = conffile_option("kernel");
 	out->hurd_line = conffile_option("hurd");
 	out->kernel_args_line = conffile_option("kernel-arguments");
@@ -660,7 +694,7 @@ static cfg_opt_t *joined(const cfg_opt_t *opts, size_t n, const cfg_opt_t *more)
 
 	while (more && more[m].name)
 		m++;
-	if (!(v = calloc(n + m + 1, sizeof(*v))))	/* zeroed: CFG_END */
+	if (!(v = calloc(n + m + 1, sizeof(*v)))) /* zeroed: CFG_END */
 		return NULL;
 	memcpy(v, opts, n * sizeof(*v));
 	if (m)
@@ -686,9 +720,11 @@ static cfg_opt_t *schema(const struct config_kinds *kinds, cfg_opt_t *partition,
 	}
 	for (k = kinds->sources; k && *k; k++)
 		v[i++] = (cfg_opt_t)CFG_SEC((*k)->name, (*k)->opts,
-					    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+					    CFGF_MULTI | CFGF_TITLE |
+						    CFGF_NO_TITLE_DUPES);
 	v[i++] = (cfg_opt_t)CFG_SEC("partition", partition,
-				    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+				    CFGF_MULTI | CFGF_TITLE |
+					    CFGF_NO_TITLE_DUPES);
 	v[i++] = (cfg_opt_t)CFG_SEC("bootloader", boot, CFGF_MULTI);
 	v[i] = (cfg_opt_t)CFG_END();
 	return v;
@@ -703,10 +739,12 @@ static void kind_checks(cfg_t *cfg, const struct config_kinds *kinds)
 
 	for (k = kinds->sources; k && *k; k++)
 		for (c = (*k)->checks; c && c->option; c++) {
-			snprintf(name, sizeof(name), "%s|%s", (*k)->name, c->option);
+			snprintf(name, sizeof(name), "%s|%s", (*k)->name,
+				 c->option);
 			cfg_set_validate_func(cfg, name, c->check);
 		}
-	for (c = kinds->bootloader ? kinds->bootloader->checks : NULL; c && c->option; c++) {
+	for (c = kinds->bootloader ? kinds->bootloader->checks : NULL;
+	     c && c->option; c++) {
 		snprintf(name, sizeof(name), "bootloader|%s", c->option);
 		cfg_set_validate_func(cfg, name, c->check);
 	}
@@ -722,9 +760,10 @@ int config_image_path_ok(const char *p)
 	if (!strcmp(p, "/"))
 		return 1;
 	for (c = p; *c; c++)
-		if (*c == '/' && (c[1] == '/' || c[1] == '\0' ||
-				  !strncmp(c + 1, "./", 2) || !strcmp(c + 1, ".") ||
-				  !strncmp(c + 1, "../", 3) || !strcmp(c + 1, "..")))
+		if (*c == '/' &&
+		    (c[1] == '/' || c[1] == '\0' || !strncmp(c + 1, "./", 2) ||
+		     !strcmp(c + 1, ".") || !strncmp(c + 1, "../", 3) ||
+		     !strcmp(c + 1, "..")))
 			return 0;
 	return 1;
 }
@@ -751,7 +790,8 @@ static int load(const char *path, const struct config_kinds *kinds,
 	label_line = 0;
 	out->file = xstrdup(conffile_name(path));
 	partition = partition_options(kinds);
-	boot = joined(bootloader_opts, sizeof(bootloader_opts) / sizeof(*bootloader_opts) - 1,
+	boot = joined(bootloader_opts,
+		      sizeof(bootloader_opts) / sizeof(*bootloader_opts) - 1,
 		      kinds->bootloader ? kinds->bootloader->opts : NULL);
 	if (partition && boot)
 		opts = schema(kinds, partition, boot);
@@ -784,13 +824,16 @@ static int load(const char *path, const struct config_kinds *kinds,
 	if (r == CFG_FILE_ERROR) {
 		int e = errno;
 
-		r = diag_error(EXIT_USAGE, "%s: cannot read the configuration: %s",
-			       path, e == EINVAL ? "it holds a NUL byte" : strerror(e));
+		r = diag_error(EXIT_USAGE,
+			       "%s: cannot read the configuration: %s", path,
+			       e == EINVAL ? "it holds a NUL byte" :
+					     strerror(e));
 		goto out;
 	}
 	if (r != CFG_SUCCESS) {
 		if (!diag_message())
-			diag_error(EXIT_USAGE, "%s: cannot parse the configuration", path);
+			diag_error(EXIT_USAGE,
+				   "%s: cannot parse the configuration", path);
 		r = EXIT_USAGE;
 		goto out;
 	}
@@ -893,10 +936,12 @@ void config_free(struct os_config *cfg)
 	free(cfg->openssh.pid_file);
 	free(cfg->openssh.log_level);
 	free(cfg->openssh.extra_content);
-	for (i = 0; cfg->openssh.accept_env && i < cfg->openssh.naccept_env; i++)
+	for (i = 0; cfg->openssh.accept_env && i < cfg->openssh.naccept_env;
+	     i++)
 		free(cfg->openssh.accept_env[i]);
 	free(cfg->openssh.accept_env);
-	for (i = 0; cfg->openssh.subsystems && i < cfg->openssh.nsubsystems; i++)
+	for (i = 0; cfg->openssh.subsystems && i < cfg->openssh.nsubsystems;
+	     i++)
 		free(cfg->openssh.subsystems[i]);
 	free(cfg->openssh.subsystems);
 	free(cfg->timezone);

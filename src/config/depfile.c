@@ -55,9 +55,10 @@
 enum place { PREREQ, TARGET, IMAGE };
 
 static const char *const directives[] = {
-	"define", "endef", "undefine", "ifdef", "ifndef", "ifeq", "ifneq", "else",
-	"endif", "include", "-include", "sinclude", "override", "export",
-	"unexport", "private", "vpath", "load", "-load", NULL,
+	"define",   "endef",	"undefine", "ifdef",  "ifndef",
+	"ifeq",	    "ifneq",	"else",	    "endif",  "include",
+	"-include", "sinclude", "override", "export", "unexport",
+	"private",  "vpath",	"load",	    "-load",  NULL,
 };
 
 /* Does PATH start with a word Make would take for a directive? */
@@ -101,7 +102,9 @@ static int backslashed(char c, enum place place)
 static void put_backslashes(struct strbuf *sb, size_t n, char next,
 			    enum place place)
 {
-	size_t times = next == ';' ? 4 : !next || backslashed(next, place) ? 2 : 1;
+	size_t times = next == ';'			 ? 4 :
+		       !next || backslashed(next, place) ? 2 :
+							   1;
 
 	while (n--)
 		sb_addn(sb, "\\\\\\\\", times);
@@ -110,9 +113,15 @@ static void put_backslashes(struct strbuf *sb, size_t n, char next,
 static void put_byte(struct strbuf *sb, char c, enum place place)
 {
 	switch (c) {
-	case '$': sb_add(sb, "$$"); return;
-	case ';': sb_add(sb, "\\\\\\;"); return;
-	case '=': sb_add(sb, "$(or =)"); return;
+	case '$':
+		sb_add(sb, "$$");
+		return;
+	case ';':
+		sb_add(sb, "\\\\\\;");
+		return;
+	case '=':
+		sb_add(sb, "$(or =)");
+		return;
 	case '\t':
 		sb_add(sb, place == PREREQ ? "\\\t" : "\\$(mkhurdimg_tab)");
 		return;
@@ -137,8 +146,9 @@ static void put_name(struct strbuf *sb, const char *path, enum place place)
 		}
 		put_byte(sb, *p++, place);
 	}
-	if (place == PREREQ && *path && strchr(" \t\\\r", path[strlen(path) - 1]))
-		sb_add(sb, " |");	/* what ends the line is not the name's */
+	if (place == PREREQ && *path &&
+	    strchr(" \t\\\r", path[strlen(path) - 1]))
+		sb_add(sb, " |"); /* what ends the line is not the name's */
 }
 
 /* PATH into SB for PLACE, or a message saying why Make cannot name it. */
@@ -148,18 +158,23 @@ static int put(struct strbuf *sb, const char *path, enum place place)
 	char cwd[PATH_MAX];
 
 	if (why)
-		return diag_error(EXIT_BUILD, "%s: cannot be named in a Make dependency file: %s",
-				  diag_value(path), why);
-	if (place != IMAGE && (path[0] == '~' || path[0] == ' ' || path[0] == '\t')) {
+		return diag_error(
+			EXIT_BUILD,
+			"%s: cannot be named in a Make dependency file: %s",
+			diag_value(path), why);
+	if (place != IMAGE &&
+	    (path[0] == '~' || path[0] == ' ' || path[0] == '\t')) {
 		if (!getcwd(cwd, sizeof(cwd)))
-			return diag_error(EXIT_BUILD, "the current directory: %s",
+			return diag_error(EXIT_BUILD,
+					  "the current directory: %s",
 					  strerror(errno));
 		put_name(sb, cwd, place);
 		sb_add(sb, "/");
 	} else if (path[0] != '/' && path[0] != '(' && strncmp(path, "./", 2) &&
 		   strncmp(path, "../", 3) &&
-		   (!isalnum((unsigned char)path[0]) || starts_with_directive(path))) {
-		sb_add(sb, "./");	/* "(" first is no archive member: kept */
+		   (!isalnum((unsigned char)path[0]) ||
+		    starts_with_directive(path))) {
+		sb_add(sb, "./"); /* "(" first is no archive member: kept */
 	}
 	put_name(sb, path, place);
 	return 0;
@@ -202,7 +217,7 @@ static int unique_inputs(struct collect *c, const char *const *first,
 			 size_t nfirst)
 {
 	struct collect all = { NULL, 0, 0 };
-	const char *prev = NULL;	/* the last one kept or skipped */
+	const char *prev = NULL; /* the last one kept or skipped */
 	size_t i, k;
 
 	for (i = 0; i < nfirst; i++)
@@ -216,7 +231,8 @@ static int unique_inputs(struct collect *c, const char *const *first,
 		if (k < nfirst || (prev && !strcmp(c->v[i], prev)))
 			continue;
 		prev = c->v[i];
-		if (array_grow(&all.v, &all.cap, all.n + 1, sizeof(*all.v), 256))
+		if (array_grow(&all.v, &all.cap, all.n + 1, sizeof(*all.v),
+			       256))
 			goto fail;
 		all.v[all.n++] = c->v[i];
 		c->v[i] = NULL;

@@ -14,19 +14,18 @@
 #include "image-type.h"
 #include "size.h"
 
-static cfg_opt_t type_opts[] = {
-	CFG_STR("description", NULL, CFGF_NODEFAULT),
-	CFG_STR("system", NULL, CFGF_NODEFAULT),
-	CFG_STR("format", NULL, CFGF_NODEFAULT),
-	CFG_STR("output", NULL, CFGF_NODEFAULT),
-	CFG_STR("partition-table", "mbr", CFGF_NONE),
-	CFG_STR("root-offset", "1MiB", CFGF_NONE),
-	CFG_STR("bootloader", "grub-pc", CFGF_NONE),
-	CFG_STR("disk-driver", "hd", CFGF_NONE),
-	CFG_STR("exec-server", "static", CFGF_NONE),
-	CFG_STR("dynamic-linker", "/lib/ld.so.1", CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t type_opts[] = { CFG_STR("description", NULL, CFGF_NODEFAULT),
+				 CFG_STR("system", NULL, CFGF_NODEFAULT),
+				 CFG_STR("format", NULL, CFGF_NODEFAULT),
+				 CFG_STR("output", NULL, CFGF_NODEFAULT),
+				 CFG_STR("partition-table", "mbr", CFGF_NONE),
+				 CFG_STR("root-offset", "1MiB", CFGF_NONE),
+				 CFG_STR("bootloader", "grub-pc", CFGF_NONE),
+				 CFG_STR("disk-driver", "hd", CFGF_NONE),
+				 CFG_STR("exec-server", "static", CFGF_NONE),
+				 CFG_STR("dynamic-linker", "/lib/ld.so.1",
+					 CFGF_NONE),
+				 CFG_END() };
 
 #define NTYPE_OPTS (sizeof(type_opts) / sizeof(*type_opts) - 1)
 
@@ -56,7 +55,8 @@ static int one_of(cfg_t *cfg, cfg_opt_t *opt, const char *const *allowed)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", allowed[i]);
 	}
-	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, diag_value(v), list);
+	cfg_error(cfg, "%s '%s' is not one of: %s", opt->name, diag_value(v),
+		  list);
 	return -1;
 }
 
@@ -106,9 +106,10 @@ static int validate_offset(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (size_parse(cfg_opt_getnstr(opt, 0), &v) || v % 4096 || v < 65536 ||
 	    v > (1ULL << 32)) {
-		cfg_error(cfg,
-			  "root-offset '%s' must be a multiple of 4 KiB between 64 KiB and 4 GiB (GRUB lives before it)",
-			  cfg_opt_getnstr(opt, 0));
+		cfg_error(
+			cfg,
+			"root-offset '%s' must be a multiple of 4 KiB between 64 KiB and 4 GiB (GRUB lives before it)",
+			cfg_opt_getnstr(opt, 0));
 		return -1;
 	}
 	return 0;
@@ -126,13 +127,15 @@ static cfg_opt_t *type_options(void)
 	for (k = parsing->formats; k && *k; k++)
 		for (i = 0; (*k)->opts && (*k)->opts[i].name; i++)
 			n++;
-	if (!(v = calloc(n + 1, sizeof(*v))))	/* zeroed: CFG_END */
+	if (!(v = calloc(n + 1, sizeof(*v)))) /* zeroed: CFG_END */
 		return NULL;
 	memcpy(v, type_opts, NTYPE_OPTS * sizeof(*v));
 	n = NTYPE_OPTS;
 	for (k = parsing->formats; k && *k; k++)
 		for (i = 0; (*k)->opts && (*k)->opts[i].name; i++) {
-			for (j = 0; j < n && strcmp(v[j].name, (*k)->opts[i].name); j++)
+			for (j = 0;
+			     j < n && strcmp(v[j].name, (*k)->opts[i].name);
+			     j++)
 				;
 			if (j < n)
 				continue;
@@ -160,8 +163,9 @@ static const char *foreign_option(cfg_t *cfg, const struct conf_kind *format)
 
 	for (k = parsing->formats; k && *k; k++)
 		for (o = (*k)->opts; o && o->name; o++) {
-			for (mine = format->opts; mine && mine->name &&
-			     strcmp(mine->name, o->name); mine++)
+			for (mine = format->opts;
+			     mine && mine->name && strcmp(mine->name, o->name);
+			     mine++)
 				;
 			if (!(mine && mine->name) && cfg_size(cfg, o->name))
 				return o->name;
@@ -218,8 +222,9 @@ static int parse_with(const char *file, const char *name, struct image_type *t,
 	r = conffile_parse(cfg, file);
 	if (r == CFG_FILE_ERROR) {
 		cfg_free(cfg);
-		return diag_error(EXIT_USAGE, "%s: cannot read the image type: %s",
-				  file, strerror(errno));
+		return diag_error(EXIT_USAGE,
+				  "%s: cannot read the image type: %s", file,
+				  strerror(errno));
 	}
 	if (r != CFG_SUCCESS) {
 		cfg_free(cfg);
@@ -229,8 +234,8 @@ static int parse_with(const char *file, const char *name, struct image_type *t,
 		if (!cfg_size(cfg, required[i])) {
 			cfg_free(cfg);
 			return diag_error(EXIT_USAGE,
-					  "%s: the image type has no '%s'", file,
-					  required[i]);
+					  "%s: the image type has no '%s'",
+					  file, required[i]);
 		}
 	}
 	t->name = strdup(name);
@@ -242,15 +247,17 @@ static int parse_with(const char *file, const char *name, struct image_type *t,
 	t->partition_table = dup_opt(cfg, "partition-table");
 	size_parse(cfg_getstr(cfg, "root-offset"), &t->root_offset);
 	t->bootloader = dup_opt(cfg, "bootloader");
-	t->driver = strcmp(cfg_getstr(cfg, "disk-driver"), "wd") ? DRIVER_HD
-								   : DRIVER_WD;
-	t->exec = strcmp(cfg_getstr(cfg, "exec-server"), "ld.so") ? EXEC_STATIC
-								   : EXEC_LDSO;
+	t->driver = strcmp(cfg_getstr(cfg, "disk-driver"), "wd") ? DRIVER_HD :
+								   DRIVER_WD;
+	t->exec = strcmp(cfg_getstr(cfg, "exec-server"), "ld.so") ?
+			  EXEC_STATIC :
+			  EXEC_LDSO;
 	t->dynamic_linker = dup_opt(cfg, "dynamic-linker");
 	format = find_format(t->format);
 	if ((other = foreign_option(cfg, format)))
-		r = diag_error(EXIT_USAGE, "%s: %s is not an option of %s disks",
-			       file, other, t->format);
+		r = diag_error(EXIT_USAGE,
+			       "%s: %s is not an option of %s disks", file,
+			       other, t->format);
 	else
 		r = format->parse(cfg, NULL, 0, t);
 	cfg_free(cfg);
@@ -305,9 +312,12 @@ int image_types_load_dir(struct image_types *reg, const char *dir, int required)
 	int r = 0, err = dirlist(dir, type_file, &names, &n);
 
 	if (err)
-		return required ? diag_error(EXIT_USAGE,
-					     "%s: cannot read the image types directory: %s",
-					     dir, strerror(err)) : 0;
+		return required ?
+			       diag_error(
+				       EXIT_USAGE,
+				       "%s: cannot read the image types directory: %s",
+				       dir, strerror(err)) :
+			       0;
 	for (i = 0; !r && i < n; i++) {
 		struct image_type t;
 		char *path = malloc(strlen(dir) + strlen(names[i]) + 2);
@@ -370,10 +380,12 @@ int image_types_find(const struct image_types *reg, const char *name,
 			 "%s%s", i ? ", " : "", reg->types[i].name);
 	}
 	if (!reg->n)
-		return diag_error(EXIT_USAGE,
-				  "unknown image type '%s': no image types are installed (use --types-dir DIR)",
-				  name);
-	return diag_error(EXIT_USAGE,
-			  "unknown image type '%s'; known types: %s (see --list-image-types)",
-			  name, list);
+		return diag_error(
+			EXIT_USAGE,
+			"unknown image type '%s': no image types are installed (use --types-dir DIR)",
+			name);
+	return diag_error(
+		EXIT_USAGE,
+		"unknown image type '%s'; known types: %s (see --list-image-types)",
+		name, list);
 }

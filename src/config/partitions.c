@@ -24,8 +24,7 @@ static const cfg_opt_t base_opts[] = {
 	CFG_STR("type", NULL, CFGF_NODEFAULT),
 	CFG_STR("size", NULL, CFGF_NODEFAULT),
 	CFG_STR("offset", NULL, CFGF_NODEFAULT),
-	CFG_INT("partition-type", -1, CFGF_NODEFAULT),
-	CFG_END()
+	CFG_INT("partition-type", -1, CFGF_NODEFAULT), CFG_END()
 };
 
 #define NBASE (sizeof(base_opts) / sizeof(*base_opts) - 1)
@@ -55,7 +54,7 @@ cfg_opt_t *partition_options(const struct config_kinds *kinds)
 
 	for (k = kinds ? kinds->partitions : NULL; k && *k; k++)
 		n += count_options((*k)->opts);
-	v = calloc(n + 1, sizeof(*v));	/* zeroed: the tail reads as CFG_END */
+	v = calloc(n + 1, sizeof(*v)); /* zeroed: the tail reads as CFG_END */
 	if (!v)
 		return NULL;
 	memcpy(v, base_opts, NBASE * sizeof(*v));
@@ -63,7 +62,7 @@ cfg_opt_t *partition_options(const struct config_kinds *kinds)
 	for (k = kinds ? kinds->partitions : NULL; k && *k; k++)
 		for (i = 0; (*k)->opts && (*k)->opts[i].name; i++) {
 			if (has_option(v, (*k)->opts[i].name))
-				continue;	/* shared, e.g. label */
+				continue; /* shared, e.g. label */
 			v[n] = (*k)->opts[i];
 			/* Unset must show as unset: the kind applies its
 			 * defaults, and another type's option is an error. */
@@ -78,8 +77,10 @@ static int check_offset(cfg_t *sec, cfg_opt_t *opt)
 	uint64_t v;
 
 	if (size_parse(cfg_opt_getnstr(opt, 0), &v) || v % 512) {
-		cfg_error(sec, "offset '%s' must be a size in bytes, a multiple of 512",
-			  cfg_opt_getnstr(opt, 0));
+		cfg_error(
+			sec,
+			"offset '%s' must be a size in bytes, a multiple of 512",
+			cfg_opt_getnstr(opt, 0));
 		return -1;
 	}
 	return 0;
@@ -90,7 +91,10 @@ static int check_mbr_type(cfg_t *sec, cfg_opt_t *opt)
 	long v = cfg_opt_getnint(opt, 0);
 
 	if (v < 1 || v > 255) {
-		cfg_error(sec, "partition-type %ld is out of range (1 to 255, e.g. 0x83)", v);
+		cfg_error(
+			sec,
+			"partition-type %ld is out of range (1 to 255, e.g. 0x83)",
+			v);
 		return -1;
 	}
 	return 0;
@@ -131,7 +135,8 @@ static void kind_names(const struct config_kinds *kinds, char *buf, size_t len)
 	buf[0] = '\0';
 	for (k = kinds ? kinds->partitions : NULL; k && *k && o < len; k++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s",
-				      k == kinds->partitions ? "" : ", ", (*k)->name);
+				      k == kinds->partitions ? "" : ", ",
+				      (*k)->name);
 }
 
 /* An option of another type's, set in this section. */
@@ -144,7 +149,8 @@ static int foreign_option(cfg_t *sec, const struct config_kinds *kinds,
 	for (k = kinds->partitions; *k; k++)
 		for (o = (*k)->opts; o && o->name; o++)
 			if (!has_option(base_opts, o->name) &&
-			    !has_option(kind->opts, o->name) && cfg_size(sec, o->name)) {
+			    !has_option(kind->opts, o->name) &&
+			    cfg_size(sec, o->name)) {
 				*which = o->name;
 				return 1;
 			}
@@ -154,7 +160,8 @@ static int foreign_option(cfg_t *sec, const struct config_kinds *kinds,
 static int collect_one(cfg_t *sec, struct os_config *out,
 		       const struct config_kinds *kinds, struct os_partition *p)
 {
-	const char *type = cfg_size(sec, "type") ? cfg_getstr(sec, "type") : NULL;
+	const char *type = cfg_size(sec, "type") ? cfg_getstr(sec, "type") :
+						   NULL;
 	const char *which;
 	char names[128];
 
@@ -164,15 +171,18 @@ static int collect_one(cfg_t *sec, struct os_config *out,
 	kind_names(kinds, names, sizeof(names));
 	if (!type)
 		return diag_error_at(EXIT_USAGE, out->file, p->line,
-				     "partition '%s': give its type (%s)", p->name, names);
+				     "partition '%s': give its type (%s)",
+				     p->name, names);
 	if (!(p->kind = find_kind(kinds, type)))
-		return diag_error_at(EXIT_USAGE, out->file, p->line,
-				     "partition '%s': type '%s' is not one of: %s",
-				     p->name, type, names);
+		return diag_error_at(
+			EXIT_USAGE, out->file, p->line,
+			"partition '%s': type '%s' is not one of: %s", p->name,
+			type, names);
 	if (foreign_option(sec, kinds, p->kind, &which))
-		return diag_error_at(EXIT_USAGE, out->file, p->line,
-				     "partition '%s': %s is not an option of %s partitions",
-				     p->name, which, type);
+		return diag_error_at(
+			EXIT_USAGE, out->file, p->line,
+			"partition '%s': %s is not an option of %s partitions",
+			p->name, which, type);
 	if (cfg_size(sec, "size"))
 		size_parse_or_guess(cfg_getstr(sec, "size"), &p->size);
 	if (cfg_size(sec, "offset"))
@@ -187,13 +197,15 @@ static int collect_one(cfg_t *sec, struct os_config *out,
 static int root_from_fs(struct os_config *out, struct os_partition *p)
 {
 	if (p->label && out->fs_label_line)
-		return diag_error_at(EXIT_USAGE, out->file, p->line,
-				     "partition '%s': the root's label is given twice (here and in file-system \"/\" at line %d)",
-				     p->name, out->fs_label_line);
+		return diag_error_at(
+			EXIT_USAGE, out->file, p->line,
+			"partition '%s': the root's label is given twice (here and in file-system \"/\" at line %d)",
+			p->name, out->fs_label_line);
 	if (p->size && out->fs_size)
-		return diag_error_at(EXIT_USAGE, out->file, p->line,
-				     "partition '%s': the root's size is given twice (here and in file-system \"/\" at line %d)",
-				     p->name, out->fs_line);
+		return diag_error_at(
+			EXIT_USAGE, out->file, p->line,
+			"partition '%s': the root's size is given twice (here and in file-system \"/\" at line %d)",
+			p->name, out->fs_line);
 	if (p->label) {
 		free(out->fs_label);
 		out->fs_label = config_strdup(p->label);
@@ -215,10 +227,11 @@ static int place_root(struct os_config *out, const struct config_kinds *kinds)
 		if (!m || strcmp(m, "/"))
 			continue;
 		if (root != (size_t)-1)
-			return diag_error_at(EXIT_USAGE, out->file, out->partitions[i].line,
-					     "partition '%s': a second partition mounted at / (the first is '%s')",
-					     out->partitions[i].name,
-					     out->partitions[root].name);
+			return diag_error_at(
+				EXIT_USAGE, out->file, out->partitions[i].line,
+				"partition '%s': a second partition mounted at / (the first is '%s')",
+				out->partitions[i].name,
+				out->partitions[root].name);
 		root = i;
 	}
 	if (root != (size_t)-1) {
@@ -254,9 +267,10 @@ static int unique_mount_points(const struct os_config *out)
 
 			if (a->mount_point && b->mount_point &&
 			    !strcmp(a->mount_point, b->mount_point))
-				return diag_error_at(EXIT_USAGE, out->file, a->line,
-						     "partition '%s': mount-point %s is partition '%s''s too",
-						     a->name, a->mount_point, b->name);
+				return diag_error_at(
+					EXIT_USAGE, out->file, a->line,
+					"partition '%s': mount-point %s is partition '%s''s too",
+					a->name, a->mount_point, b->name);
 		}
 	return 0;
 }
@@ -272,8 +286,8 @@ int partitions_collect(cfg_t *cfg, struct os_config *out,
 		return diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; i < n; i++) {
 		out->npartitions = i + 1;
-		if ((r = collect_one(cfg_getnsec(cfg, "partition", i), out, kinds,
-				     &out->partitions[i])))
+		if ((r = collect_one(cfg_getnsec(cfg, "partition", i), out,
+				     kinds, &out->partitions[i])))
 			return r;
 	}
 	if ((r = unique_mount_points(out)))

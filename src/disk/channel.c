@@ -16,8 +16,7 @@ void channel_name(const char *prefix, const void *disk, uint64_t offset,
 }
 
 /* NAME is "PREFIX:..." and the three fields after it parse. */
-static int parse(const char *name, const char *prefix,
-		 struct channel_region *r)
+static int parse(const char *name, const char *prefix, struct channel_region *r)
 {
 	size_t n = strlen(prefix);
 
@@ -26,8 +25,8 @@ static int parse(const char *name, const char *prefix,
 		      &r->offset, &r->size) == 3;
 }
 
-errcode_t channel_open(const char *name, const char *prefix,
-		       io_manager manager, size_t priv_size, io_channel *out)
+errcode_t channel_open(const char *name, const char *prefix, io_manager manager,
+		       size_t priv_size, io_channel *out)
 {
 	struct channel_region at;
 	io_channel ch;

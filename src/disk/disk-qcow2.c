@@ -30,43 +30,43 @@
 #include "qcow2.h"
 #include "size.h"
 
-#define DEFAULT_CLUSTER_BITS 16		/* 64 KiB, QEMU's default */
+#define DEFAULT_CLUSTER_BITS 16 /* 64 KiB, QEMU's default */
 
-#define BATCH 64			/* clusters compressed together */
-#define COMBINE (1 << 20)		/* adjacent writes gathered into one */
+#define BATCH 64	  /* clusters compressed together */
+#define COMBINE (1 << 20) /* adjacent writes gathered into one */
 
 /* A cluster being filled (compressed mode). */
 struct open_cluster {
 	uint64_t vc;
 	uint8_t *data;
-	uint64_t covered;		/* bytes written so far (no overlaps counted twice) */
-	uint8_t *map;			/* which 512-byte sectors were written */
+	uint64_t covered; /* bytes written so far (no overlaps counted twice) */
+	uint8_t *map;	  /* which 512-byte sectors were written */
 };
 
 struct job {
 	uint64_t vc;
-	uint8_t *data;			/* cs bytes */
-	uint8_t *out;			/* compressed, or NULL: store plain */
+	uint8_t *data; /* cs bytes */
+	uint8_t *out;  /* compressed, or NULL: store plain */
 	size_t outlen;
 };
 
 struct qcow2 {
-	unsigned cb;			/* cluster bits */
-	uint64_t cs;			/* cluster size */
+	unsigned cb; /* cluster bits */
+	uint64_t cs; /* cluster size */
 	uint32_t l1_size;
-	uint64_t **l2;			/* [l1 index] -> L2 entries, lazily:
+	uint64_t **l2; /* [l1 index] -> L2 entries, lazily:
 					 * a host offset, or a compressed
 					 * descriptor with QCOW2_COMPRESSED */
-	uint64_t next;			/* next free host offset (bytes) */
-	uint16_t *rc;			/* refcount per host cluster */
+	uint64_t next; /* next free host offset (bytes) */
+	uint16_t *rc;  /* refcount per host cluster */
 	uint64_t nrc;
 	int compress;
 	unsigned threads;
-	struct open_cluster *open;	/* open addressing on vc; data NULL: empty */
+	struct open_cluster *open; /* open addressing on vc; data NULL: empty */
 	size_t nopen, capopen;
 	struct job batch[BATCH];
 	size_t nbatch;
-	char *wbuf;			/* COMBINE bytes for [woff, woff + wlen) */
+	char *wbuf; /* COMBINE bytes for [woff, woff + wlen) */
 	uint64_t woff;
 	size_t wlen;
 };
@@ -96,7 +96,7 @@ void qcow2_encode_header(const struct qcow2_header *h, uint8_t *b)
 	put_be64(b + 40, h->l1_offset);
 	put_be64(b + 48, h->refcount_table_offset);
 	put_be32(b + 56, h->refcount_table_clusters);
-	put_be32(b + 96, 4);			/* refcount_order: 16 bits */
+	put_be32(b + 96, 4); /* refcount_order: 16 bits */
 	put_be32(b + 100, QCOW2_HEADER_LENGTH);
 	/* b + 104: header extension type 0, the end (already zero). */
 }
@@ -177,7 +177,8 @@ static int q_open(struct disk *d)
 
 	if (!q)
 		return ENOMEM;
-	q->cb = d->opts.cluster_bits ? d->opts.cluster_bits : DEFAULT_CLUSTER_BITS;
+	q->cb = d->opts.cluster_bits ? d->opts.cluster_bits :
+				       DEFAULT_CLUSTER_BITS;
 	if (q->cb < 9 || q->cb > 21) {
 		free(q);
 		return EINVAL;
@@ -191,7 +192,7 @@ static int q_open(struct disk *d)
 	d->priv = q;
 	if (!q->l2 || !q->wbuf)
 		return ENOMEM;
-	return new_cluster(q, &h);	/* cluster 0: the header, written last */
+	return new_cluster(q, &h); /* cluster 0: the header, written last */
 }
 
 static uint64_t *slot(struct qcow2 *q, uint64_t vc, int make)
@@ -301,7 +302,8 @@ static int plain_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 		run = n;
 		while (run < len) {
 			uint64_t at = host + in + run, h2;
-			size_t more = len - run < q->cs ? len - run : (size_t)q->cs;
+			size_t more = len - run < q->cs ? len - run :
+							  (size_t)q->cs;
 
 			if ((err = lookup(q, (off + run) >> q->cb, 0, &h2)))
 				return err;
@@ -338,7 +340,8 @@ static struct open_cluster *find_open(struct qcow2 *q, uint64_t vc, int make)
 		for (k = 0; k < q->capopen; k++) {
 			if (!q->open[k].data)
 				continue;
-			for (i = q->open[k].vc & (cap - 1); n[i].data; i = (i + 1) & (cap - 1))
+			for (i = q->open[k].vc & (cap - 1); n[i].data;
+			     i = (i + 1) & (cap - 1))
 				;
 			n[i] = q->open[k];
 		}
@@ -376,7 +379,8 @@ static void drop_open(struct qcow2 *q, struct open_cluster *o)
 	for (j = (i + 1) & mask; q->open[j].data; j = (j + 1) & mask) {
 		size_t home = q->open[j].vc & mask;
 
-		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && (home <= i && home > j))) {
 			q->open[i] = q->open[j];
 			q->open[j].data = NULL;
 			i = j;
@@ -387,8 +391,9 @@ static void drop_open(struct qcow2 *q, struct open_cluster *o)
 static void *compress_worker(void *arg)
 {
 	struct job *jobs = ((struct job **)arg)[0];
-	size_t n = (size_t)(uintptr_t)((struct job **)arg)[1], step =
-		(size_t)(uintptr_t)((struct job **)arg)[2], cs = (size_t)(uintptr_t)((struct job **)arg)[3], i;
+	size_t n = (size_t)(uintptr_t)((struct job **)arg)[1],
+	       step = (size_t)(uintptr_t)((struct job **)arg)[2],
+	       cs = (size_t)(uintptr_t)((struct job **)arg)[3], i;
 
 	for (i = 0; i < n; i += step) {
 		struct job *j = &jobs[i];
@@ -397,8 +402,8 @@ static void *compress_worker(void *arg)
 
 		j->out = NULL;
 		memset(&z, 0, sizeof(z));
-		if (!out || deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
-					 Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (!out || deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+					 -12, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(out);
 			continue;
 		}
@@ -432,11 +437,13 @@ static int flush_batch(struct disk *d)
 		return 0;
 	for (t = 0; t < nt; t++) {
 		args[t][0] = q->batch + t;
-		args[t][1] = (void *)(uintptr_t)(q->nbatch > t ? q->nbatch - t : 0);
+		args[t][1] =
+			(void *)(uintptr_t)(q->nbatch > t ? q->nbatch - t : 0);
 		args[t][2] = (void *)(uintptr_t)nt;
 		args[t][3] = (void *)(uintptr_t)q->cs;
-		if (t && pthread_create(&tid[t], NULL, compress_worker, args[t]))
-			compress_worker(args[t]);	/* no thread: do it here */
+		if (t &&
+		    pthread_create(&tid[t], NULL, compress_worker, args[t]))
+			compress_worker(args[t]); /* no thread: do it here */
 		else if (!t)
 			continue;
 	}
@@ -451,11 +458,13 @@ static int flush_batch(struct disk *d)
 			err = ENOMEM;
 		if (!err && j->out) {
 			uint64_t off = q->next;
-			uint64_t sectors = ((off + j->outlen - 1) >> 9) - (off >> 9);
+			uint64_t sectors =
+				((off + j->outlen - 1) >> 9) - (off >> 9);
 
 			err = put(d, (char *)j->out, j->outlen, off);
 			if (!err)
-				err = ref_range(q, off & ~511ULL, (sectors + 1) * 512);
+				err = ref_range(q, off & ~511ULL,
+						(sectors + 1) * 512);
 			*e = qcow2_compressed_entry(off, j->outlen, q->cb);
 			q->next += j->outlen;
 		} else if (!err) {
@@ -586,7 +595,8 @@ static int z_pwrite(struct disk *d, const char *p, size_t len, uint64_t off)
 					return err;
 				memset(o->map, 0xff, q->cs / 512 / 8 + 1);
 				o->covered = q->cs;
-				*slot(q, vc, 1) = 0;	/* the old copy is garbage now */
+				*slot(q, vc, 1) =
+					0; /* the old copy is garbage now */
 			}
 		}
 		memcpy(o->data + in, p, n);
@@ -611,7 +621,8 @@ static int q_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
 {
 	struct qcow2 *q = d->priv;
 
-	return q->compress ? z_pwrite(d, buf, len, off) : plain_pwrite(d, buf, len, off);
+	return q->compress ? z_pwrite(d, buf, len, off) :
+			     plain_pwrite(d, buf, len, off);
 }
 
 static int q_pread(struct disk *d, void *buf, size_t len, uint64_t off)
@@ -657,7 +668,8 @@ static int close_all(struct disk *d)
 		struct open_cluster *min = NULL;
 
 		for (k = 0; k < q->capopen; k++)
-			if (q->open[k].data && (!min || q->open[k].vc < min->vc))
+			if (q->open[k].data &&
+			    (!min || q->open[k].vc < min->vc))
 				min = &q->open[k];
 		err = close_cluster(d, min);
 	}
@@ -678,7 +690,7 @@ static int q_finish(struct disk *d)
 
 	if (q->compress)
 		err = close_all(d);
-	if (d->opts.prealloc_metadata)	/* every cluster mapped: holes in the file */
+	if (d->opts.prealloc_metadata) /* every cluster mapped: holes in the file */
 		for (i = 0; i < vcs && !err; i++)
 			err = lookup(q, i, 1, &k);
 	if (err)
@@ -699,7 +711,10 @@ static int q_finish(struct disk *d)
 			uint64_t e = q->l2[i][k];
 
 			/* The copied flag is for plain clusters only. */
-			put_be64(buf + 8 * k, !e ? 0 : e & QCOW2_COMPRESSED ? e : qcow2_entry(e));
+			put_be64(buf + 8 * k, !e ? 0 :
+					      e & QCOW2_COMPRESSED ?
+						   e :
+						   qcow2_entry(e));
 		}
 		err = put(d, (char *)buf, q->cs, l2_off[i]);
 	}
@@ -717,7 +732,8 @@ static int q_finish(struct disk *d)
 		memset(buf, 0, q->cs);
 		for (k = 0; k < per && i * per + k < q->l1_size; k++)
 			if (l2_off[i * per + k])
-				put_be64(buf + 8 * k, qcow2_entry(l2_off[i * per + k]));
+				put_be64(buf + 8 * k,
+					 qcow2_entry(l2_off[i * per + k]));
 		err = put(d, (char *)buf, q->cs, at);
 	}
 	/* The refcounts, counting themselves. */
@@ -732,7 +748,8 @@ static int q_finish(struct disk *d)
 		uint64_t first = i * (q->cs / 2), c;
 
 		memset(buf, 0, q->cs);
-		for (c = first; c < first + q->cs / 2 && c < (end >> q->cb); c++) {
+		for (c = first; c < first + q->cs / 2 && c < (end >> q->cb);
+		     c++) {
 			buf[2 * (c - first)] = (uint8_t)(q->rc[c] >> 8);
 			buf[2 * (c - first) + 1] = (uint8_t)q->rc[c];
 		}
@@ -808,18 +825,18 @@ int qcow2_cluster_bits(const char *text)
 	return -1;
 }
 
-static cfg_opt_t q_opts[] = {
-	CFG_STR("cluster-size", "64KiB", CFGF_NONE),
-	CFG_STR("preallocation", "off", CFGF_NONE),
-	CFG_BOOL("compress", cfg_false, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t q_opts[] = { CFG_STR("cluster-size", "64KiB", CFGF_NONE),
+			      CFG_STR("preallocation", "off", CFGF_NONE),
+			      CFG_BOOL("compress", cfg_false, CFGF_NONE),
+			      CFG_END() };
 
 static int check_cluster(cfg_t *cfg, cfg_opt_t *opt)
 {
 	if (qcow2_cluster_bits(cfg_opt_getnstr(opt, 0)) < 0) {
-		cfg_error(cfg, "cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
-			  cfg_opt_getnstr(opt, 0));
+		cfg_error(
+			cfg,
+			"cluster-size '%s' must be a power of two from 512 bytes to 2 MiB",
+			cfg_opt_getnstr(opt, 0));
 		return -1;
 	}
 	return 0;
@@ -831,7 +848,8 @@ static int check_prealloc(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v && (!strcmp(v, "off") || !strcmp(v, "metadata")))
 		return 0;
-	cfg_error(cfg, "preallocation '%s' is not one of: off, metadata", v ? v : "");
+	cfg_error(cfg, "preallocation '%s' is not one of: off, metadata",
+		  v ? v : "");
 	return -1;
 }
 
@@ -848,9 +866,12 @@ static int q_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	struct image_type *t = object;
 
 	t->cluster_bits = (unsigned)qcow2_cluster_bits(
-		cfg_size(sec, "cluster-size") ? cfg_getstr(sec, "cluster-size") : "64KiB");
-	t->prealloc_metadata = cfg_size(sec, "preallocation") &&
-			       !strcmp(cfg_getstr(sec, "preallocation"), "metadata");
+		cfg_size(sec, "cluster-size") ?
+			cfg_getstr(sec, "cluster-size") :
+			"64KiB");
+	t->prealloc_metadata =
+		cfg_size(sec, "preallocation") &&
+		!strcmp(cfg_getstr(sec, "preallocation"), "metadata");
 	t->compress = cfg_size(sec, "compress") &&
 		      cfg_getbool(sec, "compress") == cfg_true;
 	return 0;

@@ -15,8 +15,8 @@
 #include "disk.h"
 #include "fullio.h"
 
-#define RAW_BLOCK 4096			/* what a reflink shares at least */
-#define RAW_COPY_MAX (1 << 30)		/* per copy_file_range call */
+#define RAW_BLOCK 4096	       /* what a reflink shares at least */
+#define RAW_COPY_MAX (1 << 30) /* per copy_file_range call */
 
 static int raw_open(struct disk *d)
 {
@@ -86,13 +86,15 @@ static int raw_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 {
 	int err;
 
-	if ((*caps & DISK_CLONE) && (err = raw_clone(d, fd, src_off, len, off,
-						     caps, done)))
+	if ((*caps & DISK_CLONE) &&
+	    (err = raw_clone(d, fd, src_off, len, off, caps, done)))
 		return err;
 	while ((*caps & DISK_COPY) && *done < len) {
-		loff_t in = (loff_t)(src_off + *done), out = (loff_t)(off + *done);
-		size_t want = len - *done < RAW_COPY_MAX ? (size_t)(len - *done)
-							 : RAW_COPY_MAX;
+		loff_t in = (loff_t)(src_off + *done),
+		       out = (loff_t)(off + *done);
+		size_t want = len - *done < RAW_COPY_MAX ?
+				      (size_t)(len - *done) :
+				      RAW_COPY_MAX;
 		ssize_t n = copy_file_range(fd, &in, d->fd, &out, want, 0);
 
 		if (n < 0 && errno == EINTR)
@@ -102,10 +104,10 @@ static int raw_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 		if (n < 0 && cannot(errno))
 			*caps &= ~DISK_COPY;
 		if (n <= 0)
-			break;	/* the caller reads and writes the rest */
+			break; /* the caller reads and writes the rest */
 		*done += (uint64_t)n;
 		if ((size_t)n < want)
-			break;	/* a short count: the same */
+			break; /* a short count: the same */
 	}
 	return 0;
 }

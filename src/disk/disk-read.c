@@ -26,33 +26,33 @@
 #include "fullio.h"
 #include "qcow2.h"
 
-#define OFFSET_MASK 0x00fffffffffffe00ULL	/* bits 9-55 of L1/L2 entries */
-#define ZERO_FLAG 1ULL				/* v3: the cluster reads as zeros */
-#define MAX_L1_BYTES (32u << 20)		/* QEMU's QCOW_MAX_L1_SIZE */
+#define OFFSET_MASK 0x00fffffffffffe00ULL /* bits 9-55 of L1/L2 entries */
+#define ZERO_FLAG 1ULL			  /* v3: the cluster reads as zeros */
+#define MAX_L1_BYTES (32u << 20)	  /* QEMU's QCOW_MAX_L1_SIZE */
 #define L2_SLOTS 16
 
 struct l2_slot {
-	uint64_t index;		/* L1 index of the table held */
+	uint64_t index; /* L1 index of the table held */
 	int valid;
-	uint8_t *table;		/* one cluster of big-endian entries */
+	uint8_t *table; /* one cluster of big-endian entries */
 };
 
 struct disk_reader {
 	int fd;
 	char *path;
 	int qcow2;
-	uint64_t size;		/* virtual */
-	uint64_t file_size;	/* host */
+	uint64_t size;	    /* virtual */
+	uint64_t file_size; /* host */
 	/* qcow2 only: */
 	unsigned version, cb;
 	uint64_t cs;
 	uint32_t l1_size;
 	uint64_t *l1;
 	struct l2_slot l2[L2_SLOTS];
-	uint8_t *zdata;		/* the last inflated cluster */
+	uint8_t *zdata; /* the last inflated cluster */
 	uint64_t zvc;
 	int zvalid;
-	uint8_t *zin;		/* its compressed bytes, up to 2 clusters */
+	uint8_t *zin; /* its compressed bytes, up to 2 clusters */
 };
 
 static uint32_t be32(const uint8_t *p)
@@ -91,8 +91,11 @@ static int check_features(struct disk_reader *r, const uint8_t *h)
 	if (hlen < QCOW2_HEADER_LENGTH || hlen > r->file_size)
 		return bad_qcow2(r, "bad header length %" PRIu32, hlen);
 	if (incompat & ~3ULL)
-		return bad_qcow2(r, "incompatible features 0x%" PRIx64 " (external data file, zstd or extended L2) are not supported; convert it with qemu-img convert",
-				 incompat);
+		return bad_qcow2(
+			r,
+			"incompatible features 0x%" PRIx64
+			" (external data file, zstd or extended L2) are not supported; convert it with qemu-img convert",
+			incompat);
 	return 0;
 }
 
@@ -103,16 +106,21 @@ static int check_header(struct disk_reader *r, const uint8_t *h)
 	r->size = be64(h + 24);
 	r->l1_size = be32(h + 36);
 	if (r->version != 2 && r->version != 3)
-		return bad_qcow2(r, "version %u is not supported (only 2 and 3)",
+		return bad_qcow2(r,
+				 "version %u is not supported (only 2 and 3)",
 				 r->version);
 	if (be64(h + 8))
-		return bad_qcow2(r, "the image has a backing file; merge it with qemu-img convert first");
+		return bad_qcow2(
+			r,
+			"the image has a backing file; merge it with qemu-img convert first");
 	if (r->cb < 9 || r->cb > 21)
-		return bad_qcow2(r, "cluster bits %u out of range 9..21", r->cb);
+		return bad_qcow2(r, "cluster bits %u out of range 9..21",
+				 r->cb);
 	if (be32(h + 32))
 		return bad_qcow2(r, "encrypted images are not supported");
 	if (r->size > (1ULL << 62))
-		return bad_qcow2(r, "virtual size %" PRIu64 " too large", r->size);
+		return bad_qcow2(r, "virtual size %" PRIu64 " too large",
+				 r->size);
 	r->cs = 1ULL << r->cb;
 	if (r->version == 3)
 		return check_features(r, h);
@@ -126,10 +134,12 @@ static int load_l1(struct disk_reader *r, uint64_t l1_offset)
 	int err;
 
 	if (r->l1_size < qcow2_l1_size(r->size, r->cb))
-		return bad_qcow2(r, "the L1 table (%" PRIu32 " entries) is too small for the disk size",
+		return bad_qcow2(r,
+				 "the L1 table (%" PRIu32
+				 " entries) is too small for the disk size",
 				 r->l1_size);
-	if ((uint64_t)r->l1_size * 8 > MAX_L1_BYTES || l1_offset & (r->cs - 1) ||
-	    l1_offset > r->file_size ||
+	if ((uint64_t)r->l1_size * 8 > MAX_L1_BYTES ||
+	    l1_offset & (r->cs - 1) || l1_offset > r->file_size ||
 	    (uint64_t)r->l1_size * 8 > r->file_size - l1_offset)
 		return bad_qcow2(r, "the L1 table lies outside the file");
 	raw = malloc((size_t)r->l1_size * 8 + 1);
@@ -143,8 +153,9 @@ static int load_l1(struct disk_reader *r, uint64_t l1_offset)
 		r->l1[i] = be64(raw + 8 * i);
 	free(raw);
 	if (err)
-		return diag_error(EXIT_BUILD, "%s: cannot read the L1 table: %s",
-				  r->path, strerror(err));
+		return diag_error(EXIT_BUILD,
+				  "%s: cannot read the L1 table: %s", r->path,
+				  strerror(err));
 	return 0;
 }
 
@@ -156,7 +167,8 @@ static int qcow2_open(struct disk_reader *r)
 	if (r->file_size < 72)
 		return bad_qcow2(r, "the header is truncated");
 	memset(h, 0, sizeof(h));
-	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0, NULL);
+	err = pread_full(r->fd, h, r->file_size < sizeof(h) ? 72 : sizeof(h), 0,
+			 NULL);
 	if (err)
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	if ((err = check_header(r, h)) || (err = load_l1(r, be64(h + 40))))
@@ -181,7 +193,7 @@ static int l2_entry(struct disk_reader *r, uint64_t vc, uint64_t *e)
 	if (i1 >= r->l1_size || !(l2off = r->l1[i1] & OFFSET_MASK))
 		return 0;
 	if (l2off & (r->cs - 1))
-		return EIO;	/* QEMU: "L2 table offset unaligned" */
+		return EIO; /* QEMU: "L2 table offset unaligned" */
 	if (!s->valid || s->index != i1) {
 		s->valid = 0;
 		if ((err = pread_full(r->fd, s->table, r->cs, l2off, NULL)))
@@ -224,7 +236,8 @@ static int inflate_cluster(struct disk_reader *r, uint64_t vc, uint64_t e)
 	z.next_out = r->zdata;
 	z.avail_out = (uInt)r->cs;
 	zr = inflate(&z, Z_FINISH);
-	err = (zr == Z_STREAM_END || zr == Z_BUF_ERROR) && !z.avail_out ? 0 : EIO;
+	err = (zr == Z_STREAM_END || zr == Z_BUF_ERROR) && !z.avail_out ? 0 :
+									  EIO;
 	inflateEnd(&z);
 	r->zvalid = !err;
 	r->zvc = vc;
@@ -248,7 +261,7 @@ static int read_in_cluster(struct disk_reader *r, uint64_t vc, uint64_t in,
 	}
 	host = e & OFFSET_MASK;
 	if ((r->version >= 3 && (e & ZERO_FLAG)) || !host) {
-		memset(buf, 0, len);	/* no backing file: zeros */
+		memset(buf, 0, len); /* no backing file: zeros */
 		return 0;
 	}
 	if (host & (r->cs - 1))
@@ -312,11 +325,16 @@ static int recognise(struct disk_reader *r)
 static const char *file_kind(mode_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFDIR: return "a directory";
-	case S_IFIFO: return "a FIFO";
-	case S_IFCHR: return "a character device";
-	case S_IFSOCK: return "a socket";
-	default: return "not a file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a file";
 	}
 }
 
@@ -331,12 +349,16 @@ static int open_file(struct disk_reader *r)
 
 	r->fd = open(r->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (r->fd < 0 || fstat(r->fd, &st))
-		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: %s", r->path,
+				  strerror(errno));
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return diag_error(EXIT_BUILD, "%s: not a disk image: %s, not a regular file or block device",
-				  r->path, file_kind(st.st_mode));
+		return diag_error(
+			EXIT_BUILD,
+			"%s: not a disk image: %s, not a regular file or block device",
+			r->path, file_kind(st.st_mode));
 	if (fcntl(r->fd, F_SETFL, 0))
-		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: %s", r->path,
+				  strerror(errno));
 	if ((err = file_size(r->fd, &r->file_size)))
 		return diag_error(EXIT_BUILD, "%s: %s", r->path, strerror(err));
 	return 0;
@@ -392,8 +414,7 @@ uint64_t disk_reader_cluster_size(const struct disk_reader *r)
 	return r->qcow2 ? r->cs : 0;
 }
 
-int disk_reader_read(struct disk_reader *r, void *buf, size_t len,
-		     uint64_t off)
+int disk_reader_read(struct disk_reader *r, void *buf, size_t len, uint64_t off)
 {
 	if (off > r->size || len > r->size - off)
 		return EINVAL;
@@ -438,16 +459,17 @@ static errcode_t rio_read64(io_channel ch, unsigned long long blk, int count,
 	uint64_t off = blk * (uint64_t)ch->block_size, len;
 
 	/* A negative count is a byte count (libext2fs's convention). */
-	len = count < 0 ? (uint64_t)-(int64_t)count
-			: (uint64_t)count * ch->block_size;
+	len = count < 0 ? (uint64_t) - (int64_t)count :
+			  (uint64_t)count * ch->block_size;
 	if (off > g->size || len > g->size - off)
 		return EXT2_ET_SHORT_READ;
-	return disk_reader_read(g->disk, buf, (size_t)len, g->offset + off)
-		       ? EXT2_ET_SHORT_READ
-		       : 0;
+	return disk_reader_read(g->disk, buf, (size_t)len, g->offset + off) ?
+		       EXT2_ET_SHORT_READ :
+		       0;
 }
 
-static errcode_t rio_read(io_channel ch, unsigned long blk, int count, void *buf)
+static errcode_t rio_read(io_channel ch, unsigned long blk, int count,
+			  void *buf)
 {
 	return rio_read64(ch, blk, count, buf);
 }

@@ -58,9 +58,9 @@ const char *disk_format_names(void)
 
 int disk_error(struct disk *d, const char *what, int err)
 {
-	return diag_error(EXIT_BUILD, "%s: %s: %s", d->path, what, strerror(err));
+	return diag_error(EXIT_BUILD, "%s: %s: %s", d->path, what,
+			  strerror(err));
 }
-
 
 int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	      const char *path, uint64_t size, const struct disk_options *opts)
@@ -88,7 +88,8 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 	int err;
 
 	if (!in_range(d, len, off))
-		return disk_error(d, "write beyond the end of the disk", EINVAL);
+		return disk_error(d, "write beyond the end of the disk",
+				  EINVAL);
 	err = d->fmt->pwrite(d, buf, len, off);
 	return err ? disk_error(d, "cannot write the image", err) : 0;
 }
@@ -109,7 +110,8 @@ int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 
 int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
 {
-	return in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) : EINVAL;
+	return in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) :
+				       EINVAL;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
@@ -147,7 +149,7 @@ struct cache_slot {
 };
 
 struct region {
-	struct channel_region at;	/* at.disk: the struct disk */
+	struct channel_region at; /* at.disk: the struct disk */
 	struct cache_slot cache[CACHE_SLOTS];
 	char *cache_mem;
 };
@@ -166,14 +168,16 @@ static errcode_t region_rw(io_channel ch, unsigned long long blk, int count,
 
 	/* A negative count is a byte count (libext2fs's convention). */
 	len = count < 0 ? (uint64_t)-count : (uint64_t)count * ch->block_size;
-	if (!r->at.disk)	/* a region for sizing only */
+	if (!r->at.disk) /* a region for sizing only */
 		return EROFS;
 	if (off > r->at.size || len > r->at.size - off)
 		return EXT2_ET_LLSEEK_FAILED;
 	/* Through disk_write/disk_read, so that a failure is explained
 	 * once, naming the image file. */
 	if (wbuf)
-		return disk_write(r->at.disk, wbuf, len, r->at.offset + off) ? EIO : 0;
+		return disk_write(r->at.disk, wbuf, len, r->at.offset + off) ?
+			       EIO :
+			       0;
 	return disk_read(r->at.disk, rbuf, len, r->at.offset + off) ? EIO : 0;
 }
 
@@ -223,8 +227,8 @@ static errcode_t cache_flush_all(io_channel ch)
 
 static errcode_t dio_open(const char *name, int flags, io_channel *out)
 {
-	return channel_open(name, "disk", disk_io_manager, sizeof(struct region),
-			    out);
+	return channel_open(name, "disk", disk_io_manager,
+			    sizeof(struct region), out);
 }
 
 static errcode_t dio_close(io_channel ch)
@@ -269,7 +273,8 @@ static unsigned long long span(io_channel ch, int count)
 {
 	if (count >= 0)
 		return (unsigned long long)count;
-	return ((unsigned long long)-count + ch->block_size - 1) / ch->block_size;
+	return ((unsigned long long)-count + ch->block_size - 1) /
+	       ch->block_size;
 }
 
 static errcode_t dio_read64(io_channel ch, unsigned long long blk, int count,
@@ -305,9 +310,10 @@ static errcode_t dio_write64(io_channel ch, unsigned long long blk, int count,
 	struct cache_slot *s = &r->cache[blk % CACHE_SLOTS];
 	errcode_t err;
 
-	if (((unsigned long long)blk + span(ch, count)) * (uint64_t)ch->block_size >
+	if (((unsigned long long)blk + span(ch, count)) *
+		    (uint64_t)ch->block_size >
 	    r->at.size)
-		return EXT2_ET_LLSEEK_FAILED;	/* now, not when it is flushed */
+		return EXT2_ET_LLSEEK_FAILED; /* now, not when it is flushed */
 	if (count != 1 || !r->cache_mem) {
 		/* A byte-count write (the superblock) may cover only part of
 		 * a cached block: write that back first.  Whole blocks that
@@ -326,7 +332,8 @@ static errcode_t dio_write64(io_channel ch, unsigned long long blk, int count,
 	return 0;
 }
 
-static errcode_t dio_read(io_channel ch, unsigned long blk, int count, void *buf)
+static errcode_t dio_read(io_channel ch, unsigned long blk, int count,
+			  void *buf)
 {
 	return dio_read64(ch, blk, count, buf);
 }

@@ -20,9 +20,9 @@
 #include "strbuf.h"
 
 static const char *const base_groups[] = {
-	"root", "wheel", "users", "nogroup", "tty", "dialout", "kmem", "input",
-	"video", "audio", "netdev", "lp", "disk", "floppy", "cdrom", "tape",
-	"kvm", "sgx",
+	"root", "wheel",  "users", "nogroup", "tty",	"dialout",
+	"kmem", "input",  "video", "audio",   "netdev", "lp",
+	"disk", "floppy", "cdrom", "tape",    "kvm",	"sgx",
 };
 
 /* guix-service-type's build-accounts default, and the fixed GID of its
@@ -32,16 +32,16 @@ static const char *const base_groups[] = {
 
 struct account_group {
 	const char *name;
-	long gid;		/* -1: a system id from 999 down; -2: from 1000 up */
+	long gid; /* -1: a system id from 999 down; -2: from 1000 up */
 	struct strbuf members;
 };
 
 struct account_user {
 	const char *name, *comment, *home, *shell, *password, *group;
-	char *const *groups;	/* supplementary */
+	char *const *groups; /* supplementary */
 	size_t ngroups;
 	long uid, gid;
-	int system;		/* a system account, as Guix's (system? #t) */
+	int system; /* a system account, as Guix's (system? #t) */
 	int line;
 };
 
@@ -50,7 +50,7 @@ struct accounts {
 	size_t ng;
 	struct account_user *u;
 	size_t nu;
-	const char *nologin, *sh;	/* shells: the closure's, or plain paths */
+	const char *nologin, *sh; /* shells: the closure's, or plain paths */
 	char builder_name[GUIX_BUILD_ACCOUNTS][16];
 	char builder_comment[GUIX_BUILD_ACCOUNTS][24];
 };
@@ -118,14 +118,15 @@ static int make_groups(const struct os_config *cfg, struct accounts *a)
 		if (!g) {
 			g = &a->g[a->ng++];
 			g->name = cfg->groups[i].name;
-			g->gid = -2;	/* a user group */
+			g->gid = -2; /* a user group */
 		}
 		if (cfg->groups[i].gid >= 0) {
 			if (gid_used(a, cfg->groups[i].gid))
-				return diag_error_at(EXIT_USAGE, cfg->file,
-						     cfg->groups[i].line,
-						     "group '%s': gid %ld is taken",
-						     g->name, cfg->groups[i].gid);
+				return diag_error_at(
+					EXIT_USAGE, cfg->file,
+					cfg->groups[i].line,
+					"group '%s': gid %ld is taken", g->name,
+					cfg->groups[i].gid);
 			g->gid = cfg->groups[i].gid;
 		}
 	}
@@ -174,13 +175,15 @@ static void service_users(const struct os_config *cfg, struct accounts *a)
 		snprintf(a->builder_comment[i], sizeof(a->builder_comment[i]),
 			 "Guix Build User %2d", i + 1);
 		u = add_user(a, a->builder_name[i], -1, "guixbuild",
-			     a->builder_comment[i], "/var/empty", a->nologin, "!");
+			     a->builder_comment[i], "/var/empty", a->nologin,
+			     "!");
 		u->groups = builder_groups;
 		u->ngroups = 2;
 	}
 	if (cfg->openssh.enabled)
-		add_user(a, "sshd", -1, "sshd", "sshd privilege separation user",
-			 "/var/run/sshd", a->nologin, "!");
+		add_user(a, "sshd", -1, "sshd",
+			 "sshd privilege separation user", "/var/run/sshd",
+			 a->nologin, "!");
 	if (cfg->offloading)
 		add_user(a, "offloading", -1, "offloading",
 			 "Offloading privilege separation user",
@@ -217,7 +220,8 @@ static int config_users(const struct os_config *cfg, struct accounts *a)
 			u->uid = c->uid;
 		if (u->uid >= 0 && uid_used(a, u->uid, (size_t)(u - a->u)))
 			return diag_error_at(EXIT_USAGE, cfg->file, c->line,
-					     "user '%s': uid %ld is taken", c->name, u->uid);
+					     "user '%s': uid %ld is taken",
+					     c->name, u->uid);
 	}
 	return 0;
 }
@@ -241,15 +245,17 @@ static int resolve_users(const struct os_config *cfg, struct accounts *a)
 			*next += u->system ? -1 : 1;
 		}
 		if (!(g = find_group(a, u->group)))
-			return diag_error_at(EXIT_USAGE, cfg->file, u->line,
-					     "user '%s': group '%s' does not exist",
-					     u->name, u->group);
+			return diag_error_at(
+				EXIT_USAGE, cfg->file, u->line,
+				"user '%s': group '%s' does not exist", u->name,
+				u->group);
 		u->gid = g->gid;
 		for (k = 0; k < u->ngroups; k++) {
 			if (!(g = find_group(a, u->groups[k])))
-				return diag_error_at(EXIT_USAGE, cfg->file, u->line,
-						     "user '%s': supplementary group '%s' does not exist",
-						     u->name, u->groups[k]);
+				return diag_error_at(
+					EXIT_USAGE, cfg->file, u->line,
+					"user '%s': supplementary group '%s' does not exist",
+					u->name, u->groups[k]);
 			sb_addf(&g->members, "%s%s", g->members.len ? "," : "",
 				u->name);
 		}
@@ -265,8 +271,9 @@ static int make_users(const struct os_config *cfg, struct accounts *a)
 	if (!a->u)
 		return diag_error(EXIT_BUILD, "out of memory");
 	/* %root-account, locked by the childhurd when it offloads. */
-	add_user(a, "root", 0, "root", "System administrator", "/root", "/bin/sh",
-		 cfg->offloading ? "!" : "")->system = 0;
+	add_user(a, "root", 0, "root", "System administrator", "/root",
+		 "/bin/sh", cfg->offloading ? "!" : "")
+		->system = 0;
 	add_user(a, "nobody", 65534, "nogroup", "Unprivileged user",
 		 "/nonexistent", a->nologin, "!");
 	service_users(cfg, a);
@@ -308,7 +315,8 @@ static int shared_home(const struct accounts *a, size_t i)
 	size_t k;
 
 	for (k = 0; k < a->nu; k++)
-		if (k != i && a->u[k].system && !strcmp(a->u[k].home, a->u[i].home))
+		if (k != i && a->u[k].system &&
+		    !strcmp(a->u[k].home, a->u[i].home))
 			return 1;
 	return 0;
 }
@@ -355,7 +363,8 @@ static int write_accounts(struct tree *t, const struct os_config *cfg,
 
 		sb_addf(&pw, "%s:x:%ld:%ld:%s:%s:%s\n", u->name, u->uid, u->gid,
 			u->comment, u->home, u->shell);
-		sb_addf(&sh, "%s:%s:%ld:0:99999:7:::\n", u->name, u->password, days);
+		sb_addf(&sh, "%s:%s:%ld:0:99999:7:::\n", u->name, u->password,
+			days);
 	}
 	for (i = 0; i < a->ng; i++)
 		sb_addf(&gr, "%s:x:%ld:%s\n", a->g[i].name, a->g[i].gid,
@@ -380,12 +389,13 @@ static const char *store_program(const struct tree *t, const char *store,
 	uint32_t i;
 
 	for (i = 0; dir && i < tree_nkids(dir); i++) {
-		const char *name = tree_kids(dir)[i]->name, *dash = strchr(name, '-');
+		const char *name = tree_kids(dir)[i]->name,
+			   *dash = strchr(name, '-');
 		struct tree_node *n;
 
-		if (!dash || strncmp(dash + 1, package, plen) || dash[1 + plen] != '-' ||
-		    dash[2 + plen] < '0' || dash[2 + plen] > '9' ||
-		    (best && strcmp(name, best) <= 0))
+		if (!dash || strncmp(dash + 1, package, plen) ||
+		    dash[1 + plen] != '-' || dash[2 + plen] < '0' ||
+		    dash[2 + plen] > '9' || (best && strcmp(name, best) <= 0))
 			continue;
 		snprintf(buf, len, "%s/%s/%s", store, name, program);
 		n = tree_lookup(t, buf);
@@ -461,17 +471,21 @@ static int timezone_files(struct tree *t, const struct os_config *cfg,
 
 	if (!cfg->timezone)
 		return 0;
-	if (!*cfg->timezone || strstr(cfg->timezone, "..") || cfg->timezone[0] == '/')
-		return diag_error(EXIT_USAGE, "%s: timezone '%s' is not a zone name like Europe/Amsterdam",
-				  cfg->file, diag_value(cfg->timezone));
+	if (!*cfg->timezone || strstr(cfg->timezone, "..") ||
+	    cfg->timezone[0] == '/')
+		return diag_error(
+			EXIT_USAGE,
+			"%s: timezone '%s' is not a zone name like Europe/Amsterdam",
+			cfg->file, diag_value(cfg->timezone));
 	memset(&z, 0, sizeof(z));
 	z.zone = cfg->timezone;
 	tree_walk(t, find_zone, &z);
 	if (!*z.found)
-		return diag_error(EXIT_BUILD,
-				  "%s: timezone %s: no share/zoneinfo/%s in the image; add the tzdata package to the closure",
-				  cfg->file, diag_value(cfg->timezone),
-				  diag_value(cfg->timezone));
+		return diag_error(
+			EXIT_BUILD,
+			"%s: timezone %s: no share/zoneinfo/%s in the image; add the tzdata package to the closure",
+			cfg->file, diag_value(cfg->timezone),
+			diag_value(cfg->timezone));
 	sb_init(&b);
 	sb_addf(&b, "%s\n", cfg->timezone);
 	if ((r = put_text(t, "/etc/timezone", &b, 0644, mtime)))
@@ -487,7 +501,8 @@ static const char *yes_no(int v)
 /* Line for line what Guix's openssh-config-file writes for the same
  * fields (gnu/services/ssh.scm); no HostKey lines: sshd's defaults,
  * filled at activation or by the childhurd's secret service. */
-static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtime)
+static int sshd_config(struct tree *t, const struct os_config *cfg,
+		       int64_t mtime)
 {
 	const struct os_openssh *o = &cfg->openssh;
 	struct strbuf b;
@@ -500,11 +515,15 @@ static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtim
 	sb_add(&b, "# Generated by 'openssh-service'.\n");
 	sb_addf(&b, "Port %ld\n", o->port);
 	sb_addf(&b, "PermitRootLogin %s\n", o->permit_root_login);
-	sb_addf(&b, "PermitEmptyPasswords %s\n", yes_no(o->allow_empty_passwords));
-	sb_addf(&b, "PasswordAuthentication %s\n", yes_no(o->password_authentication));
-	sb_addf(&b, "PubkeyAuthentication %s\n", yes_no(o->public_key_authentication));
+	sb_addf(&b, "PermitEmptyPasswords %s\n",
+		yes_no(o->allow_empty_passwords));
+	sb_addf(&b, "PasswordAuthentication %s\n",
+		yes_no(o->password_authentication));
+	sb_addf(&b, "PubkeyAuthentication %s\n",
+		yes_no(o->public_key_authentication));
 	sb_addf(&b, "X11Forwarding %s\n", yes_no(o->x11_forwarding));
-	sb_addf(&b, "AllowAgentForwarding %s\n", yes_no(o->allow_agent_forwarding));
+	sb_addf(&b, "AllowAgentForwarding %s\n",
+		yes_no(o->allow_agent_forwarding));
 	sb_addf(&b, "AllowTcpForwarding %s\n", yes_no(o->allow_tcp_forwarding));
 	sb_addf(&b, "GatewayPorts %s\n", yes_no(o->gateway_ports));
 	sb_addf(&b, "PidFile %s\n", o->pid_file);
@@ -515,14 +534,15 @@ static int sshd_config(struct tree *t, const struct os_config *cfg, int64_t mtim
 	sb_add(&b, "LogLevel ");
 	for (p = o->log_level; *p; p++)
 		sb_addf(&b, "%c", *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-	sb_add(&b, "\nAuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys.d/%u\n");
+	sb_add(&b,
+	       "\nAuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys.d/%u\n");
 	for (i = 0; i < o->naccept_env; i++)
 		sb_addf(&b, "AcceptEnv %s\n", o->accept_env[i]);
 	for (i = 0; i < o->nsubsystems; i++) {
 		const char *sp = strchr(o->subsystems[i], ' ');
 
-		sb_addf(&b, "Subsystem\t%.*s\t%s\n", (int)(sp - o->subsystems[i]),
-			o->subsystems[i], sp + 1);
+		sb_addf(&b, "Subsystem\t%.*s\t%s\n",
+			(int)(sp - o->subsystems[i]), o->subsystems[i], sp + 1);
 	}
 	sb_addf(&b, "%s\n", o->extra_content);
 	return put_text(t, "/etc/ssh/sshd_config", &b, 0644, mtime);
@@ -540,8 +560,8 @@ static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
 	int r = 0;
 
 	if (!d)
-		return diag_error(EXIT_BUILD, "%s: secrets: %s", diag_value(host),
-				  strerror(errno));
+		return diag_error(EXIT_BUILD, "%s: secrets: %s",
+				  diag_value(host), strerror(errno));
 	r = inputs_add(in, host);
 	while (!r && (de = readdir(d))) {
 		char hp[4096], ip[4096];
@@ -553,11 +573,13 @@ static int copy_secrets(struct tree *t, struct inputs *in, const char *host,
 		snprintf(hp, sizeof(hp), "%s/%s", host, de->d_name);
 		snprintf(ip, sizeof(ip), "%s/%s", image, de->d_name);
 		if (lstat(hp, &st)) {
-			r = diag_error(EXIT_BUILD, "%s: %s", hp, strerror(errno));
+			r = diag_error(EXIT_BUILD, "%s: %s", hp,
+				       strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			r = copy_secrets(t, in, hp, ip, mtime);
 		} else if (!S_ISREG(st.st_mode)) {
-			r = diag_error(EXIT_BUILD, "%s: secrets must be regular files", hp);
+			r = diag_error(EXIT_BUILD,
+				       "%s: secrets must be regular files", hp);
 		} else if (!(ino = tree_inode_new(t, S_IFREG | 0600)) ||
 			   tree_inode_set_host(ino, hp, &st)) {
 			tree_inode_free(ino);
@@ -583,18 +605,20 @@ static void fstab(struct strbuf *b, const struct os_config *cfg,
 	const char *disk = drv == DRIVER_WD ? "wd0" : "hd0";
 	size_t i;
 
-	sb_add(b, cfg->npartitions > 1
-			  ? "# Written by " PACKAGE_STRING ": the file systems and swap.\n"
-			  : "# Written by " PACKAGE_STRING ": the root file system.\n");
+	sb_add(b, cfg->npartitions > 1 ? "# Written by " PACKAGE_STRING
+					 ": the file systems and swap.\n" :
+					 "# Written by " PACKAGE_STRING
+					 ": the root file system.\n");
 	for (i = 0; i < cfg->npartitions; i++) {
 		const struct os_partition *p = &cfg->partitions[i];
 		const char *type = p->kind ? p->kind->name : "ext2";
 
 		if (!strcmp(type, "swap"))
-			sb_addf(b, "/dev/%ss%zu\tnone\tswap\tsw\t0\t0\n", disk, i + 1);
+			sb_addf(b, "/dev/%ss%zu\tnone\tswap\tsw\t0\t0\n", disk,
+				i + 1);
 		else if (p->mount_point)
-			sb_addf(b, "/dev/%ss%zu\t%s\t%s\tdefaults\t0\t%d\n", disk,
-				i + 1, p->mount_point, type,
+			sb_addf(b, "/dev/%ss%zu\t%s\t%s\tdefaults\t0\t%d\n",
+				disk, i + 1, p->mount_point, type,
 				i == cfg->root_partition ? 1 : 2);
 	}
 }
@@ -606,16 +630,17 @@ int etc_add(struct tree *t, struct inputs *in, const struct os_config *cfg,
 	int r;
 
 	sb_init(&b);
-	sb_add(&b, cfg->host_name);	/* no newline, as Guix writes it */
+	sb_add(&b, cfg->host_name); /* no newline, as Guix writes it */
 	if ((r = put_text(t, "/etc/hostname", &b, 0644, mtime)))
 		return r;
-	sb_addf(&b, "127.0.0.1 localhost %s\n::1 localhost %s\n", cfg->host_name,
-		cfg->host_name);
+	sb_addf(&b, "127.0.0.1 localhost %s\n::1 localhost %s\n",
+		cfg->host_name, cfg->host_name);
 	if ((r = put_text(t, "/etc/hosts", &b, 0644, mtime)))
 		return r;
 	fstab(&b, cfg, drv);
 	if ((r = put_text(t, "/etc/fstab", &b, 0644, mtime)) ||
-	    (r = accounts(t, cfg, mtime)) || (r = timezone_files(t, cfg, mtime)) ||
+	    (r = accounts(t, cfg, mtime)) ||
+	    (r = timezone_files(t, cfg, mtime)) ||
 	    (r = sshd_config(t, cfg, mtime)))
 		return r;
 	return cfg->secrets ? copy_secrets(t, in, cfg->secrets, "", mtime) : 0;

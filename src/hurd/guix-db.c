@@ -45,8 +45,8 @@ static const char schema_sql[] =
 /* ---- the database file ---- */
 
 /* Leaves first: each item after everything it refers to. */
-static void order_visit(struct store_items *db, size_t i, char *state, size_t *order,
-			size_t *n)
+static void order_visit(struct store_items *db, size_t i, char *state,
+			size_t *order, size_t *n)
 {
 	size_t k;
 
@@ -54,10 +54,12 @@ static void order_visit(struct store_items *db, size_t i, char *state, size_t *o
 		return;
 	state[i] = 1;
 	for (k = 0; k < db->items[i].nrefs; k++) {
-		struct store_item *r = store_items_find(db, db->items[i].refs[k]);
+		struct store_item *r =
+			store_items_find(db, db->items[i].refs[k]);
 
 		if (r && r != &db->items[i])
-			order_visit(db, (size_t)(r - db->items), state, order, n);
+			order_visit(db, (size_t)(r - db->items), state, order,
+				    n);
 	}
 	order[(*n)++] = i;
 }
@@ -75,10 +77,14 @@ static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 	size_t i, k;
 	int r = 0;
 
-	if (sqlite3_prepare_v2(s, "insert into ValidPaths (path, hash, registrationTime, deriver, narSize) values (?, ?, ?, ?, ?)",
-			       -1, &vp, NULL) ||
-	    sqlite3_prepare_v2(s, "insert or ignore into Refs (referrer, reference) values (?, ?)",
-			       -1, &ref, NULL))
+	if (sqlite3_prepare_v2(
+		    s,
+		    "insert into ValidPaths (path, hash, registrationTime, deriver, narSize) values (?, ?, ?, ?, ?)",
+		    -1, &vp, NULL) ||
+	    sqlite3_prepare_v2(
+		    s,
+		    "insert or ignore into Refs (referrer, reference) values (?, ?)",
+		    -1, &ref, NULL))
 		r = sql_fail(s, "prepare");
 	for (i = 0; !r && i < db->n; i++) {
 		struct store_item *it = &db->items[order[i]];
@@ -92,7 +98,8 @@ static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 		sqlite3_bind_text(vp, 2, hex, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(vp, 3, regtime);
 		if (it->deriver)
-			sqlite3_bind_text(vp, 4, it->deriver, -1, SQLITE_STATIC);
+			sqlite3_bind_text(vp, 4, it->deriver, -1,
+					  SQLITE_STATIC);
 		else
 			sqlite3_bind_null(vp, 4);
 		sqlite3_bind_int64(vp, 5, (sqlite3_int64)it->nar_size);
@@ -100,10 +107,11 @@ static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 			r = sql_fail(s, it->path);
 		ids[order[i]] = sqlite3_last_insert_rowid(s);
 		for (k = 0; !r && k < it->nrefs; k++) {
-			struct store_item *t = store_items_find(db, it->refs[k]);
+			struct store_item *t =
+				store_items_find(db, it->refs[k]);
 
 			if (!t)
-				continue;	/* checked when the closure was read */
+				continue; /* checked when the closure was read */
 			sqlite3_reset(ref);
 			sqlite3_bind_int64(ref, 1, ids[order[i]]);
 			sqlite3_bind_int64(ref, 2, ids[t - db->items]);
@@ -117,7 +125,8 @@ static int insert_all(sqlite3 *s, struct store_items *db, const size_t *order,
 }
 
 /* The database file as SQLite bytes (malloc'd). */
-static int serialize(struct store_items *db, int64_t regtime, void **out, size_t *len)
+static int serialize(struct store_items *db, int64_t regtime, void **out,
+		     size_t *len)
 {
 	sqlite3 *s = NULL;
 	size_t *order = calloc(db->n + 1, sizeof(*order)), n = 0, i;
@@ -172,9 +181,10 @@ static int make_db(void *ctx, void **data, size_t *len)
 
 	for (i = 0; i < f->db->n; i++)
 		if (!f->db->items[i].hashed)
-			return diag_error(EXIT_BUILD,
-					  "%s: no NAR hash when the database was written (is the store directory sorted after /var?)",
-					  f->db->items[i].path);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: no NAR hash when the database was written (is the store directory sorted after /var?)",
+				f->db->items[i].path);
 	return serialize(f->db, f->mtime, data, len);
 }
 
@@ -189,7 +199,7 @@ static uint64_t str_size(uint64_t len)
 static uint64_t nar_node_size(const struct tree_node *n)
 {
 	const struct tree_inode *ino = n->inode;
-	uint64_t s = str_size(1) + str_size(4);	/* "(" "type" */
+	uint64_t s = str_size(1) + str_size(4); /* "(" "type" */
 	uint32_t i;
 
 	if (S_ISREG(ino->mode)) {
@@ -202,10 +212,11 @@ static uint64_t nar_node_size(const struct tree_node *n)
 		s += str_size(9);
 		for (i = 0; i < tree_nkids(n); i++)
 			s += str_size(5) + str_size(1) + str_size(4) +
-			     str_size(strlen(tree_kids(n)[i]->name)) + str_size(4) +
-			     nar_node_size(tree_kids(n)[i]) + str_size(1);
+			     str_size(strlen(tree_kids(n)[i]->name)) +
+			     str_size(4) + nar_node_size(tree_kids(n)[i]) +
+			     str_size(1);
 	}
-	return s + str_size(1);		/* ")" */
+	return s + str_size(1); /* ")" */
 }
 
 static void gen_free(void *ctx)
@@ -221,12 +232,17 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 		uint32_t mode;
 	} dirs[] = {
 		/* gnu/build/install.scm, populate-root-file-system */
-		{ "/etc", 0755 },	   { "/var/log", 0755 },
-		{ "/var/guix/gcroots", 0755 }, { "/var/empty", 0755 },
-		{ "/var/db", 0755 },	   { "/mnt", 0755 },
+		{ "/etc", 0755 },
+		{ "/var/log", 0755 },
+		{ "/var/guix/gcroots", 0755 },
+		{ "/var/empty", 0755 },
+		{ "/var/db", 0755 },
+		{ "/mnt", 0755 },
 		{ "/var/guix/profiles/per-user/root", 0755 },
-		{ "/bin", 0755 },	   { "/tmp", 01777 },
-		{ "/var/tmp", 01777 },	   { "/var/lock", 01777 },
+		{ "/bin", 0755 },
+		{ "/tmp", 01777 },
+		{ "/var/tmp", 01777 },
+		{ "/var/lock", 01777 },
 		{ "/home", 0755 },
 	};
 	struct tree_inode *ino;
@@ -237,7 +253,7 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 
 	if (!db->n)
 		return 0;
-	store_items_sort(db);	/* find() may bisect from now on */
+	store_items_sort(db); /* find() may bisect from now on */
 	tree_finish(t);
 	for (i = 0; i < db->n; i++) {
 		struct tree_node *n;
@@ -246,12 +262,14 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 			continue;
 		n = tree_lookup(t, db->items[i].path);
 		if (!n)
-			return diag_error(EXIT_BUILD, "%s: registered but not in the image",
+			return diag_error(EXIT_BUILD,
+					  "%s: registered but not in the image",
 					  db->items[i].path);
 		db->items[i].nar_size = str_size(13) + nar_node_size(n);
 	}
 	for (i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
-		if ((r = tree_add_dir(t, dirs[i].path, dirs[i].mode, 0, 0, mtime)))
+		if ((r = tree_add_dir(t, dirs[i].path, dirs[i].mode, 0, 0,
+				      mtime)))
 			return r;
 	/* The size, from the same rows with hashes not known yet: every
 	 * hash has the same length, so the file has the same pages. */
@@ -275,14 +293,20 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 	if (tree_put(t, "/var/guix/db/db.sqlite", ino, NULL))
 		return EXIT_BUILD;
 	/* The daemon's schema version, so its first start opens, not creates. */
-	if ((r = tree_add_data(t, "/var/guix/db/schema", 0644, "7", 1, mtime)) ||
-	    (r = tree_add_symlink(t, "/var/guix/gcroots/booted-system", "/run/booted-system", mtime)) ||
-	    (r = tree_add_symlink(t, "/var/guix/gcroots/current-system", "/run/current-system", mtime)) ||
-	    (r = tree_add_symlink(t, "/var/guix/gcroots/profiles", "/var/guix/profiles", mtime)))
+	if ((r = tree_add_data(t, "/var/guix/db/schema", 0644, "7", 1,
+			       mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/booted-system",
+				  "/run/booted-system", mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/current-system",
+				  "/run/current-system", mtime)) ||
+	    (r = tree_add_symlink(t, "/var/guix/gcroots/profiles",
+				  "/var/guix/profiles", mtime)))
 		return r;
 	if (system &&
-	    ((r = tree_add_symlink(t, "/var/guix/profiles/system", "system-1-link", mtime)) ||
-	     (r = tree_add_symlink(t, "/var/guix/profiles/system-1-link", system, mtime))))
+	    ((r = tree_add_symlink(t, "/var/guix/profiles/system",
+				   "system-1-link", mtime)) ||
+	     (r = tree_add_symlink(t, "/var/guix/profiles/system-1-link",
+				   system, mtime))))
 		return r;
 	return 0;
 }
@@ -291,13 +315,13 @@ int guix_db_add_files(struct tree *t, struct store_items *db,
 
 struct guix_db_hasher {
 	struct store_items *db;
-	struct store_item *item;	/* being hashed, or NULL */
+	struct store_item *item; /* being hashed, or NULL */
 	size_t rootlen;
 	gcry_md_hd_t md;
 	uint64_t size;
-	int dirs[4096];			/* depths of open directories */
+	int dirs[4096]; /* depths of open directories */
 	int ndirs;
-	int pending;			/* a regular file's contents are open */
+	int pending; /* a regular file's contents are open */
 	int pending_depth;
 	uint64_t pending_size, fed;
 	int bad;
@@ -389,13 +413,15 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 	size_t len = tree_path(n, path, sizeof(path)), i;
 	int depth = 0;
 
-	if (h->item && !(len > h->rootlen && !strncmp(path, h->item->path, h->rootlen) &&
-			 path[h->rootlen] == '/'))
+	if (h->item &&
+	    !(len > h->rootlen && !strncmp(path, h->item->path, h->rootlen) &&
+	      path[h->rootlen] == '/'))
 		finish_item(h);
 	if (!h->item) {
 		struct store_item *it = store_items_find(h->db, path);
 
-		if (!it || it->hashed || gcry_md_open(&h->md, GCRY_MD_SHA256, 0))
+		if (!it || it->hashed ||
+		    gcry_md_open(&h->md, GCRY_MD_SHA256, 0))
 			return;
 		h->item = it;
 		h->rootlen = len;
@@ -438,7 +464,7 @@ void guix_db_hasher_node(struct guix_db_hasher *h, struct tree_node *n)
 		h->pending_size = ino->size;
 		h->fed = 0;
 	} else {
-		h->bad = 1;	/* devices and fifos have no NAR form */
+		h->bad = 1; /* devices and fifos have no NAR form */
 	}
 }
 
@@ -457,9 +483,10 @@ int guix_db_hasher_finish(struct guix_db_hasher *h)
 	finish_item(h);
 	for (i = 0; i < h->db->n; i++)
 		if (!h->db->items[i].hashed)
-			return diag_error(EXIT_BUILD,
-					  "%s: its NAR hash could not be computed (special files, or contents from an archive)",
-					  h->db->items[i].path);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: its NAR hash could not be computed (special files, or contents from an archive)",
+				h->db->items[i].path);
 	return 0;
 }
 

@@ -39,11 +39,13 @@ static const struct sexp *value(const struct sexp *top, const char *name,
 	*err = 0;
 	if (!f) {
 		if (required)
-			*err = bad(file, top->offset, "no (%s ...) field", name);
+			*err = bad(file, top->offset, "no (%s ...) field",
+				   name);
 		return NULL;
 	}
 	if (f->len != 2) {
-		*err = bad(file, f->offset, "(%s ...) must hold one value", name);
+		*err = bad(file, f->offset, "(%s ...) must hold one value",
+			   name);
 		return NULL;
 	}
 	return f->items[1];
@@ -69,7 +71,8 @@ static int string_list(const struct sexp *v, const char *what, const char *file,
 	int r;
 
 	if (v->type != SEXP_LIST)
-		return bad(file, v->offset, "%s is not a list of strings", what);
+		return bad(file, v->offset, "%s is not a list of strings",
+			   what);
 	if (!(*out = calloc(v->len + 1, sizeof(char *))))
 		return diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; i < v->len; i++) {
@@ -94,9 +97,10 @@ static int parse_version(const struct sexp *top, const char *file,
 	if (v->type != SEXP_INTEGER)
 		return bad(file, v->offset, "the version is not a number");
 	if (v->integer < 0 || v->integer > GUIX_BOOT_PARAMETERS_VERSION)
-		return bad(file, v->offset,
-			   "boot-parameters version %lld is not known (0 to %d are); a newer Guix made it",
-			   v->integer, GUIX_BOOT_PARAMETERS_VERSION);
+		return bad(
+			file, v->offset,
+			"boot-parameters version %lld is not known (0 to %d are); a newer Guix made it",
+			v->integer, GUIX_BOOT_PARAMETERS_VERSION);
 	p->version = (long)v->integer;
 	return 0;
 }
@@ -123,7 +127,8 @@ static int set_uuid(const struct sexp *bv, const char *file,
 	memcpy(p->root_uuid, bv->text, 16);
 	uuid_string(p->root_uuid, s);
 	p->root_kind = GUIX_ROOT_UUID;
-	return (p->root = strdup(s)) ? 0 : diag_error(EXIT_BUILD, "out of memory");
+	return (p->root = strdup(s)) ? 0 :
+				       diag_error(EXIT_BUILD, "out of memory");
 }
 
 /* Guix's device-sexp->device, for a root the image's ext2 can be. */
@@ -135,35 +140,43 @@ static int parse_root(const struct sexp *top, const char *file,
 
 	if (err)
 		return err;
-	if (v->type == SEXP_BYTEVECTOR)		/* the old format */
+	if (v->type == SEXP_BYTEVECTOR) /* the old format */
 		return set_uuid(v, file, p);
 	if (sexp_is_form(v, "uuid")) {
 		if (v->len != 3 || v->items[1]->type != SEXP_SYMBOL)
-			return bad(file, v->offset, "a root-device uuid is (uuid TYPE #vu8(...))");
+			return bad(
+				file, v->offset,
+				"a root-device uuid is (uuid TYPE #vu8(...))");
 		if (!sexp_is_symbol(v->items[1], "dce"))
-			return bad(file, v->items[1]->offset,
-				   "root-device uuid type '%s': an ext2 root has a dce UUID",
-				   v->items[1]->text);
+			return bad(
+				file, v->items[1]->offset,
+				"root-device uuid type '%s': an ext2 root has a dce UUID",
+				v->items[1]->text);
 		return set_uuid(v->items[2], file, p);
 	}
 	if (sexp_is_form(v, "file-system-label")) {
 		if (v->len != 2 || v->items[1]->type != SEXP_STRING)
-			return bad(file, v->offset,
-				   "a root-device label is (file-system-label \"LABEL\")");
+			return bad(
+				file, v->offset,
+				"a root-device label is (file-system-label \"LABEL\")");
 		p->root_kind = GUIX_ROOT_LABEL;
-		return string_value(v->items[1], "the root label", file, &p->root);
+		return string_value(v->items[1], "the root label", file,
+				    &p->root);
 	}
 	if (v->type == SEXP_STRING) {
 		if (strstr(v->text, ":/"))
-			return bad(file, v->offset,
-				   "root-device \"%s\" is a network file system; an image holds its own root",
-				   v->text);
+			return bad(
+				file, v->offset,
+				"root-device \"%s\" is a network file system; an image holds its own root",
+				v->text);
 		/* Old parameters did not tell labels from device names. */
-		p->root_kind = v->text[0] == '/' ? GUIX_ROOT_DEVICE : GUIX_ROOT_LABEL;
+		p->root_kind = v->text[0] == '/' ? GUIX_ROOT_DEVICE :
+						   GUIX_ROOT_LABEL;
 		return string_value(v, "the root device", file, &p->root);
 	}
-	return bad(file, v->offset,
-		   "root-device must be a string, (file-system-label ...) or (uuid dce ...)");
+	return bad(
+		file, v->offset,
+		"root-device must be a string, (file-system-label ...) or (uuid dce ...)");
 }
 
 static int parse_modules(const struct sexp *top, const char *file,
@@ -176,10 +189,12 @@ static int parse_modules(const struct sexp *top, const char *file,
 	if (err)
 		return err;
 	if (!v || (v->type == SEXP_LIST && v->len == 0))
-		return bad(file, v ? v->offset : top->offset,
-			   "no multiboot modules: this is not a GNU/Hurd system (a Linux system boots a kernel with an initrd)");
+		return bad(
+			file, v ? v->offset : top->offset,
+			"no multiboot modules: this is not a GNU/Hurd system (a Linux system boots a kernel with an initrd)");
 	if (v->type != SEXP_LIST)
-		return bad(file, v->offset, "multiboot-modules is not a list of modules");
+		return bad(file, v->offset,
+			   "multiboot-modules is not a list of modules");
 	if (!(p->modules = calloc(v->len, sizeof(*p->modules))))
 		return diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; i < v->len; i++) {
@@ -188,16 +203,18 @@ static int parse_modules(const struct sexp *top, const char *file,
 
 		p->nmodules = i + 1;
 		if (m->type != SEXP_LIST || m->len == 0)
-			return bad(file, m->offset,
-				   "multiboot module %zu is not a list of strings (FILE WORD...)",
-				   i + 1);
+			return bad(
+				file, m->offset,
+				"multiboot module %zu is not a list of strings (FILE WORD...)",
+				i + 1);
 		if ((r = string_list(m, "a multiboot module", file, &bm->words,
 				     &bm->nwords)))
 			return r;
 		if (bm->words[0][0] != '/')
-			return bad(file, m->items[0]->offset,
-				   "multiboot module file \"%s\" is not an absolute path",
-				   bm->words[0]);
+			return bad(
+				file, m->items[0]->offset,
+				"multiboot module file \"%s\" is not an absolute path",
+				bm->words[0]);
 	}
 	return 0;
 }
@@ -208,19 +225,22 @@ static int parse_store(const struct sexp *top, const char *file)
 	const struct sexp *s = sexp_field(top, "store"), *f;
 
 	if (!s)
-		return 0;	/* the old format: the store is on the root */
+		return 0; /* the old format: the store is on the root */
 	f = sexp_field(s, "mount-point");
 	if (f && (f->len != 2 || f->items[1]->type != SEXP_STRING ||
 		  strcmp(f->items[1]->text, "/")))
-		return bad(file, f->offset,
-			   "the store is on a file system mounted at %s, not on the root; mkhurdimg puts it on the root file system",
-			   f->len == 2 && f->items[1]->type == SEXP_STRING
-				   ? f->items[1]->text : "(not a string)");
+		return bad(
+			file, f->offset,
+			"the store is on a file system mounted at %s, not on the root; mkhurdimg puts it on the root file system",
+			f->len == 2 && f->items[1]->type == SEXP_STRING ?
+				f->items[1]->text :
+				"(not a string)");
 	f = sexp_field(s, "directory-prefix");
 	if (f && (f->len != 2 || f->items[1]->type != SEXP_BOOLEAN ||
 		  f->items[1]->integer))
-		return bad(file, f->offset,
-			   "a store directory-prefix (a Btrfs subvolume) is not supported");
+		return bad(
+			file, f->offset,
+			"a store directory-prefix (a Btrfs subvolume) is not supported");
 	return 0;
 }
 
@@ -231,7 +251,8 @@ static int parse(const struct sexp *top, const char *file,
 	int err, r;
 
 	if (!sexp_is_form(top, "boot-parameters"))
-		return bad(file, top->offset, "not a (boot-parameters ...) form");
+		return bad(file, top->offset,
+			   "not a (boot-parameters ...) form");
 	if ((r = parse_version(top, file, p)))
 		return r;
 	v = value(top, "label", file, 1, &err);
@@ -240,15 +261,17 @@ static int parse(const struct sexp *top, const char *file,
 	if (strpbrk(p->label, "\n\r\t\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c"
 			      "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
 			      "\x1a\x1b\x1c\x1d\x1e\x1f\x7f"))
-		return bad(file, v->offset,
-			   "the label holds a control character, which a GRUB menu entry cannot show");
+		return bad(
+			file, v->offset,
+			"the label holds a control character, which a GRUB menu entry cannot show");
 	if ((r = parse_root(top, file, p)))
 		return r;
 	v = value(top, "kernel", file, 1, &err);
 	if (err || (err = string_value(v, "the kernel", file, &p->kernel)))
 		return err;
 	if (p->kernel[0] != '/')
-		return bad(file, v->offset, "the kernel \"%s\" is not an absolute path",
+		return bad(file, v->offset,
+			   "the kernel \"%s\" is not an absolute path",
 			   p->kernel);
 	v = value(top, "kernel-arguments", file, 0, &err);
 	if (err)
@@ -272,7 +295,8 @@ int guix_boot_params_parse(const char *text, size_t len, const char *file,
 	memset(p, 0, sizeof(*p));
 	r = sexp_read(text, len, &top, &end, &e);
 	if (r == SEXP_INCOMPLETE)
-		return bad(file, e.offset, "the file is truncated: %s", e.message);
+		return bad(file, e.offset, "the file is truncated: %s",
+			   e.message);
 	if (r)
 		return bad(file, e.offset, "%s", e.message);
 	if (!sexp_at_end(text, len, end)) {
@@ -347,11 +371,14 @@ int guix_bootable_args(const struct guix_boot_params *p, const char *system,
 		if (push(args, nargs, strdup("rootfstype=tmpfs")))
 			return -1;
 	} else if (strcmp(p->root, "none") &&
-		   push(args, nargs, joined(v1 ? "root=" : "--root=", p->root, ""))) {
+		   push(args, nargs,
+			joined(v1 ? "root=" : "--root=", p->root, ""))) {
 		return -1;
 	}
-	if (push(args, nargs, joined(v1 ? "gnu.system=" : "--system=", system, "")) ||
-	    push(args, nargs, joined(v1 ? "gnu.load=" : "--load=", system, "/boot")))
+	if (push(args, nargs,
+		 joined(v1 ? "gnu.system=" : "--system=", system, "")) ||
+	    push(args, nargs,
+		 joined(v1 ? "gnu.load=" : "--load=", system, "/boot")))
 		return -1;
 	return 0;
 }

@@ -43,7 +43,8 @@ char *hurd_boot_quote(const char *s)
 
 	for (p = s; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789=:/._,+-@", *p))
+			    "0123456789=:/._,+-@",
+			    *p))
 			plain = 0;
 	if (plain)
 		return strdup(s);
@@ -101,7 +102,8 @@ static int pushf(char ***v, size_t *n, const char *fmt, ...)
 
 static struct boot_module *new_module(struct boot_entry *e)
 {
-	struct boot_module *m = realloc(e->modules, (e->nmodules + 1) * sizeof(*m));
+	struct boot_module *m =
+		realloc(e->modules, (e->nmodules + 1) * sizeof(*m));
 
 	if (!m)
 		return NULL;
@@ -128,7 +130,8 @@ void hurd_boot_free(struct hurd_boot *b)
 	free(b->entry.kernel);
 	free_words(b->entry.args, b->entry.nargs);
 	for (i = 0; i < b->entry.nmodules; i++)
-		free_words(b->entry.modules[i].words, b->entry.modules[i].nwords);
+		free_words(b->entry.modules[i].words,
+			   b->entry.modules[i].nwords);
 	free(b->entry.modules);
 	free(b->hurd_dir);
 	free(b->root_label);
@@ -148,17 +151,20 @@ static int need_file(const struct tree *t, const char *where, const char *path,
 	if (n && (n->inode->mode & S_IFMT) == S_IFREG)
 		return 0;
 	if (n && tree_is_dir(n->inode))
-		return diag_error(EXIT_BUILD,
-				  "%s%s %s is a directory in the image, not a file; change the configuration",
-				  where, what, path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s%s %s is a directory in the image, not a file; change the configuration",
+			where, what, path);
 	if (n)
-		return diag_error(EXIT_BUILD,
-				  "%s%s %s is not a regular file in the image; change the configuration",
-				  where, what, path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s%s %s is not a regular file in the image; change the configuration",
+			where, what, path);
 	if (hops)
-		return diag_error(EXIT_BUILD,
-				  "%s%s %s is a symlink that leads to no file in the image; %s",
-				  where, what, path, hint);
+		return diag_error(
+			EXIT_BUILD,
+			"%s%s %s is a symlink that leads to no file in the image; %s",
+			where, what, path, hint);
 	return diag_error(EXIT_BUILD, "%s%s %s is not in the image; %s", where,
 			  what, path, hint);
 }
@@ -178,7 +184,7 @@ struct chain {
 	const struct tree *t;
 	const struct os_config *cfg;
 	struct boot_entry *e;
-	int first;		/* the next module is the first task */
+	int first; /* the next module is the first task */
 };
 
 /* A module HURD/hurd/FILE ARGV0; the host and device ports go to the
@@ -207,9 +213,11 @@ static int chain_ports(struct chain *c, struct boot_module *m)
 
 	if (!c->first)
 		return 0;
-	if ((r = push(&m->words, &m->nwords, strdup("--host-priv-port='${host-port}'"))))
+	if ((r = push(&m->words, &m->nwords,
+		      strdup("--host-priv-port='${host-port}'"))))
 		return r;
-	return push(&m->words, &m->nwords, strdup("--device-master-port='${device-port}'"));
+	return push(&m->words, &m->nwords,
+		    strdup("--device-master-port='${device-port}'"));
 }
 
 /* Only the first task is resumed by GNU Mach; it starts the others. */
@@ -251,8 +259,10 @@ static int rumpdisk_links(struct chain *c)
 		}
 		if ((r = chain_module(c, link[i].file, link[i].argv0, &m)) ||
 		    (r = chain_ports(c, m)) ||
-		    (r = pushf(&m->words, &m->nwords, "--next-task='${%s}'", next)) ||
-		    (r = pushf(&m->words, &m->nwords, "'$(%s=task-create)'", link[i].task)) ||
+		    (r = pushf(&m->words, &m->nwords, "--next-task='${%s}'",
+			       next)) ||
+		    (r = pushf(&m->words, &m->nwords, "'$(%s=task-create)'",
+			       link[i].task)) ||
 		    (r = chain_resume(c, m)))
 			return r;
 	}
@@ -272,8 +282,9 @@ static int chain_ext2fs_exec(struct chain *c, const struct image_type *type)
 
 	if ((r = chain_module(c, "hurd/ext2fs.static", "ext2fs", &m)) ||
 	    (r = push(&m->words, &m->nwords, strdup("--readonly"))) ||
-	    (r = push(&m->words, &m->nwords,
-		      strdup("--multiboot-command-line='${kernel-command-line}'"))) ||
+	    (r = push(
+		     &m->words, &m->nwords,
+		     strdup("--multiboot-command-line='${kernel-command-line}'"))) ||
 	    (r = chain_ports(c, m)))
 		return r;
 	for (i = 0; i < sizeof(ext2fs_words) / sizeof(*ext2fs_words); i++)
@@ -286,7 +297,8 @@ static int chain_ext2fs_exec(struct chain *c, const struct image_type *type)
 			return r;
 	} else {
 		if (!(m = new_module(c->e)) ||
-		    (r = push(&m->words, &m->nwords, strdup(type->dynamic_linker))) ||
+		    (r = push(&m->words, &m->nwords,
+			      strdup(type->dynamic_linker))) ||
 		    (r = push(&m->words, &m->nwords, strdup("exec"))))
 			return m ? r : oom();
 		exec = hurd_path(c->cfg->hurd, "hurd/exec");
@@ -297,7 +309,8 @@ static int chain_ext2fs_exec(struct chain *c, const struct image_type *type)
 		}
 		free(exec);
 	}
-	return push(&m->words, &m->nwords, strdup("'$(exec-task=task-create)'"));
+	return push(&m->words, &m->nwords,
+		    strdup("'$(exec-task=task-create)'"));
 }
 
 static int chain_args(struct hurd_boot *b, const struct os_config *cfg)
@@ -307,7 +320,8 @@ static int chain_args(struct hurd_boot *b, const struct os_config *cfg)
 	int r;
 
 	if ((r = pushf(&e->args, &e->nargs, "root=part:%u:device:%s0",
-		       b->root_partition, b->driver == DRIVER_WD ? "wd" : "hd")))
+		       b->root_partition,
+		       b->driver == DRIVER_WD ? "wd" : "hd")))
 		return r;
 	if (b->driver == DRIVER_WD &&
 	    !has_arg(cfg->kernel_args, cfg->nkernel_args, "noide") &&
@@ -318,18 +332,22 @@ static int chain_args(struct hurd_boot *b, const struct os_config *cfg)
 	    (r = push(&e->args, &e->nargs, strdup("console=com0"))))
 		return r;
 	for (i = 0; i < cfg->nkernel_args; i++)
-		if ((r = push(&e->args, &e->nargs, hurd_boot_quote(cfg->kernel_args[i]))))
+		if ((r = push(&e->args, &e->nargs,
+			      hurd_boot_quote(cfg->kernel_args[i]))))
 			return r;
 	return 0;
 }
 
 /* The servers the chain starts must be files in the tree. */
 static int chain_check(const struct hurd_boot *b, const struct tree *t,
-		       const struct os_config *cfg, const struct image_type *type)
+		       const struct os_config *cfg,
+		       const struct image_type *type)
 {
-	const char *need[3] = { "hurd/ext2fs.static",
-				type->exec == EXEC_STATIC ? "hurd/exec.static" : "hurd/exec",
-				b->driver == DRIVER_WD ? "hurd/rumpdisk.static" : NULL };
+	const char *need[3] = {
+		"hurd/ext2fs.static",
+		type->exec == EXEC_STATIC ? "hurd/exec.static" : "hurd/exec",
+		b->driver == DRIVER_WD ? "hurd/rumpdisk.static" : NULL
+	};
 	const char *hint = "add it with a source or change the configuration";
 	char where[4096];
 	int i, r;
@@ -349,23 +367,26 @@ static int chain_check(const struct hurd_boot *b, const struct tree *t,
 			return r;
 	}
 	if (type->exec == EXEC_LDSO)
-		return need_file(t, where, type->dynamic_linker, "the dynamic linker", hint);
+		return need_file(t, where, type->dynamic_linker,
+				 "the dynamic linker", hint);
 	return 0;
 }
 
 static int decide_chain(struct hurd_boot *b, const struct tree *t,
-			const struct os_config *cfg, const struct image_type *type)
+			const struct os_config *cfg,
+			const struct image_type *type)
 {
 	struct chain c = { t, cfg, &b->entry, 1 };
 	int r;
 
 	b->driver = type->driver == DRIVER_WD ||
-				    has_arg(cfg->kernel_args,
-						      cfg->nkernel_args, "noide")
-			    ? DRIVER_WD
-			    : DRIVER_HD;
+				    has_arg(cfg->kernel_args, cfg->nkernel_args,
+					    "noide") ?
+			    DRIVER_WD :
+			    DRIVER_HD;
 	b->entry.style = BOOT_STYLE_GRUB;
-	if (asprintf(&b->entry.title, "GNU with the Hurd (%s)", cfg->host_name) < 0) {
+	if (asprintf(&b->entry.title, "GNU with the Hurd (%s)",
+		     cfg->host_name) < 0) {
 		b->entry.title = NULL;
 		return oom();
 	}
@@ -392,15 +413,17 @@ static int read_parameters(const struct tree *t, const struct os_config *cfg,
 	int hops, r;
 
 	if (!tree_follow(t, cfg->guix_system, &hops))
-		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
+		return diag_error_at(EXIT_USAGE, cfg->file,
+				     cfg->guix_system_line,
 				     "guix-system %s is not in the closure",
 				     diag_value(cfg->guix_system));
 	snprintf(path, sizeof(path), "%s/parameters", cfg->guix_system);
 	n = tree_follow(t, path, &hops);
 	if (!n || (n->inode->mode & S_IFMT) != S_IFREG)
-		return diag_error_at(EXIT_USAGE, cfg->file, cfg->guix_system_line,
-				     "guix-system %s has no parameters file in the image: name the system item that `guix system build' prints, and put its closure in the sources",
-				     diag_value(cfg->guix_system));
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, cfg->guix_system_line,
+			"guix-system %s has no parameters file in the image: name the system item that `guix system build' prints, and put its closure in the sources",
+			diag_value(cfg->guix_system));
 	/* The host's name when there is one: that is the file to look at. */
 	if (n->inode->content == CONTENT_HOST)
 		tree_host_path(n, name, sizeof(name));
@@ -431,7 +454,8 @@ static void words_text(char *const *v, size_t n, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i ? ", " : "", v[i]);
+		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"",
+				      i ? ", " : "", v[i]);
 }
 
 /* The configuration may say what the system says, nothing else. */
@@ -441,21 +465,24 @@ static int agree(const struct os_config *cfg, const struct guix_boot_params *p,
 	char a[1024], b[1024];
 
 	if (cfg->kernel_line && strcmp(cfg->kernel, p->kernel))
-		return diag_error_at(EXIT_USAGE, cfg->file, cfg->kernel_line,
-				     "kernel %s differs from the one the system's parameters name (%s); remove kernel from the configuration",
-				     cfg->kernel, p->kernel);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, cfg->kernel_line,
+			"kernel %s differs from the one the system's parameters name (%s); remove kernel from the configuration",
+			cfg->kernel, p->kernel);
 	if (cfg->hurd_line && hurd && strcmp(cfg->hurd, hurd))
-		return diag_error_at(EXIT_USAGE, cfg->file, cfg->hurd_line,
-				     "hurd %s differs from the system's (%s); remove hurd from the configuration",
-				     cfg->hurd, hurd);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, cfg->hurd_line,
+			"hurd %s differs from the system's (%s); remove hurd from the configuration",
+			cfg->hurd, hurd);
 	if (cfg->kernel_args_line &&
 	    !same_words(cfg->kernel_args, cfg->nkernel_args, p->kernel_args,
 			p->nkernel_args)) {
 		words_text(cfg->kernel_args, cfg->nkernel_args, a, sizeof(a));
 		words_text(p->kernel_args, p->nkernel_args, b, sizeof(b));
-		return diag_error_at(EXIT_USAGE, cfg->file, cfg->kernel_args_line,
-				     "kernel-arguments { %s } differ from the system's parameters ({ %s }); remove kernel-arguments from the configuration",
-				     a, b);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, cfg->kernel_args_line,
+			"kernel-arguments { %s } differ from the system's parameters ({ %s }); remove kernel-arguments from the configuration",
+			a, b);
 	}
 	return 0;
 }
@@ -470,11 +497,13 @@ static char *system_hurd(const struct tree *t, const char *system,
 
 	snprintf(path, sizeof(path), "%s/hurd", system);
 	n = tree_lookup(t, path);
-	if (n && (n->inode->mode & S_IFMT) == S_IFLNK && tree_inode_data(n->inode) &&
+	if (n && (n->inode->mode & S_IFMT) == S_IFLNK &&
+	    tree_inode_data(n->inode) &&
 	    ((const char *)tree_inode_data(n->inode))[0] == '/')
 		return strdup(tree_inode_data(n->inode));
 	for (i = 0; i < p->nmodules; i++) {
-		const char *f = p->modules[i].words[0], *s = strstr(f, "/hurd/");
+		const char *f = p->modules[i].words[0],
+			   *s = strstr(f, "/hurd/");
 
 		if (s && s > f && !strchr(s + 6, '/'))
 			return strndup(f, (size_t)(s - f));
@@ -494,7 +523,8 @@ static int guix_entry(struct hurd_boot *b, const struct os_config *cfg,
 	e->kernel = p->kernel;
 	p->label = p->kernel = NULL;
 	if ((r = pushf(&e->args, &e->nargs, "root=part:%u:device:%s0",
-		       b->root_partition, b->driver == DRIVER_WD ? "wd" : "hd")))
+		       b->root_partition,
+		       b->driver == DRIVER_WD ? "wd" : "hd")))
 		return r;
 	if (guix_bootable_args(p, cfg->guix_system, &e->args, &e->nargs))
 		return oom();
@@ -531,10 +561,12 @@ static int fstab_has(const char *text, const char *dir)
 {
 	const char *line;
 
-	for (line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+	for (line = text; line && *line;
+	     line = strchr(line, '\n'), line += !!line) {
 		char dev[4096], mnt[4096];
 
-		if (*line == '#' || sscanf(line, "%4095s %4095s", dev, mnt) != 2)
+		if (*line == '#' ||
+		    sscanf(line, "%4095s %4095s", dev, mnt) != 2)
 			continue;
 		if (!strcmp(mnt, dir))
 			return 1;
@@ -555,25 +587,28 @@ static void warn_undeclared(const struct tree *t, const struct os_config *cfg)
 	snprintf(path, sizeof(path), "%s/etc", cfg->guix_system);
 	if ((etc = tree_follow(t, path, &hops))) {
 		tree_path(etc, path, sizeof(path));
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/fstab");
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+			 "/fstab");
 		n = tree_follow(t, path, &hops);
 		if (n && S_ISREG(n->inode->mode) &&
 		    tree_read_content(n, path, 1 << 20, &text, &len))
-			diag_clear();	/* unreadable: as if it declared none */
+			diag_clear(); /* unreadable: as if it declared none */
 	}
 	for (i = 0; i < cfg->npartitions; i++) {
 		const struct os_partition *p = &cfg->partitions[i];
 
 		if (p->mount_point && strcmp(p->mount_point, "/") &&
 		    !(text && fstab_has(text, p->mount_point)))
-			diag_warn("partition '%s' (mount-point %s): the Guix system %s declares no file system there, so it will not mount it; add it to the operating-system's file-systems",
-				  p->name, p->mount_point, cfg->guix_system);
+			diag_warn(
+				"partition '%s' (mount-point %s): the Guix system %s declares no file system there, so it will not mount it; add it to the operating-system's file-systems",
+				p->name, p->mount_point, cfg->guix_system);
 	}
 	free(text);
 }
 
 static int decide_guix(struct hurd_boot *b, const struct tree *t,
-		       const struct os_config *cfg, const struct image_type *type)
+		       const struct os_config *cfg,
+		       const struct image_type *type)
 {
 	struct guix_boot_params p;
 	int r;
@@ -592,9 +627,9 @@ static int decide_guix(struct hurd_boot *b, const struct tree *t,
 	/* Guix's grub.scm: rumpdisk on hurd64, or when asked with noide. */
 	b->driver = !strcmp(type->system, "x86_64-gnu") ||
 				    has_arg(p.kernel_args, p.nkernel_args,
-						      "noide")
-			    ? DRIVER_WD
-			    : DRIVER_HD;
+					    "noide") ?
+			    DRIVER_WD :
+			    DRIVER_HD;
 	if (p.root_kind == GUIX_ROOT_LABEL && !(b->root_label = strdup(p.root)))
 		r = oom();
 	if (p.root_kind == GUIX_ROOT_UUID) {

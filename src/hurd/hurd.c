@@ -14,7 +14,7 @@
  * exists; startup binds /servers/startup.  Guix creates the same files
  * (mode 0444, each holding its own name so nothing ever hard-links them). */
 static const char *const server_files[] = {
-	"startup", "exec", "proc", "password", "default-pager",
+	"startup",	   "exec", "proc",    "password", "default-pager",
 	"crash-dump-core", "kill", "suspend",
 };
 
@@ -73,9 +73,9 @@ int hurd_add_skeleton(struct tree *t, int64_t mtime)
  * boot.  Modes apply only to nodes that have to be created. */
 static const struct {
 	const char *path;
-	const char *argv;	/* words separated by single spaces */
+	const char *argv; /* words separated by single spaces */
 	uint32_t mode;
-	int dir;		/* the node is a directory */
+	int dir; /* the node is a directory */
 } fixed_translators[] = {
 	{ "/servers/bus/pci", "/hurd/pci-arbiter", 0755, 1 },
 	{ "/servers/crash-dump-core", "/hurd/crash --dump-core", 0600, 0 },
@@ -86,7 +86,8 @@ static const struct {
 	{ "/proc", "/hurd/procfs --stat-mode=444", 0600, 0 },
 	{ "/dev/full", "/hurd/null --full", 0666, 0 },
 	{ "/dev/null", "/hurd/null", 0666, 0 },
-	{ "/dev/random", "/hurd/random --seed-file /var/lib/random-seed", 0644, 0 },
+	{ "/dev/random", "/hurd/random --seed-file /var/lib/random-seed", 0644,
+	  0 },
 	{ "/dev/zero", "/hurd/storeio --store-type=zero", 0666, 0 },
 	{ "/dev/console", "/hurd/term /dev/console device console", 0600, 0 },
 	{ "/dev/klog", "/hurd/streamio kmsg", 0600, 0 },
@@ -153,21 +154,29 @@ int hurd_default_translators(struct hurd_translators *tt)
 	int n, s, r = 0;
 
 	memset(tt, 0, sizeof(*tt));
-	for (i = 0; !r && i < sizeof(fixed_translators) / sizeof(*fixed_translators); i++)
-		r = add_entry(tt, fixed_translators[i].path, fixed_translators[i].argv,
-			      fixed_translators[i].mode, fixed_translators[i].dir);
+	for (i = 0;
+	     !r && i < sizeof(fixed_translators) / sizeof(*fixed_translators);
+	     i++)
+		r = add_entry(tt, fixed_translators[i].path,
+			      fixed_translators[i].argv,
+			      fixed_translators[i].mode,
+			      fixed_translators[i].dir);
 	/* No tty12: the console switches to it when syslogd starts. */
 	for (n = 1; !r && n <= 11; n++) {
 		snprintf(path, sizeof(path), "/dev/tty%d", n);
-		snprintf(words, sizeof(words), "/hurd/term /dev/tty%d hurdio /dev/vcs/%d/console", n, n);
+		snprintf(words, sizeof(words),
+			 "/hurd/term /dev/tty%d hurdio /dev/vcs/%d/console", n,
+			 n);
 		r = add_entry(tt, path, words, 0666, 0);
 	}
 	for (n = 0; !r && n <= 9; n++) {
 		snprintf(path, sizeof(path), "/dev/ptyp%d", n);
-		snprintf(words, sizeof(words), "/hurd/term /dev/ptyp%d pty-master /dev/ttyp%d", n, n);
+		snprintf(words, sizeof(words),
+			 "/hurd/term /dev/ptyp%d pty-master /dev/ttyp%d", n, n);
 		r = add_entry(tt, path, words, 0666, 0);
 		snprintf(path, sizeof(path), "/dev/ttyp%d", n);
-		snprintf(words, sizeof(words), "/hurd/term /dev/ttyp%d pty-slave /dev/ptyp%d", n, n);
+		snprintf(words, sizeof(words),
+			 "/hurd/term /dev/ttyp%d pty-slave /dev/ptyp%d", n, n);
 		if (!r)
 			r = add_entry(tt, path, words, 0666, 0);
 	}
@@ -177,18 +186,21 @@ int hurd_default_translators(struct hurd_translators *tt)
 		r = add_entry(tt, path, words, 0600, 0);
 		for (s = 1; !r && s <= 4; s++) {
 			snprintf(path, sizeof(path), "/dev/hd%ds%d", n, s);
-			snprintf(words, sizeof(words), "/hurd/storeio hd%ds%d", n, s);
+			snprintf(words, sizeof(words), "/hurd/storeio hd%ds%d",
+				 n, s);
 			r = add_entry(tt, path, words, 0660, 0);
 		}
 		snprintf(path, sizeof(path), "/dev/wd%d", n);
-		snprintf(words, sizeof(words), "/hurd/storeio @/dev/disk:wd%d", n);
+		snprintf(words, sizeof(words), "/hurd/storeio @/dev/disk:wd%d",
+			 n);
 		if (!r)
 			r = add_entry(tt, path, words, 0600, 0);
 		for (s = 1; !r && s <= 4; s++) {
 			snprintf(path, sizeof(path), "/dev/wd%ds%d", n, s);
-			snprintf(words, sizeof(words),
-				 "/hurd/storeio --store-type=typed part:%d:device:@/dev/disk:wd%d",
-				 s, n);
+			snprintf(
+				words, sizeof(words),
+				"/hurd/storeio --store-type=typed part:%d:device:@/dev/disk:wd%d",
+				s, n);
 			r = add_entry(tt, path, words, 0660, 0);
 		}
 	}
@@ -207,7 +219,8 @@ void hurd_translators_free(struct hurd_translators *tt)
 	memset(tt, 0, sizeof(*tt));
 }
 
-static struct hurd_translator *find(struct hurd_translators *tt, const char *path)
+static struct hurd_translator *find(struct hurd_translators *tt,
+				    const char *path)
 {
 	size_t i;
 
@@ -272,10 +285,12 @@ static int translator_node(struct tree *t, const struct hurd_translator *tr,
 		return 0;
 	}
 	if (n)
-		diag_warn("%s is a symlink; replaced by a node for its translator",
-			  tr->path);
+		diag_warn(
+			"%s is a symlink; replaced by a node for its translator",
+			tr->path);
 	ino = tree_inode_new(t, (tr->dir ? S_IFDIR : S_IFREG) | tr->mode);
-	if (!ino || (!tr->dir && tree_inode_set_data(ino, tr->path, strlen(tr->path)))) {
+	if (!ino || (!tr->dir &&
+		     tree_inode_set_data(ino, tr->path, strlen(tr->path)))) {
 		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
@@ -312,16 +327,19 @@ static void check_programs(struct tree *t, const struct hurd_translators *tt,
 				seen = 1;
 		if (seen)
 			continue;
-		p = !strncmp(prog, "/hurd/", 6) ? hurd_path(hurd_dir, prog + 1)
-						: strdup(prog);
+		p = !strncmp(prog, "/hurd/", 6) ?
+			    hurd_path(hurd_dir, prog + 1) :
+			    strdup(prog);
 		n = p ? tree_lookup(t, p) : NULL;
 		if (!n || !S_ISREG(n->inode->mode)) {
 			for (j = i; j < tt->n; j++)
-				count += !tt->v[j].removed && tt->v[j].argz_len &&
+				count += !tt->v[j].removed &&
+					 tt->v[j].argz_len &&
 					 !strcmp(tt->v[j].argz, prog);
-			diag_warn("translator program %s is not in the image (%s%s)",
-				  p ? p : prog, tt->v[i].path,
-				  count > 1 ? " and others" : "");
+			diag_warn(
+				"translator program %s is not in the image (%s%s)",
+				p ? p : prog, tt->v[i].path,
+				count > 1 ? " and others" : "");
 		}
 		free(p);
 	}

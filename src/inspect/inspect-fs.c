@@ -22,7 +22,7 @@
 #include "json-out.h"
 #include "strbuf.h"
 
-#define MAX_DEPTH 4096		/* directories nested deeper are not walked */
+#define MAX_DEPTH 4096 /* directories nested deeper are not walked */
 #define LINK_MAX_LEN 4096
 
 static int fs_fail(const char *image, const char *what, errcode_t err)
@@ -94,7 +94,8 @@ static int read_dir(ext2_filsys fs, const char *image, const char *path,
 		dlist_free(l);
 		if (!err)
 			return diag_error(EXIT_BUILD, "out of memory");
-		snprintf(what, sizeof(what), "cannot read the directory %s", path);
+		snprintf(what, sizeof(what), "cannot read the directory %s",
+			 path);
 		return fs_fail(image, what, err);
 	}
 	if (l->n)
@@ -108,7 +109,7 @@ struct walk {
 	ext2_filsys fs;
 	const char *image;
 	struct inspect_translators *out;
-	ext2fs_inode_bitmap seen;	/* directories walked */
+	ext2fs_inode_bitmap seen; /* directories walked */
 };
 
 static int add_record(struct walk *w, const char *path, const char *kind,
@@ -146,7 +147,8 @@ static int xattr_record(struct walk *w, const char *path, ext2_ino_t ino,
 	errcode_t err;
 
 	if (!ext2fs_has_feature_xattr(w->fs->super) ||
-	    (!in_block && EXT2_INODE_SIZE(w->fs->super) <= EXT2_GOOD_OLD_INODE_SIZE))
+	    (!in_block &&
+	     EXT2_INODE_SIZE(w->fs->super) <= EXT2_GOOD_OLD_INODE_SIZE))
 		return 0;
 	if ((err = ext2fs_xattrs_open(w->fs, ino, &h)))
 		return fs_fail(w->image, path, err);
@@ -176,8 +178,10 @@ static int legacy_record(struct walk *w, const char *path,
 	if (w->fs->super->s_creator_os != EXT2_OS_HURD || !blk)
 		return 0;
 	if (blk >= ext2fs_blocks_count(w->fs->super))
-		return diag_error(EXIT_BUILD, "%s: %s: the translator block %llu is outside the file system",
-				  w->image, path, (unsigned long long)blk);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %s: the translator block %llu is outside the file system",
+			w->image, path, (unsigned long long)blk);
 	if (!(b = malloc(bs)))
 		return diag_error(EXIT_BUILD, "out of memory");
 	if ((err = io_channel_read_blk64(w->fs->io, blk, 1, b))) {
@@ -187,8 +191,10 @@ static int legacy_record(struct walk *w, const char *path,
 	len = (size_t)b[0] | (size_t)b[1] << 8;
 	/* The Hurd's reader: datalen > block_size - 2 is EFTYPE. */
 	if (len > bs - 2)
-		r = diag_error(EXIT_BUILD, "%s: %s: the legacy translator record claims %zu bytes in a %u-byte block",
-			       w->image, path, len, bs);
+		r = diag_error(
+			EXIT_BUILD,
+			"%s: %s: the legacy translator record claims %zu bytes in a %u-byte block",
+			w->image, path, len, bs);
 	else
 		r = add_record(w, path, "legacy", (char *)b + 2, len);
 	free(b);
@@ -201,11 +207,13 @@ static char *join(const char *dir, const char *name)
 	char *p = malloc(l + strlen(name) + 2);
 
 	if (p)
-		sprintf(p, "%s%s%s", dir, l && dir[l - 1] == '/' ? "" : "/", name);
+		sprintf(p, "%s%s%s", dir, l && dir[l - 1] == '/' ? "" : "/",
+			name);
 	return p;
 }
 
-static int walk_dir(struct walk *w, const char *path, ext2_ino_t dir, int depth);
+static int walk_dir(struct walk *w, const char *path, ext2_ino_t dir,
+		    int depth);
 
 /* One node: its records, then (a directory) what is under it. */
 static int walk_node(struct walk *w, const char *path, ext2_ino_t ino,
@@ -226,8 +234,10 @@ static int walk_node(struct walk *w, const char *path, ext2_ino_t ino,
 		return 0;
 	ext2fs_mark_inode_bitmap2(w->seen, ino);
 	if (depth >= MAX_DEPTH)
-		return diag_error(EXIT_BUILD, "%s: %s: directories nested deeper than %d levels",
-				  w->image, path, MAX_DEPTH);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %s: directories nested deeper than %d levels",
+			w->image, path, MAX_DEPTH);
 	return walk_dir(w, path, ino, depth + 1);
 }
 
@@ -243,9 +253,11 @@ static int walk_dir(struct walk *w, const char *path, ext2_ino_t dir, int depth)
 	for (i = 0; !r && i < l.n; i++) {
 		if (!(sub = join(path, l.v[i].name)))
 			r = diag_error(EXIT_BUILD, "out of memory");
-		else if (l.v[i].ino < 1 || l.v[i].ino > w->fs->super->s_inodes_count)
-			r = diag_error(EXIT_BUILD, "%s: %s: bad inode number %u",
-				       w->image, sub, l.v[i].ino);
+		else if (l.v[i].ino < 1 ||
+			 l.v[i].ino > w->fs->super->s_inodes_count)
+			r = diag_error(EXIT_BUILD,
+				       "%s: %s: bad inode number %u", w->image,
+				       sub, l.v[i].ino);
 		else
 			r = walk_node(w, sub, l.v[i].ino, depth);
 		free(sub);
@@ -311,7 +323,8 @@ static int lookup(ext2_filsys fs, const char *image, const char *path,
 /* Call OUT on each chunk of inode INO's first MAX bytes. */
 static int read_data(ext2_filsys fs, const char *image, const char *path,
 		     ext2_ino_t ino, uint64_t max,
-		     int (*out)(void *ctx, const char *buf, size_t len), void *ctx)
+		     int (*out)(void *ctx, const char *buf, size_t len),
+		     void *ctx)
 {
 	ext2_file_t f;
 	char *buf = malloc(65536);
@@ -326,7 +339,8 @@ static int read_data(ext2_filsys fs, const char *image, const char *path,
 		return fs_fail(image, path, err);
 	}
 	while (!r && max && got) {
-		err = ext2fs_file_read(f, buf, max < 65536 ? (unsigned)max : 65536, &got);
+		err = ext2fs_file_read(
+			f, buf, max < 65536 ? (unsigned)max : 65536, &got);
 		if (err)
 			r = fs_fail(image, path, err);
 		else if (got)
@@ -381,20 +395,28 @@ struct entry {
 	char *name;
 	ext2_ino_t ino;
 	struct ext2_inode inode;
-	char *target;		/* symbolic links */
+	char *target; /* symbolic links */
 };
 
 static const char *type_name(unsigned mode)
 {
 	switch (mode & LINUX_S_IFMT) {
-	case LINUX_S_IFDIR: return "dir";
-	case LINUX_S_IFREG: return "file";
-	case LINUX_S_IFLNK: return "symlink";
-	case LINUX_S_IFCHR: return "chr";
-	case LINUX_S_IFBLK: return "blk";
-	case LINUX_S_IFIFO: return "fifo";
-	case LINUX_S_IFSOCK: return "socket";
-	default: return "unknown";
+	case LINUX_S_IFDIR:
+		return "dir";
+	case LINUX_S_IFREG:
+		return "file";
+	case LINUX_S_IFLNK:
+		return "symlink";
+	case LINUX_S_IFCHR:
+		return "chr";
+	case LINUX_S_IFBLK:
+		return "blk";
+	case LINUX_S_IFIFO:
+		return "fifo";
+	case LINUX_S_IFSOCK:
+		return "socket";
+	default:
+		return "unknown";
 	}
 }
 
@@ -485,9 +507,15 @@ static void print_text(const struct entry *v, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct ext2_inode *in = &v[i].inode;
 
-		wu = num_width(inode_uid(*in)) > wu ? num_width(inode_uid(*in)) : wu;
-		wg = num_width(inode_gid(*in)) > wg ? num_width(inode_gid(*in)) : wg;
-		ws = num_width(EXT2_I_SIZE(in)) > ws ? num_width(EXT2_I_SIZE(in)) : ws;
+		wu = num_width(inode_uid(*in)) > wu ?
+			     num_width(inode_uid(*in)) :
+			     wu;
+		wg = num_width(inode_gid(*in)) > wg ?
+			     num_width(inode_gid(*in)) :
+			     wg;
+		ws = num_width(EXT2_I_SIZE(in)) > ws ?
+			     num_width(EXT2_I_SIZE(in)) :
+			     ws;
 	}
 	for (i = 0; i < n; i++) {
 		const struct ext2_inode *in = &v[i].inode;
@@ -577,7 +605,7 @@ static int list_dir(ext2_filsys fs, const char *image, const char *path,
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
 	for (i = 0; i < l.n; i++) {
-		v[i].name = l.v[i].name;	/* moved */
+		v[i].name = l.v[i].name; /* moved */
 		v[i].ino = l.v[i].ino;
 	}
 	free(l.v);
@@ -611,8 +639,10 @@ int inspect_path(ext2_filsys fs, const char *image, const char *path, int json)
 	int r = lookup(fs, image, path, &ino, &inode);
 
 	if (r == 1)
-		return diag_error(EXIT_BUILD, "%s: %s: no such file or directory in the image",
-				  image, path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %s: no such file or directory in the image", image,
+			path);
 	if (r)
 		return r;
 	if (LINUX_S_ISDIR(inode.i_mode))
@@ -620,10 +650,14 @@ int inspect_path(ext2_filsys fs, const char *image, const char *path, int json)
 	if (!LINUX_S_ISREG(inode.i_mode))
 		return list_one(fs, image, path, ino, json);
 	if (json)
-		return diag_error(EXIT_USAGE, "inspect: --json lists a directory or sums up the image; the bytes of the file %s have no JSON form: leave out --json",
-				  diag_value(path));
-	r = read_data(fs, image, path, ino, EXT2_I_SIZE(&inode), to_stdout, NULL);
+		return diag_error(
+			EXIT_USAGE,
+			"inspect: --json lists a directory or sums up the image; the bytes of the file %s have no JSON form: leave out --json",
+			diag_value(path));
+	r = read_data(fs, image, path, ino, EXT2_I_SIZE(&inode), to_stdout,
+		      NULL);
 	if (!r && fflush(stdout))
-		r = diag_error(EXIT_BUILD, "standard output: %s", strerror(errno));
+		r = diag_error(EXIT_BUILD, "standard output: %s",
+			       strerror(errno));
 	return r;
 }

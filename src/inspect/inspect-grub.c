@@ -24,14 +24,14 @@
 #include "mbr.h"
 
 #define BOOT_MARK "GRUB \0Geom\0Hard Disk\0Read\0 Error"
-#define BLOCKLIST_END 0x200	/* the first entry ends with the sector */
+#define BLOCKLIST_END 0x200 /* the first entry ends with the sector */
 #define BLOCKLIST_ENTRY 12
-#define BLOCKLIST_MAX 16	/* entries we follow */
-#define CORE_MAX_SECTORS 888	/* (0x78000 - 0x9000) >> 9, util/setup.c */
-#define DECOMP_COMPRESSED 0x08	/* in lzma_decompress.img */
+#define BLOCKLIST_MAX 16       /* entries we follow */
+#define CORE_MAX_SECTORS 888   /* (0x78000 - 0x9000) >> 9, util/setup.c */
+#define DECOMP_COMPRESSED 0x08 /* in lzma_decompress.img */
 #define DECOMP_UNCOMPRESSED 0x0c
 #define DECOMP_HEADER 0x20
-#define MODULE_MAGIC 0x676d696d	/* "mimg" */
+#define MODULE_MAGIC 0x676d696d /* "mimg" */
 #define OBJ_TYPE_PREFIX 3
 #define UNCOMPRESSED_MAX (1u << 20)
 
@@ -68,16 +68,18 @@ static int lzma_decode(const uint8_t *in, size_t inlen, uint8_t *out,
 
 	if (buf && a) {
 		buf[0] = 0x5d;
-		put_le(buf + 1, 1u << 20, 4);	/* dictionary: at least GRUB's */
+		put_le(buf + 1, 1u << 20, 4); /* dictionary: at least GRUB's */
 		put_le(buf + 5, outlen, 8);
 		memcpy(buf + 13, in, inlen);
 		archive_read_support_filter_lzma(a);
 		archive_read_support_format_raw(a);
-		if (archive_read_open_memory(a, buf, 13 + inlen) == ARCHIVE_OK &&
+		if (archive_read_open_memory(a, buf, 13 + inlen) ==
+			    ARCHIVE_OK &&
 		    archive_filter_code(a, 0) == ARCHIVE_FILTER_LZMA &&
 		    archive_read_next_header(a, &e) == ARCHIVE_OK) {
 			while (got < outlen && n > 0)
-				if ((n = archive_read_data(a, out + got, outlen - got)) > 0)
+				if ((n = archive_read_data(a, out + got,
+							   outlen - got)) > 0)
 					got += (size_t)n;
 			ok = got == outlen;
 		}
@@ -116,8 +118,7 @@ static char *find_prefix(const uint8_t *k, size_t len)
 }
 
 /* Decode the stream if core.img ends at END; the prefix, or NULL. */
-static char *try_end(const uint8_t *core, size_t end, size_t clen,
-		     size_t ulen)
+static char *try_end(const uint8_t *core, size_t end, size_t clen, size_t ulen)
 {
 	uint8_t *k;
 	char *prefix = NULL;
@@ -176,7 +177,9 @@ static unsigned load_core(struct disk_reader *r, const uint8_t diskboot[512],
 	uint8_t *buf;
 
 	for (i = 0; i < BLOCKLIST_MAX; i++) {
-		len = (unsigned)le(diskboot + BLOCKLIST_END - BLOCKLIST_ENTRY * (i + 1) + 8, 2);
+		len = (unsigned)le(diskboot + BLOCKLIST_END -
+					   BLOCKLIST_ENTRY * (i + 1) + 8,
+				   2);
 		if (!len)
 			break;
 		total += len;
@@ -186,10 +189,12 @@ static unsigned load_core(struct disk_reader *r, const uint8_t diskboot[512],
 		return 0;
 	memcpy(buf, diskboot, 512);
 	for (at = 512, i = 0; at < (size_t)total * 512; i++) {
-		const uint8_t *e = diskboot + BLOCKLIST_END - BLOCKLIST_ENTRY * (i + 1);
+		const uint8_t *e =
+			diskboot + BLOCKLIST_END - BLOCKLIST_ENTRY * (i + 1);
 
 		len = (unsigned)le(e + 8, 2);
-		if (disk_reader_read(r, buf + at, (size_t)len * 512, le(e, 8) * 512)) {
+		if (disk_reader_read(r, buf + at, (size_t)len * 512,
+				     le(e, 8) * 512)) {
 			free(buf);
 			return 0;
 		}
@@ -212,8 +217,8 @@ void inspect_grub_boot(struct disk_reader *r, const uint8_t sector0[512],
 		return;
 	g->core_sectors = load_core(r, diskboot, &core);
 	if (g->core_sectors)
-		g->prefix = inspect_grub_prefix(core, (size_t)g->core_sectors * 512,
-						&g->core_bytes);
+		g->prefix = inspect_grub_prefix(
+			core, (size_t)g->core_sectors * 512, &g->core_bytes);
 	free(core);
 }
 

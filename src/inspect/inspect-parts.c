@@ -80,7 +80,7 @@ void inspect_part_probe(struct disk_reader *r, uint64_t off, uint64_t size,
 	memset(p, 0, sizeof(*p));
 	p->kind = "raw";
 	if (off >= disk_reader_size(r) || size > disk_reader_size(r) - off)
-		return;		/* past the end: nothing to read */
+		return; /* past the end: nothing to read */
 	if (!probe_swap(r, off, size, p))
 		probe_ext2(r, off, size, p);
 }

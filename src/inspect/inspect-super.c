@@ -39,28 +39,38 @@ static int check_counts(ext2_filsys fs, char *why, size_t len)
 	unsigned long long blocks = ext2fs_blocks_count(sb);
 
 	if (sb->s_blocks_per_group < 8 || sb->s_blocks_per_group > bpg_max)
-		return damaged(why, len, "blocks per group %u is out of range (8 to %u)",
+		return damaged(why, len,
+			       "blocks per group %u is out of range (8 to %u)",
 			       sb->s_blocks_per_group, bpg_max);
 	ipg_max = per_block * (sb->s_blocks_per_group - 4);
 	if (ipg_max > EXT2_MAX_INODES_PER_GROUP(sb))
 		ipg_max = EXT2_MAX_INODES_PER_GROUP(sb);
-	if (sb->s_inodes_per_group < per_block || sb->s_inodes_per_group > ipg_max)
-		return damaged(why, len, "inodes per group %u is out of range (%u to %u)",
+	if (sb->s_inodes_per_group < per_block ||
+	    sb->s_inodes_per_group > ipg_max)
+		return damaged(why, len,
+			       "inodes per group %u is out of range (%u to %u)",
 			       sb->s_inodes_per_group, per_block, ipg_max);
 	if ((unsigned long long)sb->s_inodes_per_group * fs->group_desc_count !=
 	    sb->s_inodes_count)
-		return damaged(why, len, "the inode count %u is not %u groups of %u inodes",
-			       sb->s_inodes_count, fs->group_desc_count,
-			       sb->s_inodes_per_group);
+		return damaged(
+			why, len,
+			"the inode count %u is not %u groups of %u inodes",
+			sb->s_inodes_count, fs->group_desc_count,
+			sb->s_inodes_per_group);
 	if (sb->s_first_data_block >= blocks)
-		return damaged(why, len, "the first data block %u is past the last block (%llu)",
-			       sb->s_first_data_block, blocks - 1);
+		return damaged(
+			why, len,
+			"the first data block %u is past the last block (%llu)",
+			sb->s_first_data_block, blocks - 1);
 	if (ext2fs_r_blocks_count(sb) > blocks / 2)
-		return damaged(why, len, "%llu of %llu blocks are reserved (at most half may be)",
-			       (unsigned long long)ext2fs_r_blocks_count(sb), blocks);
+		return damaged(
+			why, len,
+			"%llu of %llu blocks are reserved (at most half may be)",
+			(unsigned long long)ext2fs_r_blocks_count(sb), blocks);
 	if (ext2fs_free_blocks_count(sb) > blocks)
 		return damaged(why, len, "%llu free blocks of %llu",
-			       (unsigned long long)ext2fs_free_blocks_count(sb), blocks);
+			       (unsigned long long)ext2fs_free_blocks_count(sb),
+			       blocks);
 	if (sb->s_free_inodes_count > sb->s_inodes_count)
 		return damaged(why, len, "%u free inodes of %u",
 			       sb->s_free_inodes_count, sb->s_inodes_count);
@@ -85,19 +95,25 @@ static int check_groups(ext2_filsys fs, char *why, size_t len)
 		blk64_t end = it + fs->inode_blocks_per_group - 1;
 
 		if (bb < lo || bb > hi)
-			return damaged(why, len, "the block bitmap of group %u (block %llu) is outside blocks %llu to %llu",
-				       g, (unsigned long long)bb,
-				       (unsigned long long)lo, (unsigned long long)hi);
+			return damaged(
+				why, len,
+				"the block bitmap of group %u (block %llu) is outside blocks %llu to %llu",
+				g, (unsigned long long)bb,
+				(unsigned long long)lo, (unsigned long long)hi);
 		if (ib < lo || ib > hi)
-			return damaged(why, len, "the inode bitmap of group %u (block %llu) is outside blocks %llu to %llu",
-				       g, (unsigned long long)ib,
-				       (unsigned long long)lo, (unsigned long long)hi);
+			return damaged(
+				why, len,
+				"the inode bitmap of group %u (block %llu) is outside blocks %llu to %llu",
+				g, (unsigned long long)ib,
+				(unsigned long long)lo, (unsigned long long)hi);
 		if (it < lo || end > hi || end < it)
-			return damaged(why, len, "the inode table of group %u (blocks %llu to %llu, for %u-byte inodes) is outside blocks %llu to %llu",
-				       g, (unsigned long long)it,
-				       (unsigned long long)end,
-				       EXT2_INODE_SIZE(fs->super),
-				       (unsigned long long)lo, (unsigned long long)hi);
+			return damaged(
+				why, len,
+				"the inode table of group %u (blocks %llu to %llu, for %u-byte inodes) is outside blocks %llu to %llu",
+				g, (unsigned long long)it,
+				(unsigned long long)end,
+				EXT2_INODE_SIZE(fs->super),
+				(unsigned long long)lo, (unsigned long long)hi);
 	}
 	return 0;
 }
@@ -120,11 +136,13 @@ static int check_tables_in_use(ext2_filsys fs, char *why, size_t len)
 
 		for (b = it; b <= end; b++)
 			if (!ext2fs_test_block_bitmap2(fs->block_map, b))
-				return damaged(why, len, "the inode table of group %u (blocks %llu to %llu, for %u-byte inodes) covers block %llu, which the block bitmap marks free",
-					       g, (unsigned long long)it,
-					       (unsigned long long)end,
-					       EXT2_INODE_SIZE(fs->super),
-					       (unsigned long long)b);
+				return damaged(
+					why, len,
+					"the inode table of group %u (blocks %llu to %llu, for %u-byte inodes) covers block %llu, which the block bitmap marks free",
+					g, (unsigned long long)it,
+					(unsigned long long)end,
+					EXT2_INODE_SIZE(fs->super),
+					(unsigned long long)b);
 	}
 	return 0;
 }
@@ -135,11 +153,15 @@ static int check_root(ext2_filsys fs, char *why, size_t len)
 	errcode_t err = ext2fs_read_inode(fs, EXT2_ROOT_INO, &root);
 
 	if (err)
-		return damaged(why, len, "the root directory (inode 2) cannot be read: %s",
-			       error_message(err));
+		return damaged(
+			why, len,
+			"the root directory (inode 2) cannot be read: %s",
+			error_message(err));
 	if (!LINUX_S_ISDIR(root.i_mode))
-		return damaged(why, len, "the root directory (inode 2) is not a directory (mode %06o, with inodes read as %u bytes each)",
-			       root.i_mode, EXT2_INODE_SIZE(fs->super));
+		return damaged(
+			why, len,
+			"the root directory (inode 2) is not a directory (mode %06o, with inodes read as %u bytes each)",
+			root.i_mode, EXT2_INODE_SIZE(fs->super));
 	return 0;
 }
 

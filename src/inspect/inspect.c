@@ -72,7 +72,7 @@
 #define PART_GPT 0xee
 
 struct part {
-	int index;		/* 1-4 */
+	int index; /* 1-4 */
 	uint8_t type;
 	int bootable;
 	uint32_t start, sectors;
@@ -85,8 +85,8 @@ struct inspection {
 	uint8_t sector0[512];
 	struct part parts[4];
 	int nparts;
-	const struct part *root;	/* NULL: a bare file system */
-	uint64_t fs_offset, fs_size;	/* the root file system's bytes */
+	const struct part *root;     /* NULL: a bare file system */
+	uint64_t fs_offset, fs_size; /* the root file system's bytes */
 	ext2_filsys fs;
 	struct inspect_grub grub;
 	struct inspect_translators trans;
@@ -174,18 +174,23 @@ static int open_table(struct inspection *in)
 {
 	read_table(in);
 	if (!(in->root = root_partition(in)))
-		return diag_error(EXIT_BUILD, "%s: the partition table is empty",
+		return diag_error(EXIT_BUILD,
+				  "%s: the partition table is empty",
 				  in->image);
 	if (in->root->type == PART_GPT)
-		return diag_error(EXIT_BUILD, "%s: a GPT disk: only MBR partition tables are read",
-				  in->image);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: a GPT disk: only MBR partition tables are read",
+			in->image);
 	in->fs_offset = (uint64_t)in->root->start * 512;
 	in->fs_size = (uint64_t)in->root->sectors * 512;
 	if (in->fs_offset >= disk_reader_size(in->disk) ||
 	    in->fs_size > disk_reader_size(in->disk) - in->fs_offset)
-		return diag_error(EXIT_BUILD, "%s: partition %d (sectors %u+%u) runs past the end of the disk",
-				  in->image, in->root->index, in->root->start,
-				  in->root->sectors);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: partition %d (sectors %u+%u) runs past the end of the disk",
+			in->image, in->root->index, in->root->start,
+			in->root->sectors);
 	return 0;
 }
 
@@ -197,16 +202,20 @@ static int open_disk(struct inspection *in)
 		return r;
 	if (disk_reader_size(in->disk) < 512 ||
 	    disk_reader_read(in->disk, in->sector0, 512, 0))
-		return diag_error(EXIT_BUILD, "%s: not a disk image: shorter than one sector",
-				  in->image);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: not a disk image: shorter than one sector",
+			in->image);
 	if (in->sector0[510] == 0x55 && in->sector0[511] == 0xaa)
 		return open_table(in);
 	if (bare_fs(in)) {
 		in->fs_size = disk_reader_size(in->disk);
 		return 0;
 	}
-	return diag_error(EXIT_BUILD, "%s: not a disk image: no MBR boot signature (55 AA) in sector 0, and no ext2 superblock at byte 1024",
-			  in->image);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: not a disk image: no MBR boot signature (55 AA) in sector 0, and no ext2 superblock at byte 1024",
+		in->image);
 }
 
 /* ---- the root file system ---- */
@@ -231,11 +240,14 @@ static int open_fs(struct inspection *in)
 			   disk_reader_io_manager, &in->fs);
 	if (err) {
 		in->fs = NULL;
-		return diag_error(EXIT_BUILD, "%s: %s holds no ext2 file system we can read: %s",
-				  in->image, where(in, place), error_message(err));
+		return diag_error(
+			EXIT_BUILD,
+			"%s: %s holds no ext2 file system we can read: %s",
+			in->image, where(in, place), error_message(err));
 	}
 	if (inspect_check_fs(in->fs, why, sizeof(why)))
-		return diag_error(EXIT_BUILD, "%s: %s: the file system is damaged: %s",
+		return diag_error(EXIT_BUILD,
+				  "%s: %s: the file system is damaged: %s",
 				  in->image, where(in, place), why);
 	return 0;
 }
@@ -248,7 +260,7 @@ static int read_menu(struct inspection *in)
 				  &cfg, &len);
 
 	if (r == 1)
-		return 0;	/* no grub.cfg: no entries */
+		return 0; /* no grub.cfg: no entries */
 	if (!r) {
 		in->grub.have_cfg = 1;
 		if (inspect_grub_menu(cfg, len, &in->grub))
@@ -272,17 +284,16 @@ static const char *os_name(uint32_t os)
  * incompat, ro_compat, each by bit; FEATURE_C12 and so on otherwise. */
 static const char *const feature_names[3][32] = {
 	{ "dir_prealloc", "imagic_inodes", "has_journal", "ext_attr",
-	  "resize_inode", "dir_index", "lazy_bg", "snapshot_bitmap",
-	  NULL, "sparse_super2", "fast_commit", "stable_inodes",
-	  "orphan_file" },
-	{ "compression", "filetype", "needs_recovery", "journal_dev",
-	  "meta_bg", NULL, "extent", "64bit", "mmp", "flex_bg", "ea_inode",
-	  NULL, "dirdata", "metadata_csum_seed", "large_dir", "inline_data",
+	  "resize_inode", "dir_index", "lazy_bg", "snapshot_bitmap", NULL,
+	  "sparse_super2", "fast_commit", "stable_inodes", "orphan_file" },
+	{ "compression", "filetype", "needs_recovery", "journal_dev", "meta_bg",
+	  NULL, "extent", "64bit", "mmp", "flex_bg", "ea_inode", NULL,
+	  "dirdata", "metadata_csum_seed", "large_dir", "inline_data",
 	  "encrypt", "casefold" },
 	{ "sparse_super", "large_file", NULL, "huge_file", "uninit_bg",
 	  "dir_nlink", "extra_isize", "snapshot", "quota", "bigalloc",
-	  "metadata_csum", "replica", "read-only", "project",
-	  "shared_blocks", "verity", "orphan_present" },
+	  "metadata_csum", "replica", "read-only", "project", "shared_blocks",
+	  "verity", "orphan_present" },
 };
 
 static void feature_name(int kind, int bit, char buf[20])
@@ -295,9 +306,9 @@ static void feature_name(int kind, int bit, char buf[20])
 
 static uint32_t feature_mask(const struct ext2_super_block *sb, int kind)
 {
-	return kind == 0 ? sb->s_feature_compat
-	       : kind == 1 ? sb->s_feature_incompat
-			   : sb->s_feature_ro_compat;
+	return kind == 0 ? sb->s_feature_compat :
+	       kind == 1 ? sb->s_feature_incompat :
+			   sb->s_feature_ro_compat;
 }
 
 static void uuid_string(const uint8_t u[16], char s[37])
@@ -325,7 +336,8 @@ static void put_word(const char *w)
 
 	for (p = w; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789=:/._,+-@%", *p))
+			    "0123456789=:/._,+-@%",
+			    *p))
 			plain = 0;
 	if (plain) {
 		fputs(w, stdout);
@@ -387,7 +399,8 @@ static void text_contents(const struct inspection *in)
 			continue;
 		printf("Partition %d: %s", p->index, c->kind);
 		if (!strcmp(c->kind, "raw")) {
-			printf(", %llu bytes\n", (unsigned long long)p->sectors * 512);
+			printf(", %llu bytes\n",
+			       (unsigned long long)p->sectors * 512);
 			continue;
 		}
 		fputs(", label ", stdout);
@@ -464,7 +477,8 @@ static void text_grub(const struct inspect_grub *g)
 			fputs("  core.img:      not found", stdout);
 		if (g->core_bytes)
 			printf(", %zu bytes", g->core_bytes);
-		printf("\n  Prefix:        %s\n", g->prefix ? g->prefix : "(not found)");
+		printf("\n  Prefix:        %s\n",
+		       g->prefix ? g->prefix : "(not found)");
 	}
 	printf("  grub.cfg:      %s\n", g->have_cfg ? GRUB_CFG : "(none)");
 	for (i = 0; i < g->ntitles; i++) {
@@ -491,7 +505,8 @@ static void text_translators(const struct inspect_translators *t)
 	for (i = 0; i < t->n; i++) {
 		const struct inspect_translator *r = &t->v[i];
 
-		printf("  %-*s  %-*s ", (int)wpath, r->path, (int)wkind, r->kind);
+		printf("  %-*s  %-*s ", (int)wpath, r->path, (int)wkind,
+		       r->kind);
 		for (at = 0; at < r->len;) {
 			size_t next = next_word(r->argz, r->len, at, &wl);
 			char *w = strndup(r->argz + at, wl);
@@ -542,7 +557,8 @@ static void json_partitions(struct json_out *j, const struct inspection *in)
 	char sig[16];
 	int i;
 
-	snprintf(sig, sizeof(sig), "0x%08x", le32(in->sector0 + MBR_SIGNATURE_OFFSET));
+	snprintf(sig, sizeof(sig), "0x%08x",
+		 le32(in->sector0 + MBR_SIGNATURE_OFFSET));
 	json_begin_object(j, "disk", 1);
 	json_uint(j, "size", disk_reader_size(in->disk));
 	json_string(j, "signature", in->root ? sig : NULL);
@@ -618,7 +634,8 @@ static void json_grub(struct json_out *j, const struct inspect_grub *g)
 	json_begin_object(j, "grub", 0);
 	json_bool(j, "boot_img", g->boot_img);
 	json_uint_or_null(j, "core_lba", g->boot_img, g->core_lba);
-	json_uint_or_null(j, "core_sectors", g->core_sectors != 0, g->core_sectors);
+	json_uint_or_null(j, "core_sectors", g->core_sectors != 0,
+			  g->core_sectors);
 	json_uint_or_null(j, "core_bytes", g->core_bytes != 0, g->core_bytes);
 	json_string(j, "prefix", g->prefix);
 	json_string(j, "config", g->have_cfg ? GRUB_CFG : NULL);
@@ -629,7 +646,8 @@ static void json_grub(struct json_out *j, const struct inspect_grub *g)
 	json_end_object(j);
 }
 
-static void json_translators(struct json_out *j, const struct inspect_translators *t)
+static void json_translators(struct json_out *j,
+			     const struct inspect_translators *t)
 {
 	size_t i, at, wl;
 
@@ -694,8 +712,8 @@ static int run(const char *image, const char *path, int json)
 	memset(&in, 0, sizeof(in));
 	in.image = image;
 	if (!(r = open_disk(&in)) && !(r = open_fs(&in)))
-		r = path ? inspect_path(in.fs, image, path, json)
-			 : summary(&in, json);
+		r = path ? inspect_path(in.fs, image, path, json) :
+			   summary(&in, json);
 	inspect_translators_free(&in.trans);
 	inspect_grub_free(&in.grub);
 	if (in.fs)
@@ -713,21 +731,28 @@ int inspect_main(int argc, char **argv)
 	};
 	int c, json = 0;
 
-	optind = 0;	/* a fresh scan of this argv (glibc) */
-	opterr = 0;	/* the message goes through diag */
+	optind = 0; /* a fresh scan of this argv (glibc) */
+	opterr = 0; /* the message goes through diag */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
 		default:
-			return diag_error(EXIT_USAGE, "inspect: unknown option '%s'; try 'mkhurdimg inspect --help'",
-					  argv[optind - 1]);
+			return diag_error(
+				EXIT_USAGE,
+				"inspect: unknown option '%s'; try 'mkhurdimg inspect --help'",
+				argv[optind - 1]);
 		}
 	}
 	if (optind >= argc || argc - optind > 2)
-		return diag_error(EXIT_USAGE, "inspect: %s; try 'mkhurdimg inspect --help'",
-				  optind >= argc ? "no IMAGE given"
-						 : "too many arguments");
+		return diag_error(EXIT_USAGE,
+				  "inspect: %s; try 'mkhurdimg inspect --help'",
+				  optind >= argc ? "no IMAGE given" :
+						   "too many arguments");
 	return run(argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL,
 		   json);
 }

@@ -25,9 +25,10 @@ int layout_timestamp(int64_t *ts)
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno || *end || n < 0 || n > INT32_MAX)
-		return diag_error(EXIT_USAGE,
-				  "SOURCE_DATE_EPOCH='%s' is not a number of seconds between 0 and 2147483647",
-				  v);
+		return diag_error(
+			EXIT_USAGE,
+			"SOURCE_DATE_EPOCH='%s' is not a number of seconds between 0 and 2147483647",
+			v);
 	*ts = n;
 	return 0;
 }
@@ -41,7 +42,8 @@ static const struct conf_kind *const partition_kinds[] = {
 
 const struct config_kinds *layout_config_kinds(void)
 {
-	static const struct config_kinds kinds = { .partitions = partition_kinds };
+	static const struct config_kinds kinds = { .partitions =
+							   partition_kinds };
 
 	return &kinds;
 }
@@ -69,10 +71,11 @@ static int boot_files_on_root(const struct layout *l,
 			continue;
 		for (k = 0; k < rq->nboot_files; k++)
 			if (starts_under(rq->boot_files[k], c->mount_point))
-				return diag_error_at(EXIT_USAGE, rq->cfg->file, c->line,
-						     "partition '%s': mount-point %s would take %s off the root file system, where GRUB and GNU Mach look for it",
-						     c->name, c->mount_point,
-						     rq->boot_files[k]);
+				return diag_error_at(
+					EXIT_USAGE, rq->cfg->file, c->line,
+					"partition '%s': mount-point %s would take %s off the root file system, where GRUB and GNU Mach look for it",
+					c->name, c->mount_point,
+					rq->boot_files[k]);
 	}
 	return 0;
 }
@@ -127,18 +130,20 @@ static int split_tree(struct layout *l, const struct layout_request *rq)
 	return r;
 }
 
-static int too_small_gap(const struct layout *l, const struct layout_request *rq)
+static int too_small_gap(const struct layout *l,
+			 const struct layout_request *rq)
 {
 	const struct layout_part *p = &l->parts[0];
 	char what[300];
 
 	if (!l->nparts || p->offset >= 512 + rq->gap)
 		return 0;
-	return diag_error_at(EXIT_USAGE, rq->cfg->file, p->cfg->line,
-			     "GRUB's core.img (%llu bytes) does not fit before %s at byte %llu; give it a larger offset, or use an image type with a larger root-offset",
-			     (unsigned long long)rq->gap,
-			     config_partition_what(p->cfg, what, sizeof(what)),
-			     (unsigned long long)p->offset);
+	return diag_error_at(
+		EXIT_USAGE, rq->cfg->file, p->cfg->line,
+		"GRUB's core.img (%llu bytes) does not fit before %s at byte %llu; give it a larger offset, or use an image type with a larger root-offset",
+		(unsigned long long)rq->gap,
+		config_partition_what(p->cfg, what, sizeof(what)),
+		(unsigned long long)p->offset);
 }
 
 /* Offsets in table order: as given, or the next MiB boundary. */
@@ -160,11 +165,13 @@ static int place(struct layout *l, const struct layout_request *rq)
 		if (p->offset < end || (i == 0 && p->offset < 512)) {
 			char what[300];
 
-			return diag_error_at(EXIT_USAGE, rq->cfg->file, c->line,
-					     "%s at byte %llu overlaps %s",
-					     config_partition_what(c, what, sizeof(what)),
-					     (unsigned long long)p->offset,
-					     i ? "the partition before it" : "the partition table");
+			return diag_error_at(
+				EXIT_USAGE, rq->cfg->file, c->line,
+				"%s at byte %llu overlaps %s",
+				config_partition_what(c, what, sizeof(what)),
+				(unsigned long long)p->offset,
+				i ? "the partition before it" :
+				    "the partition table");
 		}
 		end = p->offset + p->size;
 	}
@@ -189,14 +196,15 @@ static int new_parts(struct layout *l, const struct layout_request *rq)
 		p->cfg = c;
 		p->kind = partition_kind_of(c->kind);
 		p->number = (unsigned)i + 1;
-		p->mbr_type = c->mbr_type >= 0 ? (uint8_t)c->mbr_type : p->kind->mbr_type;
+		p->mbr_type = c->mbr_type >= 0 ? (uint8_t)c->mbr_type :
+						 p->kind->mbr_type;
 		p->active = i == l->root;
 		if (i == l->root)
 			p->label = cfg->fs_label;
 		else if (c->label)
 			p->label = c->label;
 		else if (p->kind == &partition_swap && strlen(c->name) <= 16)
-			p->label = c->name;	/* what blkid shows as LABEL */
+			p->label = c->name; /* what blkid shows as LABEL */
 		else
 			p->label = "";
 	}
@@ -212,9 +220,11 @@ int layout_plan(struct layout *l, const struct layout_request *rq)
 	memset(l, 0, sizeof(*l));
 	l->table = partition_table_find(rq->type->partition_table);
 	if (!l->table)
-		return diag_error(EXIT_USAGE, "%s: unknown partition table '%s' (known: %s)",
-				  rq->type->file, rq->type->partition_table,
-				  partition_table_names());
+		return diag_error(
+			EXIT_USAGE,
+			"%s: unknown partition table '%s' (known: %s)",
+			rq->type->file, rq->type->partition_table,
+			partition_table_names());
 	if ((r = new_parts(l, rq)) || (r = boot_files_on_root(l, rq)) ||
 	    (r = split_tree(l, rq)))
 		return r;
@@ -225,7 +235,8 @@ int layout_plan(struct layout *l, const struct layout_request *rq)
 	    (r = layout_ext2_digest(&l->parts[l->root], digest)))
 		return r;
 	l->disk_signature = (uint32_t)digest[0] | (uint32_t)digest[1] << 8 |
-			    (uint32_t)digest[2] << 16 | (uint32_t)digest[3] << 24;
+			    (uint32_t)digest[2] << 16 |
+			    (uint32_t)digest[3] << 24;
 	for (i = 0; i < l->nparts; i++)
 		if (l->parts[i].kind->identify)
 			l->parts[i].kind->identify(&l->parts[i], digest);

@@ -16,11 +16,9 @@
 #include "partition.h"
 #include "size.h"
 
-static cfg_opt_t ext2_opts[] = {
-	CFG_STR("mount-point", NULL, CFGF_NODEFAULT),
-	CFG_STR("label", NULL, CFGF_NODEFAULT),
-	CFG_END()
-};
+static cfg_opt_t ext2_opts[] = { CFG_STR("mount-point", NULL, CFGF_NODEFAULT),
+				 CFG_STR("label", NULL, CFGF_NODEFAULT),
+				 CFG_END() };
 
 static const struct conf_check ext2_checks[] = {
 	{ "label", config_check_label },
@@ -35,12 +33,13 @@ static int ext2_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	if (cfg_size(sec, "label"))
 		p->label = config_strdup(cfg_getstr(sec, "label"));
 	if (!cfg_size(sec, "mount-point"))
-		return 0;	/* a file system of its own, empty */
+		return 0; /* a file system of its own, empty */
 	p->mount_point = config_strdup(cfg_getstr(sec, "mount-point"));
 	if (!config_image_path_ok(p->mount_point))
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "partition '%s': mount-point '%s' is not an absolute path in the image (no '.', '..' or empty parts)",
-				     p->name, p->mount_point);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"partition '%s': mount-point '%s' is not an absolute path in the image (no '.', '..' or empty parts)",
+			p->name, p->mount_point);
 	return 0;
 }
 
@@ -73,7 +72,8 @@ static int ext2_plan(struct layout_part *p, const struct layout_request *rq)
 	uint64_t size;
 	int given, r;
 
-	if ((r = ext2_plan_tree(p->tree, rq->cfg->legacy_translators, &p->plan)) ||
+	if ((r = ext2_plan_tree(p->tree, rq->cfg->legacy_translators,
+				&p->plan)) ||
 	    (r = size_of(p, rq, &size, &given)))
 		return r;
 	if (!given)
@@ -107,7 +107,7 @@ static int hash_node(struct tree_node *n, void *arg)
 	hash_u64(md, (uint64_t)ino->mtime);
 	hash_u64(md, ino->size);
 	hash_u64(md, (uint64_t)tree_inode_rdev_major(ino) << 32 |
-		     tree_inode_rdev_minor(ino));
+			     tree_inode_rdev_minor(ino));
 	if (tree_inode_data(ino))
 		gcry_md_write(md, tree_inode_data(ino), ino->size);
 	for (i = 0; i < tree_inode_nxattrs(ino); i++) {
@@ -130,7 +130,8 @@ int layout_ext2_digest(const struct layout_part *p, uint8_t out[32])
 	gcry_md_hd_t md;
 
 	if (gcry_md_open(&md, GCRY_MD_SHA256, 0))
-		return diag_error(EXIT_BUILD, "libgcrypt: cannot start SHA-256");
+		return diag_error(EXIT_BUILD,
+				  "libgcrypt: cannot start SHA-256");
 	gcry_md_write(md, "mkhurdimg-identities-1", 23);
 	gcry_md_write(md, p->label, strlen(p->label) + 1);
 	hash_u64(md, p->size);
@@ -150,8 +151,8 @@ static void ext2_identify(struct layout_part *p, const uint8_t digest[32])
 	if (layout_ext2_digest(p, d))
 		memcpy(d, digest, 32);
 	memcpy(p->uuid, d, 16);
-	p->uuid[6] = (p->uuid[6] & 0x0f) | 0x80;	/* RFC 9562 version 8 */
-	p->uuid[8] = (p->uuid[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	p->uuid[6] = (p->uuid[6] & 0x0f) | 0x80; /* RFC 9562 version 8 */
+	p->uuid[8] = (p->uuid[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 	memcpy(p->hash_seed, d + 16, 16);
 }
 

@@ -18,13 +18,11 @@
 #include "partition.h"
 
 #define SWAP_PAGE 4096
-#define SWAP_HEADER 1024	/* after the boot bits */
+#define SWAP_HEADER 1024 /* after the boot bits */
 #define SWAP_MAGIC "SWAPSPACE2"
 
-static cfg_opt_t swap_opts[] = {
-	CFG_STR("label", NULL, CFGF_NODEFAULT),
-	CFG_END()
-};
+static cfg_opt_t swap_opts[] = { CFG_STR("label", NULL, CFGF_NODEFAULT),
+				 CFG_END() };
 
 static const struct conf_check swap_checks[] = {
 	{ "label", config_check_label },
@@ -39,13 +37,15 @@ static int swap_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	if (cfg_size(sec, "label"))
 		p->label = config_strdup(cfg_getstr(sec, "label"));
 	if (!p->size)
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "partition '%s': a swap partition needs its size (no guess)",
-				     p->name);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"partition '%s': a swap partition needs its size (no guess)",
+			p->name);
 	if (p->size < PARTITION_SWAP_MIN)
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "partition '%s': %llu bytes of swap is less than 40 KiB (ten 4 KiB pages, mkswap's least)",
-				     p->name, (unsigned long long)p->size);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"partition '%s': %llu bytes of swap is less than 40 KiB (ten 4 KiB pages, mkswap's least)",
+			p->name, (unsigned long long)p->size);
 	return 0;
 }
 
@@ -69,8 +69,8 @@ static void swap_identify(struct layout_part *p, const uint8_t digest[32])
 		memcpy(p->uuid, gcry_md_read(md, GCRY_MD_SHA256), 16);
 		gcry_md_close(md);
 	}
-	p->uuid[6] = (p->uuid[6] & 0x0f) | 0x80;	/* RFC 9562 version 8 */
-	p->uuid[8] = (p->uuid[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	p->uuid[6] = (p->uuid[6] & 0x0f) | 0x80; /* RFC 9562 version 8 */
+	p->uuid[8] = (p->uuid[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 }
 
 static void put_le32(uint8_t *b, uint32_t v)
@@ -87,10 +87,10 @@ static int swap_write(const struct layout_part *p, struct disk *d,
 	uint8_t page[SWAP_PAGE];
 
 	memset(page, 0, sizeof(page));
-	put_le32(page + SWAP_HEADER, 1);			/* version */
+	put_le32(page + SWAP_HEADER, 1); /* version */
 	put_le32(page + SWAP_HEADER + 4,
-		 (uint32_t)(p->size / SWAP_PAGE - 1));		/* last_page */
-	put_le32(page + SWAP_HEADER + 8, 0);			/* nr_badpages */
+		 (uint32_t)(p->size / SWAP_PAGE - 1)); /* last_page */
+	put_le32(page + SWAP_HEADER + 8, 0);	       /* nr_badpages */
 	memcpy(page + SWAP_HEADER + 12, p->uuid, 16);
 	strncpy((char *)page + SWAP_HEADER + 28, p->label, 16);
 	memcpy(page + SWAP_PAGE - 10, SWAP_MAGIC, 10);

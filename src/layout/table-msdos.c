@@ -74,17 +74,19 @@ static int msdos_check(const struct layout *l, const struct os_config *cfg)
 		const struct os_partition *c = p->cfg;
 
 		if (i == 4)
-			return diag_error_at(EXIT_USAGE, cfg->file, c->line,
-					     "partition '%s': a fifth partition; an MBR (msdos) table holds four",
-					     c->name);
+			return diag_error_at(
+				EXIT_USAGE, cfg->file, c->line,
+				"partition '%s': a fifth partition; an MBR (msdos) table holds four",
+				c->name);
 		if ((p->offset + p->size) / 512 > MSDOS_MAX_SECTORS) {
 			char what[300], size[32];
 
 			size_format(p->size, size, sizeof(size));
-			return diag_error_at(EXIT_USAGE, cfg->file, c->line,
-					     "%s (%s) ends past 2 TiB, beyond what an MBR (msdos) table can address",
-					     config_partition_what(c, what, sizeof(what)),
-					     size);
+			return diag_error_at(
+				EXIT_USAGE, cfg->file, c->line,
+				"%s (%s) ends past 2 TiB, beyond what an MBR (msdos) table can address",
+				config_partition_what(c, what, sizeof(what)),
+				size);
 		}
 	}
 	return 0;
@@ -103,7 +105,8 @@ static int msdos_write(const struct layout *l, struct disk *d,
 		v[i].start = (uint32_t)(l->parts[i].offset / 512);
 		v[i].sectors = (uint32_t)(l->parts[i].size / 512);
 	}
-	mbr_encode(sector0, l->disk_signature, v, (int)(l->nparts < 4 ? l->nparts : 4));
+	mbr_encode(sector0, l->disk_signature, v,
+		   (int)(l->nparts < 4 ? l->nparts : 4));
 	return 0;
 }
 

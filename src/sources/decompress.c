@@ -32,17 +32,17 @@ struct decomp {
 	const char *path;
 	enum kind kind;
 	enum state state;
-	const char *name;	/* of the compression; NULL if none */
-	int fd;			/* PLAIN, GZIP */
-	struct archive *a;	/* FILTER */
-	z_stream z;		/* GZIP */
-	int z_live;		/* inflateInit2 done */
-	int in_eof;		/* GZIP: the file has no more bytes */
-	int between;		/* GZIP: a member has ended, the next not begun */
-	unsigned member;	/* GZIP: 1 for the first */
-	uint64_t in_total;	/* GZIP: compressed bytes read */
+	const char *name;  /* of the compression; NULL if none */
+	int fd;		   /* PLAIN, GZIP */
+	struct archive *a; /* FILTER */
+	z_stream z;	   /* GZIP */
+	int z_live;	   /* inflateInit2 done */
+	int in_eof;	   /* GZIP: the file has no more bytes */
+	int between;	   /* GZIP: a member has ended, the next not begun */
+	unsigned member;   /* GZIP: 1 for the first */
+	uint64_t in_total; /* GZIP: compressed bytes read */
 	uint8_t *in, *out;
-	const uint8_t *pending;	/* decomp_read: what the last block has left */
+	const uint8_t *pending; /* decomp_read: what the last block has left */
 	size_t npending;
 	uint64_t out_total;
 	char err[512];
@@ -102,9 +102,10 @@ static int next_member(struct decomp *d)
 			if (*d->z.next_in) {
 				uint64_t at = d->in_total - d->z.avail_in;
 
-				return (int)failed(d,
-						   "corrupt compressed data (gzip: byte %llu, after member %u, starts neither a member nor zero padding)",
-						   (unsigned long long)at, d->member);
+				return (int)failed(
+					d,
+					"corrupt compressed data (gzip: byte %llu, after member %u, starts neither a member nor zero padding)",
+					(unsigned long long)at, d->member);
 			}
 			d->z.next_in++;
 			d->z.avail_in--;
@@ -150,12 +151,15 @@ static long gzip_block(struct decomp *d, const void **buf)
 		else if (r == Z_MEM_ERROR)
 			return failed(d, "out of memory");
 		else if (r != Z_OK && r != Z_BUF_ERROR)
-			return failed(d, "corrupt compressed data (gzip, member %u: %s)",
-				      d->member, zlib_why(&d->z));
+			return failed(
+				d,
+				"corrupt compressed data (gzip, member %u: %s)",
+				d->member, zlib_why(&d->z));
 		else if (!n && d->in_eof && !d->z.avail_in)
-			return failed(d,
-				      "truncated compressed data (gzip: the file ends inside member %u)",
-				      d->member);
+			return failed(
+				d,
+				"truncated compressed data (gzip: the file ends inside member %u)",
+				d->member);
 		if (n) {
 			*buf = d->out;
 			return (long)n;
@@ -188,9 +192,11 @@ static long filter_failed(struct decomp *d, int all)
 	if (!e || !*e)
 		e = "invalid data";
 	if (all && (strstr(e, "runcated") || strstr(e, "No progress")))
-		return d->name ? failed(d, "truncated compressed data (%s: %s)", d->name, e) :
+		return d->name ? failed(d, "truncated compressed data (%s: %s)",
+					d->name, e) :
 				 failed(d, "truncated compressed data (%s)", e);
-	return d->name ? failed(d, "corrupt compressed data (%s: %s)", d->name, e) :
+	return d->name ? failed(d, "corrupt compressed data (%s: %s)", d->name,
+				e) :
 			 failed(d, "corrupt compressed data (%s)", e);
 }
 
@@ -228,7 +234,9 @@ static const char *name_by_magic(int fd)
 		size_t len;
 		const char *magic;
 	} known[] = {
-		{ "xz", 6, "\xfd" "7zXZ\0" },
+		{ "xz", 6,
+		  "\xfd"
+		  "7zXZ\0" },
 		{ "zstd", 4, "\x28\xb5\x2f\xfd" },
 		{ "bzip2", 3, "BZh" },
 		{ "lzip", 4, "LZIP" },
@@ -238,7 +246,8 @@ static const char *name_by_magic(int fd)
 	size_t i;
 
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (n >= (ssize_t)known[i].len && !memcmp(head, known[i].magic, known[i].len))
+		if (n >= (ssize_t)known[i].len &&
+		    !memcmp(head, known[i].magic, known[i].len))
 			return known[i].name;
 	return NULL;
 }
@@ -289,10 +298,12 @@ static int filter_open(struct decomp *d)
 	d->kind = FILTER;
 	d->name = archive_filter_name(d->a, 0);
 	for (i = 0; i < n - 1; i++)
-		if (archive_filter_code(d->a, i) == ARCHIVE_FILTER_GZIP && n > 2)
-			return diag_error(EXIT_BUILD,
-					  "%s: gzip inside another compression (%s), whose CRC-32 cannot be checked; refused",
-					  d->path, archive_filter_name(d->a, n - 2));
+		if (archive_filter_code(d->a, i) == ARCHIVE_FILTER_GZIP &&
+		    n > 2)
+			return diag_error(
+				EXIT_BUILD,
+				"%s: gzip inside another compression (%s), whose CRC-32 cannot be checked; refused",
+				d->path, archive_filter_name(d->a, n - 2));
 	if (r != ARCHIVE_OK) {
 		filter_failed(d, read_all(d));
 		return diag_error(EXIT_BUILD, "%s: %s", d->path, d->err);
@@ -306,7 +317,8 @@ static int is_gzip(int fd)
 {
 	uint8_t magic[2];
 
-	return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+	       magic[1] == 0x8b;
 }
 
 int decomp_open(const char *path, struct decomp **out)
@@ -363,8 +375,9 @@ long decomp_block(struct decomp *d, const void **buf)
 		return 0;
 	if (d->state == FAILED)
 		return -1;
-	n = d->kind == GZIP ? gzip_block(d, buf) :
-	    d->kind == FILTER ? filter_block(d, buf) : plain_block(d, buf);
+	n = d->kind == GZIP   ? gzip_block(d, buf) :
+	    d->kind == FILTER ? filter_block(d, buf) :
+				plain_block(d, buf);
 	if (n > 0)
 		d->out_total += (uint64_t)n;
 	else if (n == 0)

@@ -10,7 +10,7 @@
 #include "diag.h"
 #include "nar.h"
 
-#define STR_MAX 4096		/* longest token, name or target we accept */
+#define STR_MAX 4096 /* longest token, name or target we accept */
 
 struct nar {
 	const char *name;
@@ -18,7 +18,7 @@ struct nar {
 	void *input_ctx;
 	gcry_md_hd_t md;
 	uint64_t offset;
-	uint64_t left;		/* unread bytes of the current contents */
+	uint64_t left; /* unread bytes of the current contents */
 	char path[4096];
 	int failed;
 };
@@ -49,7 +49,8 @@ static int read_exact(struct nar *n, void *buf, size_t len)
 			return EXIT_BUILD;
 		}
 		if (r == 0)
-			return fail(n, "%s", "the nar ends too early (truncated?)");
+			return fail(n, "%s",
+				    "the nar ends too early (truncated?)");
 		gcry_md_write(n->md, p, (size_t)r);
 		n->offset += (uint64_t)r;
 		p += r;
@@ -153,7 +154,8 @@ static int parse_regular(struct nar *n, const struct nar_visitor *v, void *ctx)
 		return r;
 	if (!strcmp(tok, "executable")) {
 		exec = 1;
-		if ((r = expect(n, "")) || (r = read_str(n, tok, sizeof(tok) - 1)))
+		if ((r = expect(n, "")) ||
+		    (r = read_str(n, tok, sizeof(tok) - 1)))
 			return r;
 	}
 	if (strcmp(tok, "contents"))
@@ -185,7 +187,8 @@ static int parse_directory(struct nar *n, const struct nar_visitor *v,
 		if (!strcmp(tok, ")"))
 			return 0;
 		if (strcmp(tok, "entry"))
-			return fail(n, "unknown token '%s' in a directory", tok);
+			return fail(n, "unknown token '%s' in a directory",
+				    tok);
 		if ((r = expect(n, "(")) || (r = expect(n, "name")))
 			return r;
 		if ((r = read_str(n, name, NAR_NAME_MAX)))
@@ -193,13 +196,15 @@ static int parse_directory(struct nar *n, const struct nar_visitor *v,
 		if (!valid_name(name))
 			return fail(n, "'%s' is not a valid entry name", name);
 		if (*prev && strcmp(prev, name) >= 0)
-			return fail(n, "entry '%s' is out of order or repeated", name);
+			return fail(n, "entry '%s' is out of order or repeated",
+				    name);
 		snprintf(prev, sizeof(prev), "%s", name);
 		if (plen + 1 + strlen(name) >= sizeof(n->path))
 			return fail(n, "%s", "path too long");
 		snprintf(n->path + plen, sizeof(n->path) - plen, "%s%s",
 			 plen ? "/" : "", name);
-		if ((r = expect(n, "node")) || (r = parse_node(n, v, ctx, depth + 1)) ||
+		if ((r = expect(n, "node")) ||
+		    (r = parse_node(n, v, ctx, depth + 1)) ||
 		    (r = expect(n, ")")))
 			return r;
 		n->path[plen] = '\0';
@@ -249,7 +254,8 @@ int nar_parse(const char *name, nar_input input, void *input_ctx,
 	n.input = input;
 	n.input_ctx = input_ctx;
 	if (gcry_md_open(&n.md, GCRY_MD_SHA256, 0))
-		return diag_error(EXIT_BUILD, "libgcrypt: cannot start SHA-256");
+		return diag_error(EXIT_BUILD,
+				  "libgcrypt: cannot start SHA-256");
 	r = expect(&n, "nix-archive-1");
 	if (!r)
 		r = parse_node(&n, v, ctx, 0);

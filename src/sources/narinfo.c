@@ -29,7 +29,7 @@ static int decode_base32(const char *s, size_t chars, uint8_t *out, size_t len)
 		if (i + 1 < len)
 			out[i + 1] |= (uint8_t)(d >> (8 - j));
 		else if (d >> (8 - j))
-			return -1;	/* bits beyond the hash */
+			return -1; /* bits beyond the hash */
 	}
 	return 0;
 }
@@ -108,8 +108,10 @@ static int seen_field(struct narinfo *ni, size_t bit)
 static int field(const char *file, int line, struct narinfo *ni, char *key,
 		 char *v, size_t offset)
 {
-	static const char *const once[] = { "StorePath", "URL", "Compression",
-		"NarHash", "NarSize", "References", "Deriver", "Signature", "Sig" };
+	static const char *const once[] = {
+		"StorePath",  "URL",	 "Compression", "NarHash", "NarSize",
+		"References", "Deriver", "Signature",	"Sig"
+	};
 	int r = 0;
 	size_t i;
 
@@ -126,8 +128,10 @@ static int field(const char *file, int line, struct narinfo *ni, char *key,
 		r = set_str(&ni->compression, v);
 	else if (!strcmp(key, "NarHash")) {
 		if (parse_hash(v, ni->nar_hash))
-			return diag_error_at(EXIT_BUILD, file, line,
-					     "NarHash '%s' is not sha256:BASE32 or sha256:HEX", v);
+			return diag_error_at(
+				EXIT_BUILD, file, line,
+				"NarHash '%s' is not sha256:BASE32 or sha256:HEX",
+				v);
 	} else if (!strcmp(key, "NarSize")) {
 		if (parse_u64(v, &ni->nar_size))
 			return diag_error_at(EXIT_BUILD, file, line,
@@ -152,7 +156,8 @@ static int parse(const char *file, const char *text, size_t len,
 
 	memset(ni, 0, sizeof(*ni));
 	if (memchr(text, '\0', len))
-		return diag_error(EXIT_BUILD, "%s: a NUL byte in the narinfo", file);
+		return diag_error(EXIT_BUILD, "%s: a NUL byte in the narinfo",
+				  file);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - text - pos) : len - pos;
@@ -160,7 +165,8 @@ static int parse(const char *file, const char *text, size_t len,
 
 		line++;
 		if (l >= sizeof(buf))
-			return diag_error_at(EXIT_BUILD, file, line, "line too long");
+			return diag_error_at(EXIT_BUILD, file, line,
+					     "line too long");
 		memcpy(buf, text + pos, l);
 		buf[l] = '\0';
 		if (l && (colon = strstr(buf, ": "))) {
@@ -175,9 +181,10 @@ static int parse(const char *file, const char *text, size_t len,
 	}
 	if (!ni->store_path || !ni->url || !ni->nar_size ||
 	    !memcmp(ni->nar_hash, (uint8_t[32]){ 0 }, 32))
-		return diag_error(EXIT_BUILD,
-				  "%s: StorePath, URL, NarHash and NarSize are all required",
-				  file);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: StorePath, URL, NarHash and NarSize are all required",
+			file);
 	if (!ni->compression && set_str(&ni->compression, "none"))
 		return diag_error(EXIT_BUILD, "out of memory");
 	return 0;

@@ -13,7 +13,7 @@
 struct narsig_key {
 	gcry_sexp_t sexp;
 	char *file;
-	void *q;		/* the curve point, to compare with a signature's */
+	void *q; /* the curve point, to compare with a signature's */
 	size_t qlen;
 };
 
@@ -84,8 +84,9 @@ int narsig_key_load(const char *file, struct narsig_key **out)
 	FILE *f = fopen(file, "r");
 
 	if (!f)
-		return diag_error(EXIT_BUILD, "%s: cannot read the public key: %s",
-				  file, strerror(errno));
+		return diag_error(EXIT_BUILD,
+				  "%s: cannot read the public key: %s", file,
+				  strerror(errno));
 	len = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[len] = '\0';
@@ -97,11 +98,12 @@ int narsig_key_load(const char *file, struct narsig_key **out)
 	    !has_token(k->sexp, "public-key")) {
 		gcry_free(q);
 		narsig_key_free(k);
-		return diag_error(EXIT_BUILD,
-				  "%s: not a public key: expected (public-key (ecc (curve Ed25519) (q #...#)))",
-				  file);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: not a public key: expected (public-key (ecc (curve Ed25519) (q #...#)))",
+			file);
 	}
-	k->q = q;	/* gcry_free'd with the key */
+	k->q = q; /* gcry_free'd with the key */
 	k->file = strdup(file);
 	if (!k->file) {
 		narsig_key_free(k);
@@ -121,7 +123,8 @@ void narsig_key_free(struct narsig_key *k)
 	free(k);
 }
 
-static int bad_sig(const struct narsig_key *k, const char *item, const char *why)
+static int bad_sig(const struct narsig_key *k, const char *item,
+		   const char *why)
 {
 	return diag_error(EXIT_BUILD, "%s: the narinfo signature %s (key %s)",
 			  item, why, k->file);

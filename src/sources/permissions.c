@@ -27,7 +27,8 @@ static int apply_node(struct tree_node *n, void *arg)
 	if (r->gid >= 0)
 		n->inode->gid = (uint32_t)r->gid;
 	if (r->mode >= 0 && !S_ISLNK(n->inode->mode))
-		n->inode->mode = (n->inode->mode & S_IFMT) | ((uint32_t)r->mode & 07777);
+		n->inode->mode = (n->inode->mode & S_IFMT) |
+				 ((uint32_t)r->mode & 07777);
 	return 0;
 }
 
@@ -40,8 +41,10 @@ int permissions_apply(struct tree *t, const struct os_config *cfg)
 
 		tree_walk(t, apply_node, &a);
 		if (!a.matched)
-			diag_warn("%s:%d: permissions \"%s\" matches nothing in the image",
-				  cfg->file, cfg->rules[i].line, cfg->rules[i].glob);
+			diag_warn(
+				"%s:%d: permissions \"%s\" matches nothing in the image",
+				cfg->file, cfg->rules[i].line,
+				cfg->rules[i].glob);
 	}
 	return 0;
 }

@@ -32,7 +32,7 @@
  * the decompressed bytes when the file is compressed. */
 struct opened {
 	struct archive *a;
-	struct decomp *d;	/* NULL: not compressed, libarchive reads the file */
+	struct decomp *d; /* NULL: not compressed, libarchive reads the file */
 };
 
 static la_ssize_t pull(struct archive *a, void *client, const void **buf)
@@ -79,8 +79,9 @@ static int close_archive(const char *path, struct opened *o, int r,
 		r = diag_error(EXIT_BUILD, "%s: %s", path, decomp_error(o->d));
 	if (archive_read_close(o->a) != ARCHIVE_OK && !r)
 		r = diag_error(EXIT_BUILD, "%s: %s", path,
-			       archive_error_string(o->a) ? archive_error_string(o->a)
-							  : "cannot close");
+			       archive_error_string(o->a) ?
+				       archive_error_string(o->a) :
+				       "cannot close");
 	archive_read_free(o->a);
 	decomp_close(o->d);
 	o->a = NULL;
@@ -122,16 +123,17 @@ static int open_archive(const char *path, struct opened *o)
 
 /* NAME as it goes under TARGET: "./a//b/" -> TARGET/a/b.  Refuses what
  * could land outside TARGET instead of rewriting it. */
-static int image_path(const char *archive, const char *target,
-		      const char *name, char *out, size_t len)
+static int image_path(const char *archive, const char *target, const char *name,
+		      char *out, size_t len)
 {
 	const char *p = name;
 	size_t o, tl = strlen(target);
 
 	if (*p == '/')
-		return diag_error(EXIT_BUILD,
-				  "%s: entry '%s' has an absolute path; refused",
-				  archive, name);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: entry '%s' has an absolute path; refused", archive,
+			name);
 	snprintf(out, len, "%s", target);
 	o = tl > 1 ? tl : 0;
 	while (*p) {
@@ -139,15 +141,17 @@ static int image_path(const char *archive, const char *target,
 		size_t l = end ? (size_t)(end - p) : strlen(p);
 
 		if (l == 2 && p[0] == '.' && p[1] == '.')
-			return diag_error(EXIT_BUILD,
-					  "%s: entry '%s' has a '..' component; refused",
-					  archive, name);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: entry '%s' has a '..' component; refused",
+				archive, name);
 		if (l && !(l == 1 && p[0] == '.')) {
 			if (o + 1 + l + 1 > len)
-				return diag_error(EXIT_BUILD,
-						  "%s: entry '%.200s%s': path too long",
-						  archive, name,
-						  strlen(name) > 200 ? "..." : "");
+				return diag_error(
+					EXIT_BUILD,
+					"%s: entry '%.200s%s': path too long",
+					archive, name,
+					strlen(name) > 200 ? "..." : "");
 			out[o++] = '/';
 			memcpy(out + o, p, l);
 			o += l;
@@ -169,7 +173,8 @@ static int copy_xattrs(struct archive_entry *e, struct tree_inode *ino)
 	size_t size;
 
 	archive_entry_xattr_reset(e);
-	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+	while (archive_entry_xattr_next(e, &name, &value, &size) ==
+	       ARCHIVE_OK) {
 		if (strncmp(name, "user.", 5) && strncmp(name, "gnu.", 4))
 			continue;
 		if (tree_inode_add_xattr(ino, name, value, size))
@@ -191,7 +196,8 @@ static int sparse_map(struct archive_entry *e, struct tree_inode *ino)
 	v = calloc((size_t)n, sizeof(*v));
 	if (!v)
 		return -1;
-	for (i = 0; i < n && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK;
+	for (i = 0;
+	     i < n && archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK;
 	     i++) {
 		if (len <= 0)
 			continue;
@@ -238,8 +244,8 @@ static int seen_grow(struct seen *set)
 	for (i = 0; i < set->cap; i++) {
 		if (!set->paths[i])
 			continue;
-		for (k = seen_hash(set->paths[i]) & (bigger.cap - 1); bigger.paths[k];
-		     k = (k + 1) & (bigger.cap - 1))
+		for (k = seen_hash(set->paths[i]) & (bigger.cap - 1);
+		     bigger.paths[k]; k = (k + 1) & (bigger.cap - 1))
 			;
 		bigger.paths[k] = set->paths[i];
 		bigger.types[k] = set->types[i];
@@ -288,14 +294,22 @@ static void seen_free(struct seen *set)
 static const char *type_name(uint32_t type)
 {
 	switch (type) {
-	case S_IFDIR: return "a directory";
-	case S_IFREG: return "a regular file";
-	case S_IFLNK: return "a symlink";
-	case S_IFCHR: return "a character device";
-	case S_IFBLK: return "a block device";
-	case S_IFIFO: return "a FIFO";
-	case S_IFSOCK: return "a socket";
-	default: return "an unknown type";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFREG:
+		return "a regular file";
+	case S_IFLNK:
+		return "a symlink";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "an unknown type";
 	}
 }
 
@@ -306,9 +320,9 @@ struct reading {
 	const char *target;
 	struct opened o;
 	long max_ratio;
-	uint64_t file_size;	/* compressed, on the host */
-	uint64_t declared;	/* bytes of data the entries announce */
-	struct seen seen;	/* paths of this archive's entries, with types */
+	uint64_t file_size; /* compressed, on the host */
+	uint64_t declared;  /* bytes of data the entries announce */
+	struct seen seen;   /* paths of this archive's entries, with types */
 };
 
 /* The same name twice is the later one winning (tar -r), unless the two
@@ -321,9 +335,10 @@ static int check_duplicate(struct reading *rd, const char *name,
 	if (old == (uint32_t)-1)
 		return diag_error(EXIT_BUILD, "out of memory");
 	if (old && old != type)
-		return diag_error(EXIT_BUILD,
-				  "%s: entry '%s' appears twice, as %s and as %s; refused",
-				  rd->file, name, type_name(old), type_name(type));
+		return diag_error(
+			EXIT_BUILD,
+			"%s: entry '%s' appears twice, as %s and as %s; refused",
+			rd->file, name, type_name(old), type_name(type));
 	return 0;
 }
 
@@ -340,10 +355,11 @@ static int check_ratio(struct reading *rd)
 	if (!rd->max_ratio || out < SOURCE_RATIO_FLOOR ||
 	    out / (rd->file_size ? rd->file_size : 1) < (uint64_t)rd->max_ratio)
 		return 0;
-	return diag_error(EXIT_BUILD,
-			  "%s: more than %ld bytes out per byte in (%llu from %llu) looks like a decompression bomb; refused (raise max-ratio in its archive section, or 0 for no limit)",
-			  rd->file, rd->max_ratio, (unsigned long long)out,
-			  (unsigned long long)rd->file_size);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: more than %ld bytes out per byte in (%llu from %llu) looks like a decompression bomb; refused (raise max-ratio in its archive section, or 0 for no limit)",
+		rd->file, rd->max_ratio, (unsigned long long)out,
+		(unsigned long long)rd->file_size);
 }
 
 static int ratio_of(void *rd)
@@ -363,18 +379,20 @@ static int check_parents(struct reading *rd, const char *name, char *path)
 		n = tree_lookup(rd->t, path);
 		if (n && !tree_is_dir(n->inode)) {
 			int r = (n->inode->mode & S_IFMT) == S_IFLNK ?
-				diag_error(EXIT_BUILD,
-					   "%s: entry '%s' goes through the symlink %s; refused",
-					   rd->file, name, path) :
-				diag_error(EXIT_BUILD,
-					   "%s: entry '%s' is below %s, which is not a directory; refused",
-					   rd->file, name, path);
+					diag_error(
+						EXIT_BUILD,
+						"%s: entry '%s' goes through the symlink %s; refused",
+						rd->file, name, path) :
+					diag_error(
+						EXIT_BUILD,
+						"%s: entry '%s' is below %s, which is not a directory; refused",
+						rd->file, name, path);
 			*p = '/';
 			return r;
 		}
 		*p = '/';
 		if (!n)
-			break;	/* the rest is made as directories */
+			break; /* the rest is made as directories */
 	}
 	return 0;
 }
@@ -391,7 +409,8 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 	int64_t size = archive_entry_size(e);
 
 	if (!name)
-		return diag_error(EXIT_BUILD, "%s: an entry without a name", rd->file);
+		return diag_error(EXIT_BUILD, "%s: an entry without a name",
+				  rd->file);
 	if (image_path(rd->file, rd->target, name, path, sizeof(path)) ||
 	    check_parents(rd, name, path))
 		return EXIT_BUILD;
@@ -400,7 +419,8 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		la_int64_t off, len;
 
 		if (!n && archive_entry_sparse_reset(e) > 0)
-			while (archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
+			while (archive_entry_sparse_next(e, &off, &len) ==
+			       ARCHIVE_OK)
 				n += len > 0 ? len : 0;
 		rd->declared += (uint64_t)n;
 	}
@@ -410,13 +430,15 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 		struct tree_node *first;
 		struct tree_inode *shared;
 
-		if (image_path(rd->file, rd->target, link, lpath, sizeof(lpath)))
+		if (image_path(rd->file, rd->target, link, lpath,
+			       sizeof(lpath)))
 			return EXIT_BUILD;
 		first = tree_lookup(rd->t, lpath);
 		if (!first)
-			return diag_error(EXIT_BUILD,
-					  "%s: entry '%s' is a hard link to '%s', which is not in the archive before it",
-					  rd->file, name, link);
+			return diag_error(
+				EXIT_BUILD,
+				"%s: entry '%s' is a hard link to '%s', which is not in the archive before it",
+				rd->file, name, link);
 		/* The link may replace FIRST's own name: keep the inode. */
 		shared = first->inode;
 		if (check_duplicate(rd, name, path, shared->mode & S_IFMT) ||
@@ -439,17 +461,20 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 
 		if (!target || tree_inode_set_symlink(ino, target)) {
 			tree_inode_free(ino);
-			return diag_error(EXIT_BUILD, "%s: symlink '%s' without a target",
+			return diag_error(EXIT_BUILD,
+					  "%s: symlink '%s' without a target",
 					  rd->file, name);
 		}
 	} else if (type == AE_IFREG && size > 0) {
-		if (tree_inode_set_stream(ino, rd->stream, token, (uint64_t)size) ||
+		if (tree_inode_set_stream(ino, rd->stream, token,
+					  (uint64_t)size) ||
 		    sparse_map(e, ino)) {
 			tree_inode_free(ino);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
 	} else if (type == AE_IFCHR || type == AE_IFBLK) {
-		if (tree_inode_set_rdev(ino, (uint32_t)archive_entry_rdevmajor(e),
+		if (tree_inode_set_rdev(ino,
+					(uint32_t)archive_entry_rdevmajor(e),
 					(uint32_t)archive_entry_rdevminor(e))) {
 			tree_inode_free(ino);
 			return diag_error(EXIT_BUILD, "out of memory");
@@ -457,7 +482,8 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFIFO &&
 		   type != AE_IFSOCK) {
 		tree_inode_free(ino);
-		return diag_error(EXIT_BUILD, "%s: entry '%s' has an unknown type",
+		return diag_error(EXIT_BUILD,
+				  "%s: entry '%s' has an unknown type",
 				  rd->file, name);
 	}
 	if (copy_xattrs(e, ino) || check_duplicate(rd, name, path, type)) {
@@ -483,7 +509,8 @@ static int for_each(const char *file, const struct opened *o,
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF && token == 0 &&
 		    archive_format(a) == ARCHIVE_FORMAT_EMPTY)
-			return diag_error(EXIT_BUILD, "%s: an empty file, not an archive",
+			return diag_error(EXIT_BUILD,
+					  "%s: an empty file, not an archive",
 					  file);
 		if (r == ARCHIVE_EOF)
 			return 0;
@@ -558,10 +585,12 @@ static int check_same(const struct tree_stream *s)
 	    now.st_mtim.tv_nsec == then->st_mtim.tv_nsec)
 		return 0;
 	return diag_error(EXIT_BUILD,
-			  "%s: the archive changed while the image was built", s->name);
+			  "%s: the archive changed while the image was built",
+			  s->name);
 }
 
-static int archive_replay(struct tree_stream *s, tree_stream_sink sink, void *ctx)
+static int archive_replay(struct tree_stream *s, tree_stream_sink sink,
+			  void *ctx)
 {
 	struct replaying rp = { { NULL, NULL }, s->name, sink, ctx };
 	int r;
@@ -585,7 +614,7 @@ static const struct tree_stream_ops archive_stream_ops = {
 };
 
 struct archive_data {
-	long max_ratio;		/* uncompressed bytes per byte read, at most */
+	long max_ratio; /* uncompressed bytes per byte read, at most */
 };
 
 static int archive_add(struct source_ctx *c, const struct os_source *src)
@@ -593,8 +622,15 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 	const struct archive_data *ad = src->data;
 	const struct os_config *cfg = c->cfg;
 	struct tree *t = c->tree;
-	struct reading rd = { t, NULL, src->path, src->target, { NULL, NULL },
-			      ad->max_ratio, 0, 0, { NULL, NULL, 0, 0 } };
+	struct reading rd = { t,
+			      NULL,
+			      src->path,
+			      src->target,
+			      { NULL, NULL },
+			      ad->max_ratio,
+			      0,
+			      0,
+			      { NULL, NULL, 0, 0 } };
 	struct stat st;
 	int r;
 
@@ -610,9 +646,10 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 				     "archive '%s': %s", diag_value(src->path),
 				     strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "archive '%s' is a directory; use a directory section",
-				     diag_value(src->path));
+		return diag_error_at(
+			EXIT_BUILD, cfg->file, src->line,
+			"archive '%s' is a directory; use a directory section",
+			diag_value(src->path));
 	rd.file_size = (uint64_t)st.st_size;
 	rd.stream->priv = malloc(sizeof(st));
 	if (!rd.stream->priv)
@@ -628,7 +665,8 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 	/* A zip read by name is read by its central directory: its local
 	 * headers must agree (a zip inside a compression is read by those). */
 	if (!r && !rd.o.d &&
-	    (archive_format(rd.o.a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+	    (archive_format(rd.o.a) & ARCHIVE_FORMAT_BASE_MASK) ==
+		    ARCHIVE_FORMAT_ZIP)
 		r = zip_check(src->path);
 	r = close_archive(src->path, &rd.o, r, ratio_of, &rd);
 	seen_free(&rd.seen);
@@ -638,8 +676,7 @@ static int archive_add(struct source_ctx *c, const struct os_source *src)
 /* archive "PATH" { target = "/"  max-ratio = 1000 } */
 static cfg_opt_t archive_opts[] = {
 	CFG_STR("target", "/", CFGF_NONE),
-	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_END()
+	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE), CFG_END()
 };
 
 static const struct conf_check archive_checks[] = {

@@ -26,7 +26,7 @@
 
 struct item {
 	char *path;
-	const char *deriver;	/* a line of the graph, or NULL */
+	const char *deriver; /* a line of the graph, or NULL */
 	char **refs;
 	size_t nrefs;
 	int line;
@@ -56,11 +56,12 @@ static int read_lines(struct graph *g)
 		if ((size_t)len != strlen(line)) {
 			fclose(f);
 			free(line);
-			return diag_error_at(EXIT_BUILD, g->file, (int)g->nlines + 1,
+			return diag_error_at(EXIT_BUILD, g->file,
+					     (int)g->nlines + 1,
 					     "a NUL byte in the closure file");
 		}
-		if (array_grow(&g->lines, &lcap, g->nlines + 1, sizeof(*g->lines),
-			       256))
+		if (array_grow(&g->lines, &lcap, g->nlines + 1,
+			       sizeof(*g->lines), 256))
 			break;
 		if (!(g->lines[g->nlines] = strdup(line)))
 			break;
@@ -71,7 +72,7 @@ static int read_lines(struct graph *g)
 		fclose(f);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
-	if (ferror(f)) {	/* a directory, an I/O error */
+	if (ferror(f)) { /* a directory, an I/O error */
 		int e = errno;
 
 		fclose(f);
@@ -104,9 +105,9 @@ static int check_path(const struct graph *g, int line, const char *p)
 
 	if (p[0] != '/' || !slash || slash == p || !slash[1] ||
 	    slash[1] == '.' || strlen(slash + 1) > 255 || !canonical(p))
-		return diag_error_at(EXIT_BUILD, g->file, line,
-				     "'%s' is not a store path (/STORE/HASH-NAME)",
-				     p);
+		return diag_error_at(
+			EXIT_BUILD, g->file, line,
+			"'%s' is not a store path (/STORE/HASH-NAME)", p);
 	return 0;
 }
 
@@ -156,18 +157,23 @@ static int parse(struct graph *g)
 		i++;
 		if (!graph)
 			continue;
-		if (i + 1 >= g->nlines || (*g->lines[i] && g->lines[i][0] != '/') ||
+		if (i + 1 >= g->nlines ||
+		    (*g->lines[i] && g->lines[i][0] != '/') ||
 		    !is_count(g->lines[i + 1]))
-			return diag_error_at(EXIT_BUILD, g->file, line,
-					     "%s: expected a deriver line and a number of references after it",
-					     it->path);
+			return diag_error_at(
+				EXIT_BUILD, g->file, line,
+				"%s: expected a deriver line and a number of references after it",
+				it->path);
 		it->deriver = *g->lines[i] ? g->lines[i] : NULL;
 		n = strtoul(g->lines[i + 1], NULL, 10);
 		i += 2;
-		if (n > g->nlines - i)	/* strtoul saturates: say what the file says */
-			return diag_error_at(EXIT_BUILD, g->file, (int)i,
-					     "%s: %s references announced, the file ends first",
-					     it->path, g->lines[i - 1]);
+		if (n >
+		    g->nlines -
+			    i) /* strtoul saturates: say what the file says */
+			return diag_error_at(
+				EXIT_BUILD, g->file, (int)i,
+				"%s: %s references announced, the file ends first",
+				it->path, g->lines[i - 1]);
 		it->refs = calloc(n ? n : 1, sizeof(char *));
 		if (!it->refs)
 			return diag_error(EXIT_BUILD, "out of memory");
@@ -179,14 +185,16 @@ static int parse(struct graph *g)
 		it->nrefs = n;
 	}
 	if (!g->n)
-		return diag_error(EXIT_BUILD, "%s: the closure lists no store item",
+		return diag_error(EXIT_BUILD,
+				  "%s: the closure lists no store item",
 				  g->file);
 	return 0;
 }
 
 static int item_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct item *)a)->path, ((const struct item *)b)->path);
+	return strcmp(((const struct item *)a)->path,
+		      ((const struct item *)b)->path);
 }
 
 static const struct item *find_item(const struct graph *g, const char *path)
@@ -208,9 +216,10 @@ static int check_closure(struct graph *g, size_t *storelen)
 
 		if (strncmp(it->path, g->items[0].path, *storelen + 1) ||
 		    strchr(it->path + *storelen + 1, '/'))
-			return diag_error_at(EXIT_BUILD, g->file, it->line,
-					     "%s is not in the store directory %.*s of the other items",
-					     it->path, (int)*storelen, g->items[0].path);
+			return diag_error_at(
+				EXIT_BUILD, g->file, it->line,
+				"%s is not in the store directory %.*s of the other items",
+				it->path, (int)*storelen, g->items[0].path);
 	}
 	/* Then drop repeated items (only when all are known good, so that
 	 * graph_free never sees an item twice). */
@@ -228,9 +237,10 @@ static int check_closure(struct graph *g, size_t *storelen)
 	for (i = 0; i < g->n; i++)
 		for (k = 0; k < g->items[i].nrefs; k++)
 			if (!find_item(g, g->items[i].refs[k]))
-				return diag_error_at(EXIT_BUILD, g->file, g->items[i].line,
-						     "%s refers to %s, which is not in the closure",
-						     g->items[i].path, g->items[i].refs[k]);
+				return diag_error_at(
+					EXIT_BUILD, g->file, g->items[i].line,
+					"%s refers to %s, which is not in the closure",
+					g->items[i].path, g->items[i].refs[k]);
 	return 0;
 }
 
@@ -279,8 +289,7 @@ static int closure_add(struct source_ctx *c, const struct os_source *src)
 		goto out;
 	}
 	if ((r = inputs_add(c->inputs, src->path)) || (r = read_lines(&g)) ||
-	    (r = parse(&g)) ||
-	    (r = check_closure(&g, &storelen)) ||
+	    (r = parse(&g)) || (r = check_closure(&g, &storelen)) ||
 	    (r = add_store_dir(t, g.items[0].path, storelen)))
 		goto out;
 	for (i = 0; !r && i < g.n; i++) {
@@ -289,12 +298,14 @@ static int closure_add(struct source_ctx *c, const struct os_source *src)
 
 		snprintf(host, sizeof(host), "%s/%s", store, name);
 		if (lstat(host, &st)) {
-			r = diag_error_at(EXIT_BUILD, g.file, g.items[i].line,
-					  "%s is in the closure but not in the store %s: %s",
-					  g.items[i].path, store, strerror(errno));
+			r = diag_error_at(
+				EXIT_BUILD, g.file, g.items[i].line,
+				"%s is in the closure but not in the store %s: %s",
+				g.items[i].path, store, strerror(errno));
 			break;
 		}
-		r = source_copy_tree(c, host, g.items[i].path, COPY_NO_HARDLINKS);
+		r = source_copy_tree(c, host, g.items[i].path,
+				     COPY_NO_HARDLINKS);
 		/* Registered; the writer hashes the nar while it copies. */
 		if (!r && c->store)
 			r = store_items_add(c->store, g.items[i].path,
@@ -308,10 +319,8 @@ out:
 
 /* closure "GRAPH" { store = "/gnu/store" }: DATA is the store's host
  * path, resolved against the configuration's directory. */
-static cfg_opt_t closure_opts[] = {
-	CFG_STR("store", "/gnu/store", CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t closure_opts[] = { CFG_STR("store", "/gnu/store", CFGF_NONE),
+				    CFG_END() };
 
 static int closure_parse(cfg_t *sec, const struct os_config *cfg, int line,
 			 void *object)

@@ -39,7 +39,7 @@
 #define SYS_listxattrat 465
 #endif
 
-struct xattr_args_at {		/* struct xattr_args of <linux/xattr.h> */
+struct xattr_args_at { /* struct xattr_args of <linux/xattr.h> */
 	uint64_t value;
 	uint32_t size;
 	uint32_t flags;
@@ -48,16 +48,16 @@ struct xattr_args_at {		/* struct xattr_args of <linux/xattr.h> */
 struct link_slot {
 	dev_t dev;
 	ino_t ino;
-	struct tree_node *node;	/* first name in the image */
+	struct tree_node *node; /* first name in the image */
 };
 
 struct dir_walk {
 	struct source_ctx *c;
 	struct tree *t;
 	int flags;
-	char host[4096];	/* the entry's host path, for messages */
+	char host[4096]; /* the entry's host path, for messages */
 	struct link_slot *links;
-	size_t nlinks, cap;	/* cap: power of two */
+	size_t nlinks, cap; /* cap: power of two */
 };
 
 /* Where an entry is: NAME in the directory open as DIRFD (AT_FDCWD and
@@ -103,7 +103,8 @@ static int link_add(struct dir_walk *w, dev_t dev, ino_t ino,
 		for (j = 0; j < w->cap; j++) {
 			if (!w->links[j].node)
 				continue;
-			for (i = link_hash(w->links[j].dev, w->links[j].ino) & (cap - 1);
+			for (i = link_hash(w->links[j].dev, w->links[j].ino) &
+				 (cap - 1);
 			     n[i].node; i = (i + 1) & (cap - 1))
 				;
 			n[i] = w->links[j];
@@ -131,13 +132,13 @@ static int fail_host(struct dir_walk *w, const char *what)
 /* ---- listing a directory ---- */
 
 struct listing {
-	char *names;		/* NUL-terminated names, one after another */
+	char *names; /* NUL-terminated names, one after another */
 	size_t len, cap;
 	struct dirent_ref {
 		const char *name;
 		size_t off;
-		unsigned char type;	/* DT_* from getdents, or DT_UNKNOWN */
-	} *v;
+		unsigned char type; /* DT_* from getdents, or DT_UNKNOWN */
+	} * v;
 	size_t n, vcap;
 };
 
@@ -193,7 +194,8 @@ static int list_dir(int fd, struct listing *l)
 			struct dirent64 *de = (struct dirent64 *)(buf + i);
 
 			i += de->d_reclen;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
 				continue;
 			if (listing_add(l, de->d_name, de->d_type))
 				return ENOMEM;
@@ -236,7 +238,7 @@ static int find_extents(struct dir_walk *w, const struct at *at,
 		off_t data = lseek(fd, pos, SEEK_DATA), hole;
 
 		if (data < 0)
-			break;		/* ENXIO: only a hole is left */
+			break; /* ENXIO: only a hole is left */
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0)
 			hole = end;
@@ -270,15 +272,15 @@ static int find_extents(struct dir_walk *w, const struct at *at,
  */
 struct look {
 	struct stat st;
-	int fd;			/* a directory, opened: -1 for the rest */
-	int err;		/* 0, or why STEP failed */
+	int fd;	 /* a directory, opened: -1 for the rest */
+	int err; /* 0, or why STEP failed */
 	const char *step;
 	char *xattrs;
 	size_t xlen;
 	char *target;
 };
 
-static int xattrat_missing;	/* the kernel has no *xattrat calls */
+static int xattrat_missing; /* the kernel has no *xattrat calls */
 
 static int no_xattrat(void)
 {
@@ -310,7 +312,8 @@ static ssize_t list_xattrs(const struct at *at, const char *path, int fd,
 static ssize_t get_xattr(const struct at *at, const char *path, int fd,
 			 const char *name, char *buf, size_t len)
 {
-	struct xattr_args_at args = { (uint64_t)(uintptr_t)buf, (uint32_t)len, 0 };
+	struct xattr_args_at args = { (uint64_t)(uintptr_t)buf, (uint32_t)len,
+				      0 };
 	ssize_t r;
 
 	if (fd >= 0)
@@ -339,7 +342,8 @@ static int keep_xattr(struct look *l, const char *name, const char *value,
 	char *p = realloc(l->xattrs, l->xlen + nl + 4 + len);
 
 	if (!p)
-		return errno = ENOMEM, look_fail(l, "cannot list extended attributes");
+		return errno = ENOMEM,
+		       look_fail(l, "cannot list extended attributes");
 	memcpy(p + l->xlen, name, nl);
 	memcpy(p + l->xlen + nl, &len32, 4);
 	memcpy(p + l->xlen + nl + 4, value, len);
@@ -357,8 +361,9 @@ static int look_xattrs(const struct at *at, const char *path, struct look *l)
 	ssize_t len = list_xattrs(at, path, l->fd, names, sizeof(names));
 
 	if (len < 0)
-		return errno == ENOTSUP || errno == ENOSYS ? 0 :
-		       look_fail(l, "cannot list extended attributes");
+		return errno == ENOTSUP || errno == ENOSYS ?
+			       0 :
+			       look_fail(l, "cannot list extended attributes");
 	for (p = names; p < names + len; p += strlen(p) + 1) {
 		ssize_t vl;
 
@@ -366,7 +371,8 @@ static int look_xattrs(const struct at *at, const char *path, struct look *l)
 			continue;
 		vl = get_xattr(at, path, l->fd, p, value, sizeof(value));
 		if (vl < 0)
-			return look_fail(l, "cannot read an extended attribute");
+			return look_fail(l,
+					 "cannot read an extended attribute");
 		if (keep_xattr(l, p, value, (size_t)vl))
 			return -1;
 	}
@@ -376,7 +382,8 @@ static int look_xattrs(const struct at *at, const char *path, struct look *l)
 static int look_link(const struct at *at, struct look *l)
 {
 	char target[4096];
-	ssize_t len = readlinkat(at->dirfd, at->name, target, sizeof(target) - 1);
+	ssize_t len =
+		readlinkat(at->dirfd, at->name, target, sizeof(target) - 1);
 
 	if (len < 0)
 		return look_fail(l, "cannot read the symlink");
@@ -397,7 +404,7 @@ static void look_at(const struct at *at, const char *path, struct look *l)
 		return;
 	}
 	if (S_ISDIR(l->st.st_mode))
-		return;		/* opened by the walk when it gets there */
+		return; /* opened by the walk when it gets there */
 	if (!look_xattrs(at, path, l) && S_ISLNK(l->st.st_mode))
 		look_link(at, l);
 }
@@ -408,8 +415,9 @@ static void look_dir(const struct at *at, int follow, struct look *l)
 	int open_err;
 
 	memset(l, 0, sizeof(*l));
-	l->fd = openat(at->dirfd, at->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-						(follow ? 0 : O_NOFOLLOW));
+	l->fd = openat(at->dirfd, at->name,
+		       O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+			       (follow ? 0 : O_NOFOLLOW));
 	open_err = errno;
 	if (l->fd >= 0) {
 		if (fstat(l->fd, &l->st))
@@ -460,8 +468,8 @@ static int set_content(struct dir_walk *w, const struct at *at,
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
 		/* Scanned: by its directory; the top of a walk: by path. */
-		r = at->hd ? tree_inode_set_host_at(ino, at->hd, st)
-			   : tree_inode_set_host(ino, w->host, st);
+		r = at->hd ? tree_inode_set_host_at(ino, at->hd, st) :
+			     tree_inode_set_host(ino, w->host, st);
 		if (r)
 			return diag_error(EXIT_BUILD, "out of memory");
 		if (st->st_size && (uint64_t)st->st_blocks * 512 < ino->size)
@@ -469,11 +477,14 @@ static int set_content(struct dir_walk *w, const struct at *at,
 		return 0;
 	case S_IFLNK:
 		return tree_inode_set_symlink(ino, l->target) ?
-			       diag_error(EXIT_BUILD, "out of memory") : 0;
+			       diag_error(EXIT_BUILD, "out of memory") :
+			       0;
 	case S_IFCHR:
 	case S_IFBLK:
-		return tree_inode_set_rdev(ino, major(st->st_rdev), minor(st->st_rdev)) ?
-			       diag_error(EXIT_BUILD, "out of memory") : 0;
+		return tree_inode_set_rdev(ino, major(st->st_rdev),
+					   minor(st->st_rdev)) ?
+			       diag_error(EXIT_BUILD, "out of memory") :
+			       0;
 	default:
 		return 0;
 	}
@@ -487,7 +498,8 @@ static int put_entry(struct dir_walk *w, const struct at *at,
 	if (!dir)
 		return tree_put(w->t, image, ino, node) ? EXIT_BUILD : 0;
 	return tree_put_in(w->t, dir, at->name, ino, put_flags, node) < 0 ?
-		       EXIT_BUILD : 0;
+		       EXIT_BUILD :
+		       0;
 }
 
 /* Another name for an inode this walk has seen. */
@@ -497,7 +509,9 @@ static int put_link(struct dir_walk *w, const struct at *at,
 {
 	if (!dir)
 		return tree_link(w->t, image, first) ? EXIT_BUILD : 0;
-	return tree_link_in(w->t, dir, at->name, first, put_flags) ? EXIT_BUILD : 0;
+	return tree_link_in(w->t, dir, at->name, first, put_flags) ?
+		       EXIT_BUILD :
+		       0;
 }
 
 /* The entry AT, as L saw it (a directory's descriptor included). */
@@ -527,7 +541,8 @@ static int add_entry(struct dir_walk *w, const struct at *at,
 		ino->mtime = st->st_mtim.tv_sec;
 	if (!ino)
 		r = diag_error(EXIT_BUILD, "out of memory");
-	else if ((r = set_content(w, at, ino, l)) || (r = copy_xattrs(w, l, ino)))
+	else if ((r = set_content(w, at, ino, l)) ||
+		 (r = copy_xattrs(w, l, ino)))
 		tree_inode_free(ino);
 	else
 		r = put_entry(w, at, dir, put_flags, image, ino, &node);
@@ -539,12 +554,15 @@ static int add_entry(struct dir_walk *w, const struct at *at,
 	 * or FIFO.  Not a symlink: Make would follow it, and a dangling one
 	 * would make the image out of date forever; replacing a symlink
 	 * changes its directory, which is listed. */
-	if (!r && !S_ISLNK(st->st_mode) && !(S_ISREG(st->st_mode) && st->st_size))
+	if (!r && !S_ISLNK(st->st_mode) &&
+	    !(S_ISREG(st->st_mode) && st->st_size))
 		r = inputs_add(w->c->inputs, w->host);
 	if (!r && l->fd >= 0) {
-		const struct tree_hostdir *hd = at->hd ?
-			tree_hostdir_add(w->t, at->hd, at->name, st->st_dev) :
-			tree_hostdir_add(w->t, NULL, w->host, st->st_dev);
+		const struct tree_hostdir *hd =
+			at->hd ? tree_hostdir_add(w->t, at->hd, at->name,
+						  st->st_dev) :
+				 tree_hostdir_add(w->t, NULL, w->host,
+						  st->st_dev);
 
 		r = hd ? add_children(w, l->fd, hd, node) :
 			 diag_error(EXIT_BUILD, "out of memory");
@@ -554,14 +572,14 @@ static int add_entry(struct dir_walk *w, const struct at *at,
 
 /* ---- a directory's entries, looked at by several threads ---- */
 
-#define BATCH 4096		/* entries looked at before they go in */
-#define SPLIT 32		/* fewer are looked at by this thread alone */
+#define BATCH 4096 /* entries looked at before they go in */
+#define SPLIT 32   /* fewer are looked at by this thread alone */
 
 struct batch {
 	const struct listing *l;
 	size_t first;
 	int dirfd;
-	const char *dirpath;	/* for kernels without listxattrat */
+	const char *dirpath; /* for kernels without listxattrat */
 	struct look *looks;
 };
 
@@ -595,8 +613,8 @@ static int add_batch(struct dir_walk *w, struct batch *b, size_t n,
 		struct look *l = &b->looks[i];
 
 		if (hl + 1 + strlen(at.name) >= sizeof(w->host)) {
-			r = diag_error(EXIT_BUILD, "%s/%s: path too long", w->host,
-				       at.name);
+			r = diag_error(EXIT_BUILD, "%s/%s: path too long",
+				       w->host, at.name);
 			break;
 		}
 		w->host[hl] = '/';
@@ -605,7 +623,7 @@ static int add_batch(struct dir_walk *w, struct batch *b, size_t n,
 		if (l->fd == -2 || (!l->err && S_ISDIR(l->st.st_mode)))
 			look_dir(&at, 0, l);
 		r = add_entry(w, &at, node, flags, NULL, l);
-		look_free(l);	/* a directory is closed once it is in */
+		look_free(l); /* a directory is closed once it is in */
 		w->host[hl] = '\0';
 	}
 	for (; i < n; i++)
@@ -639,8 +657,8 @@ static int add_children(struct dir_walk *w, int fd,
 		r = diag_error(EXIT_BUILD, "out of memory");
 	for (i = 0; !r && i < l.n; i += BATCH) {
 		b.first = i;
-		r = add_batch(w, &b, l.n - i < BATCH ? l.n - i : BATCH, hd, node,
-			      flags);
+		r = add_batch(w, &b, l.n - i < BATCH ? l.n - i : BATCH, hd,
+			      node, flags);
 	}
 	free(b.looks);
 	listing_free(&l);
@@ -682,8 +700,8 @@ static int dir_add(struct source_ctx *c, const struct os_source *src)
 
 	if (stat(src->path, &st))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
-				     "directory '%s': %s", diag_value(src->path),
-				     strerror(errno));
+				     "directory '%s': %s",
+				     diag_value(src->path), strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return diag_error_at(EXIT_BUILD, cfg->file, src->line,
 				     "directory '%s' is not a directory",
@@ -692,10 +710,7 @@ static int dir_add(struct source_ctx *c, const struct os_source *src)
 }
 
 /* directory "PATH" { target = "/" } */
-static cfg_opt_t dir_opts[] = {
-	CFG_STR("target", "/", CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t dir_opts[] = { CFG_STR("target", "/", CFGF_NONE), CFG_END() };
 
 static int dir_parse(cfg_t *sec, const struct os_config *cfg, int line,
 		     void *object)

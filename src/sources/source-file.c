@@ -20,9 +20,11 @@ struct file_data {
 static int file_add(struct source_ctx *c, const struct os_source *src)
 {
 	const struct file_data *f = src->data;
-	struct tree_inode *ino = tree_inode_new(c->tree, S_IFREG | (f->mode & 07777));
+	struct tree_inode *ino =
+		tree_inode_new(c->tree, S_IFREG | (f->mode & 07777));
 
-	if (!ino || tree_inode_set_data(ino, f->contents, strlen(f->contents))) {
+	if (!ino ||
+	    tree_inode_set_data(ino, f->contents, strlen(f->contents))) {
 		tree_inode_free(ino);
 		return diag_error(EXIT_BUILD, "out of memory");
 	}
@@ -31,13 +33,10 @@ static int file_add(struct source_ctx *c, const struct os_source *src)
 	return tree_put(c->tree, src->target, ino, NULL) ? EXIT_BUILD : 0;
 }
 
-static cfg_opt_t file_opts[] = {
-	CFG_STR("contents", "", CFGF_NONE),
-	CFG_INT("mode", 0644, CFGF_NONE),
-	CFG_INT("owner", 0, CFGF_NONE),
-	CFG_INT("group", 0, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t file_opts[] = { CFG_STR("contents", "", CFGF_NONE),
+				 CFG_INT("mode", 0644, CFGF_NONE),
+				 CFG_INT("owner", 0, CFGF_NONE),
+				 CFG_INT("group", 0, CFGF_NONE), CFG_END() };
 
 static const struct conf_check file_checks[] = {
 	{ "mode", config_check_mode },
@@ -63,9 +62,10 @@ static int file_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	f->uid = (uint32_t)cfg_getint(sec, "owner");
 	f->gid = (uint32_t)cfg_getint(sec, "group");
 	if (src->target[0] != '/')
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "file '%s' must be an absolute path inside the image",
-				     src->target);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"file '%s' must be an absolute path inside the image",
+			src->target);
 	return 0;
 }
 

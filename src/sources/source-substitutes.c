@@ -28,18 +28,18 @@
 #include "narsig.h"
 #include "source-substitutes.h"
 
-#define STORE_MTIME 1	/* what the daemon gives every store file */
+#define STORE_MTIME 1 /* what the daemon gives every store file */
 
 struct item_nar {
-	char *store_path;	/* /gnu/store/HASH-NAME */
-	char *nar_file;		/* host path of the nar */
+	char *store_path; /* /gnu/store/HASH-NAME */
+	char *nar_file;	  /* host path of the nar */
 	char *compression;
 	uint8_t nar_hash[32];
 	uint64_t nar_size;
-	long max_ratio;		/* 0: no limit */
+	long max_ratio; /* 0: no limit */
 };
 
-static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
+static const char *const compressions[] = { "none", "gzip",  "xz", "lzip",
 					    "zstd", "bzip2", NULL };
 
 /* ---- reading a nar through decompress.c ---- */
@@ -47,7 +47,7 @@ static const char *const compressions[] = { "none", "gzip", "xz", "lzip",
 struct nar_file {
 	struct decomp *d;
 	const char *name;
-	uint64_t left;		/* NarSize + 1 less what was read */
+	uint64_t left; /* NarSize + 1 less what was read */
 };
 
 /* Never more than NarSize + 1 bytes: enough to tell a nar that is too
@@ -84,10 +84,11 @@ static int check_ratio(const struct item_nar *it)
 	in = st.st_size > 0 ? (uint64_t)st.st_size : 1;
 	if (it->nar_size / in < (uint64_t)it->max_ratio)
 		return 0;
-	return diag_error(EXIT_BUILD,
-			  "%s: NarSize %llu from a nar file of %llu bytes is more than %ld bytes out per byte in, a decompression bomb; refused (raise max-ratio in its substitutes section, or 0 for no limit)",
-			  it->store_path, (unsigned long long)it->nar_size,
-			  (unsigned long long)in, it->max_ratio);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: NarSize %llu from a nar file of %llu bytes is more than %ld bytes out per byte in, a decompression bomb; refused (raise max-ratio in its substitutes section, or 0 for no limit)",
+		it->store_path, (unsigned long long)it->nar_size,
+		(unsigned long long)in, it->max_ratio);
 }
 
 static int nar_file_open(struct nar_file *f, const char *path)
@@ -102,7 +103,8 @@ static int nar_file_close(struct nar_file *f, int r)
 {
 	if (r && decomp_corrupt(f->d, f->left)) {
 		diag_clear();
-		r = diag_error(EXIT_BUILD, "%s: %s", f->name, decomp_error(f->d));
+		r = diag_error(EXIT_BUILD, "%s: %s", f->name,
+			       decomp_error(f->d));
 	}
 	decomp_close(f->d);
 	f->d = NULL;
@@ -123,8 +125,8 @@ static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
 		return diag_error(EXIT_BUILD, "%s: %s: %s", it->store_path,
 				  it->nar_file, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return diag_error(EXIT_BUILD, "%s: %s: not a regular file", it->store_path,
-				  it->nar_file);
+		return diag_error(EXIT_BUILD, "%s: %s: not a regular file",
+				  it->store_path, it->nar_file);
 	if ((r = check_ratio(it)) || (r = nar_file_open(&f, it->nar_file)))
 		return r;
 	f.left = it->nar_size + 1;
@@ -134,16 +136,18 @@ static int read_nar(const struct item_nar *it, const struct nar_visitor *v,
 	if (r)
 		return r;
 	if (res.size != it->nar_size)
-		return diag_error(EXIT_BUILD,
-				  "%s: the nar is %llu bytes, its narinfo says NarSize %llu",
-				  it->store_path, (unsigned long long)res.size,
-				  (unsigned long long)it->nar_size);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: the nar is %llu bytes, its narinfo says NarSize %llu",
+			it->store_path, (unsigned long long)res.size,
+			(unsigned long long)it->nar_size);
 	if (memcmp(res.sha256, it->nar_hash, 32)) {
 		nix_base32_encode(it->nar_hash, 32, want);
 		nix_base32_encode(res.sha256, 32, got);
-		return diag_error(EXIT_BUILD,
-				  "%s: the nar's hash is sha256:%s, its narinfo says NarHash sha256:%s",
-				  it->store_path, got, want);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: the nar's hash is sha256:%s, its narinfo says NarHash sha256:%s",
+			it->store_path, got, want);
 	}
 	return 0;
 }
@@ -160,8 +164,10 @@ struct unpack {
 static int node_path(const struct unpack *u, const char *rel, char *out,
 		     size_t len)
 {
-	if ((size_t)snprintf(out, len, "%s%s%s", u->item, *rel ? "/" : "", rel) >= len)
-		return diag_error(EXIT_BUILD, "%s/%s: path too long", u->item, rel);
+	if ((size_t)snprintf(out, len, "%s%s%s", u->item, *rel ? "/" : "",
+			     rel) >= len)
+		return diag_error(EXIT_BUILD, "%s/%s: path too long", u->item,
+				  rel);
 	return 0;
 }
 
@@ -189,7 +195,8 @@ static int on_regular(void *ctx, const char *rel, int exec, uint64_t size,
 		      struct nar *n)
 {
 	struct unpack *u = ctx;
-	struct tree_inode *ino = tree_inode_new(u->t, S_IFREG | (exec ? 0555 : 0444));
+	struct tree_inode *ino =
+		tree_inode_new(u->t, S_IFREG | (exec ? 0555 : 0444));
 
 	if (!ino || tree_inode_set_stream(ino, u->stream, u->tokens++, size)) {
 		tree_inode_free(ino);
@@ -272,15 +279,15 @@ static const struct tree_stream_ops nar_stream_ops = {
 
 struct closure {
 	const char *cache;
-	struct store_items *store;	/* NULL: no registration */
+	struct store_items *store; /* NULL: no registration */
 	long max_ratio;
-	const struct narsig_key *key;	/* NULL: signatures not checked */
-	char **paths;		/* store paths, in the order found */
+	const struct narsig_key *key; /* NULL: signatures not checked */
+	char **paths;		      /* store paths, in the order found */
 	struct narinfo *infos;
 	size_t n, cap;
-	size_t *set;		/* open addressing: index + 1, 0 = empty */
-	size_t setcap;		/* a power of two */
-	struct inputs *inputs;	/* the narinfos read */
+	size_t *set;	       /* open addressing: index + 1, 0 = empty */
+	size_t setcap;	       /* a power of two */
+	struct inputs *inputs; /* the narinfos read */
 };
 
 static size_t str_hash(const char *s)
@@ -369,15 +376,18 @@ static int load(struct closure *c, const char *path, const char *referrer)
 	int r;
 
 	if (!base || strlen(base + 1) < 33 || base[33] != '-')
-		return diag_error(EXIT_BUILD, "'%s' is not a store path (/STORE/HASH-NAME)",
+		return diag_error(EXIT_BUILD,
+				  "'%s' is not a store path (/STORE/HASH-NAME)",
 				  path);
 	snprintf(file, sizeof(file), "%s/%.32s.narinfo", c->cache, base + 1);
 	if (read_text(file, &text, &len)) {
 		if (referrer)
-			return diag_error(EXIT_BUILD,
-					  "%s refers to %s, whose narinfo %s cannot be read: %s",
-					  referrer, path, file, strerror(errno));
-		return diag_error(EXIT_BUILD, "%s: the narinfo of %s cannot be read: %s",
+			return diag_error(
+				EXIT_BUILD,
+				"%s refers to %s, whose narinfo %s cannot be read: %s",
+				referrer, path, file, strerror(errno));
+		return diag_error(EXIT_BUILD,
+				  "%s: the narinfo of %s cannot be read: %s",
 				  file, path, strerror(errno));
 	}
 	if (inputs_add(c->inputs, file)) {
@@ -386,8 +396,8 @@ static int load(struct closure *c, const char *path, const char *referrer)
 	}
 	r = narinfo_parse(file, text, len, &ni);
 	if (!r && strcmp(ni.store_path, path))
-		r = diag_error(EXIT_BUILD, "%s: StorePath is %s, expected %s", file,
-			       ni.store_path, path);
+		r = diag_error(EXIT_BUILD, "%s: StorePath is %s, expected %s",
+			       file, ni.store_path, path);
 	/* Before anything it says is followed or read. */
 	if (!r && c->key)
 		r = narsig_verify(c->key, &ni, text, path);
@@ -401,8 +411,10 @@ static int load(struct closure *c, const char *path, const char *referrer)
 		 * have grown. */
 		size_t pcap = c->cap, icap = c->cap;
 
-		if (array_grow(&c->paths, &pcap, c->n + 1, sizeof(*c->paths), 64) ||
-		    array_grow(&c->infos, &icap, c->n + 1, sizeof(*c->infos), 64)) {
+		if (array_grow(&c->paths, &pcap, c->n + 1, sizeof(*c->paths),
+			       64) ||
+		    array_grow(&c->infos, &icap, c->n + 1, sizeof(*c->infos),
+			       64)) {
 			narinfo_free(&ni);
 			return diag_error(EXIT_BUILD, "out of memory");
 		}
@@ -432,8 +444,8 @@ static int walk_closure(struct closure *c, char *const *roots, size_t nroots)
 		for (k = 0; k < c->infos[i].nreferences; k++) {
 			char ref[4096];
 
-			snprintf(ref, sizeof(ref), "%.*s/%s", dirlen, c->paths[i],
-				 c->infos[i].references[k]);
+			snprintf(ref, sizeof(ref), "%.*s/%s", dirlen,
+				 c->paths[i], c->infos[i].references[k]);
 			if (!known(c, ref) && (r = load(c, ref, c->paths[i])))
 				return r;
 		}
@@ -448,9 +460,10 @@ static int check_compression(const char *item, const char *comp)
 	for (i = 0; compressions[i]; i++)
 		if (!strcmp(compressions[i], comp))
 			return 0;
-	return diag_error(EXIT_BUILD,
-			  "%s: Compression '%s' is not one of none, gzip, xz, lzip, zstd, bzip2",
-			  item, comp);
+	return diag_error(
+		EXIT_BUILD,
+		"%s: Compression '%s' is not one of none, gzip, xz, lzip, zstd, bzip2",
+		item, comp);
 }
 
 /* Registered with the narinfo's hash, checked against the nar above. */
@@ -465,7 +478,8 @@ static int register_item(struct store_items *store, const struct narinfo *ni)
 	if (!refs)
 		return diag_error(EXIT_BUILD, "out of memory");
 	for (k = 0; k < ni->nreferences; k++) {
-		refs[k] = malloc((size_t)dirlen + 2 + strlen(ni->references[k]));
+		refs[k] =
+			malloc((size_t)dirlen + 2 + strlen(ni->references[k]));
 		if (refs[k])
 			sprintf(refs[k], "%.*s/%s", dirlen, ni->store_path,
 				ni->references[k]);
@@ -502,7 +516,8 @@ static int add_item(struct tree *t, const struct closure *c, size_t i)
 	if (strstr(ni->url, "..") || ni->url[0] == '/') {
 		free(s);
 		free(it);
-		return diag_error(EXIT_BUILD, "%s: URL '%s' leaves the cache; refused",
+		return diag_error(EXIT_BUILD,
+				  "%s: URL '%s' leaves the cache; refused",
 				  ni->store_path, ni->url);
 	}
 	snprintf(nar, sizeof(nar), "%s/%s", c->cache, ni->url);
@@ -538,10 +553,10 @@ static int by_path_cmp(const void *a, const void *b)
 
 /* substitutes "CACHE" { roots = { ... }  max-ratio = 1000  public-key = "..." } */
 struct subst_data {
-	char **roots;		/* the root store paths */
+	char **roots; /* the root store paths */
 	size_t nroots;
 	long max_ratio;
-	char *public_key;	/* key file, or NULL: signatures not checked */
+	char *public_key; /* key file, or NULL: signatures not checked */
 };
 
 static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
@@ -549,8 +564,10 @@ static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 	const struct subst_data *d = src->data;
 	const struct os_config *cfg = sc->cfg;
 	struct tree *t = sc->tree;
-	struct closure c = { src->path, sc->store, d->max_ratio, NULL,
-			     NULL, NULL, 0, 0, NULL, 0, sc->inputs };
+	struct closure c = { src->path, sc->store, d->max_ratio,
+			     NULL,	NULL,	   NULL,
+			     0,		0,	   NULL,
+			     0,		sc->inputs };
 	struct narsig_key *key = NULL;
 	struct tree_inode *store;
 	struct by_path *order = NULL;
@@ -558,9 +575,10 @@ static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 	int r;
 
 	if (!d->nroots)
-		return diag_error_at(EXIT_USAGE, cfg->file, src->line,
-				     "substitutes '%s': give the root store paths in roots = { ... }",
-				     diag_value(src->path));
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, src->line,
+			"substitutes '%s': give the root store paths in roots = { ... }",
+			diag_value(src->path));
 	if (d->public_key && ((r = inputs_add(sc->inputs, d->public_key)) ||
 			      (r = narsig_key_load(d->public_key, &key))))
 		return r;
@@ -579,7 +597,8 @@ static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 		const char *slash = strrchr(c.paths[0], '/');
 		char dir[4096];
 
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c.paths[0]), c.paths[0]);
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c.paths[0]),
+			 c.paths[0]);
 		store = tree_inode_new(t, S_IFDIR | 01775);
 		if (!store || tree_put(t, dir, store, NULL))
 			r = EXIT_BUILD;
@@ -601,8 +620,7 @@ static int substitutes_add(struct source_ctx *sc, const struct os_source *src)
 static cfg_opt_t subst_opts[] = {
 	CFG_STR_LIST("roots", "{}", CFGF_NONE),
 	CFG_INT("max-ratio", SOURCE_MAX_RATIO, CFGF_NONE),
-	CFG_STR("public-key", NULL, CFGF_NODEFAULT),
-	CFG_END()
+	CFG_STR("public-key", NULL, CFGF_NODEFAULT), CFG_END()
 };
 
 static const struct conf_check subst_checks[] = {
@@ -615,8 +633,9 @@ static int is_store_path(const char *p)
 {
 	const char *slash = strrchr(p, '/');
 
-	return p[0] == '/' && slash && slash != p && slash[1] && slash[1] != '.' &&
-	       !strstr(p, "//") && !strstr(p, "/./") && !strstr(p, "/../");
+	return p[0] == '/' && slash && slash != p && slash[1] &&
+	       slash[1] != '.' && !strstr(p, "//") && !strstr(p, "/./") &&
+	       !strstr(p, "/../");
 }
 
 static int subst_parse(cfg_t *sec, const struct os_config *cfg, int line,
@@ -636,12 +655,14 @@ static int subst_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	for (i = 0; i < d->nroots; i++)
 		d->roots[i] = config_strdup(cfg_getnstr(sec, "roots", i));
 	if (cfg_size(sec, "public-key"))
-		d->public_key = config_resolve(cfg, cfg_getstr(sec, "public-key"));
+		d->public_key =
+			config_resolve(cfg, cfg_getstr(sec, "public-key"));
 	for (i = 0; i < d->nroots; i++)
 		if (!is_store_path(d->roots[i]))
-			return diag_error_at(EXIT_USAGE, cfg->file, line,
-					     "'%s' is not a store path (/STORE/HASH-NAME)",
-					     d->roots[i]);
+			return diag_error_at(
+				EXIT_USAGE, cfg->file, line,
+				"'%s' is not a store path (/STORE/HASH-NAME)",
+				d->roots[i]);
 	return source_parse_path_target(sec, cfg, line, src, 0);
 }
 

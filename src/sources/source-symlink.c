@@ -14,10 +14,8 @@
 #include "diag.h"
 #include "source-symlink.h"
 
-static cfg_opt_t symlink_opts[] = {
-	CFG_STR("to", NULL, CFGF_NODEFAULT),
-	CFG_END()
-};
+static cfg_opt_t symlink_opts[] = { CFG_STR("to", NULL, CFGF_NODEFAULT),
+				    CFG_END() };
 
 /* The title is the link's path in the image; DATA is where it points. */
 static int symlink_parse(cfg_t *sec, const struct os_config *cfg, int line,
@@ -28,17 +26,20 @@ static int symlink_parse(cfg_t *sec, const struct os_config *cfg, int line,
 	src->path = config_strdup(cfg_title(sec));
 	src->target = config_strdup(cfg_title(sec));
 	if (src->target[0] != '/')
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "symlink '%s' must be an absolute path inside the image",
-				     src->target);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"symlink '%s' must be an absolute path inside the image",
+			src->target);
 	if (!cfg_size(sec, "to") || !*cfg_getstr(sec, "to"))
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "symlink '%s': say where it points with to = \"...\"",
-				     src->target);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"symlink '%s': say where it points with to = \"...\"",
+			src->target);
 	if (strlen(cfg_getstr(sec, "to")) >= 4096)
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "symlink '%s': its target is longer than 4095 bytes",
-				     src->target);
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"symlink '%s': its target is longer than 4095 bytes",
+			src->target);
 	src->data = config_strdup(cfg_getstr(sec, "to"));
 	return 0;
 }

@@ -14,12 +14,8 @@
 
 /* One line per kind: its section in os.conf and its step. */
 static const struct source_kind *const kinds[] = {
-	&source_directory,
-	&source_closure,
-	&source_archive,
-	&source_substitutes,
-	&source_file,
-	&source_symlink,
+	&source_directory,   &source_closure, &source_archive,
+	&source_substitutes, &source_file,    &source_symlink,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -44,15 +40,17 @@ static const struct source_kind *kind_of(const struct conf_kind *conf)
 	return NULL;
 }
 
-int source_parse_path_target(cfg_t *sec, const struct os_config *cfg,
-			     int line, struct os_source *src, int has_target)
+int source_parse_path_target(cfg_t *sec, const struct os_config *cfg, int line,
+			     struct os_source *src, int has_target)
 {
 	src->path = config_resolve(cfg, cfg_title(sec));
-	src->target = config_strdup(has_target ? cfg_getstr(sec, "target") : "/");
+	src->target =
+		config_strdup(has_target ? cfg_getstr(sec, "target") : "/");
 	if (src->target[0] != '/')
-		return diag_error_at(EXIT_USAGE, cfg->file, line,
-				     "target '%s' must be an absolute path inside the image",
-				     diag_value(src->target));
+		return diag_error_at(
+			EXIT_USAGE, cfg->file, line,
+			"target '%s' must be an absolute path inside the image",
+			diag_value(src->target));
 	return 0;
 }
 
@@ -67,8 +65,10 @@ int sources_add_all(struct source_ctx *c)
 
 		if (!k)
 			return diag_error_at(EXIT_USAGE, c->cfg->file, s->line,
-					     "unknown source kind '%s'", s->kind->name);
-		diag_verbose("adding %s %s at %s", s->kind->name, s->path, s->target);
+					     "unknown source kind '%s'",
+					     s->kind->name);
+		diag_verbose("adding %s %s at %s", s->kind->name, s->path,
+			     s->target);
 		if ((r = k->add(c, s)))
 			return r;
 	}

@@ -40,8 +40,9 @@ int store_items_add(struct store_items *s, const char *path,
 	if (store_items_find(s, path))
 		return 0;
 	if (s->sorted)
-		return diag_error(EXIT_BUILD, "%s: registered after the database was laid out",
-				  path);
+		return diag_error(
+			EXIT_BUILD,
+			"%s: registered after the database was laid out", path);
 	if (array_grow(&s->items, &s->cap, s->n + 1, sizeof(*s->items), 64))
 		return diag_error(EXIT_BUILD, "out of memory");
 	it = &s->items[s->n++];

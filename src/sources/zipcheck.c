@@ -34,8 +34,8 @@ struct entry {
 	uint64_t offset, csize, usize;
 	uint32_t crc;
 	uint16_t flags, method, nlen;
-	int zip64;		/* sizes in a zip64 extra field */
-	const uint8_t *name;	/* in the central directory */
+	int zip64;	     /* sizes in a zip64 extra field */
+	const uint8_t *name; /* in the central directory */
 };
 
 struct zip {
@@ -43,7 +43,7 @@ struct zip {
 	int fd;
 	uint64_t size;
 	uint64_t cd_offset, cd_size, entries;
-	uint64_t cd_end;	/* where the central directory must end */
+	uint64_t cd_end; /* where the central directory must end */
 	uint8_t *cd;
 	struct entry *e;
 };
@@ -65,8 +65,8 @@ static uint64_t le64(const uint8_t *p)
 
 static int bad(const struct zip *z, const char *what, uint64_t at)
 {
-	return diag_error(EXIT_BUILD, "%s: %s (byte %llu); refused", z->path, what,
-			  (unsigned long long)at);
+	return diag_error(EXIT_BUILD, "%s: %s (byte %llu); refused", z->path,
+			  what, (unsigned long long)at);
 }
 
 /* LEN bytes at AT, all of them inside the file. */
@@ -78,22 +78,28 @@ static int get(const struct zip *z, uint64_t at, void *buf, size_t len)
 		return bad(z, "a zip record runs past the end of the file", at);
 	n = pread(z->fd, buf, len, (off_t)at);
 	if (n < 0)
-		return diag_error(EXIT_BUILD, "%s: %s", z->path, strerror(errno));
-	return (size_t)n == len ? 0 : bad(z, "a zip record runs past the end of the file", at);
+		return diag_error(EXIT_BUILD, "%s: %s", z->path,
+				  strerror(errno));
+	return (size_t)n == len ?
+		       0 :
+		       bad(z, "a zip record runs past the end of the file", at);
 }
 
 /* The end of central directory record: the last one whose comment ends
  * the file exactly.  Its offset, or the file's size if there is none. */
 static uint64_t find_eocd(const struct zip *z, uint8_t *rec)
 {
-	size_t span = z->size < EOCD_SIZE + MAX_COMMENT ? (size_t)z->size : EOCD_SIZE + MAX_COMMENT;
+	size_t span = z->size < EOCD_SIZE + MAX_COMMENT ?
+			      (size_t)z->size :
+			      EOCD_SIZE + MAX_COMMENT;
 	uint8_t *tail;
 	uint64_t at = z->size;
 	size_t i;
 
 	if (span < EOCD_SIZE || !(tail = malloc(span)))
 		return at;
-	if (pread(z->fd, tail, span, (off_t)(z->size - span)) == (ssize_t)span) {
+	if (pread(z->fd, tail, span, (off_t)(z->size - span)) ==
+	    (ssize_t)span) {
 		for (i = span - EOCD_SIZE + 1; i-- > 0;) {
 			if (le32(tail + i) == 0x06054b50 &&
 			    i + EOCD_SIZE + le16(tail + i + 20) == span) {
@@ -115,18 +121,26 @@ static int read_eocd64(struct zip *z, uint64_t eocd)
 	uint64_t at;
 	int r;
 
-	if (eocd < LOC64_SIZE || (r = get(z, eocd - LOC64_SIZE, loc, sizeof(loc))))
-		return eocd < LOC64_SIZE ? bad(z, "no zip64 end record locator", eocd) : r;
+	if (eocd < LOC64_SIZE ||
+	    (r = get(z, eocd - LOC64_SIZE, loc, sizeof(loc))))
+		return eocd < LOC64_SIZE ?
+			       bad(z, "no zip64 end record locator", eocd) :
+			       r;
 	if (le32(loc) != 0x07064b50)
 		return bad(z, "no zip64 end record locator", eocd - LOC64_SIZE);
 	at = le64(loc + 8);
 	if (le32(loc + 4) != 0 || le32(loc + 16) != 1)
-		return bad(z, "a zip split over several disks", eocd - LOC64_SIZE);
+		return bad(z, "a zip split over several disks",
+			   eocd - LOC64_SIZE);
 	if ((r = get(z, at, rec, sizeof(rec))))
 		return r;
-	if (le32(rec) != 0x06064b50 || at + 12 + le64(rec + 4) != eocd - LOC64_SIZE)
-		return bad(z, "the zip64 end record is not where its locator says", at);
-	if (le32(rec + 16) != 0 || le32(rec + 20) != 0 || le64(rec + 24) != le64(rec + 32))
+	if (le32(rec) != 0x06064b50 ||
+	    at + 12 + le64(rec + 4) != eocd - LOC64_SIZE)
+		return bad(z,
+			   "the zip64 end record is not where its locator says",
+			   at);
+	if (le32(rec + 16) != 0 || le32(rec + 20) != 0 ||
+	    le64(rec + 24) != le64(rec + 32))
 		return bad(z, "a zip split over several disks", at);
 	z->entries = le64(rec + 32);
 	z->cd_size = le64(rec + 40);
@@ -141,14 +155,18 @@ static int read_eocd(struct zip *z)
 	uint64_t at = find_eocd(z, rec);
 
 	if (at == z->size)
-		return bad(z, "no zip end of central directory record ends the file", z->size);
+		return bad(
+			z,
+			"no zip end of central directory record ends the file",
+			z->size);
 	if (le16(rec + 4) != 0 && le16(rec + 4) != 0xffff)
 		return bad(z, "a zip split over several disks", at);
 	z->entries = le16(rec + 10);
 	z->cd_size = le32(rec + 12);
 	z->cd_offset = le32(rec + 16);
 	z->cd_end = at;
-	if (z->entries == 0xffff || z->cd_size == 0xffffffff || z->cd_offset == 0xffffffff)
+	if (z->entries == 0xffff || z->cd_size == 0xffffffff ||
+	    z->cd_offset == 0xffffffff)
 		return read_eocd64(z, at);
 	if (le16(rec + 6) != 0 || le16(rec + 8) != le16(rec + 10))
 		return bad(z, "a zip split over several disks", at);
@@ -166,15 +184,20 @@ static int zip64_extra(const struct zip *z, struct entry *e, const uint8_t *x,
 		size_t len = le16(x + i + 2);
 
 		if (i + 4 + len > xlen)
-			return bad(z, "a zip extra field runs past its entry", at);
+			return bad(z, "a zip extra field runs past its entry",
+				   at);
 		if (le16(x + i) == 0x0001) {
-			uint64_t *want[3] = { &e->usize, &e->csize, &e->offset };
+			uint64_t *want[3] = { &e->usize, &e->csize,
+					      &e->offset };
 
 			for (k = 0, i += 4; k < 3; k++) {
 				if (*want[k] != 0xffffffff)
 					continue;
 				if (len < 8)
-					return bad(z, "a zip64 extra field is too short", at);
+					return bad(
+						z,
+						"a zip64 extra field is too short",
+						at);
 				*want[k] = le64(x + i);
 				i += 8;
 				len -= 8;
@@ -193,11 +216,15 @@ static int read_cd(struct zip *z)
 	int r;
 
 	if (z->cd_offset > z->cd_end || z->cd_end - z->cd_offset != z->cd_size)
-		return bad(z, "the zip central directory does not end where its end record starts",
-			   z->cd_offset);
+		return bad(
+			z,
+			"the zip central directory does not end where its end record starts",
+			z->cd_offset);
 	if (z->entries > z->cd_size / CDH_SIZE)
-		return bad(z, "more zip entries announced than the central directory holds",
-			   z->cd_offset);
+		return bad(
+			z,
+			"more zip entries announced than the central directory holds",
+			z->cd_offset);
 	z->cd = malloc(z->cd_size + 1);
 	z->e = calloc(z->entries + 1, sizeof(*z->e));
 	if (!z->cd || !z->e)
@@ -210,13 +237,17 @@ static int read_cd(struct zip *z)
 		size_t nlen, xlen, clen;
 
 		if (z->cd_size - p < CDH_SIZE || le32(h) != 0x02014b50)
-			return bad(z, "a zip central directory entry is damaged", z->cd_offset + p);
+			return bad(z,
+				   "a zip central directory entry is damaged",
+				   z->cd_offset + p);
 		nlen = le16(h + 28);
 		xlen = le16(h + 30);
 		clen = le16(h + 32);
 		if (z->cd_size - p - CDH_SIZE < nlen + xlen + clen)
-			return bad(z, "a zip central directory entry runs past the directory",
-				   z->cd_offset + p);
+			return bad(
+				z,
+				"a zip central directory entry runs past the directory",
+				z->cd_offset + p);
 		e->flags = le16(h + 8);
 		e->method = le16(h + 10);
 		e->crc = le32(h + 16);
@@ -225,33 +256,39 @@ static int read_cd(struct zip *z)
 		e->offset = le32(h + 42);
 		e->nlen = (uint16_t)nlen;
 		e->name = h + CDH_SIZE;
-		if ((r = zip64_extra(z, e, h + CDH_SIZE + nlen, xlen, z->cd_offset + p)))
+		if ((r = zip64_extra(z, e, h + CDH_SIZE + nlen, xlen,
+				     z->cd_offset + p)))
 			return r;
 		if (le16(h + 34) != 0 && le16(h + 34) != 0xffff)
-			return bad(z, "a zip entry on another disk", z->cd_offset + p);
+			return bad(z, "a zip entry on another disk",
+				   z->cd_offset + p);
 		p += CDH_SIZE + nlen + xlen + clen;
 	}
 	if (p != z->cd_size)
-		return bad(z, "bytes after the last zip central directory entry", z->cd_offset + p);
+		return bad(z,
+			   "bytes after the last zip central directory entry",
+			   z->cd_offset + p);
 	return 0;
 }
 
 /* Where the data descriptor after E's data (at AT) ends. */
-static int descriptor_end(const struct zip *z, const struct entry *e, uint64_t at,
-			  uint64_t *end)
+static int descriptor_end(const struct zip *z, const struct entry *e,
+			  uint64_t at, uint64_t *end)
 {
 	uint8_t sig[4];
 	int r;
 
 	if ((r = get(z, at, sig, 4)))
 		return r;
-	*end = at + (le32(sig) == DESCRIPTOR_SIG ? 4 : 0) + (e->zip64 ? 20 : 12);
+	*end = at + (le32(sig) == DESCRIPTOR_SIG ? 4 : 0) +
+	       (e->zip64 ? 20 : 12);
 	return 0;
 }
 
 /* E's local header agrees with its central entry; *END: where its data
  * (and descriptor) end. */
-static int check_local(const struct zip *z, const struct entry *e, uint64_t *end)
+static int check_local(const struct zip *z, const struct entry *e,
+		       uint64_t *end)
 {
 	uint8_t h[LFH_SIZE], name[65536];
 	uint64_t data;
@@ -260,25 +297,39 @@ static int check_local(const struct zip *z, const struct entry *e, uint64_t *end
 	if ((r = get(z, e->offset, h, LFH_SIZE)))
 		return r;
 	if (le32(h) != 0x04034b50)
-		return bad(z, "no zip local header where the central directory says", e->offset);
-	if (le16(h + 26) != e->nlen || (r = get(z, e->offset + LFH_SIZE, name, e->nlen)))
-		return r ? r : bad(z, "a zip local header names another file than the central directory",
-				   e->offset);
+		return bad(
+			z,
+			"no zip local header where the central directory says",
+			e->offset);
+	if (le16(h + 26) != e->nlen ||
+	    (r = get(z, e->offset + LFH_SIZE, name, e->nlen)))
+		return r ? r :
+			   bad(z,
+			       "a zip local header names another file than the central directory",
+			       e->offset);
 	if (memcmp(name, e->name, e->nlen))
-		return bad(z, "a zip local header names another file than the central directory",
-			   e->offset);
+		return bad(
+			z,
+			"a zip local header names another file than the central directory",
+			e->offset);
 	if (le16(h + 6) != e->flags || le16(h + 8) != e->method)
-		return bad(z, "a zip local header's flags or method differ from the central directory",
-			   e->offset);
+		return bad(
+			z,
+			"a zip local header's flags or method differ from the central directory",
+			e->offset);
 	if (!(e->flags & 8) &&
 	    (le32(h + 14) != e->crc ||
 	     (le32(h + 18) != 0xffffffff && le32(h + 18) != e->csize) ||
 	     (le32(h + 22) != 0xffffffff && le32(h + 22) != e->usize)))
-		return bad(z, "a zip local header's CRC-32 or sizes differ from the central directory",
-			   e->offset);
+		return bad(
+			z,
+			"a zip local header's CRC-32 or sizes differ from the central directory",
+			e->offset);
 	data = e->offset + LFH_SIZE + e->nlen + le16(h + 28);
 	if (data > z->size || e->csize > z->size - data)
-		return bad(z, "a zip entry's data runs past the end of the file", e->offset);
+		return bad(z,
+			   "a zip entry's data runs past the end of the file",
+			   e->offset);
 	*end = data + e->csize;
 	return e->flags & 8 ? descriptor_end(z, e, *end, end) : 0;
 }
@@ -301,15 +352,23 @@ static int check_entries(struct zip *z)
 		qsort(z->e, z->entries, sizeof(*z->e), by_offset);
 	for (i = 0; i < z->entries; i++) {
 		if (z->e[i].offset != at)
-			return bad(z, z->e[i].offset > at ? "bytes in the zip that belong to no entry" :
-							   "zip entries overlap", at);
+			return bad(
+				z,
+				z->e[i].offset > at ?
+					"bytes in the zip that belong to no entry" :
+					"zip entries overlap",
+				at);
 		if ((r = check_local(z, &z->e[i], &end)))
 			return r;
 		at = end;
 	}
-	return at == z->cd_offset ? 0 :
-	       bad(z, at < z->cd_offset ? "bytes in the zip that belong to no entry" :
-					  "the last zip entry overlaps the central directory", at);
+	return at == z->cd_offset ?
+		       0 :
+		       bad(z,
+			   at < z->cd_offset ?
+				   "bytes in the zip that belong to no entry" :
+				   "the last zip entry overlaps the central directory",
+			   at);
 }
 
 int zip_check(const char *path)

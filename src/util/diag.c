@@ -77,7 +77,8 @@ const char *diag_value(const char *v)
 	static char bufs[4][DIAG_VALUE_MAX * 4 + 8];
 	static unsigned next;
 	char *buf = bufs[next++ % 4];
-	size_t len = v ? strlen(v) : 0, cut = value_cut(v ? v : "", len), i, o = 0;
+	size_t len = v ? strlen(v) : 0, cut = value_cut(v ? v : "", len), i,
+	       o = 0;
 
 	for (i = 0; i < cut; i++) {
 		unsigned char c = (unsigned char)v[i];
@@ -100,7 +101,8 @@ void diag_shorten_quoted(char *text)
 	char *p = text, *open, *close;
 
 	while ((open = strchr(p, '\'')) && (close = strchr(open + 1, '\''))) {
-		size_t len = (size_t)(close - open - 1), cut = value_cut(open + 1, len);
+		size_t len = (size_t)(close - open - 1),
+		       cut = value_cut(open + 1, len);
 
 		/* Only a part with no blank: a quote inside a value would
 		 * otherwise pair with one in the message's own words. */
@@ -185,7 +187,8 @@ void diag_release_warnings(int failed)
 
 	for (i = 0; i < held.n; i++) {
 		if (!failed)
-			fprintf(stderr, "%s: warning: %s\n", program, held.v[i]);
+			fprintf(stderr, "%s: warning: %s\n", program,
+				held.v[i]);
 		free(held.v[i]);
 	}
 	free(held.v);

@@ -47,7 +47,8 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, p + done, len - done, (off_t)(off + done));
+		ssize_t n =
+			pread(fd, p + done, len - done, (off_t)(off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;

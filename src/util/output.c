@@ -17,9 +17,10 @@
 /* For the signal handler: the one temporary file of this process, and
  * what to say if a signal stops the run now (set outside the handler). */
 static char *volatile pending_tmp;
-static char said[3][600];	/* SIGINT, SIGTERM, SIGHUP */
+static char said[3][600]; /* SIGINT, SIGTERM, SIGHUP */
 static const int caught[3] = { SIGINT, SIGTERM, SIGHUP };
-static const char *const stopped[3] = { "interrupted", "terminated", "hung up" };
+static const char *const stopped[3] = { "interrupted", "terminated",
+					"hung up" };
 
 static void on_signal(int sig)
 {
@@ -36,7 +37,7 @@ static void on_signal(int sig)
 }
 
 static const char *program = "mkhurdimg";
-static char kept[512];		/* the outputs in place, "A, B" */
+static char kept[512]; /* the outputs in place, "A, B" */
 static int nkept;
 
 /* What each signal's message says: what is in place already, and what
@@ -47,15 +48,18 @@ static void set_said(const char *next)
 
 	for (i = 0; i < 3; i++) {
 		if (!*kept)
-			snprintf(said[i], sizeof(said[i]), "%s: %s; nothing was written\n",
-				 program, stopped[i]);
+			snprintf(said[i], sizeof(said[i]),
+				 "%s: %s; nothing was written\n", program,
+				 stopped[i]);
 		else if (next)
-			snprintf(said[i], sizeof(said[i]), "%s: %s; %s %s written, %s was not\n",
-				 program, stopped[i], kept, nkept > 1 ? "were" : "was",
+			snprintf(said[i], sizeof(said[i]),
+				 "%s: %s; %s %s written, %s was not\n", program,
+				 stopped[i], kept, nkept > 1 ? "were" : "was",
 				 diag_value(next));
 		else
-			snprintf(said[i], sizeof(said[i]), "%s: %s; %s %s written\n",
-				 program, stopped[i], kept, nkept > 1 ? "were" : "was");
+			snprintf(said[i], sizeof(said[i]),
+				 "%s: %s; %s %s written\n", program, stopped[i],
+				 kept, nkept > 1 ? "were" : "was");
 	}
 }
 
@@ -125,7 +129,8 @@ static void remove_stale(const char *dir, const char *base)
 		/* Unlinked while still locked: its run, if it is being
 		 * created, finds the name gone and makes another. */
 		if (!lock_file(fd, F_RDLCK) && !unlink(path))
-			diag_info("removed %s, left by an interrupted run", path);
+			diag_info("removed %s, left by an interrupted run",
+				  path);
 		close(fd);
 	}
 	closedir(dh);
@@ -142,9 +147,10 @@ static int claim(const struct output *o)
 	if (lock_file(o->fd, F_WRLCK))
 		return errno == EAGAIN || errno == EACCES ? -1 : 0;
 	return fstat(o->fd, &mine) || stat(o->tmp, &named) ||
-			       mine.st_dev != named.st_dev || mine.st_ino != named.st_ino
-		       ? -1
-		       : 0;
+			       mine.st_dev != named.st_dev ||
+			       mine.st_ino != named.st_ino ?
+		       -1 :
+		       0;
 }
 
 /* A new temporary file next to the target, locked: a dot file in the
@@ -161,7 +167,7 @@ static int create_tmp(struct output *o, size_t dirlen)
 			break;
 		if (!claim(o))
 			return 0;
-		close(o->fd);	/* another run is removing it */
+		close(o->fd); /* another run is removing it */
 		o->fd = -1;
 	}
 	e = o->fd < 0 ? errno : EAGAIN;
@@ -187,10 +193,12 @@ int output_open(struct output *o, const char *target, const char *what,
 	o->fd = -1;
 	o->what = what;
 	/* A FIFO, a device, a directory: never replaced by a file. */
-	if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-		return diag_error(EXIT_USAGE,
-				  "%s: exists and is not a regular file (a directory, FIFO or device); refused",
-				  target);
+	if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISLNK(st.st_mode))
+		return diag_error(
+			EXIT_USAGE,
+			"%s: exists and is not a regular file (a directory, FIFO or device); refused",
+			target);
 	o->target = strdup(target);
 	o->tmp = malloc(strlen(target) + 64);
 	dir = strndup(target, dirlen);
@@ -222,12 +230,13 @@ int output_open(struct output *o, const char *target, const char *what,
 static void sync_dir(const char *target)
 {
 	const char *slash = strrchr(target, '/');
-	char *dir = slash ? strndup(target, (size_t)(slash - target) + 1) : strdup(".");
+	char *dir = slash ? strndup(target, (size_t)(slash - target) + 1) :
+			    strdup(".");
 	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
 	if (fd < 0 || (fsync(fd) && errno != EINVAL))
-		diag_warn("%s: the directory could not be synced: %s", dir ? dir : target,
-			  strerror(errno));
+		diag_warn("%s: the directory could not be synced: %s",
+			  dir ? dir : target, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(dir);
@@ -253,7 +262,7 @@ int output_commit(struct output *o)
 		return r;
 	}
 	pending_tmp = NULL;
-	close(o->fd);	/* after fsync, nothing is left to report */
+	close(o->fd); /* after fsync, nothing is left to report */
 	o->fd = -1;
 	committed(o->target);
 	sync_dir(o->target);
@@ -291,8 +300,8 @@ void output_id_get(const char *target, struct output_id *id)
 		id->mode = st.st_mode;
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - target) + 1 : 1,
-		 slash ? target : ".");
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash ? (int)(slash - target) + 1 : 1, slash ? target : ".");
 	snprintf(id->name, sizeof(id->name), "%s/%s",
 		 realpath(dir, real) ? real : dir, slash ? slash + 1 : target);
 }

@@ -18,8 +18,8 @@ struct pool {
 	pthread_cond_t start, done;
 	pthread_t tid[MAX_HELPERS];
 	unsigned nhelpers;
-	unsigned long run;		/* runs started; a helper waits for a new one */
-	unsigned active;		/* helpers still in this run */
+	unsigned long run; /* runs started; a helper waits for a new one */
+	unsigned active;   /* helpers still in this run */
 	int quit;
 	/* The run: FN over [0, n), chunks claimed from NEXT. */
 	void (*fn)(void *ctx, size_t i);

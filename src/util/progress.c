@@ -20,7 +20,7 @@
 
 static struct {
 	int on, dumb;
-	int width;		/* of the last line shown */
+	int width; /* of the last line shown */
 	uint64_t bytes, files, done_bytes, done_files;
 	double start, last;
 } p;
@@ -54,16 +54,19 @@ void progress_start(uint64_t bytes, uint64_t files)
 static void show(double now)
 {
 	char done[32], total[32], rate[32];
-	double secs = now - p.start, bps = secs > 0 ? (double)p.done_bytes / secs : 0;
+	double secs = now - p.start,
+	       bps = secs > 0 ? (double)p.done_bytes / secs : 0;
 	double left = bps > 0 && p.bytes > p.done_bytes ?
-			      (double)(p.bytes - p.done_bytes) / bps : 0;
+			      (double)(p.bytes - p.done_bytes) / bps :
+			      0;
 
 	int width;
 
 	size_format(p.done_bytes, done, sizeof(done));
 	size_format(p.bytes, total, sizeof(total));
 	size_format((uint64_t)bps, rate, sizeof(rate));
-	width = fprintf(stderr, "%s%s / %s, %llu / %llu files, %s/s, %.0f s left",
+	width = fprintf(stderr,
+			"%s%s / %s, %llu / %llu files, %s/s, %.0f s left",
 			p.dumb ? "\r" : "\r\033[K", done, total,
 			(unsigned long long)p.done_files,
 			(unsigned long long)p.files, rate, left) -

@@ -138,7 +138,8 @@ static int read_list(struct reader *r, struct sexp **out)
 		skip_blank(r);
 		if (r->pos == r->len) {
 			sexp_free(list);
-			return incomplete(r, start, "a list (a ')' is missing)");
+			return incomplete(r, start,
+					  "a list (a ')' is missing)");
 		}
 		if (r->text[r->pos] == ')')
 			break;
@@ -212,34 +213,48 @@ static int read_hex_escape(struct reader *r, size_t at, int digits,
 		if (r->pos == r->len)
 			return incomplete(r, at, "a \\x escape");
 		if (r->text[r->pos] != ';' || n == 0)
-			return fail(r, SEXP_ERROR, at,
-				    "a \\x escape must be hex digits and a ';'");
+			return fail(
+				r, SEXP_ERROR, at,
+				"a \\x escape must be hex digits and a ';'");
 		r->pos++;
 	} else if (n < digits) {
 		if (r->pos == r->len)
 			return incomplete(r, at, "a \\u escape");
-		return fail(r, SEXP_ERROR, at, "a \\%c escape needs %d hex digits",
+		return fail(r, SEXP_ERROR, at,
+			    "a \\%c escape needs %d hex digits",
 			    digits == 4 ? 'u' : 'U', digits);
 	}
 	if (*cp > 0x10ffff || (*cp >= 0xd800 && *cp < 0xe000))
-		return fail(r, SEXP_ERROR, at, "escape U+%lX is not a character", *cp);
+		return fail(r, SEXP_ERROR, at,
+			    "escape U+%lX is not a character", *cp);
 	return SEXP_OK;
 }
 
 static char simple_escape(char c)
 {
 	switch (c) {
-	case '"': return '"';
-	case '\\': return '\\';
-	case 'a': return '\a';
-	case 'b': return '\b';
-	case 't': return '\t';
-	case 'n': return '\n';
-	case 'v': return '\v';
-	case 'f': return '\f';
-	case 'r': return '\r';
-	case '0': return '\0';
-	default: return 1;	/* not a simple escape */
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case 'a':
+		return '\a';
+	case 'b':
+		return '\b';
+	case 't':
+		return '\t';
+	case 'n':
+		return '\n';
+	case 'v':
+		return '\v';
+	case 'f':
+		return '\f';
+	case 'r':
+		return '\r';
+	case '0':
+		return '\0';
+	default:
+		return 1; /* not a simple escape */
 	}
 }
 
@@ -258,14 +273,18 @@ static int read_escape(struct reader *r, struct strbuf *b)
 		return SEXP_OK;
 	}
 	if (c == 'x' || c == 'u' || c == 'U') {
-		rc = read_hex_escape(r, at, c == 'x' ? -1 : c == 'u' ? 4 : 6, &cp);
+		rc = read_hex_escape(r, at,
+				     c == 'x' ? -1 :
+				     c == 'u' ? 4 :
+						6,
+				     &cp);
 		if (!rc)
 			add_utf8(b, cp);
 		return rc;
 	}
-	if (c == '\n') {	/* a line continuation: the indentation goes too */
-		while (r->pos < r->len && (r->text[r->pos] == ' ' ||
-					   r->text[r->pos] == '\t'))
+	if (c == '\n') { /* a line continuation: the indentation goes too */
+		while (r->pos < r->len &&
+		       (r->text[r->pos] == ' ' || r->text[r->pos] == '\t'))
 			r->pos++;
 		return SEXP_OK;
 	}
@@ -286,7 +305,8 @@ static int read_string(struct reader *r, struct sexp **out)
 
 		if (r->pos == r->len) {
 			free(sb_take(&b));
-			return incomplete(r, start, "a string (a '\"' is missing)");
+			return incomplete(r, start,
+					  "a string (a '\"' is missing)");
 		}
 		c = r->text[r->pos++];
 		if (c == '"')
@@ -380,7 +400,7 @@ static int read_bytevector(struct reader *r, struct sexp **out)
 	size_t i;
 	int rc;
 
-	r->pos += 4;	/* "#vu8", then the list */
+	r->pos += 4; /* "#vu8", then the list */
 	if ((rc = read_list(r, &list)))
 		return rc;
 	x = node(SEXP_BYTEVECTOR, start);
@@ -392,13 +412,15 @@ static int read_bytevector(struct reader *r, struct sexp **out)
 	for (i = 0; i < list->len; i++) {
 		const struct sexp *b = list->items[i];
 
-		if (b->type != SEXP_INTEGER || b->integer < 0 || b->integer > 255) {
+		if (b->type != SEXP_INTEGER || b->integer < 0 ||
+		    b->integer > 255) {
 			size_t at = b->offset;
 
 			sexp_free(list);
 			sexp_free(x);
-			return fail(r, SEXP_ERROR, at,
-				    "a #vu8 bytevector holds integers from 0 to 255 only");
+			return fail(
+				r, SEXP_ERROR, at,
+				"a #vu8 bytevector holds integers from 0 to 255 only");
 		}
 		x->text[i] = (char)b->integer;
 	}
@@ -488,7 +510,13 @@ static int read_datum(struct reader *r, struct sexp **out)
 		return read_hash(r, out);
 	case '\'':
 		return read_quote(r, out);
-	case '[': case ']': case '{': case '}': case '`': case ',': case '|':
+	case '[':
+	case ']':
+	case '{':
+	case '}':
+	case '`':
+	case ',':
+	case '|':
 		return fail(r, SEXP_ERROR, r->pos, "unexpected '%c'", c);
 	default:
 		return read_atom(r, out);
@@ -504,7 +532,8 @@ int sexp_read(const char *text, size_t len, struct sexp **out, size_t *end,
 	*out = NULL;
 	skip_blank(&r);
 	if (r.pos == len)
-		return fail(&r, SEXP_INCOMPLETE, r.pos, "no S-expression in the text");
+		return fail(&r, SEXP_INCOMPLETE, r.pos,
+			    "no S-expression in the text");
 	rc = read_datum(&r, out);
 	if (rc)
 		return rc;

@@ -17,9 +17,8 @@ static const struct {
 	const char *suffix;
 	unsigned shift;
 } units[] = {
-	{ "", 0 },     { "b", 0 },    { "k", 10 },   { "kib", 10 },
-	{ "m", 20 },   { "mib", 20 }, { "g", 30 },   { "gib", 30 },
-	{ "t", 40 },   { "tib", 40 },
+	{ "", 0 },     { "b", 0 },  { "k", 10 },   { "kib", 10 }, { "m", 20 },
+	{ "mib", 20 }, { "g", 30 }, { "gib", 30 }, { "t", 40 },	  { "tib", 40 },
 };
 
 /* The digits of TEXT, and where its unit starts (after spaces). */
@@ -75,22 +74,27 @@ int size_parse(const char *text, uint64_t *bytes)
 
 void size_explain(const char *text, char *buf, size_t len)
 {
-	static const char exps[] = { 'k', 3, 10, 'm', 6, 20, 'g', 9, 30, 't', 12, 40 };
+	static const char exps[] = { 'k', 3, 10, 'm', 6,  20,
+				     'g', 9, 30, 't', 12, 40 };
 	const char *unit = size_decimal_unit(text);
 	int digits;
 	size_t i;
 
 	if (!unit) {
-		snprintf(buf, len, "is not a size: use guess or a number with K, M, G, KiB, MiB or GiB");
+		snprintf(
+			buf, len,
+			"is not a size: use guess or a number with K, M, G, KiB, MiB or GiB");
 		return;
 	}
 	for (i = 0; exps[i] != tolower((unsigned char)unit[0]); i += 3)
 		;
 	digits = (int)strspn(text, "0123456789");
-	snprintf(buf, len, "is ambiguous: %.2s is 10^%d bytes to some tools, 2^%d to others; write %.*s%c or %.*s%ciB",
-		 unit, exps[i + 1], exps[i + 2], digits, text,
-		 toupper((unsigned char)unit[0]), digits, text,
-		 toupper((unsigned char)unit[0]));
+	snprintf(
+		buf, len,
+		"is ambiguous: %.2s is 10^%d bytes to some tools, 2^%d to others; write %.*s%c or %.*s%ciB",
+		unit, exps[i + 1], exps[i + 2], digits, text,
+		toupper((unsigned char)unit[0]), digits, text,
+		toupper((unsigned char)unit[0]));
 }
 
 int size_parse_or_guess(const char *text, uint64_t *bytes)
@@ -106,7 +110,8 @@ int size_parse_or_guess(const char *text, uint64_t *bytes)
 
 void size_format(uint64_t bytes, char *buf, size_t len)
 {
-	static const char *const names[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const names[] = { "bytes", "KiB", "MiB", "GiB",
+					     "TiB" };
 	double v = (double)bytes;
 	unsigned u = 0;
 

@@ -51,11 +51,23 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { C_WRITE, C_PWRITE, C_FSYNC, C_RENAME, C_CFR, C_CLONE, C_OPEN,
-       C_FSTATAT, C_PATH, C_READ, C_MAX };
-static const char *const names[C_MAX] = { "write", "pwrite", "fsync", "rename",
-					  "copy_file_range", "clone", "open",
-					  "fstatat", "path", "read" };
+enum {
+	C_WRITE,
+	C_PWRITE,
+	C_FSYNC,
+	C_RENAME,
+	C_CFR,
+	C_CLONE,
+	C_OPEN,
+	C_FSTATAT,
+	C_PATH,
+	C_READ,
+	C_MAX
+};
+static const char *const names[C_MAX] = { "write",  "pwrite",	       "fsync",
+					  "rename", "copy_file_range", "clone",
+					  "open",   "fstatat",	       "path",
+					  "read" };
 static long counts[C_MAX];
 
 static const char *env(const char *name)
@@ -65,10 +77,10 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-#define REAL(type, name, ...) \
+#define REAL(type, name, ...)                    \
 	static type (*real_##name)(__VA_ARGS__); \
-	if (!real_##name) \
-		real_##name = (type (*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
+	if (!real_##name)                        \
+	real_##name = (type(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
 
 static int real_stat_at(int dirfd, const char *path, struct stat *st, int flags)
 {
@@ -86,8 +98,8 @@ static int in_dir_path(const char *path)
 		return 0;
 	/* The file may not exist yet (rename's target): look at its dir. */
 	slash = strrchr(path, '/');
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 1,
-		 slash ? path : ".");
+	snprintf(parent, sizeof(parent), "%.*s",
+		 slash ? (int)(slash - path) : 1, slash ? path : ".");
 	if (!realpath(parent, real))
 		return 0;
 	return !strcmp(real, dir);
@@ -103,7 +115,8 @@ static int in_dir_fd(int fd)
 	if (n <= 0)
 		return 0;
 	path[n] = '\0';
-	return in_dir_path(path) || (env("FAULT_DIR") && !strcmp(path, env("FAULT_DIR")));
+	return in_dir_path(path) ||
+	       (env("FAULT_DIR") && !strcmp(path, env("FAULT_DIR")));
 }
 
 static int fault_errno(void)
@@ -276,8 +289,10 @@ static const char *mutate_before(int dirfd, const char *name)
 
 	if (!is_victim_at(dirfd, name) || count(C_OPEN) != mutate_at() || !act)
 		return NULL;
-	if (!strcmp(act, "truncate") && real_stat_at(AT_FDCWD, path, &st, 0) == 0) {
-		if (truncate(path, st.st_size / 2)) {}
+	if (!strcmp(act, "truncate") &&
+	    real_stat_at(AT_FDCWD, path, &st, 0) == 0) {
+		if (truncate(path, st.st_size / 2)) {
+		}
 	} else if (!strcmp(act, "remove")) {
 		unlink(path);
 	} else if (!strcmp(act, "pause")) {
@@ -296,8 +311,9 @@ static void mutate_after(const char *act)
 	struct stat st;
 	int fd;
 
-	if (!act || (strcmp(act, "grow-after") && strcmp(act, "rewrite-after") &&
-		     strcmp(act, "touch-after")))
+	if (!act ||
+	    (strcmp(act, "grow-after") && strcmp(act, "rewrite-after") &&
+	     strcmp(act, "touch-after")))
 		return;
 	REAL(int, open, const char *, int, ...);
 	fd = real_open(path, O_WRONLY | O_CLOEXEC);
@@ -306,9 +322,12 @@ static void mutate_after(const char *act)
 	if (!strcmp(act, "touch-after")) {
 		futimens(fd, t);
 	} else if (!strcmp(act, "grow-after")) {
-		if (pwrite(fd, bytes, sizeof(bytes) - 1, lseek(fd, 0, SEEK_END)) < 0) {}
+		if (pwrite(fd, bytes, sizeof(bytes) - 1,
+			   lseek(fd, 0, SEEK_END)) < 0) {
+		}
 	} else if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		if (pwrite(fd, "X", 1, 0) < 0) {}
+		if (pwrite(fd, "X", 1, 0) < 0) {
+		}
 		futimens(fd, t);
 	}
 	close(fd);
@@ -468,7 +487,8 @@ ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off,
 
 	reading(in);
 	if (!in_dir_fd(out))
-		return real_copy_file_range(in, in_off, out, out_off, len, flags);
+		return real_copy_file_range(in, in_off, out, out_off, len,
+					    flags);
 	if (hit(C_CFR)) {
 		errno = fault_errno();
 		return -1;

@@ -7,8 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int sink(void *ctx, uint64_t token, uint64_t size,
-		tree_stream_read read, void *reader)
+static int sink(void *ctx, uint64_t token, uint64_t size, tree_stream_read read,
+		void *reader)
 {
 	char buf[65536];
 	uint64_t left = size;

@@ -22,10 +22,12 @@ static char fuzz_path[256];
 static const char *fuzz_file(const char *suffix)
 {
 	if (!fuzz_path[0]) {
-		const char *dir = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
+		const char *dir = access("/dev/shm", W_OK) ? "/tmp" :
+							     "/dev/shm";
 
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/mkhurdimg-fuzz-%ld%s",
-			 dir, (long)getpid(), suffix);
+		snprintf(fuzz_path, sizeof(fuzz_path),
+			 "%s/mkhurdimg-fuzz-%ld%s", dir, (long)getpid(),
+			 suffix);
 		diag_set_level(DIAG_QUIET);
 	}
 	return fuzz_path;

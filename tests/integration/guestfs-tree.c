@@ -116,7 +116,7 @@ static char *xstrdup(const char *s)
 }
 
 static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+	__attribute__((format(printf, 1, 2)));
 
 static char *xasprintf(const char *fmt, ...)
 {
@@ -135,7 +135,7 @@ static char *xasprintf(const char *fmt, ...)
 }
 
 static void mismatch(const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static void mismatch(const char *path, const char *fmt, ...)
 {
@@ -204,18 +204,19 @@ static int sum_cmp(const void *a, const void *b)
 
 static ssize_t img_index(const char *rel)
 {
-	char **p =
-	    n_img ? bsearch(&rel, img_names, n_img, sizeof(*img_names), str_cmp)
-		  : NULL;
+	char **p = n_img ? bsearch(&rel, img_names, n_img, sizeof(*img_names),
+				   str_cmp) :
+			   NULL;
 
 	return p ? p - img_names : -1;
 }
 
 static const char *img_sum(const char *rel)
 {
-	struct sum key = {.rel = (char *)rel};
+	struct sum key = { .rel = (char *)rel };
 	struct sum *s =
-	    n_sums ? bsearch(&key, sums, n_sums, sizeof(*sums), sum_cmp) : NULL;
+		n_sums ? bsearch(&key, sums, n_sums, sizeof(*sums), sum_cmp) :
+			 NULL;
 
 	return s ? s->hex : NULL;
 }
@@ -374,9 +375,9 @@ static void compare(const char *rel, const struct stat *hs,
 			cap_links = cap_links ? 2 * cap_links : 256;
 			links = xrealloc(links, cap_links * sizeof(*links));
 		}
-		links[n_links++] =
-		    (struct link){hs->st_dev, hs->st_ino, st->st_ino,
-				  st->st_nlink, xstrdup(rel)};
+		links[n_links++] = (struct link){ hs->st_dev, hs->st_ino,
+						  st->st_ino, st->st_nlink,
+						  xstrdup(rel) };
 		/* Holes in the host file must stay holes in the image: the
 		 * image may allocate the host's data blocks (4 KiB granules),
 		 * its indirect blocks and an xattr block, no more. */
@@ -384,9 +385,9 @@ static void compare(const char *rel, const struct stat *hs,
 			int64_t data = host_data_bytes(host, hs->st_size);
 			uint64_t nblk = ((uint64_t)hs->st_size + 4095) / 4096;
 			uint64_t bound =
-			    (uint64_t)data +
-			    4096 * ((nblk + 1023) / 1024 +
-				    (nblk + 1048575) / 1048576 + 4);
+				(uint64_t)data +
+				4096 * ((nblk + 1023) / 1024 +
+					(nblk + 1048575) / 1048576 + 4);
 
 			if (data >= 0 && (uint64_t)data < nblk * 4096 &&
 			    (uint64_t)st->st_blocks * 512 > bound)
@@ -476,9 +477,9 @@ static void walk(const char *rel)
 
 				checked++;
 				mismatch(
-				    ip,
-				    "missing from the image (%s in the source)",
-				    type_name(hst[i].st_mode));
+					ip,
+					"missing from the image (%s in the source)",
+					type_name(hst[i].st_mode));
 				free(ip);
 				free(sub);
 				continue;
@@ -504,14 +505,14 @@ static void walk(const char *rel)
 
 				checked++;
 				mismatch(ip, "cannot lstat in the image: %s",
-					 sl ? "lstat failed"
-					    : guestfs_last_error(g));
+					 sl ? "lstat failed" :
+					      guestfs_last_error(g));
 				free(ip);
 			} else {
 				compare(brel[j], hs, &sl->val[j],
-					targets && targets[j] && *targets[j]
-					    ? targets[j]
-					    : NULL);
+					targets && targets[j] && *targets[j] ?
+						targets[j] :
+						NULL);
 				if (S_ISDIR(hs->st_mode) &&
 				    S_ISDIR(sl->val[j].st_mode))
 					walk(brel[j]);
@@ -572,9 +573,9 @@ static void check_links(void)
 				     *q = img_path(links[i].rel);
 
 				mismatch(
-				    p,
-				    "not a hard link to %s, as in the source",
-				    q);
+					p,
+					"not a hard link to %s, as in the source",
+					q);
 				free(p);
 				free(q);
 			}
@@ -699,7 +700,7 @@ static void load_image_names(const char *top)
 		if (!*p)
 			continue;
 		img_names =
-		    xrealloc(img_names, (n_img + 1) * sizeof(*img_names));
+			xrealloc(img_names, (n_img + 1) * sizeof(*img_names));
 		img_names[n_img++] = xstrdup(p);
 	}
 	free(buf);
@@ -865,10 +866,10 @@ static void check_layout(void)
 		if (pl->val[0].part_num != 1 ||
 		    pl->val[0].part_start != 1048576)
 			mismatch(
-			    "/dev/sda1",
-			    "partition %d starts at byte %lld != 1 at 1048576",
-			    pl->val[0].part_num,
-			    (long long)pl->val[0].part_start);
+				"/dev/sda1",
+				"partition %d starts at byte %lld != 1 at 1048576",
+				pl->val[0].part_num,
+				(long long)pl->val[0].part_start);
 		if (guestfs_part_get_mbr_id(g, "/dev/sda", 1) != 0x83)
 			mismatch("/dev/sda1", "MBR type 0x%02x != 0x83",
 				 guestfs_part_get_mbr_id(g, "/dev/sda", 1));
@@ -890,12 +891,13 @@ static void check_layout(void)
 	}
 	{
 		static const char *const want[][2] = {
-		    {"Filesystem OS type", "Hurd"},
-		    {"Filesystem revision #", "1 (dynamic)"},
-		    {"Block size", "4096"},
-		    {"Inode size", "128"},
-		    {"Filesystem state", "clean"},
-		    {"Filesystem features", "ext_attr sparse_super large_file"},
+			{ "Filesystem OS type", "Hurd" },
+			{ "Filesystem revision #", "1 (dynamic)" },
+			{ "Block size", "4096" },
+			{ "Inode size", "128" },
+			{ "Filesystem state", "clean" },
+			{ "Filesystem features",
+			  "ext_attr sparse_super large_file" },
 		};
 		size_t w;
 
@@ -939,9 +941,12 @@ static void check_layout(void)
 static bool launch_error_is_environment(const char *err)
 {
 	static const char *const env_words[] = {
-	    "supermin", "appliance",   "kernel",  "qemu",  "QEMU",
-	    "kvm",	"KVM",	       "libvirt", "passt", "child process died",
-	    "/dev/kvm", "cannot find",
+		"supermin", "appliance",
+		"kernel",   "qemu",
+		"QEMU",	    "kvm",
+		"KVM",	    "libvirt",
+		"passt",    "child process died",
+		"/dev/kvm", "cannot find",
 	};
 	size_t i;
 
@@ -967,15 +972,14 @@ static int start(const char *image, const char *format, bool tcg)
 		guestfs_close(g);
 	g = guestfs_create();
 	if (!g) {
-		fprintf(
-		    stderr,
-		    "guestfs-tree: SKIP: cannot create a libguestfs handle\n");
+		fprintf(stderr,
+			"guestfs-tree: SKIP: cannot create a libguestfs handle\n");
 		return 77;
 	}
 	guestfs_set_error_handler(g, NULL,
 				  NULL); /* we print errors ourselves */
 	if (tcg) {
-		char *const settings[] = {(char *)"force_tcg", NULL};
+		char *const settings[] = { (char *)"force_tcg", NULL };
 
 		guestfs_set_backend_settings(g, settings);
 	}
@@ -1020,14 +1024,14 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {"owner", required_argument, NULL, 'o'},
-	    {"xattrs", required_argument, NULL, 'x'},
-	    {"ignore", required_argument, NULL, 'i'},
-	    {"no-layout", no_argument, NULL, 'L'},
-	    {"partition", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "format", required_argument, NULL, 'f' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "xattrs", required_argument, NULL, 'x' },
+		{ "ignore", required_argument, NULL, 'i' },
+		{ "no-layout", no_argument, NULL, 'L' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "raw", *xattr_file = NULL, *image;
 	char dev[16] = "/dev/sda1";
@@ -1058,8 +1062,8 @@ int main(int argc, char **argv)
 			xattr_file = optarg;
 			break;
 		case 'i':
-			ign_args = xrealloc(ign_args, (n_ign_args + 1) *
-							  sizeof(*ign_args));
+			ign_args = xrealloc(
+				ign_args, (n_ign_args + 1) * sizeof(*ign_args));
 			ign_args[n_ign_args++] = optarg;
 			break;
 		case 'L':
@@ -1067,7 +1071,8 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (atoi(optarg) < 1 || atoi(optarg) > 4) {
-				fprintf(stderr, "guestfs-tree: --partition wants 1 to 4\n");
+				fprintf(stderr,
+					"guestfs-tree: --partition wants 1 to 4\n");
 				return 1;
 			}
 			snprintf(dev, sizeof(dev), "/dev/sda%d", atoi(optarg));
@@ -1148,10 +1153,9 @@ int main(int argc, char **argv)
 			if (start(image, format, true) == 0)
 				break;
 		}
-		fprintf(
-		    stderr,
-		    "guestfs-tree: SKIP: no usable libguestfs appliance here "
-		    "(a kernel in /boot, supermin, QEMU?)\n");
+		fprintf(stderr,
+			"guestfs-tree: SKIP: no usable libguestfs appliance here "
+			"(a kernel in /boot, supermin, QEMU?)\n");
 		return 77;
 	default:
 		return 1;

@@ -44,11 +44,17 @@ START_TEST(matches_whole_lines_in_any_chunking)
 	size_t step;
 
 	for (step = 1; step <= sizeof(console); step++) {
-		ck_assert_uint_eq(fed_until_match("^GNU Mach [0-9]", console, step) > 0, 1);
-		ck_assert_uint_eq(fed_until_match("^task loaded: exec( |$)", console, step) > 0, 1);
-		ck_assert_uint_ge(fed_until_match("^start ext2fs:", console, step),
+		ck_assert_uint_eq(fed_until_match("^GNU Mach [0-9]", console,
+						  step) > 0,
+				  1);
+		ck_assert_uint_eq(fed_until_match("^task loaded: exec( |$)",
+						  console, step) > 0,
+				  1);
+		ck_assert_uint_ge(fed_until_match("^start ext2fs:", console,
+						  step),
 				  sizeof(console) - 2);
-		ck_assert_uint_eq(fed_until_match("hd0$", console, step) > 0, 1);
+		ck_assert_uint_eq(fed_until_match("hd0$", console, step) > 0,
+				  1);
 	}
 }
 END_TEST
@@ -58,7 +64,8 @@ START_TEST(carriage_returns_and_escapes_are_left_out)
 	/* The escape sequences and CRs before "Booting" and "GNU Mach". */
 	ck_assert_uint_ne(fed_until_match("^  Booting `GNU", console, 7), 0);
 	ck_assert_uint_ne(fed_until_match("^GNU Mach 1\\.8\\+git20221224-486$",
-					  console, 3), 0);
+					  console, 3),
+			  0);
 	ck_assert_uint_eq(fed_until_match("\x1b", console, 5), 0);
 	ck_assert_uint_eq(fed_until_match("\r", console, 5), 0);
 	ck_assert_uint_eq(fed_until_match("1;1H", console, 1), 0);
@@ -91,7 +98,8 @@ START_TEST(bad_expressions_are_usage_errors)
 	diag_clear();
 	ck_assert_int_eq(console_match_init(&m, "("), EXIT_USAGE);
 	ck_assert_ptr_nonnull(diag_message());
-	ck_assert_msg(!strncmp(diag_message(), "bad regular expression '(': ", 28),
+	ck_assert_msg(!strncmp(diag_message(),
+			       "bad regular expression '(': ", 28),
 		      "message: %s", diag_message());
 	diag_clear();
 }
@@ -125,15 +133,16 @@ static char *entry(unsigned port, const char *system, const char *key,
 START_TEST(the_offload_entry_is_hurd_vm_s)
 {
 	/* hurd-vm-guix-extension, gnu/services/virtualization.scm */
-	char *text = entry(10022, "i586-gnu", "ssh-ed25519 AAAAC3Nz root@childhurd",
+	char *text = entry(10022, "i586-gnu",
+			   "ssh-ed25519 AAAAC3Nz root@childhurd",
 			   "/etc/guix/offload/ssh/childhurd");
 
-	ck_assert_str_eq(text,
-			 "(build-machine (name \"localhost\") (port 10022) "
-			 "(systems '(\"i586-gnu\")) "
-			 "(host-key \"ssh-ed25519 AAAAC3Nz root@childhurd\") "
-			 "(user \"offloading\") (overload-threshold 1.8) "
-			 "(private-key \"/etc/guix/offload/ssh/childhurd\"))\n");
+	ck_assert_str_eq(
+		text, "(build-machine (name \"localhost\") (port 10022) "
+		      "(systems '(\"i586-gnu\")) "
+		      "(host-key \"ssh-ed25519 AAAAC3Nz root@childhurd\") "
+		      "(user \"offloading\") (overload-threshold 1.8) "
+		      "(private-key \"/etc/guix/offload/ssh/childhurd\"))\n");
 	free(text);
 	/* Strings are written as Guile's write does. */
 	text = entry(12022, "x86_64-gnu", "a \"b\" \\c", "/k \"2\"");

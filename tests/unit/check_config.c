@@ -80,38 +80,38 @@ static void fails_at(const char *text, int line, const char *what)
 /* One setting or section per line: line N of the file is the Nth string
  * below (the long ones are split only to fit here). */
 static const char complete[] =
-    "# a complete configuration, one setting per line\n"
-    "host-name = \"demo\"\n"
-    "kernel = \"/boot/k.gz\"\n"
-    "hurd = \"/gnu/store/x-hurd\"\n"
-    "kernel-arguments = { \"noide\", \"-s\" }   # trailing comment\n"
-    "file-system \"/\" { label = \"root\" size = \"64MiB\" }\n"
-    "bootloader { timeout = 0 serial = true grub-directory = \"grub\" "
-    "grub-mkimage = \"/usr/bin/gm\" }\n"
-    "directory \"b\" { target = \"/opt\" }\n"
-    "closure \"g\" { store = \"s\" }\n"
-    "directory \"a\" { }\n"
-    "archive \"t.tar\" { target = \"/srv\" }\n"
-    "file \"/etc/issue\" { contents = \"hi\\n\" mode = 0600 owner = 5 "
-    "group = 6 }\n"
-    "substitutes \"cache\" { roots = { \"/gnu/store/aaa-x\", "
-    "\"/gnu/store/bbb-y\" } public-key = \"key.pub\" }\n"
-    "directory \"/abs/dir\" { target = \"/\" }\n"
-    "permissions \"/etc/*\" { owner = 1 group = 2 mode = 0640 }\n"
-    "translators = \"none\"\n"
-    "translator-format = \"legacy\"\n"
-    "translator \"/servers/x\" { command = { \"/hurd/x\", \"-a\" } "
-    "mode = 0644 }\n"
-    "timezone = \"Europe/Paris\"\n"
-    "user \"alice\" { uid = 1000 group = \"users\" "
-    "supplementary-groups = { \"wheel\" } comment = \"Alice\" "
-    "shell = \"/bin/bash\" password = \"\" }\n"
-    "group \"wheel\" { gid = 10 }\n"
-    "service \"openssh\" { port-number = 2222 permit-root-login = \"yes\" "
-    "allow-empty-passwords = true password-authentication = false }\n"
-    "secrets = \"secrets\"\n"
-    "register-store = false\n"
-    "guix-system = \"/gnu/store/sys\"\n";
+	"# a complete configuration, one setting per line\n"
+	"host-name = \"demo\"\n"
+	"kernel = \"/boot/k.gz\"\n"
+	"hurd = \"/gnu/store/x-hurd\"\n"
+	"kernel-arguments = { \"noide\", \"-s\" }   # trailing comment\n"
+	"file-system \"/\" { label = \"root\" size = \"64MiB\" }\n"
+	"bootloader { timeout = 0 serial = true grub-directory = \"grub\" "
+	"grub-mkimage = \"/usr/bin/gm\" }\n"
+	"directory \"b\" { target = \"/opt\" }\n"
+	"closure \"g\" { store = \"s\" }\n"
+	"directory \"a\" { }\n"
+	"archive \"t.tar\" { target = \"/srv\" }\n"
+	"file \"/etc/issue\" { contents = \"hi\\n\" mode = 0600 owner = 5 "
+	"group = 6 }\n"
+	"substitutes \"cache\" { roots = { \"/gnu/store/aaa-x\", "
+	"\"/gnu/store/bbb-y\" } public-key = \"key.pub\" }\n"
+	"directory \"/abs/dir\" { target = \"/\" }\n"
+	"permissions \"/etc/*\" { owner = 1 group = 2 mode = 0640 }\n"
+	"translators = \"none\"\n"
+	"translator-format = \"legacy\"\n"
+	"translator \"/servers/x\" { command = { \"/hurd/x\", \"-a\" } "
+	"mode = 0644 }\n"
+	"timezone = \"Europe/Paris\"\n"
+	"user \"alice\" { uid = 1000 group = \"users\" "
+	"supplementary-groups = { \"wheel\" } comment = \"Alice\" "
+	"shell = \"/bin/bash\" password = \"\" }\n"
+	"group \"wheel\" { gid = 10 }\n"
+	"service \"openssh\" { port-number = 2222 permit-root-login = \"yes\" "
+	"allow-empty-passwords = true password-authentication = false }\n"
+	"secrets = \"secrets\"\n"
+	"register-store = false\n"
+	"guix-system = \"/gnu/store/sys\"\n";
 
 START_TEST(every_field_is_read)
 {
@@ -495,7 +495,7 @@ START_TEST(a_missing_closing_brace_is_an_error)
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(!strncmp(diag_message(), file, strlen(file)) &&
-			  diag_message()[strlen(file)] == ':',
+			      diag_message()[strlen(file)] == ':',
 		      "'%s' does not name %s", diag_message(), file);
 }
 END_TEST
@@ -513,8 +513,8 @@ START_TEST(bad_values)
 	fails_at("bootloader {\n  timeout = -1\n}\n", 2,
 		 "timeout -1 is out of range");
 	fails_at(
-	    "\nkernel = \"boot/gnumach\"\n", 2,
-	    "kernel 'boot/gnumach' must be an absolute path inside the image");
+		"\nkernel = \"boot/gnumach\"\n", 2,
+		"kernel 'boot/gnumach' must be an absolute path inside the image");
 	fails_at("hurd = \"gnu/store/x\"\n", 1,
 		 "hurd 'gnu/store/x' must be an absolute path");
 	fails_at("\n\nhost-name = \"\"\n", 3, "host-name must not be empty");
@@ -524,8 +524,8 @@ START_TEST(bad_values)
 		 "file-system '/home': only the root file system \"/\" is "
 		 "supported");
 	fails_at(
-	    "file-system \"/\" { label = \"12345678901234567\" }\n", 1,
-	    "file-system label '12345678901234567' is longer than 16 bytes");
+		"file-system \"/\" { label = \"12345678901234567\" }\n", 1,
+		"file-system label '12345678901234567' is longer than 16 bytes");
 	fails_at("directory \"a\" { }\ndirectory \"x\" { target = \"rel\" }\n",
 		 2, "target 'rel' must be an absolute path inside the image");
 	fails_at("archive \"x.tar\" { target = \"\" }\n", 1,
@@ -566,10 +566,12 @@ START_TEST(a_failed_load_frees_what_it_allocated)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_conf(bad[i]);
 		diag_clear();
-		ck_assert_int_eq(config_load(file, all_kinds(), &c), EXIT_USAGE);
-		memset(&c, 0, sizeof(c));	/* what it holds is no longer ours */
-		ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
-			      "config %zu: a failed load leaves blocks allocated", i);
+		ck_assert_int_eq(config_load(file, all_kinds(), &c),
+				 EXIT_USAGE);
+		memset(&c, 0, sizeof(c)); /* what it holds is no longer ours */
+		ck_assert_msg(
+			__lsan_do_recoverable_leak_check() == 0,
+			"config %zu: a failed load leaves blocks allocated", i);
 	}
 }
 END_TEST
@@ -578,10 +580,9 @@ START_TEST(limits_are_inclusive)
 {
 	struct os_config c;
 
-	load_ok(
-	    "bootloader { timeout = 3600 }\n"
-	    "file-system \"/\" { label = \"1234567890123456\" size = \"1\" }\n",
-	    &c);
+	load_ok("bootloader { timeout = 3600 }\n"
+		"file-system \"/\" { label = \"1234567890123456\" size = \"1\" }\n",
+		&c);
 	ck_assert_int_eq(c.timeout, 3600);
 	ck_assert_str_eq(c.fs_label, "1234567890123456");
 	ck_assert_uint_eq(c.fs_size, 1);
@@ -626,18 +627,17 @@ START_TEST(unreadable_files_are_named)
 	config_free(&c);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_str_eq(
-	    diag_message(),
-	    strcat(
-		strcpy((char[600]){0}, path),
-		": cannot read the configuration: No such file or directory"));
+		diag_message(),
+		strcat(strcpy((char[600]){ 0 }, path),
+		       ": cannot read the configuration: No such file or directory"));
 	write_bytes("host-name = \"x\"\n\0\n", 18);
 	diag_clear();
 	ck_assert_int_eq(config_load(file, all_kinds(), &c), EXIT_USAGE);
 	config_free(&c);
 	ck_assert_str_eq(
-	    diag_message(),
-	    strcat(strcpy((char[600]){0}, file),
-		   ": cannot read the configuration: it holds a NUL byte"));
+		diag_message(),
+		strcat(strcpy((char[600]){ 0 }, file),
+		       ": cannot read the configuration: it holds a NUL byte"));
 }
 END_TEST
 
@@ -647,7 +647,8 @@ START_TEST(a_byte_order_mark_is_skipped)
 {
 	struct os_config c;
 
-	load_ok("\xef\xbb\xbfhost-name = \"bom\"\nbootloader { timeout = 7 }\n", &c);
+	load_ok("\xef\xbb\xbfhost-name = \"bom\"\nbootloader { timeout = 7 }\n",
+		&c);
 	ck_assert_str_eq(c.host_name, "bom");
 	ck_assert_int_eq(c.boot_line, 2);
 	config_free(&c);
@@ -681,11 +682,15 @@ START_TEST(huge_values_leave_the_reason_in_the_message)
 	static const struct {
 		const char *text, *before, *after;
 	} cases[] = {
-		{ "host-name = \"@\"\n", "host-name '", "...' is not a host name (letters, digits, '-' and '.')" },
-		{ "kernel = \"@\"\n", "kernel '", "...' must be an absolute path inside the image" },
+		{ "host-name = \"@\"\n", "host-name '",
+		  "...' is not a host name (letters, digits, '-' and '.')" },
+		{ "kernel = \"@\"\n", "kernel '",
+		  "...' must be an absolute path inside the image" },
 		{ "\n@ = 1\n", "no such option '", "...'" },
-		{ "file-system \"@\" { }\n", "file-system '", "...': only the root file system \"/\" is supported" },
-		{ "service \"openssh\" { log-level = \"@\" }\n", "log-level '", "...' is not one of: quiet" },
+		{ "file-system \"@\" { }\n", "file-system '",
+		  "...': only the root file system \"/\" is supported" },
+		{ "service \"openssh\" { log-level = \"@\" }\n", "log-level '",
+		  "...' is not one of: quiet" },
 	};
 	char x60[61], want[256];
 	size_t i;
@@ -697,7 +702,11 @@ START_TEST(huge_values_leave_the_reason_in_the_message)
 
 		snprintf(want, sizeof(want), "%s%s%s", cases[i].before, x60,
 			 cases[i].after);
-		fails_at(text, strchr(cases[i].text, '\n') < strchr(cases[i].text, '@') ? 2 : 1,
+		fails_at(text,
+			 strchr(cases[i].text, '\n') <
+					 strchr(cases[i].text, '@') ?
+				 2 :
+				 1,
 			 want);
 		ck_assert_uint_lt(strlen(diag_message()), 300);
 		free(text);

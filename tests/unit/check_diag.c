@@ -26,7 +26,9 @@ START_TEST(short_values_are_kept_and_escaped)
 	ck_assert_str_eq(diag_value("hurd"), "hurd");
 	ck_assert_str_eq(diag_value(""), "");
 	ck_assert_str_eq(diag_value(NULL), "");
-	ck_assert_str_eq(diag_value("a\nb\tc\x01" "d\x7f"), "a\\nb\\tc\\x01d\\x7f");
+	ck_assert_str_eq(diag_value("a\nb\tc\x01"
+				    "d\x7f"),
+			 "a\\nb\\tc\\x01d\\x7f");
 }
 END_TEST
 
@@ -41,7 +43,7 @@ START_TEST(long_values_are_cut_at_60_bytes)
 	big[61] = '\0';
 	ck_assert_str_eq(diag_value(big), want);
 	big[60] = '\0';
-	ck_assert_str_eq(diag_value(big), big);	/* exactly 60: whole */
+	ck_assert_str_eq(diag_value(big), big); /* exactly 60: whole */
 	/* Two values of one message do not share a buffer. */
 	a = diag_value("one");
 	b = diag_value("two");
@@ -70,11 +72,13 @@ START_TEST(the_reason_survives_a_huge_value)
 	const char *m;
 
 	diag_clear();
-	ck_assert_int_eq(diag_error_at(EXIT_USAGE, "os.conf", 3, "kernel '%s' is wrong",
-				       big), EXIT_USAGE);
+	ck_assert_int_eq(diag_error_at(EXIT_USAGE, "os.conf", 3,
+				       "kernel '%s' is wrong", big),
+			 EXIT_USAGE);
 	m = diag_message();
 	ck_assert_uint_lt(strlen(m), 1024);
-	ck_assert_msg(!strncmp(m, "os.conf:3: kernel 'yyy", 22), "start: %.40s", m);
+	ck_assert_msg(!strncmp(m, "os.conf:3: kernel 'yyy", 22), "start: %.40s",
+		      m);
 	ck_assert_msg(strstr(m, "yyy ... yyy"), "no ' ... ' in the middle");
 	ck_assert_msg(!strcmp(m + strlen(m) - 11, "y' is wrong"),
 		      "the end is lost: %s", m + strlen(m) - 11);
@@ -136,7 +140,7 @@ static void held_then_failed(void)
 	diag_hold_warnings();
 	warn_twice();
 	diag_release_warnings(1);
-	warn_twice();	/* released: at once again */
+	warn_twice(); /* released: at once again */
 }
 
 static void held_then_succeeded(void)
@@ -149,10 +153,12 @@ static void held_then_succeeded(void)
 
 START_TEST(held_warnings_wait_for_the_outcome)
 {
-	ck_assert_str_eq(stderr_of(warn_twice),
-			 "mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
-	ck_assert_str_eq(stderr_of(held_then_failed),
-			 "mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
+	ck_assert_str_eq(
+		stderr_of(warn_twice),
+		"mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
+	ck_assert_str_eq(
+		stderr_of(held_then_failed),
+		"mkhurdimg: warning: first 1\nmkhurdimg: warning: second\n");
 	ck_assert_str_eq(stderr_of(held_then_succeeded),
 			 "(before the release)\nmkhurdimg: warning: first 1\n"
 			 "mkhurdimg: warning: second\n");

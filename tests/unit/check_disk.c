@@ -108,9 +108,9 @@ enum op {
 static enum op pick_op(void)
 {
 	static const int upto[NOPS] = {
-	    [SINGLE_WRITE] = 10, [MULTI_WRITE] = 15, [SUPER_WRITE] = 18,
-	    [BYTE_WRITE] = 24,	 [SINGLE_READ] = 30, [MULTI_READ] = 34,
-	    [BYTE_READ] = 39,	 [FLUSH] = 40,
+		[SINGLE_WRITE] = 10, [MULTI_WRITE] = 15, [SUPER_WRITE] = 18,
+		[BYTE_WRITE] = 24,   [SINGLE_READ] = 30, [MULTI_READ] = 34,
+		[BYTE_READ] = 39,    [FLUSH] = 40,
 	};
 	int r = rand() % 40, op = 0;
 
@@ -130,7 +130,7 @@ static unsigned long long pick_block(void)
 
 START_TEST(random_io_reads_back_and_lands_at_the_offset)
 {
-	int i, counts[NOPS] = {0};
+	int i, counts[NOPS] = { 0 };
 
 	srand(1);
 	for (i = 0; i < 5000; i++) {
@@ -144,13 +144,13 @@ START_TEST(random_io_reads_back_and_lands_at_the_offset)
 		case SINGLE_WRITE: /* goes to the cache */
 			random_bytes(buf, BS);
 			ck_assert_int_eq(
-			    io_channel_write_blk64(ch, blk, 1, buf), 0);
+				io_channel_write_blk64(ch, blk, 1, buf), 0);
 			memcpy(shadow + blk * BS, buf, BS);
 			break;
 		case MULTI_WRITE: /* straight to the disk */
 			random_bytes(buf, (size_t)n * BS);
 			ck_assert_int_eq(
-			    io_channel_write_blk64(ch, blk, n, buf), 0);
+				io_channel_write_blk64(ch, blk, n, buf), 0);
 			memcpy(shadow + blk * BS, buf, (size_t)n * BS);
 			break;
 		case SUPER_WRITE: /* bytes at 1 KiB blocks, as the superblock */
@@ -158,15 +158,16 @@ START_TEST(random_io_reads_back_and_lands_at_the_offset)
 			ck_assert_int_eq(io_channel_set_blksize(ch, 1024), 0);
 			random_bytes(buf, 1024);
 			ck_assert_int_eq(
-			    io_channel_write_blk64(ch, b1k, -1024, buf), 0);
+				io_channel_write_blk64(ch, b1k, -1024, buf), 0);
 			memcpy(shadow + b1k * 1024, buf, 1024);
 			ck_assert_int_eq(io_channel_set_blksize(ch, BS), 0);
 			break;
 		case BYTE_WRITE: /* bytes over part of (cached) blocks */
 			bytes = 1 + rand() % (3 * BS);
 			random_bytes(buf, (size_t)bytes);
-			ck_assert_int_eq(
-			    io_channel_write_blk64(ch, blk, -bytes, buf), 0);
+			ck_assert_int_eq(io_channel_write_blk64(ch, blk, -bytes,
+								buf),
+					 0);
 			memcpy(shadow + blk * BS, buf, (size_t)bytes);
 			break;
 		case SINGLE_READ:
@@ -179,18 +180,18 @@ START_TEST(random_io_reads_back_and_lands_at_the_offset)
 			ck_assert_int_eq(io_channel_read_blk64(ch, blk, n, got),
 					 0);
 			ck_assert_msg(
-			    !memcmp(got, shadow + blk * BS, (size_t)n * BS),
-			    "op %d: blocks %llu+%d read wrong", i, blk, n);
+				!memcmp(got, shadow + blk * BS, (size_t)n * BS),
+				"op %d: blocks %llu+%d read wrong", i, blk, n);
 			break;
 		case BYTE_READ:
 			bytes = 1 + rand() % (3 * BS);
 			memset(got, 0xee, (size_t)bytes + 1);
 			ck_assert_int_eq(
-			    io_channel_read_blk64(ch, blk, -bytes, got), 0);
+				io_channel_read_blk64(ch, blk, -bytes, got), 0);
 			ck_assert_msg(
-			    !memcmp(got, shadow + blk * BS, (size_t)bytes),
-			    "op %d: %d bytes at block %llu read wrong", i,
-			    bytes, blk);
+				!memcmp(got, shadow + blk * BS, (size_t)bytes),
+				"op %d: %d bytes at block %llu read wrong", i,
+				bytes, blk);
 			ck_assert_uint_eq(got[bytes], 0xee);
 			break;
 		case FLUSH:
@@ -205,9 +206,9 @@ START_TEST(random_io_reads_back_and_lands_at_the_offset)
 			      counts[i]);
 	/* Everything, read back through the channel, then from the file. */
 	for (i = 0; i < NBLK; i += 16) {
-		ck_assert_int_eq(
-		    io_channel_read_blk64(ch, (unsigned long long)i, 16, got),
-		    0);
+		ck_assert_int_eq(io_channel_read_blk64(
+					 ch, (unsigned long long)i, 16, got),
+				 0);
 		ck_assert_msg(!memcmp(got, shadow + (size_t)i * BS, 16 * BS),
 			      "blocks %d+16 read wrong at the end", i);
 	}
@@ -337,11 +338,11 @@ START_TEST(disk_calls_check_the_disk_size)
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_ptr_nonnull(strstr(diag_message(), path));
 	ck_assert_ptr_nonnull(
-	    strstr(diag_message(), "write beyond the end of the disk"));
+		strstr(diag_message(), "write beyond the end of the disk"));
 	diag_clear();
 	ck_assert_int_eq(disk_read(&d, got, 1, DISK), EXIT_BUILD);
 	ck_assert_ptr_nonnull(
-	    strstr(diag_message(), "read beyond the end of the disk"));
+		strstr(diag_message(), "read beyond the end of the disk"));
 	diag_clear();
 	ck_assert_int_eq(disk_write(&d, b, 1, UINT64_MAX), EXIT_BUILD);
 	ck_assert_int_eq(disk_write(&d, b, 0, DISK), 0);
@@ -371,7 +372,8 @@ START_TEST(channel_names_and_options)
 	ck_assert_int_eq(disk_io_manager->open("disk:0x1:2", IO_FLAG_RW, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	/* The other manager's names are not this one's. */
-	ck_assert_int_eq(disk_io_manager->open("diskread:0x1:0:1", IO_FLAG_RW, &c2),
+	ck_assert_int_eq(disk_io_manager->open("diskread:0x1:0:1", IO_FLAG_RW,
+					       &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
 	ck_assert_int_eq(disk_reader_io_manager->open("disk:0x1:0:1", 0, &c2),
 			 EXT2_ET_BAD_DEVICE_NAME);
@@ -408,12 +410,13 @@ START_TEST(a_write_error_is_returned)
 	ck_assert_int_ge(wfd, 0);
 	ck_assert_int_ge(rfd, 0);
 	unlink(p);
-	ck_assert_int_eq(disk_open(&rd, &disk_format_raw, wfd, p, 1 << 20, NULL), 0);
+	ck_assert_int_eq(
+		disk_open(&rd, &disk_format_raw, wfd, p, 1 << 20, NULL), 0);
 	rd.fd = rfd;
 	diag_clear();
 	ck_assert_int_eq(disk_write(&rd, b, sizeof(b), 4096), EXIT_BUILD);
-	ck_assert_msg(diag_message() && strstr(diag_message(), strerror(EBADF)), "%s",
-		      diag_message());
+	ck_assert_msg(diag_message() && strstr(diag_message(), strerror(EBADF)),
+		      "%s", diag_message());
 	disk_close(&rd);
 	close(rfd);
 	close(wfd);
@@ -433,16 +436,24 @@ START_TEST(qcow2_cluster_sizes_out_of_range)
 	ck_assert_int_ge(qfd, 0);
 	unlink(p);
 	for (i = 0; i < 2; i++) {
-		struct disk_options o = { bad[i], 0, 0, 1 }, g = { good[i], 0, 0, 1 };
+		struct disk_options o = { bad[i], 0, 0, 1 },
+				    g = { good[i], 0, 0, 1 };
 
 		diag_clear();
-		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p, 1 << 20, &o), EXIT_BUILD);
-		ck_assert_msg(strstr(diag_message(), strerror(EINVAL)), "%s", diag_message());
+		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p,
+					   1 << 20, &o),
+				 EXIT_BUILD);
+		ck_assert_msg(strstr(diag_message(), strerror(EINVAL)), "%s",
+			      diag_message());
 		if (__lsan_do_recoverable_leak_check)
-			ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
-				      "cluster bits %u: the refused open leaves blocks allocated", bad[i]);
+			ck_assert_msg(
+				__lsan_do_recoverable_leak_check() == 0,
+				"cluster bits %u: the refused open leaves blocks allocated",
+				bad[i]);
 		ck_assert_int_eq(ftruncate(qfd, 0), 0);
-		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p, 1 << 20, &g), 0);
+		ck_assert_int_eq(disk_open(&q, &disk_format_qcow2, qfd, p,
+					   1 << 20, &g),
+				 0);
 		disk_close(&q);
 	}
 	close(qfd);

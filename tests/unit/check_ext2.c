@@ -201,10 +201,10 @@ START_TEST(sizes_fit_the_plan)
 	size_format(small, have, sizeof(have));
 	size_format(min, need, sizeof(need));
 	snprintf(
-	    want, sizeof(want),
-	    "the root file system size %s is too small for the tree: it needs "
-	    "at least %s (%llu bytes); use a larger size or \"guess\"",
-	    have, need, (unsigned long long)min);
+		want, sizeof(want),
+		"the root file system size %s is too small for the tree: it needs "
+		"at least %s (%llu bytes); use a larger size or \"guess\"",
+		have, need, (unsigned long long)min);
 	ck_assert_str_eq(diag_message(), want);
 	diag_clear();
 	ck_assert_int_eq(ext2_check_fits(&plan, 0), EXIT_BUILD);
@@ -324,7 +324,8 @@ START_TEST(symlink_targets_up_to_4095_bytes)
 	ck_assert_uint_eq(plan.blocks, 1 + 4 + 2);
 	put_symlink("/dir/too-long", 4096);
 	plan_fails(
-	    0, "/dir/too-long: symlink target of 4096 bytes; at most 4095 fit");
+		0,
+		"/dir/too-long: symlink target of 4096 bytes; at most 4095 fit");
 }
 END_TEST
 
@@ -361,24 +362,26 @@ START_TEST(oversized_attributes)
 	ck_assert_int_eq(tree_inode_add_xattr(n->inode, "user.big", big, 4096),
 			 0);
 	plan_fails(
-	    0, "/x: the extended attributes do not fit in one 4096-byte block");
+		0,
+		"/x: the extended attributes do not fit in one 4096-byte block");
 	/* A translator record of one block less its 2-byte length fits. */
 	ck_assert_int_eq(tree_inode_add_xattr(n->inode, "user.big", big, 1), 0);
 	ck_assert_int_eq(
-	    tree_inode_add_xattr(n->inode, TRANSLATOR_XATTR, big, 4094), 0);
+		tree_inode_add_xattr(n->inode, TRANSLATOR_XATTR, big, 4094), 0);
 	diag_clear();
 	ck_assert_int_eq(ext2_plan_tree(&t, 1, &plan), 0);
 	ck_assert_int_eq(
-	    tree_inode_add_xattr(n->inode, TRANSLATOR_XATTR, big, 4095), 0);
+		tree_inode_add_xattr(n->inode, TRANSLATOR_XATTR, big, 4095), 0);
 	plan_fails(
-	    1, "/x: the translator record does not fit in one 4096-byte block");
+		1,
+		"/x: the translator record does not fit in one 4096-byte block");
 	free(big);
 }
 END_TEST
 
 /* ---- ext2_write, read back with libext2fs ---- */
 
-#define BIG_BLOCKS 16	/* past the 12 direct blocks: one indirect */
+#define BIG_BLOCKS 16 /* past the 12 direct blocks: one indirect */
 
 static char byte_at(uint64_t off)
 {
@@ -397,8 +400,9 @@ static void put_pattern(const char *path, size_t len,
 	ck_assert_ptr_nonnull(data);
 	for (i = 0; i < len; i++)
 		for (k = 0; k < (extents ? n : 1); k++)
-			if (!extents || (i >= extents[k].offset &&
-					 i < extents[k].offset + extents[k].length))
+			if (!extents ||
+			    (i >= extents[k].offset &&
+			     i < extents[k].offset + extents[k].length))
 				data[i] = byte_at(i);
 	ck_assert_int_eq(tree_inode_set_data(ino, data, len), 0);
 	free(data);
@@ -409,7 +413,7 @@ static void put_pattern(const char *path, size_t len,
 		memcpy(v, extents, n * sizeof(*extents));
 		ck_assert_int_eq(tree_inode_set_extents(ino, v, n), 0);
 	}
-	ino->uid = 70000;	/* above 16 bits: the Hurd's high half */
+	ino->uid = 70000; /* above 16 bits: the Hurd's high half */
 	ck_assert_int_eq(tree_put(&t, path, ino, NULL), 0);
 }
 
@@ -424,7 +428,7 @@ static int each_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 {
 	struct blocks *b = priv;
 
-	if (blockcnt < 0) {	/* an indirect block */
+	if (blockcnt < 0) { /* an indirect block */
 		b->meta++;
 		return 0;
 	}
@@ -440,12 +444,14 @@ static ext2_ino_t blocks_of(ext2_filsys fs, const char *path,
 {
 	ext2_ino_t ino;
 
-	ck_assert_msg(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, &ino) == 0,
+	ck_assert_msg(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path,
+				   &ino) == 0,
 		      "%s not found", path);
 	ck_assert_int_eq(ext2fs_read_inode(fs, ino, inode), 0);
 	memset(b, 0, sizeof(*b));
-	ck_assert_int_eq(ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
-					       each_block, b), 0);
+	ck_assert_int_eq(ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY,
+					       NULL, each_block, b),
+			 0);
 	return ino;
 }
 
@@ -459,11 +465,14 @@ static void blocks_hold_the_pattern(ext2_filsys fs, const struct blocks *b,
 	for (i = 0; i < b->n; i++) {
 		uint64_t at = (uint64_t)b->logical[i] * EXT2_BLOCK;
 
-		ck_assert_int_eq(io_channel_read_blk64(fs->io, b->physical[i], 1, buf), 0);
+		ck_assert_int_eq(io_channel_read_blk64(fs->io, b->physical[i],
+						       1, buf),
+				 0);
 		for (k = 0; k < EXT2_BLOCK; k++)
 			if (buf[k] != (at + k < len ? byte_at(at + k) : 0))
-				ck_abort_msg("block %lld, byte %d: %d", (long long)b->logical[i],
-					     k, buf[k]);
+				ck_abort_msg("block %lld, byte %d: %d",
+					     (long long)b->logical[i], k,
+					     buf[k]);
 	}
 }
 
@@ -479,7 +488,8 @@ static int name_seen(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 
 START_TEST(written_files_read_back_through_libext2fs)
 {
-	static const struct tree_extent holes[] = { { 0, 4096 }, { 9 * 4096, 4096 } };
+	static const struct tree_extent holes[] = { { 0, 4096 },
+						    { 9 * 4096, 4096 } };
 	char path[] = "/tmp/check_ext2.XXXXXX", names[256] = "";
 	struct ext2_options o;
 	struct ext2_inode inode, big;
@@ -492,23 +502,27 @@ START_TEST(written_files_read_back_through_libext2fs)
 
 	ck_assert_int_ge(fd, 0);
 	put_pattern("/big", BIG_BLOCKS * EXT2_BLOCK - 100, NULL, 0);
-	ck_assert_int_eq(tree_link(&t, "/dir/big-again", tree_lookup(&t, "/big")), 0);
+	ck_assert_int_eq(
+		tree_link(&t, "/dir/big-again", tree_lookup(&t, "/big")), 0);
 	put_pattern("/sparse", 10 * 4096, holes, 2);
 	put_symlink("/lnk", 20);
 	put("/dir/sub", S_IFDIR | 0700);
 	ck_assert_int_eq(ext2_plan_tree(&t, 0, &plan), 0);
 	ck_assert_int_eq(ext2_guess_size(&plan, &size), 0);
-	ck_assert_int_eq(disk_open(&d, &disk_format_raw, fd, path, size, NULL), 0);
+	ck_assert_int_eq(disk_open(&d, &disk_format_raw, fd, path, size, NULL),
+			 0);
 	memset(&o, 0, sizeof(o));
 	o.size = size;
 	o.label = "unit";
 	o.timestamp = 1000;
-	ck_assert_msg(ext2_write(&t, &plan, &o, &d, 0) == 0, "%s", diag_message());
+	ck_assert_msg(ext2_write(&t, &plan, &o, &d, 0) == 0, "%s",
+		      diag_message());
 	ck_assert_int_eq(disk_finish(&d), 0);
 	disk_close(&d);
 	close(fd);
 
-	ck_assert_int_eq(ext2fs_open2(path, NULL, 0, 0, 0, unix_io_manager, &fs), 0);
+	ck_assert_int_eq(
+		ext2fs_open2(path, NULL, 0, 0, 0, unix_io_manager, &fs), 0);
 	ck_assert_int_eq(fs->super->s_creator_os, EXT2_OS_HURD);
 	ck_assert_int_eq(EXT2_INODE_SIZE(fs->super), 128);
 	ck_assert_int_eq(fs->blocksize, EXT2_BLOCK);
@@ -533,15 +547,18 @@ START_TEST(written_files_read_back_through_libext2fs)
 	ck_assert_int_eq(b.logical[1], 9);
 	blocks_hold_the_pattern(fs, &b, EXT2_I_SIZE(&inode));
 	/* A fast symlink keeps its target in the inode, no block. */
-	ck_assert_int_eq(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "lnk", &ino), 0);
+	ck_assert_int_eq(
+		ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "lnk", &ino), 0);
 	ck_assert_int_eq(ext2fs_read_inode(fs, ino, &inode), 0);
 	ck_assert(LINUX_S_ISLNK(inode.i_mode));
 	ck_assert_int_eq(inode.i_blocks, 0);
 	ck_assert_int_eq(EXT2_I_SIZE(&inode), 20);
 	ck_assert_int_eq(memcmp(inode.i_block, "llllllllllllllllllll", 20), 0);
 	/* The directory's entries, sorted. */
-	ck_assert_int_eq(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "dir", &ino), 0);
-	ck_assert_int_eq(ext2fs_dir_iterate2(fs, ino, 0, NULL, name_seen, names), 0);
+	ck_assert_int_eq(
+		ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "dir", &ino), 0);
+	ck_assert_int_eq(
+		ext2fs_dir_iterate2(fs, ino, 0, NULL, name_seen, names), 0);
 	ck_assert_str_eq(names, ". .. big-again sub ");
 	ext2fs_close_free(&fs);
 	unlink(path);

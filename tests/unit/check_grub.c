@@ -9,13 +9,13 @@
 #include "grub.h"
 #include "check-run.h"
 
-#define HEAD                                                                   \
+#define HEAD \
 	"# GRUB configuration for GNU/Hurd, written by " PACKAGE_STRING ".\n"
 
-static char *title_words[] = {"root=part:1:device:hd0", "console=com0"};
-static char *mod_a[] = {"/hurd/ext2fs.static", "ext2fs", "'${root}'"};
-static char *mod_b[] = {"/hurd/exec.static", "exec"};
-static struct boot_module modules[] = {{mod_a, 3}, {mod_b, 2}};
+static char *title_words[] = { "root=part:1:device:hd0", "console=com0" };
+static char *mod_a[] = { "/hurd/ext2fs.static", "ext2fs", "'${root}'" };
+static char *mod_b[] = { "/hurd/exec.static", "exec" };
+static struct boot_module modules[] = { { mod_a, 3 }, { mod_b, 2 } };
 
 static struct boot_entry entry(enum boot_style style)
 {
@@ -61,18 +61,20 @@ START_TEST(grub_style_is_10_hurd)
 	struct boot_entry e = entry(BOOT_STYLE_GRUB);
 	char *cfg = generate(&e, 5, 0);
 
-	ck_assert_str_eq(cfg, HEAD "set default=0\n"
-			      "set timeout=5\n"
-			      "\n"
-			      "menuentry GNU {\n"
-			      "\tinsmod part_msdos\n"
-			      "\tinsmod ext2\n"
-			      "\techo 'Loading GNU Mach ...'\n"
-			      "\tmultiboot /boot/gnumach.gz root=part:1:device:hd0 console=com0\n"
-			      "\techo 'Loading the Hurd ...'\n"
-			      "\tmodule /hurd/ext2fs.static ext2fs '${root}'\n"
-			      "\tmodule /hurd/exec.static exec\n"
-			      "}\n");
+	ck_assert_str_eq(
+		cfg, HEAD
+		"set default=0\n"
+		"set timeout=5\n"
+		"\n"
+		"menuentry GNU {\n"
+		"\tinsmod part_msdos\n"
+		"\tinsmod ext2\n"
+		"\techo 'Loading GNU Mach ...'\n"
+		"\tmultiboot /boot/gnumach.gz root=part:1:device:hd0 console=com0\n"
+		"\techo 'Loading the Hurd ...'\n"
+		"\tmodule /hurd/ext2fs.static ext2fs '${root}'\n"
+		"\tmodule /hurd/exec.static exec\n"
+		"}\n");
 	free(cfg);
 }
 END_TEST
@@ -84,20 +86,23 @@ START_TEST(guix_style_is_guixs_format)
 	struct boot_entry e = entry(BOOT_STYLE_GUIX);
 	char *cfg = generate(&e, 5, 0);
 
-	ck_assert_str_eq(cfg, HEAD "set default=0\n"
-			      "set timeout=5\n"
-			      "\n"
-			      "menuentry \"GNU\" {\n"
-			      "  multiboot /boot/gnumach.gz root=part:1:device:hd0 console=com0\n"
-			      "  module /hurd/ext2fs.static ext2fs '${root}'\n"
-			      "  module /hurd/exec.static exec\n"
-			      "}\n");
+	ck_assert_str_eq(
+		cfg, HEAD
+		"set default=0\n"
+		"set timeout=5\n"
+		"\n"
+		"menuentry \"GNU\" {\n"
+		"  multiboot /boot/gnumach.gz root=part:1:device:hd0 console=com0\n"
+		"  module /hurd/ext2fs.static ext2fs '${root}'\n"
+		"  module /hurd/exec.static exec\n"
+		"}\n");
 	free(cfg);
 	/* No modules, no arguments. */
 	e.nmodules = 0;
 	e.nargs = 0;
 	cfg = generate(&e, 5, 0);
-	holds(cfg, "\n\nmenuentry \"GNU\" {\n  multiboot /boot/gnumach.gz\n}\n");
+	holds(cfg,
+	      "\n\nmenuentry \"GNU\" {\n  multiboot /boot/gnumach.gz\n}\n");
 	free(cfg);
 }
 END_TEST
@@ -132,13 +137,14 @@ START_TEST(serial_terminal_for_grub)
 	struct boot_entry e = entry(BOOT_STYLE_GUIX);
 	char *cfg = generate(&e, 5, 1);
 
-	holds(cfg, HEAD "set default=0\n"
-		   "set timeout=5\n"
-		   "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
-		   "terminal_input serial console\n"
-		   "terminal_output serial console\n"
-		   "\n"
-		   "menuentry \"GNU\" {\n");
+	holds(cfg, HEAD
+	      "set default=0\n"
+	      "set timeout=5\n"
+	      "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
+	      "terminal_input serial console\n"
+	      "terminal_output serial console\n"
+	      "\n"
+	      "menuentry \"GNU\" {\n");
 	free(cfg);
 	cfg = generate(&e, 5, 0);
 	ck_assert_ptr_null(strstr(cfg, "serial"));

@@ -33,7 +33,8 @@ static const char full[] = "# a type with every key\n"
 			   "cluster-size = \"2MiB\"\n"
 			   "preallocation = \"metadata\"\n";
 
-#define minimal_qcow2 "description = \"d\"\nsystem = \"x\"\n" \
+#define minimal_qcow2                           \
+	"description = \"d\"\nsystem = \"x\"\n" \
 	"format = \"qcow2\"\noutput = \"o\"\n"
 
 /* What type files may name: every registry's kinds. */
@@ -104,8 +105,9 @@ START_TEST(optional_keys_have_defaults)
 {
 	struct image_type t;
 
-	ck_assert_int_eq(
-	    image_type_parse(write_type("a", "m.conf", minimal), "m", kinds(), &t), 0);
+	ck_assert_int_eq(image_type_parse(write_type("a", "m.conf", minimal),
+					  "m", kinds(), &t),
+			 0);
 	ck_assert_str_eq(t.system, "x86_64-gnu");
 	ck_assert_str_eq(t.output, "o.img");
 	ck_assert_str_eq(t.partition_table, "mbr");
@@ -146,8 +148,9 @@ START_TEST(root_offset_limits)
 		const char *text;
 		uint64_t bytes;
 	} ok[] = {
-	    {"64KiB", 65536},	  {"68K", 69632},	{"1M", 1 << 20},
-	    {"4GiB", 1ULL << 32}, {"1052672", 1052672},
+		{ "64KiB", 65536 },	{ "68K", 69632 },
+		{ "1M", 1 << 20 },	{ "4GiB", 1ULL << 32 },
+		{ "1052672", 1052672 },
 	};
 	struct image_type t;
 	char text[256];
@@ -174,7 +177,8 @@ static void refused(const char *text, const char *what)
 	struct image_type t;
 
 	diag_clear();
-	ck_assert_int_eq(image_type_parse(path, "bad", kinds(), &t), EXIT_USAGE);
+	ck_assert_int_eq(image_type_parse(path, "bad", kinds(), &t),
+			 EXIT_USAGE);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(!strncmp(diag_message(), path, strlen(path)),
 		      "'%s' does not start with '%s'", diag_message(), path);
@@ -201,18 +205,17 @@ START_TEST(bad_values_name_file_line_and_choices)
 	char want[256];
 
 	snprintf(
-	    want, sizeof(want),
-	    "bad.conf:3: format 'vmdk' is not a known disk format (known: %s)",
-	    disk_format_names());
+		want, sizeof(want),
+		"bad.conf:3: format 'vmdk' is not a known disk format (known: %s)",
+		disk_format_names());
 	ck_assert_ptr_nonnull(strstr(disk_format_names(), "raw"));
 	refused("description = \"d\"\nsystem = \"x\"\nformat = "
 		"\"vmdk\"\noutput = \"o\"\n",
 		want);
 	refused("description = \"d\"\ndisk-driver = \"sd\"\n",
 		"bad.conf:2: disk-driver 'sd' is not one of: hd, wd");
-	refused(
-	    "exec-server = \"dynamic\"\n",
-	    "bad.conf:1: exec-server 'dynamic' is not one of: static, ld.so");
+	refused("exec-server = \"dynamic\"\n",
+		"bad.conf:1: exec-server 'dynamic' is not one of: static, ld.so");
 	refused("\npartition-table = \"gpt\"\n",
 		"bad.conf:2: partition-table 'gpt' is not one of: mbr");
 	refused("bootloader = \"uefi\"\n",
@@ -225,9 +228,8 @@ START_TEST(bad_values_name_file_line_and_choices)
 		"512 bytes to 2 MiB");
 	refused(minimal_qcow2 "cluster-size = \"4MiB\"\n",
 		"bad.conf:5: cluster-size '4MiB' must be");
-	refused(
-	    minimal_qcow2 "preallocation = \"full\"\n",
-	    "bad.conf:5: preallocation 'full' is not one of: off, metadata");
+	refused(minimal_qcow2 "preallocation = \"full\"\n",
+		"bad.conf:5: preallocation 'full' is not one of: off, metadata");
 	/* A format's option on another format's disk. */
 	refused("description = \"d\"\nsystem = \"x\"\nformat = \"raw\"\n"
 		"output = \"o\"\ncompress = true\n",
@@ -238,11 +240,11 @@ END_TEST
 START_TEST(bad_root_offsets)
 {
 	static const char *const bad[] = {
-	    "1001K",			  /* not a multiple of 4 KiB */
-	    "1048577",	"66000", "4K",	  /* too small: GRUB's core.img lives
+		"1001K",		   /* not a multiple of 4 KiB */
+		"1048577",  "66000", "4K", /* too small: GRUB's core.img lives
 					     before it */
-	    "60K",	"0",	 "4100M", /* too large */
-	    "4194308K", "1T",	 "x",	  "", "-1M",
+		"60K",	    "0",     "4100M", /* too large */
+		"4194308K", "1T",    "x",     "", "-1M",
 	};
 	char text[256];
 	size_t i;
@@ -252,10 +254,9 @@ START_TEST(bad_root_offsets)
 			 minimal, bad[i]);
 		refused(text, "bad.conf:6: root-offset '");
 		ck_assert_msg(
-		    strstr(
-			diag_message(),
-			"must be a multiple of 4 KiB between 64 KiB and 4 GiB"),
-		    "'%s'", diag_message());
+			strstr(diag_message(),
+			       "must be a multiple of 4 KiB between 64 KiB and 4 GiB"),
+			"'%s'", diag_message());
 	}
 }
 END_TEST
@@ -270,14 +271,15 @@ START_TEST(an_absent_file_is_named)
 		 "%s: cannot read the image type: No such file or directory",
 		 path);
 	diag_clear();
-	ck_assert_int_eq(image_type_parse(path, "absent", kinds(), &t), EXIT_USAGE);
+	ck_assert_int_eq(image_type_parse(path, "absent", kinds(), &t),
+			 EXIT_USAGE);
 	ck_assert_str_eq(diag_message(), want);
 }
 END_TEST
 
 START_TEST(later_directories_override)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 
 	write_type("r1", "one.conf", full);
@@ -312,7 +314,7 @@ END_TEST
 
 START_TEST(only_conf_files_are_types)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 
 	write_type("r3", "real.conf", minimal);
@@ -333,7 +335,7 @@ END_TEST
 
 START_TEST(directory_errors)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	char path[512], want[600];
 
 	snprintf(path, sizeof(path), "%s/nonexistent", dir);
@@ -353,15 +355,15 @@ START_TEST(directory_errors)
 	diag_clear();
 	ck_assert_int_eq(image_types_load_dir(&reg, sub_dir("r4"), 0),
 			 EXIT_USAGE);
-	ck_assert_ptr_nonnull(
-	    strstr(diag_message(), "b.conf: the image type has no 'system'"));
+	ck_assert_ptr_nonnull(strstr(diag_message(),
+				     "b.conf: the image type has no 'system'"));
 	image_types_free(&reg);
 }
 END_TEST
 
 START_TEST(unknown_names_list_the_known_ones)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t = NULL;
 
 	diag_clear();
@@ -408,7 +410,7 @@ static size_t count_conf(const char *path)
 
 START_TEST(the_shipped_types)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 	const char *top = getenv("top_srcdir");
 	char d[512];
@@ -447,16 +449,19 @@ END_TEST
  * the built-in types are the source tree's. */
 START_TEST(the_builtin_types)
 {
-	struct image_types reg = {NULL, 0, registry_image_type_kinds()};
+	struct image_types reg = { NULL, 0, registry_image_type_kinds() };
 	const struct image_type *t;
 	struct stat st;
 
 	diag_clear();
-	ck_assert_msg(image_types_load_builtin(&reg) == 0, "%s", diag_message());
+	ck_assert_msg(image_types_load_builtin(&reg) == 0, "%s",
+		      diag_message());
 	ck_assert_int_eq(image_types_find(&reg, "hurd-qcow2", &t), 0);
 	ck_assert_str_eq(t->format, "qcow2");
-	if (stat(TYPESDIR, &st))	/* then they came from SRCTYPESDIR */
-		ck_assert_int_eq(strncmp(t->file, SRCTYPESDIR "/", strlen(SRCTYPESDIR) + 1), 0);
+	if (stat(TYPESDIR, &st)) /* then they came from SRCTYPESDIR */
+		ck_assert_int_eq(strncmp(t->file, SRCTYPESDIR "/",
+					 strlen(SRCTYPESDIR) + 1),
+				 0);
 	image_types_free(&reg);
 }
 END_TEST

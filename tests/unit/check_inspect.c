@@ -23,7 +23,7 @@
 #include "check-run.h"
 
 #define SIZE (6 << 20)
-#define SPLIT (137 * 512 + 200)	/* inside a cluster and a sector */
+#define SPLIT (137 * 512 + 200) /* inside a cluster and a sector */
 
 static char path[64];
 static unsigned char shadow[SIZE], got[SIZE];
@@ -67,12 +67,14 @@ static void write_with_our_writer(int compress, unsigned cluster_bits)
 	int fd = open(path, O_RDWR | O_TRUNC);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &o), 0);
+	ck_assert_int_eq(disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &o),
+			 0);
 	/* In two pieces split inside a cluster and inside a sector: with
 	 * 512-byte compressed clusters the sector is covered only by the
 	 * second piece. */
 	ck_assert_int_eq(disk_write(&d, shadow, SPLIT, 0), 0);
-	ck_assert_int_eq(disk_write(&d, shadow + SPLIT, SIZE - SPLIT, SPLIT), 0);
+	ck_assert_int_eq(disk_write(&d, shadow + SPLIT, SIZE - SPLIT, SPLIT),
+			 0);
 	ck_assert_int_eq(disk_finish(&d), 0);
 	disk_close(&d);
 	close(fd);
@@ -119,10 +121,12 @@ START_TEST(qcow2_from_our_writer)
 			reads_back();
 			/* qemu-img's view: no corruption and no leaked cluster
 			 * (a cluster closed early, then rewritten, leaks one). */
-			snprintf(cmd, sizeof(cmd), "qemu-img check -q %s", path);
-			ck_assert_msg(!oracle || system(cmd) == 0,
-				      "qemu-img check fails: compress %d, cluster bits %u",
-				      c, bits[b]);
+			snprintf(cmd, sizeof(cmd), "qemu-img check -q %s",
+				 path);
+			ck_assert_msg(
+				!oracle || system(cmd) == 0,
+				"qemu-img check fails: compress %d, cluster bits %u",
+				c, bits[b]);
 		}
 	}
 }
@@ -143,7 +147,8 @@ START_TEST(raw_and_the_io_manager)
 	ck_assert_uint_eq(disk_reader_size(r), 1 << 20);
 	ck_assert_uint_eq(disk_reader_cluster_size(r), 0);
 	disk_reader_io_name(r, 4096, 65536, name, sizeof(name));
-	ck_assert_int_eq(disk_reader_io_manager->open(name, IO_FLAG_RW, &ch), EROFS);
+	ck_assert_int_eq(disk_reader_io_manager->open(name, IO_FLAG_RW, &ch),
+			 EROFS);
 	ck_assert_int_eq(disk_reader_io_manager->open(name, 0, &ch), 0);
 	ck_assert_int_eq(io_channel_set_blksize(ch, 4096), 0);
 	ck_assert_int_eq(io_channel_read_blk64(ch, 2, 3, got), 0);
@@ -151,11 +156,13 @@ START_TEST(raw_and_the_io_manager)
 	ck_assert_int_eq(io_channel_read_blk64(ch, 0, -100, got), 0);
 	ck_assert(!memcmp(got, shadow + 4096, 100));
 	/* Not past the region, and never a write. */
-	ck_assert_int_eq(io_channel_read_blk64(ch, 15, 2, got), EXT2_ET_SHORT_READ);
+	ck_assert_int_eq(io_channel_read_blk64(ch, 15, 2, got),
+			 EXT2_ET_SHORT_READ);
 	ck_assert_int_eq(io_channel_write_blk64(ch, 0, 1, got), EROFS);
 	ck_assert_int_eq(io_channel_close(ch), 0);
 	disk_reader_close(r);
-	ck_assert_int_eq(disk_reader_open("/nonexistent/x.img", &r), EXIT_BUILD);
+	ck_assert_int_eq(disk_reader_open("/nonexistent/x.img", &r),
+			 EXIT_BUILD);
 	ck_assert_ptr_null(r);
 	ck_assert_ptr_nonnull(strstr(diag_message(), "No such file"));
 }
@@ -178,7 +185,9 @@ static size_t deflate_raw(const uint8_t *in, uint8_t *out)
 	z_stream z;
 
 	memset(&z, 0, sizeof(z));
-	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -12, 9,
+				      Z_DEFAULT_STRATEGY),
+			 Z_OK);
 	z.next_in = (uint8_t *)in;
 	z.avail_in = CS;
 	z.next_out = out;
@@ -207,7 +216,7 @@ static size_t build_image(void)
 	memcpy(img + off, packed, clen);
 	put_be64(img + 2 * CS + 8, qcow2_compressed_entry(off, clen, CB));
 	put_be64(img + 2 * CS + 16, qcow2_entry(3 * CS) | 1);
-	return off + clen;	/* the file ends inside the stream's last sector */
+	return off + clen; /* the file ends inside the stream's last sector */
 }
 
 static void write_image(size_t len)
@@ -333,15 +342,16 @@ static void json_is(const char *s, size_t len, const char *want)
 START_TEST(json_strings)
 {
 	json_is("plain /hurd/term", 16, "\"plain /hurd/term\"");
-	json_is("q\"b\\n\nt\tc\001\037", 11, "\"q\\\"b\\\\n\\nt\\tc\\u0001\\u001f\"");
+	json_is("q\"b\\n\nt\tc\001\037", 11,
+		"\"q\\\"b\\\\n\\nt\\tc\\u0001\\u001f\"");
 	json_is("nul\0x", 5, "\"nul\\u0000x\"");
 	json_is("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
 		"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	json_is("a\xff", 2, "\"a\\udcff\"");
-	json_is("\xc0\x80", 2, "\"\\udcc0\\udc80\"");		/* overlong */
-	json_is("\xed\xa0\x80", 3, "\"\\udced\\udca0\\udc80\"");	/* surrogate */
+	json_is("\xc0\x80", 2, "\"\\udcc0\\udc80\"");		 /* overlong */
+	json_is("\xed\xa0\x80", 3, "\"\\udced\\udca0\\udc80\""); /* surrogate */
 	json_is("\xf4\x90\x80\x80", 4, "\"\\udcf4\\udc90\\udc80\\udc80\"");
-	json_is("\xe2\x82", 2, "\"\\udce2\\udc82\"");		/* cut short */
+	json_is("\xe2\x82", 2, "\"\\udce2\\udc82\""); /* cut short */
 	json_is("\x7f", 1, "\"\x7f\"");
 }
 END_TEST
@@ -371,15 +381,16 @@ START_TEST(json_documents)
 	json_end_object(&j);
 	json_end_object(&j);
 	fclose(f);
-	ck_assert_str_eq(buf, "{\n"
-			      "  \"n\": 18446744073709551615,\n"
-			      "  \"empty\": [],\n"
-			      "  \"line\": [\"a\", {\"t\": true, \"z\": null}],\n"
-			      "  \"o\": {\n"
-			      "    \"s\": null,\n"
-			      "    \"f\": false\n"
-			      "  }\n"
-			      "}\n");
+	ck_assert_str_eq(buf,
+			 "{\n"
+			 "  \"n\": 18446744073709551615,\n"
+			 "  \"empty\": [],\n"
+			 "  \"line\": [\"a\", {\"t\": true, \"z\": null}],\n"
+			 "  \"o\": {\n"
+			 "    \"s\": null,\n"
+			 "    \"f\": false\n"
+			 "  }\n"
+			 "}\n");
 	free(buf);
 }
 END_TEST
@@ -430,8 +441,10 @@ static size_t lzma_alone(const uint8_t *in, size_t len, uint8_t *out,
 
 	ck_assert_int_eq(archive_write_add_filter_lzma(a), ARCHIVE_OK);
 	ck_assert_int_eq(archive_write_set_format_raw(a), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_set_bytes_in_last_block(a, 1), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_open_memory(a, out, cap, &used), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_set_bytes_in_last_block(a, 1),
+			 ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, out, cap, &used),
+			 ARCHIVE_OK);
 	archive_entry_set_filetype(e, AE_IFREG);
 	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
 	ck_assert_int_eq(archive_write_data(a, in, len), (ssize_t)len);
@@ -453,11 +466,11 @@ static size_t kernel_with_prefix(uint8_t *k, const char *prefix)
 	memcpy(k + at, "mimg", 4);
 	put_le32(k + at + 4, 12);
 	at += 12;
-	put_le32(k + at, 0);		/* OBJ_TYPE_ELF */
+	put_le32(k + at, 0); /* OBJ_TYPE_ELF */
 	put_le32(k + at + 4, 8 + 100);
 	memset(k + at + 8, 'm', 100);
 	at += 108;
-	put_le32(k + at, 3);		/* OBJ_TYPE_PREFIX */
+	put_le32(k + at, 3); /* OBJ_TYPE_PREFIX */
 	put_le32(k + at + 4, 8 + 24);
 	memset(k + at + 8, 0, 24);
 	strcpy((char *)k + at + 8, prefix);
@@ -478,7 +491,7 @@ START_TEST(grub_prefix_in_core_img)
 	memset(core, 0, sizeof(core));
 	put_le32(core + 512 + 0x08, (uint32_t)slen);
 	put_le32(core + 512 + 0x0c, (uint32_t)klen);
-	memset(core + 512 + 0x20, 0x90, decomp - 0x20);	/* "code" */
+	memset(core + 512 + 0x20, 0x90, decomp - 0x20); /* "code" */
 	memcpy(core + 512 + decomp, stream + 13, slen);
 	prefix = inspect_grub_prefix(core, sectors * 512, &bytes);
 	ck_assert_ptr_nonnull(prefix);
@@ -509,7 +522,8 @@ static void make_fs(void)
 	param.s_inode_size = 128;
 	ck_assert_int_eq(truncate(path, 2048 * 1024), 0);
 	ck_assert_int_eq(ext2fs_initialize(path, EXT2_FLAG_RW, &param,
-					   unix_io_manager, &fs), 0);
+					   unix_io_manager, &fs),
+			 0);
 	ck_assert_int_eq(ext2fs_allocate_tables(fs), 0);
 	ck_assert_int_eq(ext2fs_mkdir(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, 0), 0);
 	ck_assert_int_eq(ext2fs_close_free(&fs), 0);
@@ -524,7 +538,8 @@ static const char *verdict(void (*damage)(ext2_filsys fs))
 	ext2_filsys fs;
 
 	ck_assert_int_eq(ext2fs_open2(path, NULL, EXT2_FLAG_RW, 0, 0,
-				      unix_io_manager, &fs), 0);
+				      unix_io_manager, &fs),
+			 0);
 	if (damage)
 		damage(fs);
 	why[0] = '\0';
@@ -562,7 +577,8 @@ static void bitmap_outside(ext2_filsys fs)
 /* The block bitmap, on disk, says the inode table's last block is free. */
 static void table_block_free(ext2_filsys fs)
 {
-	blk64_t last = ext2fs_inode_table_loc(fs, 0) + fs->inode_blocks_per_group - 1;
+	blk64_t last =
+		ext2fs_inode_table_loc(fs, 0) + fs->inode_blocks_per_group - 1;
 
 	ck_assert_int_eq(ext2fs_read_block_bitmap(fs), 0);
 	ext2fs_unmark_block_bitmap2(fs->block_map, last);
@@ -587,18 +603,27 @@ START_TEST(a_damaged_file_system_is_named)
 {
 	make_fs();
 	ck_assert_str_eq(verdict(NULL), "whole");
-	ck_assert_str_eq(verdict(bpg_zero), "blocks per group 4 is out of range (8 to 8192)");
-	ck_assert_str_eq(verdict(inode_count), "the inode count 257 is not 1 groups of 256 inodes");
+	ck_assert_str_eq(verdict(bpg_zero),
+			 "blocks per group 4 is out of range (8 to 8192)");
+	ck_assert_str_eq(verdict(inode_count),
+			 "the inode count 257 is not 1 groups of 256 inodes");
 	ck_assert_str_eq(verdict(too_many_free), "257 free inodes of 256");
-	ck_assert_str_eq(verdict(bitmap_outside), "the block bitmap of group 0 (block 2053) is outside blocks 1 to 2047");
-	ck_assert_str_eq(verdict(table_outside), "the inode table of group 0 (blocks 2046 to 2077, for 128-byte inodes) is outside blocks 1 to 2047");
-	ck_assert_str_eq(verdict(NULL), "whole");	/* nothing was written */
+	ck_assert_str_eq(
+		verdict(bitmap_outside),
+		"the block bitmap of group 0 (block 2053) is outside blocks 1 to 2047");
+	ck_assert_str_eq(
+		verdict(table_outside),
+		"the inode table of group 0 (blocks 2046 to 2077, for 128-byte inodes) is outside blocks 1 to 2047");
+	ck_assert_str_eq(verdict(NULL), "whole"); /* nothing was written */
 	verdict(table_block_free);
-	ck_assert_msg(strstr(verdict(NULL), "which the block bitmap marks free"),
+	ck_assert_msg(strstr(verdict(NULL),
+			     "which the block bitmap marks free"),
 		      "a free inode table block: %s", verdict(NULL));
 	make_fs();
 	verdict(root_a_file);
-	ck_assert_str_eq(verdict(NULL), "the root directory (inode 2) is not a directory (mode 100644, with inodes read as 128 bytes each)");
+	ck_assert_str_eq(
+		verdict(NULL),
+		"the root directory (inode 2) is not a directory (mode 100644, with inodes read as 128 bytes each)");
 }
 END_TEST
 

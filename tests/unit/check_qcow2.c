@@ -36,30 +36,30 @@ START_TEST(header_is_version_3_big_endian)
 	qcow2_encode_header(&h, b);
 	ck_assert_mem_eq(b, "QFI\xfb", 4);
 	ck_assert_uint_eq(be32(b + 4), 3);
-	ck_assert_uint_eq(be64(b + 8), 0);		/* no backing file */
+	ck_assert_uint_eq(be64(b + 8), 0); /* no backing file */
 	ck_assert_uint_eq(be32(b + 16), 0);
 	ck_assert_uint_eq(be32(b + 20), 16);
 	ck_assert_uint_eq(be64(b + 24), 5ULL << 30);
-	ck_assert_uint_eq(be32(b + 32), 0);		/* no encryption */
+	ck_assert_uint_eq(be32(b + 32), 0); /* no encryption */
 	ck_assert_uint_eq(be32(b + 36), 10);
 	ck_assert_uint_eq(be64(b + 40), 0x50000);
 	ck_assert_uint_eq(be64(b + 48), 0x60000);
 	ck_assert_uint_eq(be32(b + 56), 1);
-	ck_assert_uint_eq(be32(b + 60), 0);		/* no snapshots */
+	ck_assert_uint_eq(be32(b + 60), 0); /* no snapshots */
 	ck_assert_uint_eq(be64(b + 64), 0);
-	ck_assert_uint_eq(be64(b + 72), 0);		/* incompatible features */
+	ck_assert_uint_eq(be64(b + 72), 0); /* incompatible features */
 	ck_assert_uint_eq(be64(b + 80), 0);
 	ck_assert_uint_eq(be64(b + 88), 0);
-	ck_assert_uint_eq(be32(b + 96), 4);		/* 16-bit refcounts */
+	ck_assert_uint_eq(be32(b + 96), 4); /* 16-bit refcounts */
 	ck_assert_uint_eq(be32(b + 100), 104);
-	ck_assert_uint_eq(be64(b + 104), 0);		/* end of extensions */
+	ck_assert_uint_eq(be64(b + 104), 0); /* end of extensions */
 }
 END_TEST
 
 START_TEST(entries_carry_the_copied_flag)
 {
 	ck_assert_uint_eq(qcow2_entry(0x30000), 0x8000000000030000ULL);
-	ck_assert_uint_eq(qcow2_entry(0x30000) & 0x1ff, 0);	/* reserved bits */
+	ck_assert_uint_eq(qcow2_entry(0x30000) & 0x1ff, 0); /* reserved bits */
 }
 END_TEST
 
@@ -68,9 +68,9 @@ START_TEST(compressed_descriptors)
 	/* 64 KiB clusters: offset in bits 0..53, sector count from bit 54. */
 	uint64_t e = qcow2_compressed_entry(0x10000, 1000, 16);
 
-	ck_assert_uint_eq(e >> 62, 1);			/* compressed, not copied */
+	ck_assert_uint_eq(e >> 62, 1); /* compressed, not copied */
 	ck_assert_uint_eq(e & ((1ULL << 54) - 1), 0x10000);
-	ck_assert_uint_eq((e >> 54) & 0xff, 1);		/* 1000 bytes: 2 sectors */
+	ck_assert_uint_eq((e >> 54) & 0xff, 1); /* 1000 bytes: 2 sectors */
 	/* A stream starting mid-sector: 0x101f0 + 0x20 ends in the next one. */
 	e = qcow2_compressed_entry(0x101f0, 0x20, 16);
 	ck_assert_uint_eq((e >> 54) & 0xff, 1);
@@ -105,9 +105,9 @@ START_TEST(refcounts_count_themselves)
 	qcow2_refcount_layout(10, 16, &b, &t);
 	ck_assert_uint_eq(b, 1);
 	ck_assert_uint_eq(t, 1);
-	qcow2_refcount_layout(32766, 16, &b, &t);	/* + 1 block + 1 table */
+	qcow2_refcount_layout(32766, 16, &b, &t); /* + 1 block + 1 table */
 	ck_assert_uint_eq(b, 1);
-	qcow2_refcount_layout(32767, 16, &b, &t);	/* one too many */
+	qcow2_refcount_layout(32767, 16, &b, &t); /* one too many */
 	ck_assert_uint_eq(b, 2);
 	ck_assert_uint_eq(t, 1);
 	/* 512-byte clusters: 256 counts per block, 64 offsets per table. */
@@ -138,14 +138,17 @@ START_TEST(compressed_clusters_read_back_in_every_state)
 	ck_assert_int_ge(fd, 0);
 	unlink(path);
 	diag_clear();
-	ck_assert_int_eq(disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &opts), 0);
+	ck_assert_int_eq(
+		disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &opts), 0);
 	memset(shadow, 0, sizeof(shadow));
 	srand(16);
 	for (i = 0; i < 4000; i++) {
 		int whole = rand() % 2;
-		size_t len = whole ? CS * (size_t)(1 + rand() % 3) : 1 + (size_t)rand() % MAX;
-		uint64_t off = whole ? (uint64_t)(rand() % (SIZE / CS - 3)) * CS :
-				       (uint64_t)rand() % (SIZE - MAX);
+		size_t len = whole ? CS * (size_t)(1 + rand() % 3) :
+				     1 + (size_t)rand() % MAX;
+		uint64_t off =
+			whole ? (uint64_t)(rand() % (SIZE / CS - 3)) * CS :
+				(uint64_t)rand() % (SIZE - MAX);
 
 		if (rand() % 3) {
 			if (rand() % 2)
@@ -158,8 +161,8 @@ START_TEST(compressed_clusters_read_back_in_every_state)
 		} else {
 			ck_assert_int_eq(disk_read(&d, got, len, off), 0);
 			ck_assert_msg(!memcmp(got, shadow + off, len),
-				      "op %d: %zu bytes at %llu read wrong", i, len,
-				      (unsigned long long)off);
+				      "op %d: %zu bytes at %llu read wrong", i,
+				      len, (unsigned long long)off);
 			reads++;
 		}
 	}
@@ -169,8 +172,8 @@ START_TEST(compressed_clusters_read_back_in_every_state)
 		size_t n = SIZE - k < MAX ? SIZE - k : MAX;
 
 		ck_assert_int_eq(disk_read(&d, got, n, k), 0);
-		ck_assert_msg(!memcmp(got, shadow + k, n), "%zu bytes at %zu read wrong at the end",
-			      n, k);
+		ck_assert_msg(!memcmp(got, shadow + k, n),
+			      "%zu bytes at %zu read wrong at the end", n, k);
 	}
 	disk_close(&d);
 	close(fd);

@@ -24,12 +24,18 @@ static int greeting(const char *text)
 START_TEST(greetings_guix_accepts)
 {
 	/* (match x (('secret-service-server ('version version ...)) ...)) */
-	ck_assert_int_eq(greeting("(secret-service-server (version 0))"), GREETING_OK);
-	ck_assert_int_eq(greeting("(secret-service-server (version))"), GREETING_OK);
-	ck_assert_int_eq(greeting("(secret-service-server (version 1 \"x\" (2)))"), GREETING_OK);
-	ck_assert_int_eq(greeting("\n  (secret-service-server\n (version 0) )"), GREETING_OK);
+	ck_assert_int_eq(greeting("(secret-service-server (version 0))"),
+			 GREETING_OK);
+	ck_assert_int_eq(greeting("(secret-service-server (version))"),
+			 GREETING_OK);
+	ck_assert_int_eq(
+		greeting("(secret-service-server (version 1 \"x\" (2)))"),
+		GREETING_OK);
+	ck_assert_int_eq(greeting("\n  (secret-service-server\n (version 0) )"),
+			 GREETING_OK);
 	/* What follows the datum is not read, as Guile's read leaves it. */
-	ck_assert_int_eq(greeting("(secret-service-server (version 0))\n(junk"), GREETING_OK);
+	ck_assert_int_eq(greeting("(secret-service-server (version 0))\n(junk"),
+			 GREETING_OK);
 }
 END_TEST
 
@@ -42,7 +48,8 @@ START_TEST(every_prefix_of_the_greeting_needs_more)
 		ck_assert_msg(secret_service_greeting(g, n) == GREETING_MORE,
 			      "'%.*s' is not 'more'", (int)n, g);
 	ck_assert_int_eq(greeting("   \n"), GREETING_MORE);
-	ck_assert_int_eq(greeting("(secret-service-server (version \"0"), GREETING_MORE);
+	ck_assert_int_eq(greeting("(secret-service-server (version \"0"),
+			 GREETING_MORE);
 }
 END_TEST
 
@@ -92,12 +99,11 @@ START_TEST(the_header_as_guile_writes_it)
 	};
 	char *text = header(v, 4);
 
-	ck_assert_str_eq(text,
-			 "(secrets (version 0) (files ("
-			 "(\"/etc/ssh/ssh_host_ed25519_key\" 411 33152) "
-			 "(\"/etc/a \\\"q\\\" b\\\\c\" 0 33188) "
-			 "(\"/x\\ny\\tz\\x1;\" 5000000000 33261) "
-			 "(\"/caf\xc3\xa9\" 1 41471))))");
+	ck_assert_str_eq(text, "(secrets (version 0) (files ("
+			       "(\"/etc/ssh/ssh_host_ed25519_key\" 411 33152) "
+			       "(\"/etc/a \\\"q\\\" b\\\\c\" 0 33188) "
+			       "(\"/x\\ny\\tz\\x1;\" 5000000000 33261) "
+			       "(\"/caf\xc3\xa9\" 1 41471))))");
 	free(text);
 	text = header(NULL, 0);
 	ck_assert_str_eq(text, "(secrets (version 0) (files ()))");

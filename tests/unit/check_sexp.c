@@ -32,12 +32,14 @@ static void read_fails(const char *text, size_t len, int code, size_t offset,
 	size_t end = 77;
 	int rc = sexp_read(text, len, &x, &end, &e);
 
-	ck_assert_msg(rc == code, "'%.*s': %d, not %d", (int)len, text, rc, code);
+	ck_assert_msg(rc == code, "'%.*s': %d, not %d", (int)len, text, rc,
+		      code);
 	ck_assert_ptr_null(x);
 	ck_assert_msg(e.offset == offset, "'%.*s': offset %zu, not %zu (%s)",
 		      (int)len, text, e.offset, offset, e.message);
-	ck_assert_msg(strstr(e.message, words), "'%.*s': message '%s' lacks '%s'",
-		      (int)len, text, e.message, words);
+	ck_assert_msg(strstr(e.message, words),
+		      "'%.*s': message '%s' lacks '%s'", (int)len, text,
+		      e.message, words);
 }
 
 START_TEST(boot_parameters_as_guix_writes_them)
@@ -69,7 +71,8 @@ START_TEST(boot_parameters_as_guix_writes_them)
 	ck_assert_int_eq((unsigned char)f->items[2]->text[7], 240);
 	f = sexp_field(x, "multiboot-modules")->items[1];
 	ck_assert_uint_eq(f->len, 1);
-	ck_assert_str_eq(f->items[0]->items[2]->text, "'$(exec-task=task-create)'");
+	ck_assert_str_eq(f->items[0]->items[2]->text,
+			 "'$(exec-task=task-create)'");
 	f = sexp_field(x, "store");
 	ck_assert_int_eq(f->items[1]->items[1]->type, SEXP_BOOLEAN);
 	ck_assert_int_eq(f->items[1]->items[1]->integer, 0);
@@ -83,13 +86,16 @@ END_TEST
 
 START_TEST(string_escapes_are_decoded)
 {
-	struct sexp *x = read_ok("\"a\\\"b\\\\c\\nd\\te\\x41;\\x3bb;\\u00e9\\U01F600\\0z\"");
+	struct sexp *x = read_ok(
+		"\"a\\\"b\\\\c\\nd\\te\\x41;\\x3bb;\\u00e9\\U01F600\\0z\"");
 
 	ck_assert_int_eq(x->type, SEXP_STRING);
 	ck_assert_uint_eq(x->len, 20);
-	ck_assert(!memcmp(x->text, "a\"b\\c\nd\teA\xce\xbb\xc3\xa9\xf0\x9f\x98\x80\0z", 20));
+	ck_assert(!memcmp(x->text,
+			  "a\"b\\c\nd\teA\xce\xbb\xc3\xa9\xf0\x9f\x98\x80\0z",
+			  20));
 	sexp_free(x);
-	x = read_ok("\"one \\\n     two\"");	/* a continuation line */
+	x = read_ok("\"one \\\n     two\""); /* a continuation line */
 	ck_assert_str_eq(x->text, "one two");
 	sexp_free(x);
 	x = read_ok("\"\"");
@@ -101,7 +107,8 @@ END_TEST
 
 START_TEST(atoms_symbols_numbers_booleans)
 {
-	struct sexp *x = read_ok("(a-b 42 -7 +3 #t #f #true #false 1.8 ; comment\n z)");
+	struct sexp *x =
+		read_ok("(a-b 42 -7 +3 #t #f #true #false 1.8 ; comment\n z)");
 
 	ck_assert_uint_eq(x->len, 10);
 	ck_assert(sexp_is_symbol(x->items[0], "a-b"));
@@ -128,9 +135,19 @@ END_TEST
 START_TEST(truncated_text_is_incomplete_not_wrong)
 {
 	static const char *const cuts[] = {
-		"(", "(a", "(a \"b", "(a \"b\\", "(a \"\\x4", "(a #vu8(1 2",
-		"(secret-service-server (version 0)", "\"abc", "#", "#tr", "#vu8",
-		"'", "  ",
+		"(",
+		"(a",
+		"(a \"b",
+		"(a \"b\\",
+		"(a \"\\x4",
+		"(a #vu8(1 2",
+		"(secret-service-server (version 0)",
+		"\"abc",
+		"#",
+		"#tr",
+		"#vu8",
+		"'",
+		"  ",
 	};
 	size_t i;
 
@@ -140,8 +157,8 @@ START_TEST(truncated_text_is_incomplete_not_wrong)
 		size_t end;
 		int rc = sexp_read(cuts[i], strlen(cuts[i]), &x, &end, &e);
 
-		ck_assert_msg(rc == SEXP_INCOMPLETE, "'%s': %d (%s)", cuts[i], rc,
-			      e.message);
+		ck_assert_msg(rc == SEXP_INCOMPLETE, "'%s': %d (%s)", cuts[i],
+			      rc, e.message);
 		ck_assert_ptr_null(x);
 	}
 }
@@ -171,11 +188,13 @@ START_TEST(deep_nesting_is_refused)
 	size_t end;
 
 	memset(text, '(', sizeof(text));
-	read_fails(text, SEXP_MAX_DEPTH + 3, SEXP_ERROR, SEXP_MAX_DEPTH, "nested");
+	read_fails(text, SEXP_MAX_DEPTH + 3, SEXP_ERROR, SEXP_MAX_DEPTH,
+		   "nested");
 	/* At the limit it is read. */
 	memset(text, ')', sizeof(text));
 	memset(text, '(', SEXP_MAX_DEPTH);
-	ck_assert_int_eq(sexp_read(text, 2 * SEXP_MAX_DEPTH, &x, &end, &e), SEXP_OK);
+	ck_assert_int_eq(sexp_read(text, 2 * SEXP_MAX_DEPTH, &x, &end, &e),
+			 SEXP_OK);
 	ck_assert_uint_eq(end, 2 * SEXP_MAX_DEPTH);
 	sexp_free(x);
 }

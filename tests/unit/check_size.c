@@ -77,8 +77,8 @@ END_TEST
  * mke2fs, meant either way by people: refused, and named. */
 START_TEST(decimal_units_are_refused_and_explained)
 {
-	static const char *const dec[] = { "512MB", "512mb", "4KB", "4kB", "3GB",
-					   "2TB", "5 MB" };
+	static const char *const dec[] = { "512MB", "512mb", "4KB", "4kB",
+					   "3GB",   "2TB",   "5 MB" };
 	char why[160];
 	size_t i;
 
@@ -91,13 +91,21 @@ START_TEST(decimal_units_are_refused_and_explained)
 	ck_assert_ptr_null(size_decimal_unit("512MBB"));
 	ck_assert_ptr_null(size_decimal_unit("MB"));
 	size_explain("512MB", why, sizeof(why));
-	ck_assert_str_eq(why, "is ambiguous: MB is 10^6 bytes to some tools, 2^20 to others; write 512M or 512MiB");
+	ck_assert_str_eq(
+		why,
+		"is ambiguous: MB is 10^6 bytes to some tools, 2^20 to others; write 512M or 512MiB");
 	size_explain("4kB", why, sizeof(why));
-	ck_assert_str_eq(why, "is ambiguous: kB is 10^3 bytes to some tools, 2^10 to others; write 4K or 4KiB");
+	ck_assert_str_eq(
+		why,
+		"is ambiguous: kB is 10^3 bytes to some tools, 2^10 to others; write 4K or 4KiB");
 	size_explain("2tb", why, sizeof(why));
-	ck_assert_str_eq(why, "is ambiguous: tb is 10^12 bytes to some tools, 2^40 to others; write 2T or 2TiB");
+	ck_assert_str_eq(
+		why,
+		"is ambiguous: tb is 10^12 bytes to some tools, 2^40 to others; write 2T or 2TiB");
 	size_explain("12X", why, sizeof(why));
-	ck_assert_str_eq(why, "is not a size: use guess or a number with K, M, G, KiB, MiB or GiB");
+	ck_assert_str_eq(
+		why,
+		"is not a size: use guess or a number with K, M, G, KiB, MiB or GiB");
 }
 END_TEST
 
@@ -126,9 +134,9 @@ END_TEST
 START_TEST(junk_is_refused)
 {
 	static const char *const bad[] = {
-	    "",	   "-1",    "+1",   " 5M",  "5M ",  "5.5M",   "12X",
-	    "M",   "KiB",   "B",    "0x10", "1e3",  "5 MiBs", "5MM",
-	    "5iB", "5KiBB", "five", "5\tM", "5\nM",
+		"",    "-1",	"+1",	" 5M",	"5M ",	"5.5M",	  "12X",
+		"M",   "KiB",	"B",	"0x10", "1e3",	"5 MiBs", "5MM",
+		"5iB", "5KiBB", "five", "5\tM", "5\nM",
 	};
 	size_t i;
 

@@ -23,7 +23,7 @@
 
 static char dir[] = "/tmp/check_sources.XXXXXX";
 static char path[4200];
-static struct os_config cfg;	/* an archive's stream points into it */
+static struct os_config cfg; /* an archive's stream points into it */
 static int cfg_loaded;
 
 static void setup(void)
@@ -65,13 +65,15 @@ static uint8_t *text(size_t len)
 }
 
 /* One gzip member of DATA appended at OUT + *N (room for it there). */
-static void gzip_member(const uint8_t *data, size_t len, uint8_t *out, size_t *n,
-			size_t room)
+static void gzip_member(const uint8_t *data, size_t len, uint8_t *out,
+			size_t *n, size_t room)
 {
 	z_stream z;
 
 	memset(&z, 0, sizeof(z));
-	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9,
+				      Z_DEFAULT_STRATEGY),
+			 Z_OK);
 	z.next_in = (uint8_t *)data;
 	z.avail_in = (uInt)len;
 	z.next_out = out + *n;
@@ -133,37 +135,47 @@ START_TEST(gzip_members_and_their_trailers)
 	gz[n + 60] = 'x';
 	write_file(gz, n + 100);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
-	ck_assert_msg(strstr(why, "corrupt compressed data (gzip: byte") &&
-		      strstr(why, "after member 3, starts neither a member nor zero padding"),
-		      "%s", why);
+	ck_assert_msg(
+		strstr(why, "corrupt compressed data (gzip: byte") &&
+			strstr(why,
+			       "after member 3, starts neither a member nor zero padding"),
+		"%s", why);
 	free(out);
 
 	/* The first member's CRC-32, then its ISIZE. */
 	gz[first - 8] ^= 1;
 	write_file(gz, n);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
-	ck_assert_str_eq(why, "corrupt compressed data (gzip, member 1: CRC-32 mismatch)");
-	ck_assert_uint_le(len, 1000);	/* nothing of member 2 */
+	ck_assert_str_eq(
+		why,
+		"corrupt compressed data (gzip, member 1: CRC-32 mismatch)");
+	ck_assert_uint_le(len, 1000); /* nothing of member 2 */
 	free(out);
 	gz[first - 8] ^= 1;
 	gz[first - 1] ^= 1;
 	write_file(gz, n);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
-	ck_assert_str_eq(why, "corrupt compressed data (gzip, member 1: ISIZE mismatch)");
+	ck_assert_str_eq(
+		why,
+		"corrupt compressed data (gzip, member 1: ISIZE mismatch)");
 	free(out);
 	gz[first - 1] ^= 1;
 
 	/* The last member's trailer cut off. */
 	write_file(gz, n - 3);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
-	ck_assert_str_eq(why, "truncated compressed data (gzip: the file ends inside member 3)");
+	ck_assert_str_eq(
+		why,
+		"truncated compressed data (gzip: the file ends inside member 3)");
 	free(out);
 
 	/* A second member whose header is not gzip's. */
-	gz[first + 2] = 7;	/* compression method 7 */
+	gz[first + 2] = 7; /* compression method 7 */
 	write_file(gz, n);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
-	ck_assert_str_eq(why, "corrupt compressed data (gzip, member 2: unknown compression method)");
+	ck_assert_str_eq(
+		why,
+		"corrupt compressed data (gzip, member 2: unknown compression method)");
 	free(out);
 	free(gz);
 	free(data);
@@ -232,14 +244,17 @@ START_TEST(corruption_found_after_the_reader_failed)
 	ck_assert_int_eq(decomp_corrupt(d, 100), 0);
 	ck_assert_ptr_null(decomp_error(d));
 	ck_assert_int_eq(decomp_corrupt(d, LEN), 1);
-	ck_assert_str_eq(decomp_error(d), "corrupt compressed data (gzip, member 1: CRC-32 mismatch)");
+	ck_assert_str_eq(
+		decomp_error(d),
+		"corrupt compressed data (gzip, member 1: CRC-32 mismatch)");
 	decomp_close(d);
 
 	/* A missing file: one message naming it. */
 	unlink(path);
 	ck_assert_int_eq(decomp_open(path, &d), EXIT_BUILD);
 	ck_assert_ptr_null(d);
-	ck_assert_msg(strstr(diag_message(), path) && strstr(diag_message(), "No such file"),
+	ck_assert_msg(strstr(diag_message(), path) &&
+			      strstr(diag_message(), "No such file"),
 		      "%s", diag_message());
 	free(gz);
 	free(data);
@@ -257,11 +272,12 @@ START_TEST(xz_through_libarchive_with_its_check)
 	FILE *f;
 
 	write_file(data, LEN);
-	snprintf(cmd, sizeof(cmd), "xz -T1 -c '%s' > '%s.xz' 2>/dev/null && mv '%s.xz' '%s'",
+	snprintf(cmd, sizeof(cmd),
+		 "xz -T1 -c '%s' > '%s.xz' 2>/dev/null && mv '%s.xz' '%s'",
 		 path, path, path, path);
 	if (system(cmd)) {
 		free(data);
-		return;	/* no xz here: nothing to test */
+		return; /* no xz here: nothing to test */
 	}
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), 0);
 	ck_assert_uint_eq(len, LEN);
@@ -271,13 +287,13 @@ START_TEST(xz_through_libarchive_with_its_check)
 	xz = malloc(LEN);
 	xzlen = fread(xz, 1, LEN, f);
 	fclose(f);
-	xz[xzlen / 2] ^= 0x40;	/* in the middle of the compressed data */
+	xz[xzlen / 2] ^= 0x40; /* in the middle of the compressed data */
 	write_file(xz, xzlen);
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
 	ck_assert_msg(strstr(why, "corrupt compressed data (xz: "), "%s", why);
 	free(out);
 	xz[xzlen / 2] ^= 0x40;
-	write_file(xz, xzlen / 3);	/* cut off */
+	write_file(xz, xzlen / 3); /* cut off */
 	ck_assert_int_eq(drain(&out, &len, why, sizeof(why)), -1);
 	/* "truncated" or "corrupt": liblzma cannot always tell them apart. */
 	ck_assert_msg(strstr(why, "compressed data (xz: "), "%s", why);
@@ -293,7 +309,10 @@ END_TEST
 START_TEST(a_compression_failing_at_once_is_named)
 {
 	static const char *const tools[][2] = {
-		{ "xz -T1", "xz" }, { "zstd -q", "zstd" }, { "bzip2", "bzip2" }, { "lzip", "lzip" },
+		{ "xz -T1", "xz" },
+		{ "zstd -q", "zstd" },
+		{ "bzip2", "bzip2" },
+		{ "lzip", "lzip" },
 	};
 	enum { LEN = 20000 };
 	uint8_t *data = text(LEN), buf[LEN];
@@ -304,10 +323,11 @@ START_TEST(a_compression_failing_at_once_is_named)
 
 	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		write_file(data, LEN);
-		snprintf(cmd, sizeof(cmd), "%s -c '%s' > '%s.z' 2>/dev/null && mv '%s.z' '%s'",
+		snprintf(cmd, sizeof(cmd),
+			 "%s -c '%s' > '%s.z' 2>/dev/null && mv '%s.z' '%s'",
 			 tools[i][0], path, path, path, path);
 		if (system(cmd))
-			continue;	/* the tool is not here */
+			continue; /* the tool is not here */
 		f = fopen(path, "rb");
 		n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
@@ -315,8 +335,10 @@ START_TEST(a_compression_failing_at_once_is_named)
 		write_file(buf, n);
 		diag_clear();
 		ck_assert_int_eq(decomp_open(path, &d), EXIT_BUILD);
-		snprintf(want, sizeof(want), "compressed data (%s: ", tools[i][1]);
-		ck_assert_msg(strstr(diag_message(), want), "%s: %s", tools[i][1], diag_message());
+		snprintf(want, sizeof(want),
+			 "compressed data (%s: ", tools[i][1]);
+		ck_assert_msg(strstr(diag_message(), want), "%s: %s",
+			      tools[i][1], diag_message());
 	}
 	free(data);
 }
@@ -338,8 +360,8 @@ static void le32(uint8_t *p, uint32_t v)
 
 /* A zip of one file, "srv/f", announced as USIZE bytes, whose deflate
  * stream is DEFL; the headers agree, so only the data can be wrong. */
-static size_t zip_one(uint8_t *z, const uint8_t *defl, size_t dlen, uint32_t usize,
-		      uint32_t crc)
+static size_t zip_one(uint8_t *z, const uint8_t *defl, size_t dlen,
+		      uint32_t usize, uint32_t crc)
 {
 	static const char name[] = "srv/f";
 	size_t n = 0, cd;
@@ -347,7 +369,7 @@ static size_t zip_one(uint8_t *z, const uint8_t *defl, size_t dlen, uint32_t usi
 	memset(z, 0, 30);
 	le32(z, 0x04034b50);
 	le16(z + 4, 20);
-	le16(z + 8, 8);		/* deflate */
+	le16(z + 8, 8); /* deflate */
 	le32(z + 14, crc);
 	le32(z + 18, (uint32_t)dlen);
 	le32(z + 22, usize);
@@ -359,7 +381,7 @@ static size_t zip_one(uint8_t *z, const uint8_t *defl, size_t dlen, uint32_t usi
 	cd = n;
 	memset(z + n, 0, 46);
 	le32(z + n, 0x02014b50);
-	le16(z + n + 4, 3 << 8 | 20);	/* made on Unix */
+	le16(z + n + 4, 3 << 8 | 20); /* made on Unix */
 	le16(z + n + 6, 20);
 	le16(z + n + 10, 8);
 	le32(z + n + 16, crc);
@@ -379,13 +401,13 @@ static size_t zip_one(uint8_t *z, const uint8_t *defl, size_t dlen, uint32_t usi
 }
 
 struct seen {
-	long last;		/* what the reader returned last */
+	long last; /* what the reader returned last */
 	uint64_t got, size;
 };
 
 /* Reads as the writer does: until the entry's size, or the reader stops. */
-static int reading_sink(void *ctx, uint64_t token, uint64_t size, tree_stream_read read,
-			void *reader)
+static int reading_sink(void *ctx, uint64_t token, uint64_t size,
+			tree_stream_read read, void *reader)
 {
 	struct seen *s = ctx;
 	char buf[1000];
@@ -413,7 +435,8 @@ static int add_archive(struct tree *t)
 	fprintf(f, "archive \"%s\" { }\n", path);
 	ck_assert_int_eq(fclose(f), 0);
 	registry_config_kinds(NULL, &kinds);
-	ck_assert_msg(config_load(conf, &kinds, &cfg) == 0, "%s", diag_message());
+	ck_assert_msg(config_load(conf, &kinds, &cfg) == 0, "%s",
+		      diag_message());
 	cfg_loaded = 1;
 	unlink(conf);
 	ck_assert_uint_eq(cfg.nsources, 1);
@@ -440,24 +463,26 @@ START_TEST(a_read_error_in_an_entry_is_an_error_not_its_end)
 	for (i = 0; i < NBLK; i++) {
 		uint8_t *b = defl + i * (5 + BLK);
 
-		b[0] = 0x00;	/* not the last block, stored */
+		b[0] = 0x00; /* not the last block, stored */
 		le16(b + 1, BLK);
 		le16(b + 3, (uint16_t)~BLK);
 		memset(b + 5, 'a' + i, BLK);
 	}
-	defl[DLEN - 1] = 0x07;	/* the last block, type 3: reserved */
+	defl[DLEN - 1] = 0x07; /* the last block, type 3: reserved */
 	n = zip_one(zip, defl, DLEN, 400000, 0x12345678);
 	write_file(zip, n);
 	ck_assert_int_eq(zip_check(path), 0);
 	ck_assert_msg(add_archive(&t) == 0, "%s", diag_message());
 	tree_finish(&t);
 	ck_assert_ptr_nonnull(t.streams);
-	ck_assert_int_eq(t.streams->ops->replay(t.streams, reading_sink, &s), EXIT_BUILD);
+	ck_assert_int_eq(t.streams->ops->replay(t.streams, reading_sink, &s),
+			 EXIT_BUILD);
 	ck_assert_uint_eq(s.size, 400000);
 	ck_assert_uint_gt(s.got, 0);
 	ck_assert_uint_lt(s.got, NBLK * BLK + 1);
 	ck_assert_int_eq(s.last, -1);
-	ck_assert_msg(diag_message() && strstr(diag_message(), path), "%s", diag_message());
+	ck_assert_msg(diag_message() && strstr(diag_message(), path), "%s",
+		      diag_message());
 	tree_free(&t);
 	free(zip);
 	free(defl);
@@ -465,7 +490,8 @@ START_TEST(a_read_error_in_an_entry_is_an_error_not_its_end)
 END_TEST
 
 /* A minimal ustar archive: one regular file NAME of LEN bytes. */
-static size_t ustar(uint8_t *out, const char *name, const uint8_t *data, size_t len)
+static size_t ustar(uint8_t *out, const char *name, const uint8_t *data,
+		    size_t len)
 {
 	unsigned sum = 0, i;
 	size_t n;
@@ -490,14 +516,15 @@ static size_t ustar(uint8_t *out, const char *name, const uint8_t *data, size_t 
 	return n + 1024;
 }
 
-static int grab_sink(void *ctx, uint64_t token, uint64_t size, tree_stream_read read,
-		     void *reader)
+static int grab_sink(void *ctx, uint64_t token, uint64_t size,
+		     tree_stream_read read, void *reader)
 {
 	uint8_t *buf = ctx;
 	uint64_t got = 0;
 	long n = 0;
 
-	while (got < size && (n = read(reader, buf + got, (size_t)(size - got))) > 0)
+	while (got < size &&
+	       (n = read(reader, buf + got, (size_t)(size - got))) > 0)
 		got += (uint64_t)n;
 	return n < 0 || got != size ? EXIT_BUILD : 0;
 }
@@ -508,7 +535,8 @@ static int grab_sink(void *ctx, uint64_t token, uint64_t size, tree_stream_read 
 START_TEST(a_gzipped_tar_is_checked_before_it_is_used)
 {
 	enum { LEN = 70000 };
-	uint8_t *data = text(LEN), *tar = malloc(LEN + 4096), *gz = malloc(2 * LEN), *back;
+	uint8_t *data = text(LEN), *tar = malloc(LEN + 4096),
+		*gz = malloc(2 * LEN), *back;
 	size_t tlen = ustar(tar, "f", data, LEN), n = 0;
 	struct tree t;
 	struct tree_node *f;
@@ -530,8 +558,10 @@ START_TEST(a_gzipped_tar_is_checked_before_it_is_used)
 	write_file(gz, n);
 	diag_clear();
 	ck_assert_int_eq(add_archive(&t), EXIT_BUILD);
-	ck_assert_msg(strstr(diag_message(), "corrupt compressed data (gzip, member 2: CRC-32 mismatch)"),
-		      "%s", diag_message());
+	ck_assert_msg(
+		strstr(diag_message(),
+		       "corrupt compressed data (gzip, member 2: CRC-32 mismatch)"),
+		"%s", diag_message());
 	tree_free(&t);
 	free(back);
 	free(gz);

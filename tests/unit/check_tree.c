@@ -58,9 +58,9 @@ static void put_fails(const char *path, const char *what)
 	size_t before = t.nnodes, used = t.used;
 
 	diag_clear();
-	ck_assert_msg(
-	    tree_put(&t, path, tree_inode_new(&t, S_IFREG | 0644), NULL) == -1,
-	    "'%s' accepted", path);
+	ck_assert_msg(tree_put(&t, path, tree_inode_new(&t, S_IFREG | 0644),
+			       NULL) == -1,
+		      "'%s' accepted", path);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_msg(strstr(diag_message(), what), "'%s' lacks '%s'",
 		      diag_message(), what);
@@ -317,7 +317,7 @@ START_TEST(bad_links_are_refused)
 	ck_assert_int_eq(tree_link(&t, "/e", d), -1);
 	ck_assert_ptr_nonnull(diag_message());
 	ck_assert_ptr_nonnull(
-	    strstr(diag_message(), "hard link to a directory"));
+		strstr(diag_message(), "hard link to a directory"));
 	ck_assert_ptr_null(tree_lookup(&t, "/e"));
 	/* Under a file, or at a bad path. */
 	diag_clear();
@@ -493,7 +493,7 @@ static int stop_at(struct tree_node *n, void *arg)
 
 START_TEST(walk_stops_when_asked)
 {
-	struct stop s = {0, 3};
+	struct stop s = { 0, 3 };
 
 	put_file("/a/1", "");
 	put_file("/a/2", "");
@@ -545,7 +545,8 @@ START_TEST(fifty_thousand_names_in_one_directory)
 	/* Reverse order: every insertion lands in a fresh probe run.  Every
 	 * second name is a directory holding x. */
 	for (i = 49999; i >= 0; i--) {
-		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x", i);
+		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x",
+			 i);
 		quick_put(path);
 	}
 	d = tree_lookup(&t, "/d");
@@ -555,7 +556,8 @@ START_TEST(fifty_thousand_names_in_one_directory)
 	ck_assert_uint_eq(t.used, 50000);
 	ck_assert_uint_ge(t.nslots, 65536); /* grown from 1024 slots */
 	for (i = 0; i < 50000; i++) {
-		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x", i);
+		snprintf(path, sizeof(path), i % 2 ? "/d/f%05d" : "/d/f%05d/x",
+			 i);
 		if (!tree_lookup(&t, path))
 			ck_abort_msg("%s lost", path);
 	}
@@ -597,7 +599,8 @@ START_TEST(a_listing_goes_in_without_the_hash)
 		snprintf(name, sizeof(name), "f%03d", i);
 		ck_assert_int_eq(tree_put_in(&t, d, name,
 					     tree_inode_new(&t, S_IFREG | 0644),
-					     TREE_PUT_NEW, &n), 0);
+					     TREE_PUT_NEW, &n),
+				 0);
 		ck_assert_ptr_eq(n->parent, d);
 	}
 	ck_assert_uint_eq(tree_nkids(d), 1000);
@@ -605,8 +608,9 @@ START_TEST(a_listing_goes_in_without_the_hash)
 	ck_assert_ptr_nonnull(tree_lookup(&t, "/d/f500"));
 	ck_assert_uint_eq(t.used, 1000);
 	/* Indexed now: a later source looks its names up. */
-	ck_assert_int_eq(tree_put_in(&t, d, "f500", tree_inode_new(&t, S_IFDIR | 0700),
-				     0, &n), 0);
+	ck_assert_int_eq(tree_put_in(&t, d, "f500",
+				     tree_inode_new(&t, S_IFDIR | 0700), 0, &n),
+			 0);
 	ck_assert_uint_eq(tree_nkids(d), 1000);
 	ck_assert_ptr_eq(tree_lookup(&t, "/d/f500"), n);
 	ck_assert_uint_eq(t.used, 1000);
@@ -623,27 +627,34 @@ START_TEST(put_in_checks_the_name)
 	char big[300];
 
 	t.max_depth = 3;
-	ck_assert_int_eq(tree_put_in(&t, d, "c", tree_inode_new(&t, S_IFREG | 0644),
-				     0, &n), 0);
+	ck_assert_int_eq(tree_put_in(&t, d, "c",
+				     tree_inode_new(&t, S_IFREG | 0644), 0, &n),
+			 0);
 	diag_clear();
-	ck_assert_int_eq(tree_put_in(&t, n->parent, "..", tree_inode_new(&t, S_IFREG | 0644),
-				     0, &n), -1);
-	ck_assert_str_eq(diag_message(), "/a/b/..: not a canonical path in the image");
+	ck_assert_int_eq(tree_put_in(&t, n->parent, "..",
+				     tree_inode_new(&t, S_IFREG | 0644), 0, &n),
+			 -1);
+	ck_assert_str_eq(diag_message(),
+			 "/a/b/..: not a canonical path in the image");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	diag_clear();
-	ck_assert_int_eq(tree_put_in(&t, d, big, tree_inode_new(&t, S_IFREG | 0644),
-				     0, &n), -1);
-	ck_assert_msg(strstr(diag_message(), "a name is longer than 255 bytes"), "%s",
-		      diag_message());
+	ck_assert_int_eq(tree_put_in(&t, d, big,
+				     tree_inode_new(&t, S_IFREG | 0644), 0, &n),
+			 -1);
+	ck_assert_msg(strstr(diag_message(), "a name is longer than 255 bytes"),
+		      "%s", diag_message());
 	d = tree_lookup(&t, "/a/b/c")->parent;
-	ck_assert_int_eq(tree_put_in(&t, d, "deep", tree_inode_new(&t, S_IFDIR | 0755),
-				     0, &n), 0);
+	ck_assert_int_eq(tree_put_in(&t, d, "deep",
+				     tree_inode_new(&t, S_IFDIR | 0755), 0, &n),
+			 0);
 	diag_clear();
-	ck_assert_int_eq(tree_put_in(&t, n, "deeper", tree_inode_new(&t, S_IFREG | 0644),
-				     0, &n), -1);
-	ck_assert_str_eq(diag_message(),
-			 "/a/b/deep/deeper: more than 3 levels deep (max-depth in the file-system section)");
+	ck_assert_int_eq(tree_put_in(&t, n, "deeper",
+				     tree_inode_new(&t, S_IFREG | 0644), 0, &n),
+			 -1);
+	ck_assert_str_eq(
+		diag_message(),
+		"/a/b/deep/deeper: more than 3 levels deep (max-depth in the file-system section)");
 }
 END_TEST
 
@@ -651,7 +662,8 @@ END_TEST
  * its first name in the tree goes and a hard link stays. */
 START_TEST(a_host_file_keeps_its_name)
 {
-	const struct tree_hostdir *root = tree_hostdir_add(&t, NULL, "src/tree", 1);
+	const struct tree_hostdir *root =
+		tree_hostdir_add(&t, NULL, "src/tree", 1);
 	const struct tree_hostdir *sub = tree_hostdir_add(&t, root, "sub", 1);
 	struct tree_inode *ino = tree_inode_new(&t, S_IFREG | 0644);
 	struct tree_node *d = put_dir("/x", 0755, MTIME), *n;
@@ -666,18 +678,20 @@ START_TEST(a_host_file_keeps_its_name)
 	ck_assert_int_eq(ino->mtime, 1234);
 	ck_assert_uint_eq(ino->host_nsec, 5678);
 	ck_assert_int_eq(tree_put_in(&t, d, "file", ino, TREE_PUT_NEW, &n), 0);
-	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)), "src/tree/sub/file");
+	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)),
+			 "src/tree/sub/file");
 	ck_assert_int_eq(tree_link(&t, "/y", n), 0);
 	ck_assert_int_eq(tree_inode_add_xattr(ino, "user.a", "b", 1), 0);
-	put_file("/x/file", "another");	/* the first name now another's */
+	put_file("/x/file", "another"); /* the first name now another's */
 	n = tree_lookup(&t, "/y");
 	ck_assert_ptr_eq(n->inode, ino);
 	ck_assert_str_eq(tree_host_name(n), "file");
-	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)), "src/tree/sub/file");
+	ck_assert_str_eq(tree_host_path(n, path, sizeof(path)),
+			 "src/tree/sub/file");
 	/* The rare fields took the host directory along. */
 	ck_assert_ptr_eq(tree_inode_host_dir(ino), sub);
 	tree_finish(&t);
-	ck_assert_uint_eq(ino->host_nsec, 5678);	/* not a directory's count */
+	ck_assert_uint_eq(ino->host_nsec, 5678); /* not a directory's count */
 }
 END_TEST
 
@@ -712,7 +726,7 @@ static int find_wrap(size_t *victim_dir)
 
 	for (j = 0; j < t.nslots && (w = tree_slot(&t, j, &home)); j++) {
 		if (home <= j)
-			continue;	/* not wrapped */
+			continue; /* not wrapped */
 		for (i = home; i < t.nslots; i++) {
 			n = tree_slot(&t, i, &h);
 			if (n && n->parent != w->parent) {
@@ -736,11 +750,13 @@ START_TEST(deleting_names_keeps_every_other_name_findable)
 		ck_assert_int_eq(tree_init(&t, MTIME), 0);
 		for (i = 0; i < DIRS; i++)
 			for (m = 0; m < FILES; m++) {
-				snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m, attempt);
+				snprintf(path, sizeof(path), "/s%02d/f%02d-%d",
+					 i, m, attempt);
 				quick_put(path);
 			}
-		for (i = 0; i < DIRS; i++) {	/* looked up: hashed now */
-			snprintf(path, sizeof(path), "/s%02d/f00-%d", i, attempt);
+		for (i = 0; i < DIRS; i++) { /* looked up: hashed now */
+			snprintf(path, sizeof(path), "/s%02d/f00-%d", i,
+				 attempt);
 			ck_assert_ptr_nonnull(tree_lookup(&t, path));
 		}
 		ck_assert_uint_eq(t.used, DIRS * FILES);
@@ -749,13 +765,14 @@ START_TEST(deleting_names_keeps_every_other_name_findable)
 	ck_assert_msg(found, "no name wrapped past the end in 100 tables");
 	attempt--;
 	snprintf(path, sizeof(path), "/s%02zu", victim);
-	quick_put(path);	/* a file over the directory: its names go */
+	quick_put(path); /* a file over the directory: its names go */
 	ck_assert_uint_eq(t.used, (DIRS - 1) * FILES);
 	for (i = 0; i < DIRS; i++)
 		for (m = 0; m < FILES; m++) {
 			struct tree_node *f;
 
-			snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m, attempt);
+			snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m,
+				 attempt);
 			f = tree_lookup(&t, path);
 			if ((size_t)i == victim ? f != NULL : !f)
 				ck_abort_msg("%s %s", path,

@@ -23,13 +23,13 @@ START_TEST(arrays_double_from_their_first_size)
 	for (i = 0; i < 4; i++)
 		v[i] = (long)i;
 	ck_assert_int_eq(array_grow(&v, &cap, 4, sizeof(*v), 4), 0);
-	ck_assert_uint_eq(cap, 4);	/* enough already */
+	ck_assert_uint_eq(cap, 4); /* enough already */
 	ck_assert_int_eq(array_grow(&v, &cap, 5, sizeof(*v), 4), 0);
 	ck_assert_uint_eq(cap, 8);
 	ck_assert_int_eq(array_grow(&v, &cap, 100, sizeof(*v), 4), 0);
-	ck_assert_uint_eq(cap, 128);	/* doubled until enough */
+	ck_assert_uint_eq(cap, 128); /* doubled until enough */
 	for (i = 0; i < 4; i++)
-		ck_assert_int_eq(v[i], (long)i);	/* kept */
+		ck_assert_int_eq(v[i], (long)i); /* kept */
 	free(v);
 }
 END_TEST
@@ -58,7 +58,7 @@ START_TEST(full_reads_and_writes)
 	ck_assert_int_ge(fd, 0);
 	unlink(path);
 	ck_assert_int_eq(write_full(fd, "0123456789", 10), 0);
-	ck_assert_int_eq(pwrite_full(fd, "abc", 3, 20), 0);	/* a hole at 10 */
+	ck_assert_int_eq(pwrite_full(fd, "abc", 3, 20), 0); /* a hole at 10 */
 	ck_assert_int_eq(pread_full(fd, buf, 23, 0, NULL), 0);
 	ck_assert_mem_eq(buf, "0123456789", 10);
 	ck_assert_mem_eq(buf + 20, "abc", 3);
