@@ -29,11 +29,17 @@
 #     BENCH_BASELINE=PROGRAM counts an older mkhurdimg too.
 #  5. --compress against qemu-img convert -c, on TREE.
 #
-# The generated trees are kept under $BENCH_DIR/mkhurdimg-bench-trees (made
-# by bench/make-tree.py, the same bytes every time) for the next run.
-# Everything else is written under $BENCH_DIR (default /dev/shm if it
-# exists, so the disk does not decide) and removed; bench/RESULTS.md is
-# rewritten.  BENCH_QUICK=1 makes smaller trees, for trying the script.
+# The generated trees are kept under $BENCH_TREES (default
+# $BENCH_DIR/mkhurdimg-bench-trees; made by bench/make-tree.py, the same
+# bytes every time) for the next run.  They take about 7 GiB of files and
+# 1.8 million inodes, which in /dev/shm cannot be given back to other
+# programs: on a machine of 24 GiB shared with other work, put them on a
+# disk (BENCH_TREES=/var/tmp/mkhurdimg-bench-trees), where they are read
+# from the page cache like /usr/share.  Everything else is written under
+# $BENCH_DIR (default /dev/shm if it exists, so the disk does not decide),
+# each command's output removed before each run (so that one image at a
+# time is held), and removed at the end; bench/RESULTS.md is rewritten.
+# BENCH_QUICK=1 makes smaller trees, for trying the script.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/..}
@@ -59,7 +65,7 @@ log() { echo "bench: $*" >&2; }
 # ---- inputs ----
 
 # The generated trees, made once.
-trees=$base/mkhurdimg-bench-trees${quick:+-quick}
+trees=${BENCH_TREES:-$base/mkhurdimg-bench-trees}${quick:+-quick}
 mkdir -p "$trees"
 make_tree() { # NAME SHAPE
 	local stamp
@@ -101,9 +107,12 @@ mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 # ---- measuring ----
 
 # run NAME CMD...: one timed run; sets t and m (seconds, peak KiB).
+# The files named in $scratch (outputs) are removed first, untimed.
+scratch=
 run() {
 	local name=$1
 	shift
+	[ -n "$scratch" ] && rm -f $scratch
 	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 		{ log "$name failed: $(tail -3 "$work/err")"; }
 	read -r t m < <(tail -1 "$work/time")
@@ -162,6 +171,8 @@ W=$(q "$work")
 
 # ---- 1. the shapes ----
 
+scratch="$work/r.img $work/q.qcow2 $work/out.tar $work/p.img $work/p.qcow2"
+
 declare -A shape_path shape_entries shape_bytes
 shape_path[share]=$tree
 shape_path[small]=$trees/small
@@ -190,6 +201,8 @@ for s in share small flat; do
 done
 
 # ---- 2. growth ----
+
+scratch="$work/g.img"
 
 declare -A grow_n grow_t grow_m
 tops=$(cd "$trees/growth" && ls | sort)
@@ -226,6 +239,7 @@ for d in "$(dirname "$tree")" /var/tmp /tmp; do
 done
 if [ -n "$samefs_dir" ]; then
 	S=$(q "$samefs_dir")
+	scratch="$samefs_dir/r.img $samefs_dir/out.tar"
 	pair samefs "$M -q --types-dir $T -t hurd-raw -o $S/r.img $W/share.conf" \
 		"tar -cf $S/out.tar -C $(q "$tree") ."
 	rm -rf "$samefs_dir"
@@ -244,8 +258,11 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.btrfs >/dev/null && command -v btrfs >/
 		cp -a "$tree" "$btrfs_mnt/share"
 		conf "$work/btrfs.conf" "$btrfs_mnt/share"
 		B=$(q "$btrfs_mnt")
+		scratch="$btrfs_mnt/r.img $btrfs_mnt/out.tar"
 		pair btrfs "$M -q --types-dir $T -t hurd-raw -o $B/r.img $W/btrfs.conf" \
 			"tar -cf $B/out.tar -C $B/share ."
+		rm -f $scratch
+		scratch=
 		mk -t hurd-raw -o "$btrfs_mnt/r.img" "$work/btrfs.conf" && sync
 		excl=$(btrfs filesystem du -s --raw "$btrfs_mnt/r.img" | awk 'NR == 2 { print $2 }')
 		# What cannot be shared: each file's last partial block ...
@@ -270,6 +287,8 @@ else
 fi
 
 # ---- 4. system calls ----
+
+scratch=
 
 # Every line of strace -f is a call (strace -c leaves out the calls it
 # has no name for, listxattrat among them); "resumed" halves, signals
@@ -328,6 +347,7 @@ shape_desc() {
 	echo "medians, and the median and range of the per-pair ratios.  Files under $base"
 	echo "unless said.  The machine is shared: the ratios of runs made side by side"
 	echo "are the figures to read, and they move between runs of the bench."
+	echo "Generated trees under $trees ($(df --output=fstype "$trees" | tail -1)); each output removed before each run."
 	echo
 	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- System: $(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r); e2fsprogs $(mke2fs -V 2>&1 | head -1 | awk '{ print $2 }'), $(qemu-img --version | head -1), $(tar --version | head -1)"
