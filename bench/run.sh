@@ -13,8 +13,11 @@
 #     0-3,000 bytes) and one of 160,000 files in one directory.  On each,
 #     mkhurdimg raw and qcow2 against tar -cf, and against mke2fs -t ext2
 #     -o hurd -d + qemu-img convert (TREE and the flat tree; on the small
-#     one, mke2fs -d alone).  mke2fs -d takes minutes on the flat tree
-#     (libext2fs 1.47.0 is quadratic there): it runs once.
+#     one, mke2fs -d alone), with the image's own inode count.  mke2fs -d
+#     takes many minutes on the flat tree (libext2fs 1.47.0 is quadratic
+#     there): it runs once, at the end, given up after
+#     BENCH_ANCHOR_TIMEOUT seconds (default 3600).  A failed run marks
+#     its goal "a run failed".
 #  2. Growth (goal 3): raw images of 100,000 to 1,000,000 entries (a
 #     generated tree of directories of 100 files): time, peak RSS, and both
 #     per entry.
@@ -29,11 +32,17 @@
 #     BENCH_BASELINE=PROGRAM counts an older mkhurdimg too.
 #  5. --compress against qemu-img convert -c, on TREE.
 #
-# The generated trees are kept under $BENCH_DIR/mkhurdimg-bench-trees (made
-# by bench/make-tree.py, the same bytes every time) for the next run.
-# Everything else is written under $BENCH_DIR (default /dev/shm if it
-# exists, so the disk does not decide) and removed; bench/RESULTS.md is
-# rewritten.  BENCH_QUICK=1 makes smaller trees, for trying the script.
+# The generated trees are kept under $BENCH_TREES (default
+# $BENCH_DIR/mkhurdimg-bench-trees; made by bench/make-tree.py, the same
+# bytes every time) for the next run.  They take about 7 GiB of files and
+# 1.8 million inodes, which in /dev/shm cannot be given back to other
+# programs: on a machine of 24 GiB shared with other work, put them on a
+# disk (BENCH_TREES=/var/tmp/mkhurdimg-bench-trees), where they are read
+# from the page cache like /usr/share.  Everything else is written under
+# $BENCH_DIR (default /dev/shm if it exists, so the disk does not decide),
+# each command's output removed before each run (so that one image at a
+# time is held), and removed at the end; bench/RESULTS.md is rewritten.
+# BENCH_QUICK=1 makes smaller trees, for trying the script.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/..}
@@ -59,7 +68,7 @@ log() { echo "bench: $*" >&2; }
 # ---- inputs ----
 
 # The generated trees, made once.
-trees=$base/mkhurdimg-bench-trees${quick:+-quick}
+trees=${BENCH_TREES:-$base/mkhurdimg-bench-trees}${quick:+-quick}
 mkdir -p "$trees"
 make_tree() { # NAME SHAPE
 	local stamp
@@ -101,11 +110,14 @@ mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 # ---- measuring ----
 
 # run NAME CMD...: one timed run; sets t and m (seconds, peak KiB).
+# The files named in $scratch (outputs) are removed first, untimed.
+scratch=
 run() {
 	local name=$1
 	shift
+	[ -n "$scratch" ] && rm -f $scratch
 	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
-		{ log "$name failed: $(tail -3 "$work/err")"; }
+		{ log "$name failed: $(tail -3 "$work/err")"; failed[${name%.[ab]}]=1; }
 	read -r t m < <(tail -1 "$work/time")
 }
 
@@ -113,7 +125,7 @@ run() {
 # after a warm-up of each (none when N is 1).  Sets med[KEY.a], med[KEY.b]
 # (median seconds), rss[KEY.a], rss[KEY.b] (median peak KiB), and
 # ratio[KEY] (median of A/B per pair), lo[KEY] and hi[KEY] (its range).
-declare -A med rss ratio lo hi
+declare -A med rss ratio lo hi failed
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 pair() {
 	local key=$1 a=$2 b=$3 n=${4:-$reps} i ta=() tb=() ma=() mb=() rs=()
@@ -162,6 +174,8 @@ W=$(q "$work")
 
 # ---- 1. the shapes ----
 
+scratch="$work/r.img $work/q.qcow2 $work/out.tar $work/p.img $work/p.qcow2"
+
 declare -A shape_path shape_entries shape_bytes
 shape_path[share]=$tree
 shape_path[small]=$trees/small
@@ -173,23 +187,31 @@ for s in share small flat; do
 	conf "$work/$s.conf" "$p"
 	mk -t hurd-raw -o "$work/$s.img" "$work/$s.conf" || exit 1
 	fs=$(fs_size "$work/$s.img")
+	# mke2fs's default (a 16 KiB inode ratio) has too few inodes for the
+	# generated trees: it gets the image's own count.
+	inodes=$(od -An -tu4 -j $((1048576 + 1024)) -N 4 "$work/$s.img" | tr -d ' ')
 	rm -f "$work/$s.img"
 	P=$(q "$p")
 	tarcmd="tar -cf $W/out.tar -C $P ."
 	pair "$s.raw" "$M -q --types-dir $T -t hurd-raw -o $W/r.img $W/$s.conf" "$tarcmd"
 	pair "$s.qcow2" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/$s.conf" "$tarcmd"
-	mke2fs="rm -f $W/p.img; mke2fs -q -F -t ext2 -o hurd -O ext_attr -d $P $W/p.img $((fs / 1024))k"
+	mke2fs="rm -f $W/p.img; mke2fs -q -F -t ext2 -o hurd -O ext_attr -N $inodes -d $P $W/p.img $((fs / 1024))k"
 	anchor="$mke2fs && qemu-img convert -O qcow2 $W/p.img $W/p.qcow2 && rm -f $W/p.img $W/p.qcow2"
 	if [ $s = small ]; then
 		pair "$s.mke2fs" "$mke2fs" "$M -q --types-dir $T -t hurd-raw -o $W/r.img $W/$s.conf"
+	elif [ $s = flat ]; then
+		# Minutes (see above): it runs last, once, and is given up after
+		# BENCH_ANCHOR_TIMEOUT seconds (default 3600).
+		flat_anchor="timeout ${BENCH_ANCHOR_TIMEOUT:-3600} sh -c $(q "$anchor")"
 	else
-		pair "$s.anchor" "$anchor" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/$s.conf" \
-			"$([ $s = flat ] && echo 1 || echo "$reps")"
+		pair "$s.anchor" "$anchor" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/$s.conf"
 	fi
 	rm -f "$work"/*.img "$work"/*.qcow2 "$work/out.tar"
 done
 
 # ---- 2. growth ----
+
+scratch="$work/g.img"
 
 declare -A grow_n grow_t grow_m
 tops=$(cd "$trees/growth" && ls | sort)
@@ -226,6 +248,7 @@ for d in "$(dirname "$tree")" /var/tmp /tmp; do
 done
 if [ -n "$samefs_dir" ]; then
 	S=$(q "$samefs_dir")
+	scratch="$samefs_dir/r.img $samefs_dir/out.tar"
 	pair samefs "$M -q --types-dir $T -t hurd-raw -o $S/r.img $W/share.conf" \
 		"tar -cf $S/out.tar -C $(q "$tree") ."
 	rm -rf "$samefs_dir"
@@ -244,8 +267,11 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.btrfs >/dev/null && command -v btrfs >/
 		cp -a "$tree" "$btrfs_mnt/share"
 		conf "$work/btrfs.conf" "$btrfs_mnt/share"
 		B=$(q "$btrfs_mnt")
+		scratch="$btrfs_mnt/r.img $btrfs_mnt/out.tar"
 		pair btrfs "$M -q --types-dir $T -t hurd-raw -o $B/r.img $W/btrfs.conf" \
 			"tar -cf $B/out.tar -C $B/share ."
+		rm -f $scratch
+		scratch=
 		mk -t hurd-raw -o "$btrfs_mnt/r.img" "$work/btrfs.conf" && sync
 		excl=$(btrfs filesystem du -s --raw "$btrfs_mnt/r.img" | awk 'NR == 2 { print $2 }')
 		# What cannot be shared: each file's last partial block ...
@@ -270,6 +296,8 @@ else
 fi
 
 # ---- 4. system calls ----
+
+scratch=
 
 # Every line of strace -f is a call (strace -c leaves out the calls it
 # has no name for, listxattrat among them); "resumed" halves, signals
@@ -305,11 +333,22 @@ size_z=$(stat -c %s "$work/z.qcow2")
 size_c=$(stat -c %s "$work/c.qcow2")
 rm -f "$work"/*.img "$work"/*.qcow2
 
+# ---- 1, continued: mke2fs -d on the flat tree ----
+
+scratch="$work/r.img $work/q.qcow2 $work/out.tar $work/p.img $work/p.qcow2"
+pair flat.anchor "$flat_anchor" "$M -q --types-dir $T -t hurd-qcow2 -o $W/q.qcow2 $W/flat.conf" 1
+rm -f $scratch
+scratch=
+
 # ---- the report ----
 
 fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
 per_entry() { awk -v c="${1%% *}" -v n="$2" 'BEGIN { printf "%.2f", c / n }'; }
-verdict() { # VALUE OP LIMIT
+verdict() { # VALUE OP LIMIT [KEY]: KEY names a pair whose runs must not have failed
+	if [ -n "${4:-}" ] && [ -n "${failed[$4]:-}" ]; then
+		echo "**a run failed** (see the bench's log)"
+		return
+	fi
 	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
 		ok = op == "<=" ? v <= l : v >= l; print ok ? "met" : "**not met**" }'
 }
@@ -328,6 +367,7 @@ shape_desc() {
 	echo "medians, and the median and range of the per-pair ratios.  Files under $base"
 	echo "unless said.  The machine is shared: the ratios of runs made side by side"
 	echo "are the figures to read, and they move between runs of the bench."
+	echo "Generated trees under $trees ($(df --output=fstype "$trees" | tail -1)); each output removed before each run."
 	echo
 	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- System: $(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r); e2fsprogs $(mke2fs -V 2>&1 | head -1 | awk '{ print $2 }'), $(qemu-img --version | head -1), $(tar --version | head -1)"
@@ -409,13 +449,13 @@ shape_desc() {
 	echo "| --- | --- | --- | --- |"
 	for s in share small flat; do
 		for f in raw qcow2; do
-			echo "| 1. $s $f / tar | $(fmt "${ratio[$s.$f]}") | at most 1.2 | $(verdict "${ratio[$s.$f]}" '<=' 1.2) |"
+			echo "| 1. $s $f / tar | $(fmt "${ratio[$s.$f]}") | at most 1.2 | $(verdict "${ratio[$s.$f]}" '<=' 1.2 "$s.$f") |"
 		done
 	done
 	for s in share flat; do
-		echo "| 2. $s: anchor / qcow2 | $(fmt "${ratio[$s.anchor]}") | at least 4 | $(verdict "${ratio[$s.anchor]}" '>=' 4) |"
+		echo "| 2. $s: anchor / qcow2 | $(fmt "${ratio[$s.anchor]}") | at least 4 | $(verdict "${ratio[$s.anchor]}" '>=' 4 "$s.anchor") |"
 	done
-	echo "| 2. small: mke2fs -d / raw | $(fmt "${ratio[small.mke2fs]}") | above 1 | $(verdict "${ratio[small.mke2fs]}" '>=' 1.0001) |"
+	echo "| 2. small: mke2fs -d / raw | $(fmt "${ratio[small.mke2fs]}") | above 1 | $(verdict "${ratio[small.mke2fs]}" '>=' 1.0001 small.mke2fs) |"
 	last=${sizes##* }
 	first=${sizes%% *}
 	echo "| 3. peak RSS at ${grow_n[$last]} entries | $((grow_m[$last] / 1024)) MiB | at most 128 MiB | $(verdict "$((grow_m[$last] / 1024))" '<=' 128) |"
@@ -428,7 +468,7 @@ shape_desc() {
 	echo "| 3. time per entry, largest / smallest | $lin | linear: at most 1.2 | $(verdict "$lin" '<=' 1.2) |"
 	echo "| 3. memory per entry, largest / smallest | $linm | linear: at most 1.2 | $(verdict "$linm" '<=' 1.2) |"
 	if [ -n "${ratio[btrfs]:-}" ]; then
-		echo "| 4. btrfs: raw / tar | $(fmt "${ratio[btrfs]}") | at most 0.5 | $(verdict "${ratio[btrfs]}" '<=' 0.5) |"
+		echo "| 4. btrfs: raw / tar | $(fmt "${ratio[btrfs]}") | at most 0.5 | $(verdict "${ratio[btrfs]}" '<=' 0.5 btrfs) |"
 		echo "| 4. btrfs: exclusive bytes | $excl | at most $bound | $(verdict "$excl" '<=' "$bound") |"
 	else
 		echo "| 4. btrfs | not measured | | $btrfs_note |"
