@@ -228,17 +228,6 @@ struct clashes {
 	size_t n;
 };
 
-static int input_clash(const char *input, void *arg)
-{
-	const struct clashes *cs = arg;
-	size_t i;
-
-	for (i = 0; i < cs->n; i++)
-		if (output_id_is_input(&cs->c[i].id, input))
-			return refuse_clash(&cs->c[i], NULL, input);
-	return 0;
-}
-
 /* A regular file a scan takes, by the status it has. */
 static int scanned_clash(void *arg, const char *path, const struct stat *st)
 {
@@ -249,6 +238,15 @@ static int scanned_clash(void *arg, const char *path, const struct stat *st)
 		if (output_id_is_file(&cs->c[i].id, st))
 			return refuse_clash(&cs->c[i], NULL, path);
 	return 0;
+}
+
+/* An input named by path: looked up once, whatever the number of
+ * outputs, and judged as a scanned file is. */
+static int input_clash(const char *input, void *arg)
+{
+	struct stat st;
+
+	return stat(input, &st) ? 0 : scanned_clash(arg, input, &st);
 }
 
 /* Only an output that exists can be an input. */

@@ -706,8 +706,9 @@ static int our_sigterm(const struct run *r, const char *line, size_t n)
 
 static void err_line(struct run *r, const char *line, size_t n)
 {
-	if (!our_sigterm(r, line, n) && write_full(2, line, n))
-		return; /* our stderr is gone: nothing more to do */
+	/* A write error: our stderr is gone, and nothing else can say so. */
+	if (!our_sigterm(r, line, n))
+		(void)write_full(2, line, n);
 }
 
 /* N bytes of QEMU's stderr: whole lines out, the rest kept. */
