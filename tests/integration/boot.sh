@@ -189,15 +189,6 @@ cp "$top_srcdir/examples/demo.conf" .
 img=$PWD/demo.img
 
 # No QEMU on this test's image is left.
-none_left() {
-	sleep 0.2
-	left=$(pgrep -f -- "file=$img," || true)
-	[ -z "$left" ] && ok "$1: no QEMU left" || {
-		bad "$1: QEMU still running: $left"
-		# shellcheck disable=SC2086  # one or more pids
-		kill $left 2>/dev/null
-	}
-}
 # Plain console lines.
 clean() { tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
 T=$((BOOT_TIMEOUT + 15))	# timeout(1), beyond mkhurdimg's own

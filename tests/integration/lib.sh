@@ -21,3 +21,14 @@ workdir() {
 	trap "rm -rf '$work'" EXIT
 	cd "$work" || exit 1
 }
+# none_left WHAT: no QEMU of the image $img is still running (one that
+# is gets killed, and the test fails).
+none_left() {
+	sleep 0.2
+	left=$(pgrep -f -- "file=$img," || true)
+	[ -z "$left" ] && ok "$1: no QEMU left" || {
+		bad "$1: QEMU still running: $left"
+		# shellcheck disable=SC2086  # one or more pids
+		kill $left 2>/dev/null
+	}
+}

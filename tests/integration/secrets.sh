@@ -503,15 +503,6 @@ cp "$top_srcdir/examples/demo.conf" .
 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o demo.img demo.conf ||
 	{ bad "mkhurdimg could not build the demo image"; exit 1; }
 img=$PWD/demo.img
-none_left() {
-	sleep 0.2
-	left=$(pgrep -f -- "file=$img," || true)
-	[ -z "$left" ] && ok "$1: no QEMU left" || {
-		bad "$1: QEMU still running: $left"
-		# shellcheck disable=SC2086  # one or more pids
-		kill $left 2>/dev/null
-	}
-}
 # A port of our own for the guest's 1004 (the default 11004 may be taken
 # on a shared machine).
 sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
