@@ -49,9 +49,19 @@ as_nobody() {
 as_nobody sh -c 'test "$(id -u)" != 0 && ! touch /root/.mkhurdimg-probe 2>/dev/null' ||
 	bad "setpriv did not drop root"
 chmod 1777 "$work"
+# A checkout nobody cannot enter (a clone in a mktemp -d directory, 0700):
+# nobody runs a copy of the program, with a copy of the image types.
+nobody_mk=("$MKHURDIMG")
+if ! as_nobody test -x "$MKHURDIMG" -a -r "$top_srcdir/image-types/hurd-raw.conf"; then
+	mkdir -m 755 nobody-bin && cp "$MKHURDIMG" nobody-bin/ &&
+		cp -r "$top_srcdir/image-types" nobody-bin/types && chmod -R a+rX nobody-bin ||
+		bad "copying the program for nobody"
+	nobody_mk=("$PWD/nobody-bin/mkhurdimg" --types-dir "$PWD/nobody-bin/types")
+	echo "  note: nobody cannot reach $MKHURDIMG; it runs a copy"
+fi
 for type in hurd-raw hurd-qcow2; do
 	"$MKHURDIMG" -q -t $type -o root.$type os.conf || bad "$type: the build as root failed"
-	if as_nobody "$MKHURDIMG" -q -t $type -o nobody.$type os.conf; then
+	if as_nobody "${nobody_mk[@]}" -q -t $type -o nobody.$type os.conf; then
 		ok "$type built as nobody (uid $nobody)"
 	else
 		bad "$type: the build as nobody failed"
