@@ -27,9 +27,10 @@ struct copy_range {
 
 struct copier;
 
-/* A copier into D with THREADS helper threads (0: each copy is done
- * when it is added).  NULL when out of memory. */
-struct copier *copier_new(struct disk *d, unsigned threads);
+/* A copier into D, laid out in BLOCK-byte blocks (a range starts at a
+ * block and owns the tail of its last one), with THREADS helper threads
+ * (0: each copy is done when it is added).  NULL when out of memory. */
+struct copier *copier_new(struct disk *d, uint64_t block, unsigned threads);
 
 /* Copy N's host file (CONTENT_HOST) as V[0..NV) says.  SEQ orders the
  * errors: the writer's position.  Returns 0, or 1 when a copy failed

@@ -27,6 +27,9 @@
 #define MAX_THREADS 16
 #define CHUNK (1 << 20) /* read and written at a time */
 #define INLINE_RANGES 2
+#define RUN 32		       /* jobs a helper takes at a time */
+#define BATCH (1 << 20)	       /* small files written at a time */
+#define BATCH_RANGE (64 << 10) /* larger ranges are not batched */
 
 enum fail_kind { F_NONE, F_GONE, F_OPEN, F_READ, F_CHANGED, F_WRITE };
 
@@ -55,15 +58,26 @@ struct devcaps {
 	int caps;
 };
 
+/* Ranges read, not yet written: LEN bytes for DST, the first of them
+ * for the job SEQ.  NEXT: where the last range's last block ends, the
+ * place the next range may start at to be written with them. */
+struct batch {
+	char *buf; /* BATCH bytes, when needed */
+	uint64_t dst, len, next, seq;
+	const struct tree_node *n;
+};
+
 struct worker {
 	struct copier *c;
 	struct hostfiles *hosts;
 	char *buf; /* CHUNK bytes, when needed */
+	struct batch b;
 	pthread_t tid;
 };
 
 struct copier {
 	struct disk *d;
+	uint64_t block; /* the unit a range starts at and owns */
 	unsigned nthreads;
 	struct worker self; /* the caller's, without threads */
 	struct worker *workers;
@@ -150,7 +164,63 @@ static int read_write(struct worker *w, int fd, const struct copy_range *v,
 	return 0;
 }
 
-/* The copies of one file; *CAPS loses what the kernel refused. */
+/* Write the batch, if any; a failure is the batch's first job's. */
+static int batch_flush(struct worker *w, struct failure *f)
+{
+	struct batch *b = &w->b;
+	int err;
+
+	if (!b->len)
+		return 0;
+	err = disk_pwrite(w->c->d, b->buf, (size_t)b->len, b->dst);
+	b->len = 0;
+	if (!err)
+		return 0;
+	f->seq = b->seq;
+	f->n = b->n;
+	return fail(f, F_WRITE, err);
+}
+
+/* Range R of job J read into the batch, written with the ranges before
+ * it when it starts where their last block ends: the bytes between are
+ * that block's tail, zeros, which belong to no other file. */
+static int batch_add(struct worker *w, int fd, const struct job *j,
+		     const struct copy_range *r, struct failure *f)
+{
+	struct batch *b = &w->b;
+	uint64_t at, got = 0, block = w->c->block;
+
+	if (!b->buf && !(b->buf = malloc(BATCH)))
+		return fail(f, F_READ, ENOMEM);
+	if (b->len && (r->dst != b->next || r->dst - b->dst + r->len > BATCH) &&
+	    batch_flush(w, f))
+		return -1;
+	if (!b->len) {
+		b->dst = r->dst;
+		b->seq = j->seq;
+		b->n = j->n;
+	}
+	at = r->dst - b->dst;
+	memset(b->buf + b->len, 0, (size_t)(at - b->len));
+	while (got < r->len) {
+		ssize_t n = pread(fd, b->buf + at + got, (size_t)(r->len - got),
+				  (off_t)(r->src + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail(f, F_READ, errno);
+		if (n == 0) /* shorter than the scan saw it */
+			return fail(f, F_CHANGED, 0);
+		got += (uint64_t)n;
+	}
+	b->len = at + r->len;
+	b->next = r->dst + (r->len + block - 1) / block * block;
+	return 0;
+}
+
+/* The copies of one file; *CAPS loses what the kernel refused.  Small
+ * ranges the kernel will not copy go to the batch. */
 static int copy_ranges(struct worker *w, int fd, const struct job *j, int *caps,
 		       struct failure *f)
 {
@@ -161,6 +231,11 @@ static int copy_ranges(struct worker *w, int fd, const struct job *j, int *caps,
 		const struct copy_range *r = &ranges(j)[i];
 		uint64_t done;
 
+		if (!*caps && r->len <= BATCH_RANGE) {
+			if (batch_add(w, fd, j, r, f))
+				return -1;
+			continue;
+		}
 		if ((err = disk_copy(w->c->d, fd, r->src, r->len, r->dst, caps,
 				     &done)))
 			return fail(f, F_WRITE, err);
@@ -190,17 +265,64 @@ static void do_job(struct worker *w, const struct job *j, int *caps,
 	close(fd);
 }
 
+/* Keep F in *FIRST if it comes before it in the writer's order. */
+static void keep_first(struct failure *first, const struct failure *f)
+{
+	if (f->kind != F_NONE && (first->kind == F_NONE || f->seq < first->seq))
+		*first = *f;
+}
+
 /* Under the lock: keep F if it is the first in order so far. */
 static void note(struct copier *c, const struct failure *f)
 {
-	if (f->kind != F_NONE &&
-	    (c->first.kind == F_NONE || f->seq < c->first.seq))
-		c->first = *f;
+	keep_first(&c->first, f);
 	if (f->kind != F_NONE)
 		__atomic_store_n(&c->failed, 1, __ATOMIC_RELEASE);
 }
 
 /* ---- the threads ---- */
+
+/* Under the lock: up to RUN jobs into V, with what the kernel can do
+ * for each in CAPS; how many. */
+static size_t take_run(struct copier *c, struct job *v, int *caps)
+{
+	size_t k;
+
+	for (k = 0; k < RUN && c->count; k++) {
+		v[k] = c->ring[c->head];
+		c->head = (c->head + 1) % RING;
+		c->count--;
+		caps[k] = caps_of(c, v[k].n)->caps;
+	}
+	c->busy += k;
+	/* The writer sleeps until half the ring is free. */
+	if (c->adding && c->count <= RING / 2)
+		pthread_cond_signal(&c->room);
+	return k;
+}
+
+/* The jobs V[0..NV), in order, then the batch they leave; the first
+ * failure in *FIRST.  A job learns what the kernel refused the ones
+ * before it from the same source. */
+static void do_run(struct worker *w, struct job *v, int *caps, size_t nv,
+		   struct failure *first)
+{
+	struct failure f;
+	size_t k, m;
+
+	first->kind = F_NONE;
+	for (k = 0; k < nv; k++) {
+		do_job(w, &v[k], &caps[k], &f);
+		free(v[k].more);
+		keep_first(first, &f);
+		for (m = k + 1; m < nv; m++)
+			if (dev_of(v[m].n) == dev_of(v[k].n))
+				caps[m] &= caps[k];
+	}
+	f.kind = F_NONE;
+	batch_flush(w, &f);
+	keep_first(first, &f);
+}
 
 static void *work(void *arg)
 {
@@ -209,10 +331,10 @@ static void *work(void *arg)
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		struct job j;
+		struct job v[RUN];
+		int caps[RUN];
 		struct failure f;
-		struct devcaps *dc;
-		int caps;
+		size_t k, nv;
 
 		while (!c->count && !c->stop) {
 			c->idlers++;
@@ -221,24 +343,17 @@ static void *work(void *arg)
 		}
 		if (!c->count)
 			break;
-		j = c->ring[c->head];
-		c->head = (c->head + 1) % RING;
-		c->count--;
-		c->busy++;
-		dc = caps_of(c, j.n);
-		caps = dc->caps;
-		/* The writer sleeps until half the ring is free. */
-		if (c->adding && c->count <= RING / 2)
-			pthread_cond_signal(&c->room);
+		nv = take_run(c, v, caps);
 		pthread_mutex_unlock(&c->lock);
 
-		do_job(w, &j, &caps, &f);
-		free(j.more);
+		do_run(w, v, caps, nv, &f);
 
 		pthread_mutex_lock(&c->lock);
-		caps_of(c, j.n)->caps &= caps;
+		for (k = 0; k < nv; k++)
+			caps_of(c, v[k].n)->caps &= caps[k];
 		note(c, &f);
-		if (!--c->busy && !c->count && c->draining)
+		c->busy -= nv;
+		if (!c->busy && !c->count && c->draining)
 			pthread_cond_broadcast(&c->idle);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -249,9 +364,10 @@ static void worker_free(struct worker *w)
 {
 	hostfiles_free(w->hosts);
 	free(w->buf);
+	free(w->b.buf);
 }
 
-struct copier *copier_new(struct disk *d, unsigned threads)
+struct copier *copier_new(struct disk *d, uint64_t block, unsigned threads)
 {
 	struct copier *c = calloc(1, sizeof(*c));
 	unsigned i;
@@ -259,6 +375,7 @@ struct copier *copier_new(struct disk *d, unsigned threads)
 	if (!c)
 		return NULL;
 	c->d = d;
+	c->block = block;
 	c->self.c = c;
 	if (!(c->self.hosts = hostfiles_new())) {
 		free(c);
@@ -377,7 +494,12 @@ static void drain(struct copier *c)
 
 int copier_finish(struct copier *c, uint64_t seq)
 {
+	struct failure f;
+
 	drain(c);
+	f.kind = F_NONE;
+	if (batch_flush(&c->self, &f))
+		note(c, &f);
 	if (c->first.kind == F_NONE || c->first.seq > seq)
 		return 0;
 	diag_clear();

@@ -1388,7 +1388,7 @@ int ext2_write(struct tree *t, const struct ext2_plan *plan,
 	 * then a helper reads them ahead (--threads 1: no helper at all). */
 	threads = d->opts.threads ? d->opts.threads : 2;
 	if (disk_can_copy(d) && !w.obs)
-		w.copier = copier_new(d, threads > 1 ? threads : 0);
+		w.copier = copier_new(d, EXT2_BLOCK, threads > 1 ? threads : 0);
 	if (!w.buf || !w.hosts || (disk_can_copy(d) && !w.obs && !w.copier)) {
 		free(w.buf);
 		hostfiles_free(w.hosts);
