@@ -312,10 +312,12 @@ static void do_run(struct worker *w, struct job *v, int *caps, size_t nv,
 
 	first->kind = F_NONE;
 	for (k = 0; k < nv; k++) {
+		int had = caps[k];
+
 		do_job(w, &v[k], &caps[k], &f);
 		free(v[k].more);
 		keep_first(first, &f);
-		for (m = k + 1; m < nv; m++)
+		for (m = k + 1; caps[k] != had && m < nv; m++)
 			if (dev_of(v[m].n) == dev_of(v[k].n))
 				caps[m] &= caps[k];
 	}
