@@ -58,7 +58,8 @@ void image_types_free(struct image_types *reg);
 int image_types_find(const struct image_types *reg, const char *name,
 		     const struct image_type **out);
 
-/* Parse one type file (exposed for the unit tests). */
+/* Parse one type file (exposed for the unit tests); on failure T holds
+ * nothing to free. */
 int image_type_parse(const char *file, const char *name,
 		     const struct image_type_kinds *kinds,
 		     struct image_type *out);

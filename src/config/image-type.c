@@ -195,6 +195,8 @@ int image_type_parse(const char *file, const char *name,
 		return diag_error(EXIT_BUILD, "out of memory");
 	r = parse_with(file, name, t, opts);
 	free(opts);
+	if (r)
+		image_type_free(t); /* what was kept before the refusal */
 	return r;
 }
 

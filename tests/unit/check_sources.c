@@ -435,6 +435,8 @@ static int add_archive(struct tree *t)
 	fprintf(f, "archive \"%s\" { }\n", path);
 	ck_assert_int_eq(fclose(f), 0);
 	registry_config_kinds(NULL, &kinds);
+	if (cfg_loaded) /* the test's earlier archive, its tree freed */
+		config_free(&cfg);
 	ck_assert_msg(config_load(conf, &kinds, &cfg) == 0, "%s",
 		      diag_message());
 	cfg_loaded = 1;
