@@ -418,7 +418,10 @@ def copy_tree(srcdir, dest, files):
         os.utime(d)   # newer than anything built from the old one
 
 
-def build(tree, log, cflags, sanitizers, jobs):
+def build(tree, log, cflags, sanitizers, jobs, units=None):
+    """Configure once, then make the program and the unit tests: all of
+    them, or those of UNITS (the units a mutant runs; the others are
+    relinked when a later mutant needs them)."""
     if not os.path.exists(os.path.join(tree, "config.status")):
         if sh(["autoreconf", "-fi"], tree, log) != 0:
             sys.exit("autoreconf failed, see " + log)
@@ -427,8 +430,10 @@ def build(tree, log, cflags, sanitizers, jobs):
             args.append("--enable-sanitizers")
         if sh(args, tree, log) != 0:
             sys.exit("configure failed, see " + log)
-    targets = ["src/mkhurdimg"] + ["tests/unit/check_" + u for u in UNIT] + \
-              ["tests/faults/faultinject.so"]
+    targets = ["src/mkhurdimg"] + ["tests/unit/check_" + u for u in UNIT
+                                   if units is None or "tests/unit/check_" + u in units]
+    if units is None:
+        targets.append("tests/faults/faultinject.so")
     return sh(["make", "-j%d" % jobs] + targets, tree, log)
 
 
@@ -670,12 +675,12 @@ def run_all(a):
             touched.add(site["file"])
             mutate(tree, site, pristine)
             res = dict(site)
-            if build(tree, log, "-O1 -g", True, a.jobs) != 0:
+            tests = covering(site, lines, known, seconds)
+            if build(tree, log, "-O1 -g", True, a.jobs, tests) != 0:
                 res["status"] = "invalid"
                 res["by"] = "does not compile"
             else:
                 res["status"], res["by"] = "survived", ""
-                tests = covering(site, lines, known, seconds)
                 res["ran"] = 0
                 if not tests:
                     res["by"] = "no test executes it"
