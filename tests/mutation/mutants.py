@@ -636,6 +636,23 @@ def cmd_run(a):
         return 130
 
 
+def resumed(work, a, pool, neq, state):
+    """With --resume, the results of an earlier run of the same draw on the
+    same sources (WORKDIR/results.json), to be kept and not run again."""
+    path = os.path.join(work, "results.json")
+    if not a.resume or a.only or not os.path.exists(path):
+        return []
+    old = json.load(open(path))
+    same = (old.get("seed"), old.get("n"), old.get("pool"), old.get("equivalent"),
+            old.get("only"), old.get("state", state)) == \
+        (a.seed, a.n, pool, neq, False, state)
+    if not same:
+        sys.exit("--resume: %s is of another draw or other sources; remove it" % path)
+    print("resuming: %d of the %d mutants were run already" % (len(old["results"]), a.n),
+          flush=True)
+    return old["results"]
+
+
 def run_all(a):
     srcdir, work = os.path.abspath(a.srcdir), os.path.abspath(a.workdir)
     os.makedirs(work, exist_ok=True)
@@ -652,11 +669,17 @@ def run_all(a):
         pool, neq = len(sample), len(load_equivalent())
     else:
         sample, pool, neq = draw(srcdir, a.n, a.seed)
+        # Run in a seeded random order, so that a run stopped early has
+        # tried a random part of the sample, not the first files.
+        random.Random(a.seed).shuffle(sample)
+    state = tree_hash(srcdir, files)
+    results = resumed(work, a, pool, neq, state)
+    done = set(r["key"] for r in results)
+    t_start -= sum(r.get("seconds", 0) for r in results)
     tree = os.path.join(work, "tree")
     copy_tree(srcdir, tree, files)
     pristine = {rel: open(os.path.join(tree, rel)).read() for rel in module_files(srcdir)}
     touched = set()
-    results = []
     try:
         print("building the ASan copy in %s" % tree, flush=True)
         if build(tree, log, "-O1 -g", True, a.jobs) != 0:
@@ -668,9 +691,12 @@ def run_all(a):
                 if run_test(tree, units, test, log, 1800) != 0:
                     sys.exit("%s fails on the unmutated sources (ASan build), see %s"
                              % (test, log))
-        print("the suite passes unmutated; %d mutants from a pool of %d (%d equivalent excluded)"
-              % (len(sample), pool, neq), flush=True)
+        print("%s; %d mutants from a pool of %d (%d equivalent excluded)"
+              % ("the suite was not run unmutated (--no-baseline)" if a.no_baseline
+                 else "the suite passes unmutated", len(sample), pool, neq), flush=True)
         for i, site in enumerate(sample, 1):
+            if site["key"] in done:
+                continue
             t0 = time.time()
             touched.add(site["file"])
             mutate(tree, site, pristine)
@@ -698,7 +724,7 @@ def run_all(a):
             with open(os.path.join(work, "results-only.json" if a.only else "results.json"),
                       "w") as f:
                 json.dump({"seed": a.seed, "n": a.n, "pool": pool, "equivalent": neq,
-                           "only": bool(a.only), "results": results,
+                           "only": bool(a.only), "state": state, "results": results,
                            "seconds": round(time.time() - t_start)}, f)
     except Interrupted as e:
         print("interrupted (%s): the copy is restored, no RESULTS.md written" % e, flush=True)
@@ -753,7 +779,7 @@ def load_kills():
 def write_results(srcdir, work):
     data = json.load(open(os.path.join(work, "results.json")))
     eq, kills = load_equivalent(), load_kills()
-    res = data["results"]
+    res = sorted(data["results"], key=lambda r: (r["file"], r["line"], r["op"]))
     valid = [r for r in res if r["status"] != "invalid"]
     for r in valid:
         if r["status"] == "survived":
@@ -786,9 +812,14 @@ def write_results(srcdir, work):
            "Written by `make mutants` (tests/mutation/mutants.py; see README there).", "",
            "- run: %s, commit %s, seed %s, %d mutants drawn from a pool of %d sites "
            "(%d listed in equivalent.txt, not drawn), %d minutes"
-           % (datetime.date.today().isoformat(), commit, data["seed"], len(res),
+           % (datetime.date.today().isoformat(), commit, data["seed"],
+              len(res) if data.get("only") else data["n"],
               data["pool"], data["equivalent"], data["seconds"] // 60),
            "- invalid (do not compile): %d; run: %d" % (len(res) - len(valid), len(valid)),
+           ] + ([] if data.get("only") or len(res) >= data["n"] else [
+           "- **partial: the run was stopped after %d of the %d mutants drawn**; they ran "
+           "in a seeded random order, so these are a random part of the sample"
+           % (len(res), data["n"])]) + [
            "- killed when run: %d of %d (%s)" % (len(first), len(valid), pct(len(first), len(valid))),
            "- survivors found equivalent since (equivalent.txt): %d" % (len(valid) - len(counted)),
            "- **score: %d of %d non-equivalent mutants killed, %s**"
@@ -837,6 +868,9 @@ def main():
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--only", help="a file of mutant keys to run instead of a draw")
+    r.add_argument("--resume", action="store_true",
+                   help="keep the mutants WORKDIR/results.json has from a stopped run "
+                        "of the same draw and sources, and run the rest")
     r.add_argument("--no-baseline", action="store_true",
                    help="do not first run the suite unmutated (it passed at this state)")
     l = sub.add_parser("list")
