@@ -25,9 +25,9 @@ for type in hurd-raw hurd64-raw; do
 	field() { printf '%s\n' "$h" | sed -n "s/^$1:[[:space:]]*//p"; }
 	[ "$(field 'Filesystem OS type')" = Hurd ] && [ "$(field 'Inode size')" = 128 ] &&
 		[ "$(field 'Block size')" = 4096 ] && [ "$(field 'Filesystem revision #')" = "1 (dynamic)" ] &&
-		[ "$(field 'Filesystem state')" = clean ] &&
-		ok "$type: dumpe2fs: OS type Hurd, 128-byte inodes, 4 KiB blocks, revision 1, clean" ||
-		bad "$type: dumpe2fs: $(printf '%s\n' "$h" | grep -E 'OS type|Inode size|Block size|revision|state')"
+		[ "$(field 'Filesystem state')" = clean ] && [ "$(field 'Last mount time')" = n/a ] &&
+		ok "$type: dumpe2fs: OS type Hurd, 128-byte inodes, 4 KiB blocks, revision 1, clean, never mounted" ||
+		bad "$type: dumpe2fs: $(printf '%s\n' "$h" | grep -E 'OS type|Inode size|Block size|revision|state|mount time')"
 	feats=$(field 'Filesystem features' | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
 	[ "$feats" = "ext_attr large_file sparse_super " ] && ok "$type: features exactly ext_attr large_file sparse_super" ||
 		bad "$type: features '$feats'"
@@ -74,4 +74,22 @@ for fmt in raw qcow2; do
 		bad "check-image.sh ($fmt): $(grep -i fail ci.out | head -5)"
 	fi
 done
+# Times outside ext2's 32-bit seconds: clamped to 0 and 2^31 - 1, read
+# back by debugfs.
+mkdir -p times && echo f > times/future && echo p > times/past && echo n > times/now
+touch -d @4102444800 times/future && touch -d @1700000000 times/now
+touch -d @-86400 times/past 2>/dev/null || rm times/past
+printf 'directory "demo-root" { }\ndirectory "times" { target = "/times" }\n' > times.conf
+if "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o times.img times.conf; then
+	dd if=times.img of=times.part bs=1M skip=1 status=none
+	got=$(for f in future now past; do
+		[ -e times/$f ] && debugfs -R "stat /times/$f" times.part 2>/dev/null |
+			sed -n "s/^ *mtime: \(0x[0-9a-f]*\).*/$f \1/p"
+	done | tr '\n' ' ')
+	want="future 0x7fffffff now 0x6553f100 $([ -e times/past ] && echo 'past 0x00000000 ')"
+	[ "$got" = "$want" ] && ok "mtimes after 2038 and before 1970 are clamped: $got" ||
+		bad "clamped mtimes: got [$got], want [$want]"
+else
+	bad "times: build failed"
+fi
 [ "$fails" = 0 ]
