@@ -781,6 +781,63 @@ START_TEST(deleting_names_keeps_every_other_name_findable)
 }
 END_TEST
 
+/* A mount point's subtree moves to a tree of its own; an empty directory
+ * like it stays, found by name in its hashed parent, and every other
+ * name still resolves in the tree it now belongs to. */
+START_TEST(detach_moves_the_subtree_and_leaves_an_empty_stand_in)
+{
+	enum { N = 20 };
+	struct tree out;
+	struct tree_node *d, *f;
+	size_t before;
+	char path[64];
+	int i;
+
+	for (i = 0; i < N; i++) { /* 20 names: both directories hashed */
+		snprintf(path, sizeof(path), "/srv/s%02d", i);
+		ck_assert_int_eq(tree_add_dir(&t, path, 0755, 0, 0, MTIME), 0);
+		snprintf(path, sizeof(path), "/srv/data/f%02d", i);
+		put_file(path, "x");
+	}
+	put_file("/srv/data/sub/g", "y");
+	d = tree_lookup(&t, "/srv/data");
+	ck_assert_ptr_nonnull(d);
+	d->inode->uid = 7;
+	d->inode->gid = 8;
+	d->inode->mtime = 12345;
+	d->inode->mode = S_IFDIR | 0750;
+	ck_assert_ptr_nonnull(tree_lookup(&t, "/srv/s00"));
+	ck_assert_ptr_nonnull(tree_lookup(&t, "/srv/data/f00"));
+	before = t.nnodes;
+
+	ck_assert_int_eq(tree_detach(&t, "/srv/data", &out), 0);
+	d = tree_lookup(&t, "/srv/data");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(tree_nkids(d), 0);
+	ck_assert_uint_eq(d->inode->mode, S_IFDIR | 0750);
+	ck_assert_uint_eq(d->inode->uid, 7);
+	ck_assert_uint_eq(d->inode->gid, 8);
+	ck_assert_int_eq(d->inode->mtime, 12345);
+	ck_assert_uint_eq(tree_nkids(tree_lookup(&t, "/srv")), N + 1);
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "/srv/s%02d", i);
+		ck_assert_msg(tree_lookup(&t, path), "%s lost", path);
+		snprintf(path, sizeof(path), "/srv/data/f%02d", i);
+		ck_assert_msg(!tree_lookup(&t, path), "%s still in T", path);
+		snprintf(path, sizeof(path), "/f%02d", i);
+		f = tree_lookup(&out, path);
+		ck_assert_msg(f && f->inode->size == 1, "%s not in OUT", path);
+	}
+	f = tree_lookup(&out, "/sub/g");
+	ck_assert_ptr_nonnull(f);
+	tree_path(f, path, sizeof(path));
+	ck_assert_str_eq(path, "/srv/data/sub/g");
+	ck_assert_uint_eq(out.nnodes, 1 + N + 2);
+	ck_assert_uint_eq(t.nnodes, before - N - 2);
+	tree_free(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tree");
@@ -810,6 +867,7 @@ int main(void)
 	tcase_add_test(tc, a_host_file_keeps_its_name);
 	tcase_add_test(tc, an_inode_is_small);
 	tcase_add_test(tc, deleting_names_keeps_every_other_name_findable);
+	tcase_add_test(tc, detach_moves_the_subtree_and_leaves_an_empty_stand_in);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
