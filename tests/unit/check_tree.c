@@ -867,7 +867,8 @@ int main(void)
 	tcase_add_test(tc, a_host_file_keeps_its_name);
 	tcase_add_test(tc, an_inode_is_small);
 	tcase_add_test(tc, deleting_names_keeps_every_other_name_findable);
-	tcase_add_test(tc, detach_moves_the_subtree_and_leaves_an_empty_stand_in);
+	tcase_add_test(tc,
+		       detach_moves_the_subtree_and_leaves_an_empty_stand_in);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
