@@ -151,4 +151,26 @@ printf '%s\n' "$offp" | grep -qx 'offloading:x:988:981:Offloading privilege sepa
 st=$(debugfs -R 'stat /var/run/offloading' off-part.img 2>/dev/null)
 printf '%s\n' "$st" | grep -q 'Mode:  0700' && printf '%s\n' "$st" | grep -q 'User:   988   Group:   981' &&
 	ok "/var/run/offloading: offloading's, 0700" || bad "/var/run/offloading: $(debugfs -R 'stat /var/run/offloading' off-part.img 2>/dev/null | head -3)"
+# Shells from the image's store, as Guix names them: shadow's
+# sbin/nologin and bash-minimal's bin/sh, of the greatest item name that
+# is PACKAGE-DIGIT... and holds the program; the rest are decoys.
+h() { printf '%032d' 0 | tr 0 "$1"; }
+for n in "$(h a)-shadow-4.9:sbin/nologin" "$(h m)-shadow-4.14:sbin/nologin" \
+	"$(h x)-shadow-5.0:bin/other" "$(h w)-shadow-+1:sbin/nologin" \
+	"$(h y)-shadow-x:sbin/nologin" "$(h z)-shadowsocks-1.0:sbin/nologin" \
+	"$(h b)-bash-minimal-5.1:bin/sh" "$(h c)-bash-minimal-5.2:bin/sh" "$(h d)-bash-5.2:bin/sh"; do
+	mkdir -p "shells/${n%%:*}/$(dirname "${n#*:}")" && echo stand-in > "shells/${n%%:*}/${n#*:}"
+done
+printf 'directory "shells" { target = "/gnu/store" }\n' | cat off.conf - > shells.conf
+if "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o shells.img shells.conf; then
+	dd if=shells.img of=shells-part.img bs=1M skip=1 status=none
+	got=$(debugfs -R 'cat /etc/passwd' shells-part.img 2>/dev/null | cut -d: -f1,7 |
+		grep -E '^(guixbuilder01|sshd|nobody|offloading|root):' | tr '\n' ' ')
+	nl=/gnu/store/$(h m)-shadow-4.14/sbin/nologin
+	want="root:/bin/sh nobody:$nl guixbuilder01:$nl sshd:$nl offloading:/gnu/store/$(h c)-bash-minimal-5.2/bin/sh "
+	[ "$got" = "$want" ] && ok "shells from the store: shadow-4.14's nologin, bash-minimal-5.2's sh, no decoy" ||
+		bad "store shells: got [$got], want [$want]"
+else
+	bad "shells: build failed"
+fi
 [ "$fails" = 0 ]
