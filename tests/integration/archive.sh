@@ -64,4 +64,23 @@ if build zip.img 'archive "demo.zip" { }'; then
 else
 	bad "zip: build failed"
 fi
+# A hard link to itself (GNU tar writes one when a file is given twice):
+# nothing to link, the file keeps its bytes and its one name.
+python3 - self.tar <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
+    f = tarfile.TarInfo("srv/self"); f.size = 6; f.mtime = 1
+    t.addfile(f, io.BytesIO(b"hello\n"))
+    l = tarfile.TarInfo("srv/self"); l.type = tarfile.LNKTYPE; l.linkname = "srv/self"; l.mtime = 1
+    t.addfile(l)
+PY
+if build self.img 'directory "demo-root" { }\narchive "self.tar" { }'; then
+	dd if=self.img of=self.part bs=1M skip=1 status=none
+	[ "$(debugfs -R 'cat /srv/self' self.part 2>/dev/null)" = hello ] &&
+		debugfs -R 'stat /srv/self' self.part 2>/dev/null | grep -q 'Links: 1 ' &&
+		ok "a hard link to itself: the file keeps its bytes and one link" ||
+		bad "self link: $(debugfs -R 'stat /srv/self' self.part 2>/dev/null | head -2)"
+else
+	bad "a hard link to itself: the build failed"
+fi
 [ "$fails" = 0 ]
