@@ -429,6 +429,9 @@ with tarfile.open("tar-through-symlink.tar", "w", format=tarfile.USTAR_FORMAT) a
 with tarfile.open("tar-two-types.tar", "w", format=tarfile.USTAR_FORMAT) as t:
     add(t, "srv", tarfile.DIRTYPE); add(t, "srv/x", tarfile.DIRTYPE)
     add(t, "srv/x", data=b"now a file\n")
+with tarfile.open("tar-device-twice.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+    add(t, "srv", tarfile.DIRTYPE); add(t, "srv/d", tarfile.BLKTYPE)
+    add(t, "srv/d", tarfile.FIFOTYPE)
 with tarfile.open("tar-bomb.tar", "w", format=tarfile.USTAR_FORMAT) as t:
     i = tarfile.TarInfo("srv/zeros"); i.size = 80 << 20; i.mtime = 1
     class Zeros(io.RawIOBase):
