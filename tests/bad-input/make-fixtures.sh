@@ -31,7 +31,8 @@
 #     "ok-gz" and "ok-lz" the same nar compressed; nar-gz-bad-crc has the
 #     gzip trailer's CRC-32 flipped (the nar itself intact);
 #   DIR/key.pub a well-formed Ed25519 public key that signed nothing, and
-#     DIR/not-a-key.pub a private-key s-expression.
+#     DIR/not-a-key.pub a private-key s-expression;
+#   DIR/big-params: a system item whose parameters file is 1 MiB + 1 byte.
 #
 # Exits 77 (skip) when a tool is missing; quickstart installs them all.
 set -eu
@@ -450,3 +451,6 @@ xz -1 -T1 -c tar-bomb.tar > tar-bomb.tar.xz
 zstd -q -3 -c tar-bomb.tar > tar-bomb.tar.zst
 rm tar-bomb.tar
 mkdir -p deep-tree/1/2/3/4/5/6/7/8/9/10
+# A system item whose parameters file is one byte over the 1 MiB read.
+p=big-params/gnu/store/7bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-system
+mkdir -p $p && head -c $(((1 << 20) + 1)) /dev/zero | tr '\0' ' ' > $p/parameters
