@@ -28,6 +28,10 @@
  *                        pause (create FAULT_PAUSE/paused, then wait
  *                        until FAULT_PAUSE/resume exists: a window in
  *                        the middle of a build, for another run)
+ *   FAULT_NO_XATTRAT=E   the *xattrat system calls (Linux 6.13) fail
+ *                        with ENOSYS (enosys, a kernel without them) or
+ *                        EPERM (eperm, a seccomp filter that does not
+ *                        know them), as mkhurdimg calls them: syscall()
  * FAULT_COUNT also counts what is done to FAULT_MUTATE: "open N" (open
  * and openat), "fstatat N", "path N" (any call naming it by its path:
  * open, stat, lstat, llistxattr, lgetxattr), "read N" (pread, read,
@@ -528,4 +532,25 @@ int ioctl(int fd, unsigned long request, ...)
 	if (how && !strcmp(how, "einval"))
 		return errno = EINVAL, -1;
 	return real_ioctl(fd, request, arg);
+}
+
+/* getxattrat 464 and listxattrat 465 on every architecture (the unified
+ * system call table). */
+long syscall(long number, ...)
+{
+	const char *e = env("FAULT_NO_XATTRAT");
+	long a[6];
+	va_list ap;
+	int i;
+
+	REAL(long, syscall, long, ...);
+	va_start(ap, number);
+	for (i = 0; i < 6; i++) /* as glibc's own syscall() takes them */
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (e && (number == 464 || number == 465)) {
+		errno = strcmp(e, "eperm") ? ENOSYS : EPERM;
+		return -1;
+	}
+	return real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

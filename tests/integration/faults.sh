@@ -16,6 +16,8 @@
 #    message naming it, nothing left behind;
 #  * a scanned file is looked at once by the scan (fstatat relative to
 #    its directory) and opened once for its bytes (openat), never by path;
+#  * on a kernel without listxattrat/getxattrat (ENOSYS, or EPERM from a
+#    seccomp filter), xattrs are read by path: the same image;
 #  * the raw image's data goes through copy_file_range, and when the
 #    kernel refuses (EXDEV, EOPNOTSUPP, no reflinks) or copies nothing or
 #    less, the read/write path does the rest: the same bytes every time,
@@ -212,6 +214,27 @@ for how in exdev einval; do
 		bad "FICLONERANGE $how: the image differs"
 done
 rm -rf root/shapes out/ref.qcow2
+# ---- kernels without the *xattrat calls (before 6.13, or a seccomp
+# filter that refuses them): xattrs are read by path instead, the same ----
+mkdir -p root/xa/dir && echo x > root/xa/file
+if setfattr -n user.mkhurdimg -v on-a-file root/xa/file 2>/dev/null &&
+	setfattr -n user.mkhurdimg -v on-a-dir root/xa/dir 2>/dev/null; then
+	"$MKHURDIMG" -q -t hurd-raw -o out/ref.img os.conf || bad "xattrs: a clean build failed"
+	dd if=out/ref.img of=xa.part bs=1M skip=1 status=none
+	xa=$(for f in file dir; do debugfs -R "ea_get /xa/$f user.mkhurdimg" xa.part 2>/dev/null |
+		sed -n 's/.* = "\(.*\)".*/\1/p'; done | tr '\n' ' ')
+	[ "$xa" = "on-a-file on-a-dir " ] || bad "xattrs: the clean image holds [$xa]"
+	for e in enosys eperm; do
+		rm -f out/x.img
+		FAULT_NO_XATTRAT=$e LD_PRELOAD=$shim "$MKHURDIMG" -q -t hurd-raw -o out/x.img os.conf &&
+			cmp -s out/x.img out/ref.img &&
+			ok "no listxattrat/getxattrat ($e): xattrs read by path, the same bytes ($xa)" ||
+			bad "no *xattrat ($e): the image differs"
+	done
+else
+	echo "note: no user xattrs here; the path fallback is not tested"
+fi
+rm -rf root/xa
 # An archive is read twice (headers, then contents as they are written).
 mkdir -p extra/opt && head -c 100000 /dev/urandom > extra/opt/blob
 tar -C extra -cf extra.tar opt
