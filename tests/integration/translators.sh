@@ -67,6 +67,12 @@ for l in "/dev/urandom /dev/random" "/dev/stdin /dev/fd/0" "/dev/stdout /dev/fd/
 	[ "$got" = "$2" ] || bad "symlink $1 -> '$got', want $2"
 done
 ok "Guix's 10 symlinks"
+# The console's /dev/vcs/1 and /dev/vcs/2: directories, there before it
+# starts (the ttys' hurdio reads /dev/vcs/N/console), and no /dev/vcs/3.
+vcs=$(for n in 1 2 3; do debugfs -R "stat /dev/vcs/$n" x.part 2>/dev/null |
+	sed -n "s/^Inode: [0-9]*   Type: \([a-z]*\) *Mode: *\([0-7]*\).*/$n \1 \2/p"; done | tr '\n' ' ')
+[ "$vcs" = "1 directory 0755 2 directory 0755 " ] && ok "/dev/vcs/1 and /dev/vcs/2: directories, 0755" ||
+	bad "/dev/vcs: [$vcs]"
 
 # Config: add, replace and remove.
 cat demo.conf - > custom.conf <<'EOF2'
