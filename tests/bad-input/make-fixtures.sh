@@ -222,6 +222,12 @@ deep = regular(b"x\n")
 for _ in range(300):
     deep = directory([("d", deep)])
 nars["nar-too-deep"] = nar(deep)
+# A path the nar can hold (4066 bytes: 16 names of 250, then one of 50)
+# but not with the item's name before it, in the image.
+longp = directory([("f" * 50, regular(b"x\n"))])
+for _ in range(16):
+    longp = directory([("n" * 250, longp)])
+nars["nar-long-path"] = nar(longp)
 for name, data in nars.items():
     write(name + ".nar", data)
 
