@@ -686,11 +686,12 @@ def run_all(a):
             sys.exit("the ASan build failed, see " + log)
         make_fixtures(tree, log)
         units = suite(tree)
-        if not a.no_baseline:
-            for test in units:   # the suite must pass before any mutant
-                if run_test(tree, units, test, log, 1800) != 0:
-                    sys.exit("%s fails on the unmutated sources (ASan build), see %s"
-                             % (test, log))
+        if not a.no_baseline:   # the suite must pass before any mutant
+            failed, _ = run_units(tree, units, list(units), log,
+                                  {t: max(180, seconds.get(t, 0)) for t in units}, a.jobs)
+            if failed:
+                sys.exit("%s fails on the unmutated sources (ASan build), see %s"
+                         % (failed, log))
         print("%s; %d mutants from a pool of %d (%d equivalent excluded)"
               % ("the suite was not run unmutated (--no-baseline)" if a.no_baseline
                  else "the suite passes unmutated", len(sample), pool, neq), flush=True)
