@@ -388,13 +388,15 @@ rm item-bad-crc.nar.gz item-corrupt.nar.lz
 rm nar-*.nar item.nar.*
 
 gone=$(item_of gone)
-for n in no-narhash bad-narhash narhash-mismatch narsize-mismatch \
+for n in no-narhash no-url no-narsize bad-narhash narhash-mismatch narsize-mismatch \
 	 narsize-not-a-number storepath-mismatch unknown-compression \
 	 second-url missing-nar url-leaves-cache missing-reference \
 	 not-key-value nul unsigned bad-signature; do
 	cache "narinfo-$n" item.nar
 done
 edit narinfo-no-narhash '/^NarHash: /d'
+edit narinfo-no-url '/^URL: /d'
+edit narinfo-no-narsize '/^NarSize: /d'
 edit narinfo-bad-narhash 's/^NarHash: sha256:.*/NarHash: sha256:not-base32-at-all/'
 edit narinfo-narhash-mismatch "s/^NarHash: .*/NarHash: sha256:${narhash[other.nar]}/"
 edit narinfo-narsize-mismatch 's/^NarSize: \([0-9]*\)/NarSize: 1\1/'
