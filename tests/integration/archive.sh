@@ -2,7 +2,7 @@
 # archive.sh -- archives made by GNU tar, bsdtar and GNU cpio, compressed
 # every way libarchive reads, give the very image the directory gives.
 #
-# The demo tree (with a hard link and a 1-byte file added) is built once from the directory
+# The demo tree (with a hard link, a 1-byte file and a directory .d added) is built once from the directory
 # and once from each archive of it; every image must be byte-identical.
 # zip, which has no hard links or owners, is checked with e2fsck and
 # debugfs instead.
@@ -12,6 +12,7 @@ workdir
 "$top_srcdir/examples/make-demo-root.sh" demo-root >/dev/null || exit 1
 ln demo-root/etc/motd demo-root/etc/motd.hardlink
 printf x > demo-root/etc/one-byte # the smallest file with data
+mkdir demo-root/etc/.d && echo dot > demo-root/etc/.d/f # a 2-byte dot name
 touch -h -d @1 demo-root/etc demo-root
 cp "$top_srcdir/examples/demo.conf" .
 build() { # IMAGE SOURCE-LINE
