@@ -438,6 +438,13 @@ with tarfile.open("tar-through-symlink.tar", "w", format=tarfile.USTAR_FORMAT) a
 with tarfile.open("tar-two-types.tar", "w", format=tarfile.USTAR_FORMAT) as t:
     add(t, "srv", tarfile.DIRTYPE); add(t, "srv/x", tarfile.DIRTYPE)
     add(t, "srv/x", data=b"now a file\n")
+# xattrs 4 bytes over one block: 32 + 4 of header, an entry of 24 for
+# the name "abcde" (16 + 5, rounded up to 4), 4040 of value: 4100.
+with tarfile.open("tar-xattr-block.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    add(t, "srv", tarfile.DIRTYPE)
+    i = tarfile.TarInfo("srv/f"); i.size = 2; i.mtime = 1; i.mode = 0o644
+    i.pax_headers = {"SCHILY.xattr.user.abcde": "x" * 4040}
+    t.addfile(i, io.BytesIO(b"x\n"))
 with tarfile.open("tar-device-twice.tar", "w", format=tarfile.USTAR_FORMAT) as t:
     add(t, "srv", tarfile.DIRTYPE); add(t, "srv/d", tarfile.BLKTYPE)
     add(t, "srv/d", tarfile.FIFOTYPE)
