@@ -206,6 +206,8 @@ nars = {
     "nar-nul-name": nar(directory(item + [("x\0y", regular(b"x\n"))])),
     "nar-empty-target": nar(directory(item[:2] + [("link", symlink(""))])),
     "nar-trailing-garbage": nar(directory(item)) + b"garbage!",
+    # 64 bytes where "(" is expected: one more than the token buffer holds.
+    "nar-long-token": s("nix-archive-1") + s("(" * 64) + directory(item)[8 + 8:],
 }
 # A string length of 2^62: the name of the first entry.
 n = bytearray(nar(directory(item)))
