@@ -20,6 +20,7 @@
 
 #include "copier.h"
 #include "diag.h"
+#include "fullio.h"
 #include "hostfile.h"
 
 #define RING 256 /* jobs queued at most */
@@ -130,6 +131,19 @@ static int fail(struct failure *f, enum fail_kind kind, int err)
 	return -1;
 }
 
+/* LEN bytes of the host file at OFF into BUF: 0, or -1 with F set (the
+ * file ending first is a file shorter than the scan saw it). */
+static int read_range(int fd, char *buf, size_t len, uint64_t off,
+		      struct failure *f)
+{
+	size_t got;
+	int err = pread_full(fd, buf, len, off, &got);
+
+	if (err)
+		return fail(f, F_READ, err);
+	return got < len ? fail(f, F_CHANGED, 0) : 0;
+}
+
 /* From byte DONE of range V[0], to the end of V[NV - 1]: read and
  * written here.  A container where bytes never written read as zeros
  * needs no padding past the end of the file. */
@@ -137,6 +151,7 @@ static int read_write(struct worker *w, int fd, const struct copy_range *v,
 		      size_t nv, uint64_t done, struct failure *f)
 {
 	size_t i;
+	int err;
 
 	if (!w->buf && !(w->buf = malloc(CHUNK)))
 		return fail(f, F_READ, ENOMEM);
@@ -145,20 +160,13 @@ static int read_write(struct worker *w, int fd, const struct copy_range *v,
 			size_t want = v[i].len - done < CHUNK ?
 					      (size_t)(v[i].len - done) :
 					      CHUNK;
-			ssize_t r = pread(fd, w->buf, want,
-					  (off_t)(v[i].src + done));
-			int err;
 
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return fail(f, F_READ, errno);
-			if (r == 0) /* shorter than the scan saw it */
-				return fail(f, F_CHANGED, 0);
-			if ((err = disk_pwrite(w->c->d, w->buf, (size_t)r,
+			if (read_range(fd, w->buf, want, v[i].src + done, f))
+				return -1;
+			if ((err = disk_pwrite(w->c->d, w->buf, want,
 					       v[i].dst + done)))
 				return fail(f, F_WRITE, err);
-			done += (uint64_t)r;
+			done += want;
 		}
 	}
 	return 0;
@@ -188,7 +196,7 @@ static int batch_add(struct worker *w, int fd, const struct job *j,
 		     const struct copy_range *r, struct failure *f)
 {
 	struct batch *b = &w->b;
-	uint64_t at, got = 0, block = w->c->block;
+	uint64_t at, block = w->c->block;
 
 	if (!b->buf && !(b->buf = malloc(BATCH)))
 		return fail(f, F_READ, ENOMEM);
@@ -202,18 +210,8 @@ static int batch_add(struct worker *w, int fd, const struct job *j,
 	}
 	at = r->dst - b->dst;
 	memset(b->buf + b->len, 0, (size_t)(at - b->len));
-	while (got < r->len) {
-		ssize_t n = pread(fd, b->buf + at + got, (size_t)(r->len - got),
-				  (off_t)(r->src + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fail(f, F_READ, errno);
-		if (n == 0) /* shorter than the scan saw it */
-			return fail(f, F_CHANGED, 0);
-		got += (uint64_t)n;
-	}
+	if (read_range(fd, b->buf + at, (size_t)r->len, r->src, f))
+		return -1;
 	b->len = at + r->len;
 	b->next = r->dst + (r->len + block - 1) / block * block;
 	return 0;
