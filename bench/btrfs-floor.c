@@ -47,14 +47,15 @@ struct floor {
 
 static void die(const char *what, const char *name)
 {
-	fprintf(stderr, "btrfs-floor: %s: %s: %s\n", what, name, strerror(errno));
+	fprintf(stderr, "btrfs-floor: %s: %s: %s\n", what, name,
+		strerror(errno));
 	exit(1);
 }
 
 static void flush(struct floor *t)
 {
-	if (t->batch_len &&
-	    pwrite(t->out, t->batch, t->batch_len, t->batch_at) != (ssize_t)t->batch_len)
+	if (t->batch_len && pwrite(t->out, t->batch, t->batch_len,
+				   t->batch_at) != (ssize_t)t->batch_len)
 		die("pwrite", t->image);
 	t->batch_len = 0;
 }
@@ -64,7 +65,8 @@ static void flush(struct floor *t)
 static void put_tail(struct floor *t, int fd, const char *name, off_t from,
 		     size_t n, off_t at)
 {
-	if (at != t->batch_at + (off_t)t->batch_len || t->batch_len + BLOCK > BATCH) {
+	if (at != t->batch_at + (off_t)t->batch_len ||
+	    t->batch_len + BLOCK > BATCH) {
 		flush(t);
 		t->batch_at = at;
 	}
@@ -83,7 +85,8 @@ static void copy_file(struct floor *t, int dfd, const char *name,
 	if (fd < 0)
 		die("openat", name);
 	if (whole) {
-		struct file_clone_range r = { .src_fd = fd, .src_length = whole,
+		struct file_clone_range r = { .src_fd = fd,
+					      .src_length = whole,
 					      .dest_offset = t->pos };
 
 		if (ioctl(t->out, FICLONERANGE, &r))
@@ -118,7 +121,8 @@ static void walk(struct floor *t, int dfd, const char *path)
 		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			die("fstatat", e->d_name);
 		if (e->d_type == DT_DIR) {
-			sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			sub = openat(dfd, e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (sub < 0)
 				die("openat", e->d_name);
 			walk(t, sub, e->d_name);
@@ -172,7 +176,8 @@ int main(int argc, char **argv)
 	if (of == 2)
 		pthread_join(tid, NULL);
 	for (i = 0; i < of; i++)
-		fprintf(stderr, "%s: %ld files, %ld clones, %lld bytes\n", t[i].image,
-			t[i].files, t[i].clones, (long long)t[i].pos);
+		fprintf(stderr, "%s: %ld files, %ld clones, %lld bytes\n",
+			t[i].image, t[i].files, t[i].clones,
+			(long long)t[i].pos);
 	return 0;
 }
