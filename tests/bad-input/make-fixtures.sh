@@ -293,6 +293,9 @@ for f in tar-gz-crc.tar.gz tar-gz-multi-crc.tar.gz cpio-gz-crc.cpio.gz; do
 		{ echo "make-fixtures.sh: $f is not a CRC-only corruption" >&2; exit 1; }
 done
 rm ok-noise.tar ok-noise.cpio
+# A gzip member inside an xz stream: libarchive unwraps both, but the
+# gzip CRC-32 is checked on the raw file only, so this is refused.
+xz -c ok.tar.gz > tar-gz-in-xz.tar.gz.xz
 
 # ok.tar, then a second stream of 1 MiB of zeros (read and ignored after
 # the tar's end, as padding) whose last check is broken: only reading the
