@@ -5,7 +5,8 @@
 # Every compression gives the same image bytes as the same closure read
 # from a store directory; a corrupt nar byte, a truncated nar, a wrong
 # NarSize and a missing referenced item are each refused with a message
-# naming the item, and leave no image behind.
+# naming the item, and leave no image behind.  A closure of 200 items
+# reads each narinfo once.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 command -v nix-store >/dev/null || { echo "SKIP: nix-store missing (nix-bin)"; exit 77; }
@@ -100,4 +101,47 @@ sed -i 's/^System: i586-gnu/System: x86_64-gnu/' "signed/${glibc:11:32}.narinfo"
 refused "a narinfo changed after signing" signed.conf "^mkhurdimg: $glibc: the narinfo signature is over other contents \\(key key/signing-key.pub\\)$"
 sed -i '/^Signature: /d' "signed/${glibc:11:32}.narinfo"
 refused "an unsigned narinfo" signed.conf "^mkhurdimg: $glibc: the narinfo signature is missing \\(key key/signing-key.pub\\)$"
+
+# A closure of 200 items, each referring to its neighbours and to the item
+# 128 before it, so that items met before the set of known items grows
+# (at 129) are met again after: each narinfo is read once.  One nar (by
+# nix-store --dump) serves every item.
+if command -v strace >/dev/null; then
+	mkdir -p many/nar
+	printf 'one of many\n' > many.file
+	nix-store --dump many.file > many/nar/item.nar
+	python3 - many 200 "$(nix-hash --type sha256 --base32 many.file)" \
+		"$(wc -c < many/nar/item.nar)" <<'PY'
+import hashlib, sys
+d, n, h, size = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+abc = "0123456789abcdfghijklmnpqrsvwxyz"
+def name(i):
+    dg = hashlib.sha256(b"item %d" % i).digest()
+    return "".join(abc[b % 32] for b in dg) + "-item-%03d" % i
+for i in range(n):
+    refs = [name(j) for j in (i - 128, i - 1, i, i + 1) if 0 <= j < n]
+    open("%s/%s.narinfo" % (d, name(i)[:32]), "w").write(
+        "StorePath: /gnu/store/%s\nURL: nar/item.nar\nCompression: none\n"
+        "NarHash: sha256:%s\nNarSize: %s\nReferences: %s\n"
+        % (name(i), h, size, " ".join(refs)))
+PY
+	"$top_srcdir/examples/make-demo-root.sh" many-root >/dev/null
+	root=$(sed -n 's/^StorePath: //p' many/*.narinfo | grep -- '-item-000$')
+	printf 'translators = "none"\nregister-store = true\ndirectory "many-root" { }\nsubstitutes "many" {\n  roots = { "%s" }\n}\n' \
+		"$root" > many.conf
+	if strace -f -qq -e trace=openat -o many.trace "$MKHURDIMG" -q \
+		--types-dir "$top_srcdir/image-types" -o many.img many.conf; then
+		n=$(grep -c '"many/[0-9a-z]*\.narinfo"' many.trace)
+		dd if=many.img of=many.part bs=1M skip=1 status=none
+		items=$(debugfs -R "ls -p /gnu/store" many.part 2>/dev/null | grep -c -- '-item-')
+		[ "$n" = 200 ] && [ "$items" = 200 ] &&
+			ok "a closure of 200 items: each narinfo read once, 200 items in the store" ||
+			bad "a closure of 200 items: $n narinfos read, $items items in the store"
+	else
+		bad "a closure of 200 items: the build failed"
+	fi
+	rm -f many.img many.part many.trace
+else
+	echo "  skip: strace missing: the closure of 200 items is not counted"
+fi
 [ "$fails" = 0 ]

@@ -220,6 +220,39 @@ START_TEST(clusters_written_in_pieces_leave_memory_with_their_batch)
 }
 END_TEST
 
+/* A cluster is appended when first written: until the rest of it is,
+ * the file ends inside it, and what lies past the end reads as zeros. */
+START_TEST(a_cluster_partly_written_reads_zeros_past_the_end_of_the_file)
+{
+	enum { CS = 65536 };
+	static uint8_t buf[CS];
+	struct disk_options opts = { 16, 0, 0, 1 };
+	char path[] = "/tmp/check_qcow2.XXXXXX";
+	int fd = mkstemp(path);
+	struct disk d;
+	struct stat st;
+	size_t k;
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	diag_clear();
+	ck_assert_int_eq(
+		disk_open(&d, &disk_format_qcow2, fd, path, 4 * CS, &opts), 0);
+	memset(buf, 'x', 512);
+	ck_assert_int_eq(disk_write(&d, buf, 512, CS), 0);
+	memset(buf, 'y', CS);
+	ck_assert_int_eq(disk_read(&d, buf, CS, CS), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_lt(st.st_size % CS, CS - 512); /* the file ends in it */
+	for (k = 0; k < CS; k++)
+		ck_assert_msg(buf[k] == (k < 512 ? 'x' : 0),
+			      "byte %zu of the cluster reads %d", k, buf[k]);
+	ck_assert_int_eq(disk_finish(&d), 0);
+	disk_close(&d);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("qcow2");
@@ -233,6 +266,9 @@ int main(void)
 	tcase_add_test(tc, compressed_clusters_read_back_in_every_state);
 	tcase_add_test(
 		tc, clusters_written_in_pieces_leave_memory_with_their_batch);
+	tcase_add_test(
+		tc,
+		a_cluster_partly_written_reads_zeros_past_the_end_of_the_file);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
