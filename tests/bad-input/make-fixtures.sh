@@ -476,3 +476,9 @@ mkdir -p deep-tree/1/2/3/4/5/6/7/8/9/10
 # A system item whose parameters file is one byte over the 1 MiB read.
 p=big-params/gnu/store/7bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-system
 mkdir -p $p && head -c $(((1 << 20) + 1)) /dev/zero | tr '\0' ' ' > $p/parameters
+# Two names of one file, the second where an earlier source has a
+# directory: hardlink/x/a-first and hardlink/x/b-link, and
+# hardlink-dir/x/b-link/.
+mkdir -p hardlink/x hardlink-dir/x/b-link
+printf 'two names\n' > hardlink/x/a-first
+ln hardlink/x/a-first hardlink/x/b-link

@@ -3,6 +3,7 @@
 # time, as the Hurd's ext2fs reads them.  Judged by debugfs, e2fsck and
 # the raw EA/legacy blocks, against Guix's table transcribed here from
 # guix-hurd-image.md 2.4 (not from mkhurdimg's source).
+# A symlink where a translator goes is replaced, with a warning.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 workdir
@@ -106,4 +107,20 @@ if [ "${tb:-0}" != 0 ] && printf '%s\n' "$st" | grep -q 'File ACL: 0 *Translator
 else
 	bad "legacy: Translator '$tb', bytes [$bytes]"
 fi
+# A symlink where a translator goes: replaced by the translator's node,
+# and said.
+mkdir -p sym/dev && ln -s urandom sym/dev/random
+{ cat demo.conf; printf 'directory "sym" { }\n'; } > sym.conf
+err=$(mk -o s.img sym.conf 2>&1) || bad "symlink build failed: $err"
+dd if=s.img of=s.part bs=1M skip=1 status=none
+type=$(debugfs -R "stat /dev/random" s.part 2>/dev/null | sed -n 's/.*Type: \([a-z]*\).*/\1/p')
+tr=$(debugfs -R "ea_list /dev/random" s.part 2>/dev/null | tail -1)
+if [ "$type" = regular ] && case $tr in *gnu.translator*) true ;; *) false ;; esac &&
+	printf '%s\n' "$err" | grep -qx 'mkhurdimg: warning: /dev/random is a symlink; replaced by a node for its translator'; then
+	ok "a symlink at /dev/random: replaced by its translator's node, with a warning"
+else
+	bad "a symlink at /dev/random: type [$type], [$tr], said [$err]"
+fi
+rm -f s.img s.part
+
 [ "$fails" = 0 ]
