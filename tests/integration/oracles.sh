@@ -3,7 +3,8 @@
 # image types: sfdisk (the partition), e2fsck -fn (clean), dumpe2fs -h (the
 # Hurd's parameters and exactly the allowed features), debugfs rdump + diff
 # (every file, with contents) and grub-fstest (GRUB's own ext2 driver reads
-# grub.cfg and the kernel from the partition).
+# grub.cfg and the kernel from the partition); and a directory source's
+# extended attributes read back by debugfs.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 workdir
@@ -91,5 +92,29 @@ if "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -t hurd-raw -o times.im
 		bad "clamped mtimes: got [$got], want [$want]"
 else
 	bad "times: build failed"
+fi
+
+# Extended attributes of a directory source: user.* kept, each with its
+# own length (two on one file, one of them empty); trusted.* dropped (the
+# Hurd's listxattr knows user. and gnu. only).  Read back by debugfs.
+mkdir -p xa-root/xa/dir && printf 'x\n' > xa-root/xa/file
+if setfattr -n user.first -v one xa-root/xa/file 2>/dev/null &&
+	setfattr -n user.second -v "a longer value" xa-root/xa/file &&
+	setfattr -n user.empty xa-root/xa/dir; then
+	setfattr -n trusted.hidden -v no xa-root/xa/file 2>/dev/null
+	{ cat demo.conf; printf 'directory "xa-root" { }\n'; } > xa.conf
+	if "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o xa.img xa.conf; then
+		dd if=xa.img of=xa.part bs=1M skip=1 status=none
+		got=$(for f in file dir; do debugfs -R "ea_list /xa/$f" xa.part 2>/dev/null |
+			sed -n 's/^ *\([a-z]*\.[a-z]*\) ([0-9]*)\( = \(.*\)\)*$/\1=\3/p'; done | tr '\n' ' ')
+		want='user.first="one" user.second="a longer value" user.empty= '
+		[ "$got" = "$want" ] && ok "a directory's xattrs: user.* kept with their lengths, trusted.* dropped" ||
+			bad "a directory's xattrs: got [$got], want [$want]"
+	else
+		bad "xattrs: build failed"
+	fi
+	rm -f xa.img xa.part
+else
+	echo "  skip: this file system takes no user.* xattrs; a directory's xattrs are not tried"
 fi
 [ "$fails" = 0 ]
