@@ -213,6 +213,7 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	close(fd);
 	if (n != st.st_size) {
 		free(*data);
+		*data = NULL; /* the caller frees it on failure too */
 		return -1;
 	}
 	*len = (size_t)n;

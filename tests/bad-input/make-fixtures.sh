@@ -482,3 +482,8 @@ mkdir -p $p && head -c $(((1 << 20) + 1)) /dev/zero | tr '\0' ' ' > $p/parameter
 mkdir -p hardlink/x hardlink-dir/x/b-link
 printf 'two names\n' > hardlink/x/a-first
 ln hardlink/x/a-first hardlink/x/b-link
+# One file with a name in /home/u and one outside it, /home being a
+# partition of its own: hardlink-part/home/u/a and hardlink-part/b.
+mkdir -p hardlink-part/home/u
+printf 'one file, two file systems\n' > hardlink-part/home/u/a
+ln hardlink-part/home/u/a hardlink-part/b
