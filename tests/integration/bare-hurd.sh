@@ -173,4 +173,19 @@ if "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o shells.img shells.co
 else
 	bad "shells: build failed"
 fi
+# A user's own uid among the system ids: the system accounts allocated
+# from 999 down skip it, as Guix's allocate-passwd does.
+printf 'user "late" { uid = 995 group = "users" }\n' | cat plain.conf - > late.conf
+# (bounded: an id allocation that never moves on would hang here)
+if timeout 120 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o late.img late.conf; then
+	dd if=late.img of=late-part.img bs=1M skip=1 status=none
+	got=$(debugfs -R 'cat /etc/passwd' late-part.img 2>/dev/null | cut -d: -f1,3 |
+		grep -E '^(guixbuilder0[456]|guixbuilder10|sshd|late):' | tr '\n' ' ')
+	want="guixbuilder04:996 guixbuilder05:994 guixbuilder06:993 guixbuilder10:989 sshd:988 late:995 "
+	[ "$got" = "$want" ] && ok "a user's uid 995: the system accounts skip it" ||
+		bad "uid 995: got [$got], want [$want]"
+	rm -f late.img late-part.img
+else
+	bad "uid 995: build failed"
+fi
 [ "$fails" = 0 ]
