@@ -5,7 +5,7 @@
 # The demo tree (with a hard link, a 1-byte file and a directory .d added) is built once from the directory
 # and once from each archive of it; every image must be byte-identical.
 # zip, which has no hard links or owners, is checked with e2fsck and
-# debugfs instead.
+# debugfs instead.  xattrs filling one EA block exactly are kept.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 workdir
@@ -84,5 +84,27 @@ if build self.img 'directory "demo-root" { }\narchive "self.tar" { }'; then
 		bad "self link: $(debugfs -R 'stat /srv/self' self.part 2>/dev/null | head -2)"
 else
 	bad "a hard link to itself: the build failed"
+fi
+# xattrs that fill one EA block to its last byte (32 + 4 of header, an
+# entry of 20 for the name "abcd", 4040 of value: 4096) are kept; 4 bytes
+# more are refused (the bad-input case archive-xattrs-over-a-block).
+python3 - full.tar <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    f = tarfile.TarInfo("srv/full"); f.size = 2; f.mtime = 1
+    f.pax_headers = {"SCHILY.xattr.user.abcd": "v" * 4040}
+    t.addfile(f, io.BytesIO(b"x\n"))
+PY
+if build full.img 'directory "demo-root" { }\narchive "full.tar" { }'; then
+	dd if=full.img of=full.part bs=1M skip=1 status=none
+	debugfs -R 'ea_get -f full.value /srv/full user.abcd' full.part >/dev/null 2>&1
+	if [ "$(tr -d v < full.value 2>/dev/null | wc -c)" = 0 ] && [ "$(wc -c < full.value)" = 4040 ] &&
+		e2fsck -fn full.part >/dev/null 2>&1; then
+		ok "xattrs of exactly one block: kept, e2fsck clean"
+	else
+		bad "xattrs of one block: value of $(wc -c < full.value 2>/dev/null) bytes; $(e2fsck -fn full.part 2>&1 | tail -2)"
+	fi
+else
+	bad "xattrs of exactly one block: the build failed"
 fi
 [ "$fails" = 0 ]
