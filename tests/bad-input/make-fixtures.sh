@@ -295,6 +295,17 @@ for f in tar-gz-crc.tar.gz tar-gz-multi-crc.tar.gz cpio-gz-crc.cpio.gz; do
 		{ echo "make-fixtures.sh: $f is not a CRC-only corruption" >&2; exit 1; }
 done
 rm ok-noise.tar ok-noise.cpio
+# A bzip2 file larger than libarchive's first read (64 KiB), cut inside
+# its first 900 KiB block: the filter fails as it opens.
+python3 - <<'EOF2'
+import io, random, tarfile
+data = random.Random(1).randbytes(400000)
+with tarfile.open("big-noise.tar", "w", format=tarfile.USTAR_FORMAT) as t:
+    i = tarfile.TarInfo("srv/noise"); i.size = len(data); i.mtime = 1
+    t.addfile(i, io.BytesIO(data))
+EOF2
+bzip2 -9c big-noise.tar | head -c 200000 > tar-bz2-first-block-cut.tar.bz2
+rm big-noise.tar
 # A gzip member inside an xz stream: libarchive unwraps both, but the
 # gzip CRC-32 is checked on the raw file only, so this is refused.
 xz -c ok.tar.gz > tar-gz-in-xz.tar.gz.xz
