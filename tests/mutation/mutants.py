@@ -42,7 +42,10 @@ MODULES = [
 # boot-demo.sh, guix-system.sh boot QEMU; guestfs.sh starts a libguestfs
 # appliance; valgrind.sh and faults.sh run whole builds many times over;
 # large.sh writes 20,000 items and 65,000 directories; docs.sh checks
-# documentation and make install, not the modules).  The bad-input
+# documentation and make install, format.sh the layout of the sources
+# and layers.sh their includes, not the modules' behaviour; cli.sh gives
+# libconfuse a 10 MB value, which it grows a byte at a time: hours under
+# ASan).  The bad-input
 # catalogue runs as one unit per case (and one for the build of its
 # unbroken fixtures), the corruption sweep as one unit per form, so a
 # mutant runs only the cases that execute its line.
@@ -56,6 +59,8 @@ INTEGRATION = [
     "tests/integration/bare-hurd.sh", "tests/integration/guix-db.sh",
     "tests/integration/unprivileged.sh", "tests/integration/depfile.sh",
     "tests/integration/json.sh", "tests/integration/inspect.sh",
+    "tests/integration/scale.sh", "tests/integration/secrets.sh",
+    "tests/integration/partitions.sh",
 ]
 BAD_INPUT = "tests/bad-input/run.sh"
 SWEEP = "tests/integration/corruption.sh"
