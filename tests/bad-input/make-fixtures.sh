@@ -498,3 +498,9 @@ ln hardlink/x/a-first hardlink/x/b-link
 mkdir -p hardlink-part/home/u
 printf 'one file, two file systems\n' > hardlink-part/home/u/a
 ln hardlink-part/home/u/a hardlink-part/b
+# Where translators go: /dev a regular file (no /dev/null can be made);
+# /dev/vcs a regular file (kept as the console's node, but /dev/vcs/1
+# cannot be made under it).
+mkdir -p dev-is-a-file vcs-is-a-file/dev
+printf 'not a directory\n' > dev-is-a-file/dev
+printf 'not a directory\n' > vcs-is-a-file/dev/vcs
