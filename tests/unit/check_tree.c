@@ -738,46 +738,101 @@ static int find_wrap(size_t *victim_dir)
 	return 0;
 }
 
-START_TEST(deleting_names_keeps_every_other_name_findable)
+/* The other side of the wrap: a run that fills the table's last slots
+ * and goes on at slot 0 with a name whose home is slot 0.  A hole left
+ * before the end must not take that name back past the end, where a
+ * lookup from its home never goes.  The victim: the directory of the
+ * run's first name, when the name at slot 0 is another directory's. */
+static int find_home_zero(size_t *victim_dir)
 {
-	enum { DIRS = 15, FILES = 40 };
-	int attempt, i, m, found = 0;
-	size_t victim = 0;
-	char path[64];
+	size_t i = t.nslots, home;
+	const struct tree_node *zero = tree_slot(&t, 0, &home), *n;
 
-	for (attempt = 0; attempt < 100 && !found; attempt++) {
-		tree_free(&t);
-		ck_assert_int_eq(tree_init(&t, MTIME), 0);
-		for (i = 0; i < DIRS; i++)
-			for (m = 0; m < FILES; m++) {
-				snprintf(path, sizeof(path), "/s%02d/f%02d-%d",
-					 i, m, attempt);
-				quick_put(path);
-			}
-		for (i = 0; i < DIRS; i++) { /* looked up: hashed now */
-			snprintf(path, sizeof(path), "/s%02d/f00-%d", i,
-				 attempt);
-			ck_assert_ptr_nonnull(tree_lookup(&t, path));
+	if (!zero || home != 0)
+		return 0;
+	while (i > 0 && tree_slot(&t, i - 1, &home))
+		i--;
+	if (i == 0 || i == t.nslots)
+		return 0;
+	n = tree_slot(&t, i, &home);
+	if (n->parent == zero->parent)
+		return 0;
+	*victim_dir = (size_t)atoi(n->parent->name + 1);
+	return 1;
+}
+
+/* DIRS directories of FILES names each, for attempt A; the names'
+ * hashes are in the table once one of each directory is looked up. */
+static void fill_dirs(int dirs, int files, int a)
+{
+	char path[64];
+	int i, m;
+
+	tree_free(&t);
+	ck_assert_int_eq(tree_init(&t, MTIME), 0);
+	for (i = 0; i < dirs; i++)
+		for (m = 0; m < files; m++) {
+			snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m,
+				 a);
+			quick_put(path);
 		}
-		ck_assert_uint_eq(t.used, DIRS * FILES);
-		found = find_wrap(&victim);
+	for (i = 0; i < dirs; i++) {
+		snprintf(path, sizeof(path), "/s%02d/f00-%d", i, a);
+		ck_assert_ptr_nonnull(tree_lookup(&t, path));
 	}
-	ck_assert_msg(found, "no name wrapped past the end in 100 tables");
-	attempt--;
+	ck_assert_uint_eq(t.used, (size_t)(dirs * files));
+}
+
+/* The VICTIM directory replaced by a file: its names go, every other
+ * name of attempt A is still found. */
+static void delete_dir_and_check(int dirs, int files, size_t victim, int a)
+{
+	char path[64];
+	int i, m;
+
 	snprintf(path, sizeof(path), "/s%02zu", victim);
-	quick_put(path); /* a file over the directory: its names go */
-	ck_assert_uint_eq(t.used, (DIRS - 1) * FILES);
-	for (i = 0; i < DIRS; i++)
-		for (m = 0; m < FILES; m++) {
+	quick_put(path);
+	ck_assert_uint_eq(t.used, (size_t)((dirs - 1) * files));
+	for (i = 0; i < dirs; i++)
+		for (m = 0; m < files; m++) {
 			struct tree_node *f;
 
 			snprintf(path, sizeof(path), "/s%02d/f%02d-%d", i, m,
-				 attempt);
+				 a);
 			f = tree_lookup(&t, path);
 			if ((size_t)i == victim ? f != NULL : !f)
 				ck_abort_msg("%s %s", path,
 					     f ? "still found" : "lost");
 		}
+}
+
+START_TEST(a_hole_before_the_end_keeps_a_name_homed_at_slot_zero)
+{
+	enum { DIRS = 15, FILES = 40 };
+	int attempt, found = 0;
+	size_t victim = 0;
+
+	for (attempt = 0; attempt < 200 && !found; attempt++) {
+		fill_dirs(DIRS, FILES, attempt);
+		found = find_home_zero(&victim);
+	}
+	ck_assert_msg(found, "no run through the end onto a name homed at 0");
+	delete_dir_and_check(DIRS, FILES, victim, attempt - 1);
+}
+END_TEST
+
+START_TEST(deleting_names_keeps_every_other_name_findable)
+{
+	enum { DIRS = 15, FILES = 40 };
+	int attempt, found = 0;
+	size_t victim = 0;
+
+	for (attempt = 0; attempt < 100 && !found; attempt++) {
+		fill_dirs(DIRS, FILES, attempt);
+		found = find_wrap(&victim);
+	}
+	ck_assert_msg(found, "no name wrapped past the end in 100 tables");
+	delete_dir_and_check(DIRS, FILES, victim, attempt - 1);
 }
 END_TEST
 
@@ -867,6 +922,8 @@ int main(void)
 	tcase_add_test(tc, a_host_file_keeps_its_name);
 	tcase_add_test(tc, an_inode_is_small);
 	tcase_add_test(tc, deleting_names_keeps_every_other_name_findable);
+	tcase_add_test(tc,
+		       a_hole_before_the_end_keeps_a_name_homed_at_slot_zero);
 	tcase_add_test(tc,
 		       detach_moves_the_subtree_and_leaves_an_empty_stand_in);
 	suite_add_tcase(s, tc);
