@@ -5,7 +5,8 @@
 # The demo tree (with a hard link, a 1-byte file and a directory .d added) is built once from the directory
 # and once from each archive of it; every image must be byte-identical.
 # zip, which has no hard links or owners, is checked with e2fsck and
-# debugfs instead.  xattrs filling one EA block exactly are kept.
+# debugfs instead.  xattrs filling one EA block exactly are kept, and an
+# archive of 600 entries is read whole.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 workdir
@@ -106,5 +107,26 @@ if build full.img 'directory "demo-root" { }\narchive "full.tar" { }'; then
 	fi
 else
 	bad "xattrs of exactly one block: the build failed"
+fi
+# An archive of 600 entries: the names seen grow past the first table
+# (512 of 1024 slots) and share slots on the way.  (Bounded: a probe
+# that never moves on would hang here.)
+python3 - many.tar <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.USTAR_FORMAT) as t:
+    for i in range(600):
+        f = tarfile.TarInfo("srv/many/f%03d" % i); f.size = 4; f.mtime = 1
+        t.addfile(f, io.BytesIO(b"%03d\n" % i))
+PY
+sed "s|^directory \"demo-root\" { }|directory \"demo-root\" { }\narchive \"many.tar\" { }|" demo.conf > many.conf
+if timeout 120 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" -o many.img many.conf; then
+	dd if=many.img of=many.part bs=1M skip=1 status=none
+	n=$(debugfs -R 'ls -p /srv/many' many.part 2>/dev/null | grep -c '/f[0-9][0-9][0-9]/')
+	last=$(debugfs -R 'cat /srv/many/f599' many.part 2>/dev/null)
+	[ "$n" = 600 ] && [ "$last" = 599 ] && ok "an archive of 600 entries: all 600 in the image" ||
+		bad "600 entries: $n in the image, the last holds [$last]"
+	rm -f many.img many.part
+else
+	bad "an archive of 600 entries: the build failed (or took over 120 s)"
 fi
 [ "$fails" = 0 ]
