@@ -3,7 +3,7 @@
 # Nix's own tools: every ValidPaths hash and size against nix-hash and
 # nix-store --dump of the host store, every Refs edge against the
 # reference graph, insertion order leaves first, no WAL, and the profile
-# links.  For a closure read from a store (hashed while copied) and for
+# links (one store file has holes, whose zeros the hash must count).  For a closure read from a store (hashed while copied) and for
 # the same closure from a substitute cache (hashes from the narinfos).
 . "$(dirname "$0")/lib.sh"
 need_gnumach
@@ -14,6 +14,18 @@ workdir
 sys=/gnu/store/4rb3r1dfrmy3s1wx3d4dn0p2ak0f9b0b-system
 "$top_srcdir/examples/make-demo-store.sh" demo-store >/dev/null || exit 1
 "$top_srcdir/examples/make-demo-cache.sh" cache zstd >/dev/null 2>&1 || exit 1
+# A file with holes in a store item: its NAR hash counts the holes' zeros.
+# The cache's nar and narinfo for that item are made again from it, by
+# nix-store --dump and nix-hash.
+h=3g5axq2mgfzwfs5idk3z50fb4d1c1hi1
+item=demo-store/gnu/store/$h-hello-standin-2.12
+mkdir -p "$item/share" && truncate -s 3000000 "$item/share/sparse"
+printf middle | dd of="$item/share/sparse" bs=1 seek=1500000 conv=notrunc status=none
+nar=$(sed -n 's/^URL: //p' "cache/$h.narinfo")
+nix-store --dump "$item" | zstd -q -c > "cache/$nar"
+sed -i "s|^FileSize: .*|FileSize: $(wc -c < "cache/$nar")|
+	s|^NarHash: .*|NarHash: sha256:$(nix-hash --type sha256 --base32 "$item")|
+	s|^NarSize: .*|NarSize: $(nix-store --dump "$item" | wc -c)|" "cache/$h.narinfo"
 cp "$top_srcdir/examples/bare-hurd.conf" store.conf
 sed "s|^closure .*|substitutes \"cache\" { roots = { \"$sys\" } }|; /^  store = /d; /^}$/{x;s/^/x/;/^x\\{5\\}$/{x;d};x}" store.conf > cache.conf
 grep -q '^substitutes "cache"' cache.conf || bad "cache.conf was not made"
