@@ -198,6 +198,7 @@ nars = {
         + item[2:])),
     "nar-dir-unknown-token": nar(s("(") + s("type") + s("directory") + s("member") +
         s("(") + s("name") + s("x") + s("node") + regular(b"x\n") + s(")") + s(")")),
+    "nar-cut-after-regular": nar(s("(") + s("type") + s("regular")),
     "nar-unknown-type": nar(directory(item[:2] + [
         ("link", s("(") + s("type") + s("hardlink") + s("target") + s("hello.txt") + s(")"))])),
     "nar-unsorted": nar(directory([item[1], item[0], item[2]])),
