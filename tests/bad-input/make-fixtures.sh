@@ -505,3 +505,8 @@ ln hardlink-part/home/u/a hardlink-part/b
 mkdir -p dev-is-a-file vcs-is-a-file/dev
 printf 'not a directory\n' > dev-is-a-file/dev
 printf 'not a directory\n' > vcs-is-a-file/dev/vcs
+# A file's second name one level deeper than max-depth 8 allows, its
+# first name (0-file, walked first) where it may be.
+mkdir -p deep-link/1/2/3/4/5/6/7
+printf 'one file\n' > deep-link/0-file
+ln deep-link/0-file deep-link/1/2/3/4/5/6/7/link
