@@ -467,8 +467,8 @@ def run_test(tree, units, test, log, timeout):
 def run_units(tree, units, tests, log, seconds, jobs):
     """Run TESTS, JOBS at a time, in their order, until one fails: the
     failing unit (with " (timeout)" when it ran too long), or None; and
-    how many were started.  Each unit runs in its own process group, and
-    its output goes to LOG when it ends."""
+    how many were started.  Each unit runs in its own process group,
+    which is killed when the unit ends, and its output goes to LOG."""
     running, started, failed = [], 0, None
     pending = list(tests)
     try:
@@ -497,6 +497,13 @@ def run_units(tree, units, tests, log, seconds, jobs):
                         failed = test + " (timeout)"
                 elif r not in (0, 77) and failed is None:
                     failed = test
+                if r is not None:
+                    # What the unit left behind in its group (a test
+                    # case Check forked and lost on its own timeout).
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 running.remove(item)
                 out.seek(0)
                 with open(log, "ab") as f:
