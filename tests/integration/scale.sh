@@ -7,7 +7,8 @@
 # thousands without), directories of a hundred files, hard links across
 # directories (500 files with a second name), symlinks short and long,
 # empty files, a file with holes, a file of 3 MiB and one byte, a
-# directory with an xattr.  Built raw and
+# directory with an xattr, 300 empty directories; built with 256 file
+# descriptors at most.  Built raw and
 # qcow2 with --threads 1 (no helper thread), 2 and 5: the raw images are
 # the same bytes, the qcow2 images too, and the raw one holds the same
 # disk as the qcow2 one (qemu-img compare).  check-image.sh judges the raw
@@ -31,6 +32,8 @@ for a in range(5):
     for i in range(100):
         with open("%s/f%03d" % (d, i), "wb") as f:
             f.write(rng.randbytes(rng.randrange(9000)))
+for i in range(300):  # more directories than the 256 descriptors below
+    os.makedirs("tree/many-dirs/d%03d" % i)
 os.makedirs("tree/links")
 for a in range(5):  # 500 files with a second name: the walk's table of
     for i in range(100):  # inodes seen twice grows past 256
@@ -59,7 +62,10 @@ else
 fi
 sed 's|^directory "demo-root" { }|&\ndirectory "tree" { target = "/srv/tree" }|' \
 	"$top_srcdir/examples/demo.conf" > scale.conf
-# (bounded: a scan that loops must fail here, not hang the suite)
+# (bounded: a scan that loops must fail here, not hang the suite; and
+# 256 descriptors, which a scan that kept one per directory or per file
+# would run out of)
+ulimit -n 256
 mk() { timeout 120 "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 
 for fmt in raw qcow2; do
