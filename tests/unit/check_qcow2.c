@@ -127,21 +127,32 @@ END_TEST
  * written: 4000 random writes and reads over 160 clusters of 4 KiB, half
  * of the writes whole clusters (so they complete and queue), half of the
  * data a repeated byte (deflated) and half random (stored). */
+/* A qcow2 disk of SIZE bytes in D, in a file already unlinked (the name
+ * is for messages only); the file's descriptor. */
+static int open_scratch(struct disk *d, uint64_t size,
+			const struct disk_options *opts)
+{
+	char path[] = "/tmp/check_qcow2.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	diag_clear();
+	ck_assert_int_eq(disk_open(d, &disk_format_qcow2, fd,
+				   "check_qcow2 scratch disk", size, opts),
+			 0);
+	return fd;
+}
+
 START_TEST(compressed_clusters_read_back_in_every_state)
 {
 	enum { CS = 4096, SIZE = 160 * CS, MAX = 3 * CS };
 	static uint8_t shadow[SIZE], buf[MAX], got[MAX];
 	struct disk_options opts = { 12, 0, 1, 1 };
-	char path[] = "/tmp/check_qcow2.XXXXXX";
-	int fd = mkstemp(path), i, reads = 0;
 	struct disk d;
+	int fd = open_scratch(&d, SIZE, &opts), i, reads = 0;
 	size_t k;
 
-	ck_assert_int_ge(fd, 0);
-	unlink(path);
-	diag_clear();
-	ck_assert_int_eq(
-		disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &opts), 0);
 	memset(shadow, 0, sizeof(shadow));
 	srand(16);
 	for (i = 0; i < 4000; i++) {
@@ -190,17 +201,11 @@ START_TEST(clusters_written_in_pieces_leave_memory_with_their_batch)
 	enum { CS = 4096, N = 1024, SIZE = N * CS };
 	static uint8_t buf[CS];
 	struct disk_options opts = { 12, 0, 1, 1 };
-	char path[] = "/tmp/check_qcow2.XXXXXX";
-	int fd = mkstemp(path);
 	struct disk d;
+	int fd = open_scratch(&d, SIZE, &opts);
 	struct stat st;
 	size_t i, k;
 
-	ck_assert_int_ge(fd, 0);
-	unlink(path);
-	diag_clear();
-	ck_assert_int_eq(
-		disk_open(&d, &disk_format_qcow2, fd, path, SIZE, &opts), 0);
 	srand(7);
 	for (i = 0; i < N; i++) {
 		for (k = 0; k < CS; k++)
@@ -227,17 +232,11 @@ START_TEST(a_cluster_partly_written_reads_zeros_past_the_end_of_the_file)
 	enum { CS = 65536 };
 	static uint8_t buf[CS];
 	struct disk_options opts = { 16, 0, 0, 1 };
-	char path[] = "/tmp/check_qcow2.XXXXXX";
-	int fd = mkstemp(path);
 	struct disk d;
+	int fd = open_scratch(&d, 4 * CS, &opts);
 	struct stat st;
 	size_t k;
 
-	ck_assert_int_ge(fd, 0);
-	unlink(path);
-	diag_clear();
-	ck_assert_int_eq(
-		disk_open(&d, &disk_format_qcow2, fd, path, 4 * CS, &opts), 0);
 	memset(buf, 'x', 512);
 	ck_assert_int_eq(disk_write(&d, buf, 512, CS), 0);
 	memset(buf, 'y', CS);

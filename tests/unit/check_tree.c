@@ -806,33 +806,35 @@ static void delete_dir_and_check(int dirs, int files, size_t victim, int a)
 		}
 }
 
-START_TEST(a_hole_before_the_end_keeps_a_name_homed_at_slot_zero)
+/* Tables of 15 directories of 40 names are made, up to ATTEMPTS of them,
+ * until FIND picks a victim directory in one; then its names are
+ * deleted, and every other name must still be found. */
+static void delete_where_found(int (*find)(size_t *), int attempts,
+			       const char *none)
 {
 	enum { DIRS = 15, FILES = 40 };
 	int attempt, found = 0;
 	size_t victim = 0;
 
-	for (attempt = 0; attempt < 200 && !found; attempt++) {
+	for (attempt = 0; attempt < attempts && !found; attempt++) {
 		fill_dirs(DIRS, FILES, attempt);
-		found = find_home_zero(&victim);
+		found = find(&victim);
 	}
-	ck_assert_msg(found, "no run through the end onto a name homed at 0");
+	ck_assert_msg(found, "%s", none);
 	delete_dir_and_check(DIRS, FILES, victim, attempt - 1);
+}
+
+START_TEST(a_hole_before_the_end_keeps_a_name_homed_at_slot_zero)
+{
+	delete_where_found(find_home_zero, 200,
+			   "no run through the end onto a name homed at 0");
 }
 END_TEST
 
 START_TEST(deleting_names_keeps_every_other_name_findable)
 {
-	enum { DIRS = 15, FILES = 40 };
-	int attempt, found = 0;
-	size_t victim = 0;
-
-	for (attempt = 0; attempt < 100 && !found; attempt++) {
-		fill_dirs(DIRS, FILES, attempt);
-		found = find_wrap(&victim);
-	}
-	ck_assert_msg(found, "no name wrapped past the end in 100 tables");
-	delete_dir_and_check(DIRS, FILES, victim, attempt - 1);
+	delete_where_found(find_wrap, 100,
+			   "no name wrapped past the end in 100 tables");
 }
 END_TEST
 
