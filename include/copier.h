@@ -4,8 +4,10 @@
  * disk offsets to file offsets as they are (raw) and where bytes never
  * written read as zeros.  Each file's byte ranges go to their places in
  * the disk through disk_copy (shared blocks, copy_file_range); what the
- * kernel leaves is read and written here.  The size and mtime the scan
- * saw are checked once the bytes are in (hostfile_unchanged).
+ * kernel leaves, and where blocks are shared each file's last partial
+ * block, is read and written here, neighbours together.  The size and
+ * mtime the scan saw are checked once the bytes are in
+ * (hostfile_unchanged).
  *
  * The copies run on helper threads while the writer goes on with the
  * inodes: every file has its own place, so the image is the same in any

@@ -15,7 +15,10 @@
  *                        (zero), or copies half of what it is asked
  *                        (short): the writer must fall back
  *   FAULT_CLONE=HOW      every FICLONERANGE into DIR fails with EOPNOTSUPP
- *                        (eopnotsupp), EXDEV (exdev) or EINVAL (einval)
+ *                        (eopnotsupp), EXDEV (exdev) or EINVAL (einval),
+ *                        or (emulate) succeeds as on a file system with
+ *                        reflinks: whole 4 KiB blocks only (EINVAL for
+ *                        any other range), their bytes copied here
  *   FAULT_MUTATE=PATH    at the Kth open of PATH (FAULT_MUTATE_AT, default
  *                        the last one FAULT_COUNT saw: give it) do
  *   FAULT_ACTION=ACT     truncate (to half), remove, grow-after (append
@@ -46,6 +49,7 @@
 #include <limits.h>
 #include <linux/fs.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +512,35 @@ ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off,
 	return real_copy_file_range(in, in_off, out, out_off, len, flags);
 }
 
+/* What btrfs or XFS does for FICLONERANGE, as far as the bytes go: the
+ * range must be whole blocks (mkhurdimg never asks for a file's end). */
+static int emulate_clone(int out, const struct file_clone_range *r)
+{
+	REAL(ssize_t, pread, int, void *, size_t, off_t);
+	REAL(ssize_t, pwrite, int, const void *, size_t, off_t);
+	char buf[65536];
+	uint64_t done = 0;
+
+	if (!r->src_length ||
+	    (r->src_offset | r->src_length | r->dest_offset) & 4095)
+		return errno = EINVAL, -1;
+	while (done < r->src_length) {
+		size_t want = r->src_length - done < sizeof(buf) ?
+				      (size_t)(r->src_length - done) :
+				      sizeof(buf);
+		ssize_t n = real_pread((int)r->src_fd, buf, want,
+				       (off_t)(r->src_offset + done));
+
+		if (n <= 0)
+			return errno = n ? errno : EINVAL, -1;
+		if (real_pwrite(out, buf, (size_t)n,
+				(off_t)(r->dest_offset + done)) != n)
+			return errno = EIO, -1;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	REAL(int, ioctl, int, unsigned long, ...);
@@ -531,6 +564,8 @@ int ioctl(int fd, unsigned long request, ...)
 		return errno = EXDEV, -1;
 	if (how && !strcmp(how, "einval"))
 		return errno = EINVAL, -1;
+	if (how && !strcmp(how, "emulate"))
+		return emulate_clone(fd, arg);
 	return real_ioctl(fd, request, arg);
 }
 

@@ -23,7 +23,9 @@
 #    less, the read/write path does the rest: the same bytes every time,
 #    with one thread or more, and the same disk as the qcow2 image
 #    (qemu-img compare); small files read are written together, in far
-#    fewer writes than files;
+#    fewer writes than files; with reflinks (the shim's emulated
+#    FICLONERANGE) whole blocks are cloned and the files' last partial
+#    blocks written together, with no copy_file_range: the same bytes;
 # and without it:
 #  * SIGKILL at points spread over a build leaves the target either as it
 #    was or complete, and at most a temporary file named
@@ -194,6 +196,7 @@ for how in exdev eopnotsupp zero short; do
 	# together: far fewer writes than files.
 	extra=$(($(awk '$1 == "pwrite" { print $2 }' counts) -
 		$(awk '$1 == "pwrite" { print $2 }' counts.ref)))
+	rw_writes=$extra
 	if [ $extra -gt 0 ] && [ $((extra * 4)) -lt $nsmall ]; then
 		ok "copy_file_range exdev: $nsmall small files written in $extra writes"
 	else
@@ -213,6 +216,25 @@ for how in exdev einval; do
 		cmp -s out/x.img out/ref.img && ok "FICLONERANGE $how: copied instead, the same bytes" ||
 		bad "FICLONERANGE $how: the image differs"
 done
+# With reflinks (emulated: the shim copies what a reflink would share),
+# each file's whole blocks are cloned and its last partial block goes to
+# the batch: no copy_file_range at all, the same bytes, and at most one
+# write more per cloned file than the read/write path needs (a clone
+# between two tails parts them); not a write per tail.
+rm -f out/x.img
+FAULT_DIR=$outdir FAULT_CLONE=emulate FAULT_COUNT=$PWD/counts LD_PRELOAD=$shim \
+	"$MKHURDIMG" -q -t hurd-raw -o out/x.img os.conf || bad "reflinks: the build failed"
+clones=$(awk '$1 == "clone" { print $2 }' counts)
+cfr=$(awk '$1 == "copy_file_range" { print $2 }' counts)
+tails=$(find root -type f ! -size 0 -printf '%s\n' | awk '$1 % 4096 { n++ } END { print n }')
+extra=$(($(awk '$1 == "pwrite" { print $2 }' counts) -
+	$(awk '$1 == "pwrite" { print $2 }' counts.ref)))
+if cmp -s out/x.img out/ref.img && [ "$cfr" = 0 ] && [ "$clones" -gt 0 ] &&
+	[ $extra -le $((rw_writes + clones)) ] && [ $extra -lt "$tails" ]; then
+	ok "reflinks: $clones clones, no copy_file_range, $tails tails in $extra writes, the same bytes"
+else
+	bad "reflinks: $clones clones, $cfr copy_file_range, $tails tails in $extra writes (read/write path: $rw_writes), image $(cmp out/x.img out/ref.img 2>&1)"
+fi
 rm -rf root/shapes out/ref.qcow2
 # ---- kernels without the *xattrat calls (before 6.13, or a seccomp
 # filter that refuses them): xattrs are read by path instead, the same ----
