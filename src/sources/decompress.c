@@ -274,6 +274,8 @@ static int filter_open(struct decomp *d)
 		return diag_error(EXIT_BUILD, "out of memory");
 	archive_read_support_filter_all(d->a);
 	archive_read_support_format_raw(d->a);
+	/* Raw refuses no bytes at all; a stream holding nothing is empty. */
+	archive_read_support_format_empty(d->a);
 	/* Opening decompresses the first block: a filter may fail there,
 	 * and then leaves no filter behind (and no errno: it is not I/O).
 	 * The raw format refuses only an empty file, which is PLAIN. */
@@ -304,6 +306,10 @@ static int filter_open(struct decomp *d)
 				EXIT_BUILD,
 				"%s: gzip inside another compression (%s), whose CRC-32 cannot be checked; refused",
 				d->path, archive_filter_name(d->a, n - 2));
+	if (r == ARCHIVE_EOF) {
+		d->state = AT_END;
+		return 0;
+	}
 	if (r != ARCHIVE_OK) {
 		filter_failed(d, read_all(d));
 		return diag_error(EXIT_BUILD, "%s: %s", d->path, d->err);

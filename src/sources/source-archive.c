@@ -509,9 +509,12 @@ static int for_each(const char *file, const struct opened *o,
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF && token == 0 &&
 		    archive_format(a) == ARCHIVE_FORMAT_EMPTY)
-			return diag_error(EXIT_BUILD,
-					  "%s: an empty file, not an archive",
-					  file);
+			return o->d ? diag_error(EXIT_BUILD,
+						 "%s: empty once decompressed (%s), not an archive",
+						 file, decomp_name(o->d)) :
+				      diag_error(EXIT_BUILD,
+						 "%s: an empty file, not an archive",
+						 file);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)

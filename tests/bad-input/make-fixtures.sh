@@ -310,6 +310,9 @@ rm big-noise.tar
 # A gzip member inside an xz stream: libarchive unwraps both, but the
 # gzip CRC-32 is checked on the raw file only, so this is refused.
 xz -c ok.tar.gz > tar-gz-in-xz.tar.gz.xz
+# Compressed streams holding nothing: whole and well formed, not archives.
+gzip -9n < /dev/null > empty.tar.gz
+xz < /dev/null > empty.tar.xz
 
 # ok.tar, then a second stream of 1 MiB of zeros (read and ignored after
 # the tar's end, as padding) whose last check is broken: only reading the
