@@ -493,6 +493,18 @@ static int add_entry(struct reading *rd, struct archive_entry *e,
 	return tree_put(rd->t, path, ino, &node) ? EXIT_BUILD : 0;
 }
 
+/* Not an archive: nothing at all, or nothing once decompressed. */
+static int no_entries(const char *file, const struct opened *o)
+{
+	if (o->d)
+		return diag_error(
+			EXIT_BUILD,
+			"%s: empty once decompressed (%s), not an archive",
+			file, decomp_name(o->d));
+	return diag_error(EXIT_BUILD, "%s: an empty file, not an archive",
+			  file);
+}
+
 /* Walk every header; FN gets each entry and its ordinal.  ARCHIVE_RETRY
  * (a damaged header libarchive could skip) is an error here: an image is
  * not made from what is left of a damaged archive. */
@@ -509,12 +521,7 @@ static int for_each(const char *file, const struct opened *o,
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF && token == 0 &&
 		    archive_format(a) == ARCHIVE_FORMAT_EMPTY)
-			return o->d ? diag_error(EXIT_BUILD,
-						 "%s: empty once decompressed (%s), not an archive",
-						 file, decomp_name(o->d)) :
-				      diag_error(EXIT_BUILD,
-						 "%s: an empty file, not an archive",
-						 file);
+			return no_entries(file, o);
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
