@@ -60,7 +60,7 @@ INTEGRATION = [
     "tests/integration/unprivileged.sh", "tests/integration/depfile.sh",
     "tests/integration/json.sh", "tests/integration/inspect.sh",
     "tests/integration/scale.sh", "tests/integration/secrets.sh",
-    "tests/integration/partitions.sh",
+    "tests/integration/partitions.sh", "tests/integration/reflink.sh",
 ]
 BAD_INPUT = "tests/bad-input/run.sh"
 SWEEP = "tests/integration/corruption.sh"
