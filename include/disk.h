@@ -76,7 +76,8 @@ int disk_error(struct disk *d, const char *what, int err);
  * FICLONERANGE), with DISK_COPY the rest is copied (copy_file_range).  A
  * kind the kernel refuses between these files (EXDEV, EOPNOTSUPP, ...)
  * is cleared from *CAPS, so the caller need not ask again for files of
- * the same file system.  *DONE gets the bytes done from the start; the
+ * the same file system, and DISK_SHARED is set once blocks were shared.
+ * *DONE gets the bytes done from the start; the
  * caller writes the rest itself (also after a short count or 0).
  * Returns 0, or an errno value of the output (a full disk), without a
  * message: helper threads call it, and so disk_pwrite.  Without a copy
@@ -84,6 +85,7 @@ int disk_error(struct disk *d, const char *what, int err);
  */
 #define DISK_CLONE 1
 #define DISK_COPY 2
+#define DISK_SHARED 4 /* a clone worked: not a kind to try, a fact learnt */
 int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 	      uint64_t off, int *caps, uint64_t *done);
 int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off);

@@ -217,16 +217,23 @@ static int batch_add(struct worker *w, int fd, const struct job *j,
 	return 0;
 }
 
+/* What the kernel does for a source, learnt from one job (FROM) into
+ * what INTO says: a kind refused stays refused, sharing seen stays seen. */
+static int merge_caps(int into, int from)
+{
+	return (into & from & ~DISK_SHARED) | ((into | from) & DISK_SHARED);
+}
+
 /* The bytes of R to offer the kernel; the rest goes to the batch.
- * Where blocks are shared (btrfs, XFS), a file's last partial block is
- * batched too: there copy_file_range of a few bytes first tries a clone,
- * taking the image's lock, then writes one page, each costing more than
- * the copy does (bench/RESULTS.md). */
+ * Once blocks are shared from this source (btrfs, XFS), a file's last
+ * partial block is batched too: there copy_file_range of a few bytes
+ * first tries a clone, taking the image's lock, then writes one page,
+ * each costing more than the copy does (bench/RESULTS.md). */
 static uint64_t for_kernel(const struct copy_range *r, int caps, uint64_t block)
 {
-	if (caps & DISK_CLONE)
+	if ((caps & DISK_CLONE) && (caps & DISK_SHARED))
 		return r->len - r->len % block;
-	if (!caps && r->len <= BATCH_RANGE)
+	if (!(caps & (DISK_CLONE | DISK_COPY)) && r->len <= BATCH_RANGE)
 		return 0;
 	return r->len;
 }
@@ -333,7 +340,7 @@ static void do_run(struct worker *w, struct job *v, int *caps, size_t nv,
 		keep_first(first, &f);
 		for (m = k + 1; caps[k] != had && m < nv; m++)
 			if (dev_of(v[m].n) == dev_of(v[k].n))
-				caps[m] &= caps[k];
+				caps[m] = merge_caps(caps[m], caps[k]);
 	}
 	f.kind = F_NONE;
 	batch_flush(w, &f);
@@ -366,7 +373,8 @@ static void *work(void *arg)
 
 		pthread_mutex_lock(&c->lock);
 		for (k = 0; k < nv; k++)
-			caps_of(c, v[k].n)->caps &= caps[k];
+			caps_of(c, v[k].n)->caps =
+				merge_caps(caps_of(c, v[k].n)->caps, caps[k]);
 		note(c, &f);
 		c->busy -= nv;
 		if (!c->busy && !c->count && c->draining)
@@ -440,7 +448,7 @@ int copier_add(struct copier *c, uint64_t seq, const struct tree_node *n,
 
 		caps = caps_of(c, n)->caps;
 		do_job(&c->self, &j, &caps, &f);
-		caps_of(c, n)->caps &= caps;
+		caps_of(c, n)->caps = merge_caps(caps_of(c, n)->caps, caps);
 		free(j.more);
 		note(c, &f);
 		return f.kind != F_NONE;

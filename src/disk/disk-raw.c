@@ -72,6 +72,7 @@ static int raw_clone(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 		return 0;
 	if (ioctl(d->fd, FICLONERANGE, &r) == 0) {
 		*done = r.src_length;
+		*caps |= DISK_SHARED;
 		return 0;
 	}
 	if (output_error(errno))

@@ -216,13 +216,29 @@ for how in exdev einval; do
 		cmp -s out/x.img out/ref.img && ok "FICLONERANGE $how: copied instead, the same bytes" ||
 		bad "FICLONERANGE $how: the image differs"
 done
+# Without reflinks (this directory's file system, unless it is btrfs or
+# XFS), every file with data is copied by copy_file_range, its last
+# partial block too.
+fstype=$(stat -f -c %T .)
+withdata=$(find root -type f ! -size 0 | wc -l)
+cfr=$(awk '$1 == "copy_file_range" { print $2 }' counts.ref)
+case $fstype in
+btrfs | xfs) echo "note: $fstype here: the clean build shares blocks; not counted" ;;
+*)
+	[ "$cfr" -ge "$withdata" ] &&
+		ok "no reflinks ($fstype): $cfr copy_file_range for $withdata files with data" ||
+		bad "no reflinks ($fstype): $cfr copy_file_range for $withdata files with data"
+	;;
+esac
 # With reflinks (emulated: the shim copies what a reflink would share),
-# each file's whole blocks are cloned and its last partial block goes to
-# the batch: no copy_file_range at all, the same bytes, with helper
-# threads and without.  With one thread the batches are the writer's
-# alone, so their count is exact: at most one write more per cloned file
-# than the read/write path needs (a clone between two tails parts them),
-# and fewer than one per tail.
+# each file's whole blocks are cloned, and once a clone has worked, its
+# last partial block goes to the batch: copy_file_range only for the
+# files before that (with one thread, the small files ahead of the first
+# one with a whole block; a few more with helper threads, which learn it
+# a run of jobs later), the same bytes.  With one thread the batches are the
+# writer's alone, so their count is exact: at most one write more per
+# cloned file than the read/write path needs (a clone between two tails
+# parts them), and fewer than one per tail.
 tails=$(find root -type f ! -size 0 -printf '%s\n' | awk '$1 % 4096 { n++ } END { print n }')
 for threads in 2 1; do
 	rm -f out/x.img
@@ -233,9 +249,10 @@ for threads in 2 1; do
 	cfr=$(awk '$1 == "copy_file_range" { print $2 }' counts)
 	extra=$(($(awk '$1 == "pwrite" { print $2 }' counts) -
 		$(awk '$1 == "pwrite" { print $2 }' counts.ref)))
-	if cmp -s out/x.img out/ref.img && [ "$cfr" = 0 ] && [ "$clones" -gt 0 ] &&
-		{ [ $threads != 1 ] || { [ $extra -le $((rw_writes + clones)) ] && [ $extra -lt "$tails" ]; }; }; then
-		ok "reflinks, --threads $threads: $clones clones, no copy_file_range, $tails tails in $extra writes, the same bytes"
+	if cmp -s out/x.img out/ref.img && [ "$clones" -gt 0 ] && [ $((cfr * 5)) -lt "$tails" ] &&
+		{ [ $threads != 1 ] || { [ "$cfr" -gt 0 ] && [ $((cfr * 20)) -lt "$tails" ] &&
+			[ $extra -le $((rw_writes + clones)) ] && [ $extra -lt "$tails" ]; }; }; then
+		ok "reflinks, --threads $threads: $clones clones, $cfr copy_file_range, $tails tails in $extra writes, the same bytes"
 	else
 		bad "reflinks, --threads $threads: $clones clones, $cfr copy_file_range, $tails tails in $extra writes (read/write path: $rw_writes), image $(cmp out/x.img out/ref.img 2>&1)"
 	fi
