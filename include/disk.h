@@ -77,8 +77,8 @@ int disk_error(struct disk *d, const char *what, int err);
  * kind the kernel refuses between these files (EXDEV, EOPNOTSUPP, ...)
  * is cleared from *CAPS, so the caller need not ask again for files of
  * the same file system, and DISK_SHARED is set once blocks were shared.
- * *DONE gets the bytes done from the start; the
- * caller writes the rest itself (also after a short count or 0).
+ * *DONE gets the bytes done from the start; the caller writes the rest
+ * itself (also after a short count or 0).
  * Returns 0, or an errno value of the output (a full disk), without a
  * message: helper threads call it, and so disk_pwrite.  Without a copy
  * operation, nothing is done.

@@ -238,7 +238,8 @@ static uint64_t for_kernel(const struct copy_range *r, int caps, uint64_t block)
 	return r->len;
 }
 
-/* The copies of one file; *CAPS loses what the kernel refused. */
+/* The copies of one file; *CAPS loses what the kernel refused, and
+ * learns when it shared blocks. */
 static int copy_ranges(struct worker *w, int fd, const struct job *j, int *caps,
 		       struct failure *f)
 {
