@@ -24,8 +24,9 @@
 #    with one thread or more, and the same disk as the qcow2 image
 #    (qemu-img compare); small files read are written together, in far
 #    fewer writes than files; with reflinks (the shim's emulated
-#    FICLONERANGE) whole blocks are cloned and the files' last partial
-#    blocks written together, with no copy_file_range: the same bytes;
+#    FICLONERANGE) whole blocks are cloned and, once a clone has worked,
+#    the files' last partial blocks written together instead of by
+#    copy_file_range: the same bytes;
 # and without it:
 #  * SIGKILL at points spread over a build leaves the target either as it
 #    was or complete, and at most a temporary file named
