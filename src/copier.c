@@ -224,6 +224,15 @@ static int merge_caps(int into, int from)
 	return (into & from & ~DISK_SHARED) | ((into | from) & DISK_SHARED);
 }
 
+/* What a job learnt of N's file system, for the next (under the lock,
+ * when there are helpers). */
+static void learn(struct copier *c, const struct tree_node *n, int caps)
+{
+	struct devcaps *dc = caps_of(c, n);
+
+	dc->caps = merge_caps(dc->caps, caps);
+}
+
 /* The bytes of R to offer the kernel; the rest goes to the batch.
  * Once blocks are shared from this source (btrfs, XFS), a file's last
  * partial block is batched too: there copy_file_range of a few bytes
@@ -374,8 +383,7 @@ static void *work(void *arg)
 
 		pthread_mutex_lock(&c->lock);
 		for (k = 0; k < nv; k++)
-			caps_of(c, v[k].n)->caps =
-				merge_caps(caps_of(c, v[k].n)->caps, caps[k]);
+			learn(c, v[k].n, caps[k]);
 		note(c, &f);
 		c->busy -= nv;
 		if (!c->busy && !c->count && c->draining)
@@ -449,7 +457,7 @@ int copier_add(struct copier *c, uint64_t seq, const struct tree_node *n,
 
 		caps = caps_of(c, n)->caps;
 		do_job(&c->self, &j, &caps, &f);
-		caps_of(c, n)->caps = merge_caps(caps_of(c, n)->caps, caps);
+		learn(c, n, caps);
 		free(j.more);
 		note(c, &f);
 		return f.kind != F_NONE;
