@@ -58,18 +58,8 @@ rm -f "$mnt/r1.img"
 sync
 
 read -r excl shared < <(btrfs filesystem du -s --raw "$mnt/r.img" | awk 'NR == 2 { print $2, $3 }')
-# Each file once (the hard link is one file), by its size.
-sizes=$(find "$t" "$mnt/boot-root" -type f -links 1 -printf '%s\n'
-	find "$t" "$mnt/boot-root" -type f -links +1 -printf '%i %s\n' | sort -u | cut -d' ' -f2)
-whole=$(echo "$sizes" | awk '{ s += int($1 / 4096) } END { print s * 4096 }')
-tails=$(echo "$sizes" | awk '$1 % 4096 { n++ } END { print n * 4096 }')
-data=$(echo "$sizes" | awk '{ s += int(($1 + 4095) / 4096) } END { print s * 4096 }')
-# What is not file data: the blocks ext2 counts in use less the files'
-# (superblock at 1 MiB + 1024: s_blocks_count, then s_free_blocks_count
-# two words on), and the 1 MiB before the partition.
-used=$(od -An -tu4 -j $((1048576 + 1024 + 4)) -N 12 ref.img | awk '{ print ($1 - $3) * 4096 }')
-meta=$((used - data + 1048576))
-bound=$(awk -v t="$tails" -v m="$meta" 'BEGIN { printf "%.0f", (t + m) * 1.05 }')
+read -r whole tails meta bound < <("$top_srcdir/tests/integration/share-bound.sh" \
+	ref.img "$t" "$mnt/boot-root") || bad "share-bound.sh failed"
 [ "$shared" -ge "$whole" ] &&
 	ok "shared: $shared bytes, the files' whole blocks $whole" ||
 	bad "shared: $shared bytes, less than the files' whole blocks ($whole)"
