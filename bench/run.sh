@@ -28,7 +28,9 @@
 #     bytes (btrfs filesystem du) against the file tails it cannot share
 #     plus the file system's metadata.  Beside it, bench/btrfs-floor.c
 #     (built with $CC) against tar: the least work any tool keeping the
-#     README's promises does there, with no ext2 at all.
+#     README's promises does there, with no ext2 at all, with one thread,
+#     two into one image, and two each into its own image; and the CPU
+#     time of each.
 #  4. System calls (goal 5): strace -f on TREE, per entry, against tar
 #     (every call, also those strace -c leaves out, such as listxattrat).
 #     BENCH_BASELINE=PROGRAM counts an older mkhurdimg too.
@@ -111,39 +113,47 @@ mk() { "$MKHURDIMG" -q --types-dir "$top_srcdir/image-types" "$@"; }
 
 # ---- measuring ----
 
-# run NAME CMD...: one timed run; sets t and m (seconds, peak KiB).
-# The files named in $scratch (outputs) are removed first, untimed.
+# run NAME CMD...: one timed run; sets t, m and tc (seconds, peak KiB,
+# CPU seconds: user + system, of all its threads).  The files named in
+# $scratch (outputs) are removed first, untimed.
 scratch=
 run() {
-	local name=$1
+	local name=$1 u k
 	shift
 	[ -n "$scratch" ] && rm -f $scratch
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 		{ log "$name failed: $(tail -3 "$work/err")"; failed[${name%.[ab]}]=1; }
-	read -r t m < <(tail -1 "$work/time")
+	read -r t m u k < <(tail -1 "$work/time")
+	tc=$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.2f", u + k }')
 }
 
 # pair KEY "CMD A" "CMD B" [N]: A and B alternately, N (REPS) times each
 # after a warm-up of each (none when N is 1).  Sets med[KEY.a], med[KEY.b]
-# (median seconds), rss[KEY.a], rss[KEY.b] (median peak KiB), and
-# ratio[KEY] (median of A/B per pair), lo[KEY] and hi[KEY] (its range).
-declare -A med rss ratio lo hi failed
+# (median seconds), rss[KEY.a], rss[KEY.b] (median peak KiB), cpu[KEY.a],
+# cpu[KEY.b] (median CPU seconds), runs[KEY] (the pairs' times, "A B"
+# per line), and ratio[KEY] (median of A/B per pair), lo[KEY] and
+# hi[KEY] (its range).
+declare -A med rss cpu runs ratio lo hi failed
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 pair() {
-	local key=$1 a=$2 b=$3 n=${4:-$reps} i ta=() tb=() ma=() mb=() rs=()
+	local key=$1 a=$2 b=$3 n=${4:-$reps} i ta=() tb=() ma=() mb=() ca=() cb=() rs=()
 	if [ "$n" -gt 1 ]; then
 		run "$key.a" sh -c "$a"
 		run "$key.b" sh -c "$b"
 	fi
+	runs[$key]=
 	for ((i = 0; i < n; i++)); do
 		run "$key.a" sh -c "$a"
-		ta+=("$t") ma+=("$m")
+		ta+=("$t") ma+=("$m") ca+=("$tc")
 		run "$key.b" sh -c "$b"
-		tb+=("$t") mb+=("$m")
+		tb+=("$t") mb+=("$m") cb+=("$tc")
+		runs[$key]+="${ta[-1]} $t"$'\n'
 		rs+=("$(awk -v x="${ta[-1]}" -v y="$t" 'BEGIN { printf "%.4f", x / (y > 0 ? y : 0.001) }')")
 	done
 	med[$key.a]=$(printf '%s\n' "${ta[@]}" | median)
 	med[$key.b]=$(printf '%s\n' "${tb[@]}" | median)
+	cpu[$key.a]=$(printf '%s\n' "${ca[@]}" | median)
+	cpu[$key.b]=$(printf '%s\n' "${cb[@]}" | median)
 	rss[$key.a]=$(printf '%s\n' "${ma[@]}" | median)
 	rss[$key.b]=$(printf '%s\n' "${mb[@]}" | median)
 	ratio[$key]=$(printf '%s\n' "${rs[@]}" | median)
@@ -217,6 +227,9 @@ scratch="$work/g.img"
 
 declare -A grow_n grow_t grow_m
 tops=$(cd "$trees/growth" && ls | sort)
+last=${sizes##* }
+first=${sizes%% *}
+gmk() { echo "$M -q --types-dir $T -t hurd-raw -o $W/g.img $W/g$1.conf"; }
 for size in $sizes; do
 	# Whole top directories (100 x 101 entries each) up to SIZE entries.
 	set --
@@ -228,14 +241,26 @@ for size in $sizes; do
 	done
 	conf "$work/g$size.conf" "$@"
 	grow_n[$size]=$n
-	single "grow$size" "$M -q --types-dir $T -t hurd-raw -o $W/g.img $W/g$size.conf"
+	case $size in $first|$last) continue ;; esac
+	single "grow$size" "$(gmk "$size")"
 	grow_t[$size]=${med[grow$size]}
 	grow_m[$size]=${rss[grow$size]}
-	rm -f "$work/g.img"
 done
+# The largest and the smallest side by side, for the linearity ratio:
+# drift between runs made minutes apart would count as growth.
+pair grow "$(gmk "$last")" "$(gmk "$first")"
+grow_t[$last]=${med[grow.a]} grow_m[$last]=${rss[grow.a]}
+grow_t[$first]=${med[grow.b]} grow_m[$first]=${rss[grow.b]}
 conf "$work/empty.conf"
 single empty "$M -q --types-dir $T -t hurd-raw -o $W/g.img $W/empty.conf"
 rm -f "$work/g.img"
+# Time per entry, less the empty run, largest / smallest, for each pair.
+lin_runs=$(printf '%s' "${runs[grow]}" | awk -v na="${grow_n[$first]}" \
+	-v nb="${grow_n[$last]}" -v t0="${med[empty]}" \
+	'NF == 2 { printf "%.4f\n", (($1 - t0) / nb) / (($2 - t0) / na) }')
+lin=$(echo "$lin_runs" | median)
+lin_lo=$(echo "$lin_runs" | sort -g | head -1)
+lin_hi=$(echo "$lin_runs" | sort -g | tail -1)
 
 # ---- 3. zero copy ----
 
@@ -268,17 +293,25 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.btrfs >/dev/null && command -v btrfs >/
 		mkdir -p "$work/btrfs" &&
 		mount -o loop "$work/btrfs.img" "$work/btrfs" 2>"$work/err"; then
 		btrfs_mnt=$work/btrfs
-		cp -a "$tree" "$btrfs_mnt/share"
+		# Written back before anything is timed.
+		cp -a "$tree" "$btrfs_mnt/share" && sync
 		conf "$work/btrfs.conf" "$btrfs_mnt/share"
 		B=$(q "$btrfs_mnt")
 		scratch="$btrfs_mnt/r.img $btrfs_mnt/out.tar"
 		pair btrfs "$M -q --types-dir $T -t hurd-raw -o $B/r.img $W/btrfs.conf" \
 			"tar -cf $B/out.tar -C $B/share ."
 		# The floor: the least any tool keeping the README's promises
-		# does there (bench/btrfs-floor.c -g -j), against tar too.
+		# does there (bench/btrfs-floor.c -g), against tar too: two
+		# threads into one image (-j), one thread, and two threads
+		# each into its own image (no lock shared: the most two
+		# cores can do).
 		if ${CC:-cc} -O2 -pthread -o "$work/btrfs-floor" "$here/btrfs-floor.c" 2>"$work/err"; then
-			scratch="$btrfs_mnt/f.img $btrfs_mnt/out.tar"
+			scratch="$btrfs_mnt/f.img $btrfs_mnt/g.img $btrfs_mnt/out.tar"
 			pair floor "$W/btrfs-floor -g -j $B/share $B/f.img" \
+				"tar -cf $B/out.tar -C $B/share ."
+			pair floor1 "$W/btrfs-floor -g $B/share $B/f.img" \
+				"tar -cf $B/out.tar -C $B/share ."
+			pair floor2 "$W/btrfs-floor -g $B/share $B/f.img $B/g.img" \
 				"tar -cf $B/out.tar -C $B/share ."
 		else
 			floor_note="not measured: bench/btrfs-floor.c did not build: $(tail -1 "$work/err")"
@@ -404,6 +437,8 @@ shape_desc() {
 	echo "Raw images of whole directories of the generated tree (directories of 100"
 	echo "files of 0-3,000 bytes, names like file-with-a-longish-name-042.txt); time"
 	echo "and memory per entry less a run on an empty tree (${med[empty]} s, $((rss[empty] / 1024)) MiB)."
+	echo "The largest and the smallest run alternately, and the time ratio of goal 3"
+	echo "is the median of theirs per pair: $(fmt "$lin") ($lin_lo-$lin_hi)."
 	echo
 	echo "| Entries | Median s | µs per entry | Peak RSS MiB | bytes per entry |"
 	echo "| ---: | ---: | ---: | ---: | ---: |"
@@ -422,10 +457,24 @@ shape_desc() {
 		echo "- $tree with the image on its own file system: not measured (no writable directory there)."
 	fi
 	if [ -n "${ratio[btrfs]:-}" ]; then
-		echo "- $tree copied onto a loop-mounted btrfs, the image and tar's output beside it: mkhurdimg raw ${med[btrfs.a]} s, tar ${med[btrfs.b]} s, ratio $(fmt "${ratio[btrfs]}") (${lo[btrfs]}-${hi[btrfs]})."
+		echo "- $tree copied onto a loop-mounted btrfs, the image and tar's output beside it: mkhurdimg raw ${med[btrfs.a]} s, tar ${med[btrfs.b]} s, ratio $(fmt "${ratio[btrfs]}") (${lo[btrfs]}-${hi[btrfs]}); CPU (user + system, all threads) ${cpu[btrfs.a]} s and ${cpu[btrfs.b]} s."
 		echo "- The image's exclusive bytes (btrfs filesystem du): $excl; the files' tails, each rounded up to 4 KiB: $tails; the file system's metadata (blocks in use less the files' blocks, and the 1 MiB before the partition): $meta; their sum plus 5%: $bound."
 		if [ -n "${ratio[floor]:-}" ]; then
-			echo "- The floor there (bench/btrfs-floor.c -g -j: walk, fstatat, xattrs listed, openat, reflink the whole blocks, tails batched, fstat, close, fsync; two threads, one image; no ext2 at all): ${med[floor.a]} s, tar ${med[floor.b]} s, ratio $(fmt "${ratio[floor]}") (${lo[floor]}-${hi[floor]})."
+			echo "- The floor there (bench/btrfs-floor.c -g: walk, fstatat, xattrs listed, openat, reflink the whole blocks, tails batched, fstat, close, fsync; no ext2 at all), each against tar in its own pairs:"
+			echo
+			echo "  | Floor | s | tar s | ratio | CPU s |"
+			echo "  | --- | ---: | ---: | --- | ---: |"
+			for k in floor1 floor floor2; do
+				case $k in
+				floor1) d="one thread, one image" ;;
+				floor) d="two threads, one image (-j)" ;;
+				floor2) d="two threads, each its own image: no lock shared" ;;
+				esac
+				echo "  | $d | ${med[$k.a]} | ${med[$k.b]} | $(fmt "${ratio[$k]}") (${lo[$k]}-${hi[$k]}) | ${cpu[$k.a]} |"
+			done
+			echo
+			echo "  Two images are no valid output: that row is what two cores could do at best,"
+			echo "  with no lock on one image between the threads."
 		else
 			echo "- The floor: ${floor_note:-not measured}."
 		fi
@@ -468,22 +517,17 @@ shape_desc() {
 		echo "| 2. $s: anchor / qcow2 | $(fmt "${ratio[$s.anchor]}") | at least 4 | $(verdict "${ratio[$s.anchor]}" '>=' 4 "$s.anchor") |"
 	done
 	echo "| 2. small: mke2fs -d / raw | $(fmt "${ratio[small.mke2fs]}") | above 1 | $(verdict "${ratio[small.mke2fs]}" '>=' 1.0001 small.mke2fs) |"
-	last=${sizes##* }
-	first=${sizes%% *}
 	echo "| 3. peak RSS at ${grow_n[$last]} entries | $((grow_m[$last] / 1024)) MiB | at most 128 MiB | $(verdict "$((grow_m[$last] / 1024))" '<=' 128) |"
-	lin=$(awk -v a="${grow_t[$first]}" -v na="${grow_n[$first]}" -v b="${grow_t[$last]}" \
-		-v nb="${grow_n[$last]}" -v t0="${med[empty]}" \
-		'BEGIN { printf "%.2f", ((b - t0) / nb) / ((a - t0) / na) }')
 	linm=$(awk -v a="${grow_m[$first]}" -v na="${grow_n[$first]}" -v b="${grow_m[$last]}" \
 		-v nb="${grow_n[$last]}" -v m0="${rss[empty]}" \
 		'BEGIN { printf "%.2f", ((b - m0) / nb) / ((a - m0) / na) }')
-	echo "| 3. time per entry, largest / smallest | $lin | linear: at most 1.2 | $(verdict "$lin" '<=' 1.2) |"
+	echo "| 3. time per entry, largest / smallest | $(fmt "$lin") ($lin_lo-$lin_hi) | linear: at most 1.2 | $(verdict "$lin" '<=' 1.2 grow) |"
 	echo "| 3. memory per entry, largest / smallest | $linm | linear: at most 1.2 | $(verdict "$linm" '<=' 1.2) |"
 	if [ -n "${ratio[btrfs]:-}" ]; then
 		echo "| 4. btrfs: raw / tar | $(fmt "${ratio[btrfs]}") | at most 0.5 | $(verdict "${ratio[btrfs]}" '<=' 0.5 btrfs) |"
 		echo "| 4. btrfs: exclusive bytes | $excl | at most $bound | $(verdict "$excl" '<=' "$bound") |"
 		[ -n "${ratio[floor]:-}" ] &&
-			echo "| 4. btrfs: the floor / tar (a reference, not a goal) | $(fmt "${ratio[floor]}") | | the least work with the README's promises |"
+			echo "| 4. btrfs: the floor / tar (a reference, not a goal) | $(fmt "${ratio[floor]}"); one thread $(fmt "${ratio[floor1]}"); two images $(fmt "${ratio[floor2]}") | | the least work with the README's promises |"
 	else
 		echo "| 4. btrfs | not measured | | $btrfs_note |"
 	fi
