@@ -52,6 +52,7 @@ struct disk {
 	uint64_t size;	  /* virtual disk size in bytes */
 	struct disk_options opts;
 	void *priv;
+	uint64_t written; /* bytes put into the output, for its writeback */
 };
 
 const struct disk_format *disk_format_find(const char *name);

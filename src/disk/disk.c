@@ -8,6 +8,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static const struct disk_format *const formats[] = {
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+#define WRITEBACK_STEP (32ULL << 20)
 
 const struct disk_format *disk_format_find(const char *name)
 {
@@ -78,6 +80,22 @@ int disk_open(struct disk *d, const struct disk_format *fmt, int fd,
 	return err ? disk_error(d, "cannot create the disk", err) : 0;
 }
 
+/*
+ * N more bytes went into the output: at every WRITEBACK_STEP of them,
+ * start writing the output's dirty pages to its device (not waiting for
+ * them).  The device then works while the build goes on, instead of all
+ * of it at the fsync before the rename, and the dirty pages the build
+ * leaves stay few.  A failure here is no failure of the build: the
+ * fsync that follows reports any error of the writeback.
+ */
+static void written(struct disk *d, uint64_t n)
+{
+	uint64_t now = __atomic_add_fetch(&d->written, n, __ATOMIC_RELAXED);
+
+	if (now / WRITEBACK_STEP != (now - n) / WRITEBACK_STEP)
+		(void)sync_file_range(d->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 static int in_range(struct disk *d, size_t len, uint64_t off)
 {
 	return off <= d->size && len <= d->size - off;
@@ -91,6 +109,8 @@ int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
 		return disk_error(d, "write beyond the end of the disk",
 				  EINVAL);
 	err = d->fmt->pwrite(d, buf, len, off);
+	if (!err)
+		written(d, len);
 	return err ? disk_error(d, "cannot write the image", err) : 0;
 }
 
@@ -105,13 +125,18 @@ int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 	if (!in_range(d, len, off))
 		return EINVAL;
 	err = d->fmt->copy(d, fd, src_off, len, off, caps, done);
+	written(d, *done);
 	return err;
 }
 
 int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
 {
-	return in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) :
-				       EINVAL;
+	int err = in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) :
+					  EINVAL;
+
+	if (!err)
+		written(d, len);
+	return err;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)

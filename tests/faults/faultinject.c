@@ -4,8 +4,8 @@
  *
  *   FAULT_DIR=DIR        only calls on files in DIR count (the output's
  *                        directory: stderr and the inputs are left alone)
- *   FAULT_CALL=NAME      write, pwrite, fsync, rename, copy_file_range or
- *                        clone (ioctl FICLONERANGE) ...
+ *   FAULT_CALL=NAME      write, pwrite, fsync, rename, copy_file_range,
+ *                        clone (ioctl FICLONERANGE) or sync_file_range ...
  *   FAULT_N=N            the Nth such call fails ...
  *   FAULT_ERRNO=NAME     ... with EIO, ENOSPC, EDQUOT or EFBIG
  *   FAULT_COUNT=FILE     instead, count the calls and write one line
@@ -70,12 +70,13 @@ enum {
 	C_FSTATAT,
 	C_PATH,
 	C_READ,
+	C_SFR,
 	C_MAX
 };
 static const char *const names[C_MAX] = { "write",  "pwrite",	       "fsync",
 					  "rename", "copy_file_range", "clone",
 					  "open",   "fstatat",	       "path",
-					  "read" };
+					  "read",   "sync_file_range" };
 static long counts[C_MAX];
 
 static const char *env(const char *name)
@@ -207,6 +208,16 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	return fsync(fd);
+}
+
+int sync_file_range(int fd, off_t off, off_t len, unsigned int flags)
+{
+	REAL(int, sync_file_range, int, off_t, off_t, unsigned int);
+	if (in_dir_fd(fd) && hit(C_SFR)) {
+		errno = fault_errno();
+		return -1;
+	}
+	return real_sync_file_range(fd, off, len, flags);
 }
 
 int rename(const char *from, const char *to)

@@ -27,6 +27,9 @@
 #    FICLONERANGE) whole blocks are cloned and, once a clone has worked,
 #    the files' last partial blocks written together instead of by
 #    copy_file_range: the same bytes;
+#  * on a build of 120 MB of data the output's writeback is started
+#    (sync_file_range) several times, and that call failing changes
+#    nothing: status 0, the same image;
 # and without it:
 #  * SIGKILL at points spread over a build leaves the target either as it
 #    was or complete, and at most a temporary file named
@@ -81,6 +84,10 @@ run_fault() {	# TYPE CALL N ERRNO
 	fi
 }
 
+# count CALL [FILE]: the shim's count of CALL in FILE (default counts),
+# as FAULT_COUNT wrote it.
+count() { awk -v c="$1" '$1 == c { print $2 }' "${2:-counts}"; }
+
 # N to try out of TOTAL calls: all of a few, else the first three, thirty
 # spread between and the last.
 points() {
@@ -99,7 +106,7 @@ for type in hurd-raw hurd-qcow2; do
 	cmp -s out/x.img out/ref.img || bad "$type: the shim alone changed the image"
 	failed=0 harmless=0 k=0
 	for call in write pwrite fsync rename copy_file_range clone; do
-		total=$(awk -v c=$call '$1 == c { print $2 }' counts)
+		total=$(count $call)
 		for n in $(points "$total"); do
 			e=${errnos[$((k % 4))]}
 			k=$((k + 1))
@@ -130,7 +137,6 @@ for case in hurd-raw:data hurd-qcow2:data hurd-qcow2:small; do
 	FAULT_DIR=$outdir FAULT_MUTATE=$PWD/root/$f FAULT_COUNT=$PWD/counts \
 		LD_PRELOAD=$shim "$MKHURDIMG" -q -t $type -o out/x.img os.conf ||
 		bad "$type: counting run failed"
-	count() { awk -v c="$1" '$1 == c { print $2 }' counts; }
 	if [ "$(count fstatat)" = 1 ] && [ "$(count open)" = 1 ] && [ "$(count path)" = 0 ]; then
 		ok "$type: root/$f looked at once by the scan (fstatat), opened once (openat), never by path"
 	else
@@ -185,7 +191,7 @@ for how in exdev eopnotsupp zero short; do
 	FAULT_DIR=$outdir FAULT_CFR=$how FAULT_CLONE=eopnotsupp FAULT_COUNT=$PWD/counts \
 		LD_PRELOAD=$shim "$MKHURDIMG" -q -t hurd-raw -o out/x.img os.conf ||
 		bad "copy_file_range $how: the build failed"
-	n=$(awk '$1 == "copy_file_range" { print $2 }' counts)
+	n=$(count copy_file_range)
 	if [ "${n:-0}" -gt 0 ] && cmp -s out/x.img out/ref.img; then
 		ok "copy_file_range $how ($n calls): read and written instead, the same bytes"
 	else
@@ -195,8 +201,7 @@ for how in exdev eopnotsupp zero short; do
 	# The clean build copies every file in the kernel: its writes are
 	# the metadata's.  Here each file is read, and the small ones written
 	# together: far fewer writes than files.
-	extra=$(($(awk '$1 == "pwrite" { print $2 }' counts) -
-		$(awk '$1 == "pwrite" { print $2 }' counts.ref)))
+	extra=$(($(count pwrite) - $(count pwrite counts.ref)))
 	rw_writes=$extra
 	if [ $extra -gt 0 ] && [ $((extra * 4)) -lt $nsmall ]; then
 		ok "copy_file_range exdev: $nsmall small files written in $extra writes"
@@ -222,7 +227,7 @@ done
 # partial block too.
 fstype=$(stat -f -c %T .)
 withdata=$(find root -type f ! -size 0 | wc -l)
-cfr=$(awk '$1 == "copy_file_range" { print $2 }' counts.ref)
+cfr=$(count copy_file_range counts.ref)
 case $fstype in
 btrfs | xfs) echo "note: $fstype here: the clean build shares blocks; not counted" ;;
 *)
@@ -246,10 +251,9 @@ for threads in 2 1; do
 	FAULT_DIR=$outdir FAULT_CLONE=emulate FAULT_COUNT=$PWD/counts LD_PRELOAD=$shim \
 		"$MKHURDIMG" -q --threads $threads -t hurd-raw -o out/x.img os.conf ||
 		bad "reflinks, --threads $threads: the build failed"
-	clones=$(awk '$1 == "clone" { print $2 }' counts)
-	cfr=$(awk '$1 == "copy_file_range" { print $2 }' counts)
-	extra=$(($(awk '$1 == "pwrite" { print $2 }' counts) -
-		$(awk '$1 == "pwrite" { print $2 }' counts.ref)))
+	clones=$(count clone)
+	cfr=$(count copy_file_range)
+	extra=$(($(count pwrite) - $(count pwrite counts.ref)))
 	if cmp -s out/x.img out/ref.img && [ "$clones" -gt 0 ] && [ $((cfr * 5)) -lt "$tails" ] &&
 		{ [ $threads != 1 ] || { [ "$cfr" -gt 0 ] && [ $((cfr * 20)) -lt "$tails" ] &&
 			[ $extra -le $((rw_writes + clones)) ] && [ $extra -lt "$tails" ]; }; }; then
@@ -298,6 +302,20 @@ fi
 # ---- signals ----
 head -c 120000000 /dev/urandom > root/big
 "$MKHURDIMG" -q -o out/ref.img os.conf || bad "big clean build failed"
+# The output's writeback is started every 32 MiB during the build; a
+# failure there is none of the build's (the fsync reports real ones).
+FAULT_DIR=$outdir FAULT_COUNT=$PWD/counts LD_PRELOAD=$shim \
+	"$MKHURDIMG" -q -o out/x.img os.conf || bad "big counting run failed"
+sfr=$(count sync_file_range)
+[ "${sfr:-0}" -ge 3 ] && ok "120 MB of data: writeback started $sfr times during the build" ||
+	bad "120 MB of data: writeback started ${sfr:-0} times (want at least 3)"
+for n in 1 "${sfr:-1}"; do
+	FAULT_DIR=$outdir FAULT_CALL=sync_file_range FAULT_N=$n FAULT_ERRNO=EIO \
+		LD_PRELOAD=$shim "$MKHURDIMG" -q -o out/x.img os.conf &&
+		cmp -s out/x.img out/ref.img && [ -z "$(leftovers)" ] &&
+		ok "sync_file_range #$n failing (EIO): the build goes on, the same image" ||
+		bad "sync_file_range #$n failing (EIO): the build failed or the image differs"
+done
 # The quickest of three builds: a signal sent at a share of a slow one
 # could come after the end of a quick one.
 ms=
