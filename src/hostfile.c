@@ -52,8 +52,6 @@ static int dir_fd(struct hostfiles *h, const struct tree_hostdir *dir)
 			h->slot[i].used = ++h->clock;
 			return h->slot[i].fd;
 		}
-		if (h->slot[i].used < h->slot[victim].used)
-			victim = i;
 	}
 	parent = dir->parent ? dir_fd(h, dir->parent) : AT_FDCWD;
 	if (parent == -1)
@@ -63,6 +61,12 @@ static int dir_fd(struct hostfiles *h, const struct tree_hostdir *dir)
 			    (dir->parent ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -1;
+	/* Chosen only now: the parent, just opened or used, is the newest
+	 * and stays (chosen before, it took the same slot and was closed
+	 * at once, to be opened again for each of its subdirectories). */
+	for (i = 1; i < CACHED_DIRS; i++)
+		if (h->slot[i].used < h->slot[victim].used)
+			victim = i;
 	if (h->slot[victim].dir)
 		close(h->slot[victim].fd);
 	h->slot[victim].dir = dir;

@@ -13,7 +13,8 @@
 # the same bytes, the qcow2 images too, and the raw one holds the same
 # disk as the qcow2 one (qemu-img compare).  check-image.sh judges the raw
 # image: e2fsck, every entry by debugfs against the host (type, mode,
-# size, contents, links, holes), and the xattrs by debugfs ea_get.
+# size, contents, links, holes), and the xattrs by debugfs ea_get.  Under
+# strace, the writer opens each host directory at most once.
 . "$(dirname "$0")/lib.sh"
 need_gnumach
 command -v python3 >/dev/null || skip "no python3"
@@ -82,6 +83,23 @@ done
 if command -v qemu-img >/dev/null; then
 	qemu-img compare -q t2.raw t2.qcow2 && ok "the raw and the qcow2 image hold the same disk" ||
 		bad "raw and qcow2 differ: $(qemu-img compare t2.raw t2.qcow2 2>&1 | head -1)"
+fi
+# Each host directory the writer opens a file in is opened once (an
+# O_PATH descriptor, kept while the sorted walk is in it), and its
+# ancestors once: no more opens than there are such directories.
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=openat -o open.trace timeout 120 "$MKHURDIMG" -q \
+		--types-dir "$top_srcdir/image-types" -t hurd-raw --threads 1 \
+		-o s.raw scale.conf || bad "the build under strace failed"
+	dirs=$(find demo-root tree -type f -size +0 -printf '%h\n' | sort -u |
+		awk -F/ '{ p = $1; print p; for (i = 2; i <= NF; i++) { p = p "/" $i; print p } }' |
+		sort -u | wc -l)
+	opens=$(grep -c 'O_PATH' open.trace)
+	[ "$opens" -gt 0 ] && [ "$opens" -le "$dirs" ] &&
+		ok "the writer opened host directories $opens times: at most once each of the $dirs holding files or above them" ||
+		bad "the writer opened host directories $opens times, for $dirs holding files or above them"
+else
+	echo "  skip: strace missing: the directories' opens are not counted"
 fi
 args=()
 [ -s xattrs ] && args=(--xattrs xattrs)
