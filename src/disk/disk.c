@@ -101,19 +101,6 @@ static int in_range(struct disk *d, size_t len, uint64_t off)
 	return off <= d->size && len <= d->size - off;
 }
 
-int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
-{
-	int err;
-
-	if (!in_range(d, len, off))
-		return disk_error(d, "write beyond the end of the disk",
-				  EINVAL);
-	err = d->fmt->pwrite(d, buf, len, off);
-	if (!err)
-		written(d, len);
-	return err ? disk_error(d, "cannot write the image", err) : 0;
-}
-
 int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 	      uint64_t off, int *caps, uint64_t *done)
 {
@@ -131,12 +118,26 @@ int disk_copy(struct disk *d, int fd, uint64_t src_off, uint64_t len,
 
 int disk_pwrite(struct disk *d, const void *buf, size_t len, uint64_t off)
 {
-	int err = in_range(d, len, off) ? d->fmt->pwrite(d, buf, len, off) :
-					  EINVAL;
+	int err;
 
+	if (!in_range(d, len, off))
+		return EINVAL;
+	err = d->fmt->pwrite(d, buf, len, off);
 	if (!err)
 		written(d, len);
 	return err;
+}
+
+/* disk_pwrite, with the message for the user. */
+int disk_write(struct disk *d, const void *buf, size_t len, uint64_t off)
+{
+	int err;
+
+	if (!in_range(d, len, off))
+		return disk_error(d, "write beyond the end of the disk",
+				  EINVAL);
+	err = disk_pwrite(d, buf, len, off);
+	return err ? disk_error(d, "cannot write the image", err) : 0;
 }
 
 int disk_read(struct disk *d, void *buf, size_t len, uint64_t off)
